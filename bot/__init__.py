@@ -1,0 +1,1 @@
+"""Baton: delegate work in Slack and follow up on it."""

@@ -1,0 +1,140 @@
+"""The composition root: builds the engine, gateway, services, Bolt app and delivery once."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.scheduler.delivery import BackgroundDeliverer, Delivery
+from bot.scheduler.runner import start_scheduler
+from bot.scheduler.tick import PassSummary, run_pass
+from bot.services import Services
+from bot.services.home import HomeData, HomePublisher, HomeService
+from bot.services.kudos import KudosService
+from bot.services.people import PeopleService
+from bot.services.tasks import TaskService
+from bot.services.teams import TeamService
+from bot.slack.client import make_delivery_client, make_interactive_client
+from bot.slack.gateway import SlackGateway
+from handlers import blocks, register
+from storage.db import make_engine, make_session_factory
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+# Bolt needs some token to start; without one (manifest, tick with nothing to send) calls fail cleanly.
+NO_TOKEN = "xoxb-not-configured"
+
+
+def render_home(data: HomeData, *, now: Any) -> dict[str, Any]:
+    return blocks.home_view(
+        mine=data.mine,
+        delegated=data.delegated,
+        team_tasks=data.team_tasks,
+        is_manager=data.is_manager,
+        now=now,
+    )
+
+
+@dataclass
+class Baton:
+    """Everything one Baton process runs on, built by `create_app`."""
+
+    settings: Settings
+    engine: Engine
+    bolt: App
+    services: Services
+    delivery: Delivery
+    gateway: SlackGateway
+    clock: Clock
+    uow: UnitOfWorkFactory
+    executor: Executor
+
+    def run_pass(self, *, deliver: bool = True) -> PassSummary:
+        """One scheduler pass as of the app's clock (`baton tick --at` gives a fixed one)."""
+        return run_pass(delivery=self.delivery if deliver else None)
+
+    def start_scheduler(self) -> BackgroundScheduler:
+        return start_scheduler(self.run_pass, every_seconds=self.settings.baton_tick_seconds)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.engine.dispose()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    web_client: WebClient | None = None,
+    listener_executor: Executor | None = None,
+    delivery_executor: Executor | None = None,
+) -> Baton:
+    """Build Baton from settings; tests pass their own engine, clock, client and executors."""
+    clock = clock or SystemClock()
+    engine = engine or make_engine(settings.database_url)
+    uow = UnitOfWorkFactory(make_session_factory(engine))
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else NO_TOKEN
+    interactive = web_client or make_interactive_client(token=token, base_url=settings.slack_api_url)
+    delivery_client = (
+        WebClient(token=interactive.token, base_url=interactive.base_url, timeout=interactive.timeout)
+        if web_client is not None
+        else make_delivery_client(token=token, base_url=settings.slack_api_url)
+    )
+    delivery_client.retry_handlers = []
+    gateway = SlackGateway(interactive=interactive, delivery=delivery_client)
+
+    executor = delivery_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="baton-delivery")
+    people = PeopleService(uow=uow, clock=clock, reader=gateway)
+    home = HomeService(uow=uow, clock=clock)
+    home_publisher = HomePublisher(home=home, render=render_home, sender=gateway, clock=clock)
+    delivery = Delivery(uow=uow, clock=clock, sender=gateway, render=blocks.render_outbox)
+    deliverer = BackgroundDeliverer(delivery=delivery, home=home_publisher, executor=executor)
+    services = Services(
+        people=people,
+        tasks=TaskService(uow=uow, clock=clock, people=people, deliverer=deliverer),
+        teams=TeamService(uow=uow, clock=clock, people=people),
+        kudos=KudosService(uow=uow, clock=clock, people=people, deliverer=deliverer),
+        home=home,
+        home_publisher=home_publisher,
+    )
+
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
+    app_kwargs: dict[str, Any] = {}
+    if listener_executor is not None:
+        app_kwargs["listener_executor"] = listener_executor
+    bolt = App(
+        client=interactive,
+        signing_secret=signing_secret or "",
+        # Without a secret (Socket Mode) there is no HTTP request to verify.
+        request_verification_enabled=signing_secret is not None,
+        token_verification_enabled=False,
+        # Answer Slack when the listener has finished: ack carries the reply, no ack-polling thread.
+        process_before_response=True,
+        ignoring_self_events_enabled=True,
+        **app_kwargs,
+    )
+    register(bolt, services=services, gateway=gateway, clock=clock)
+    return Baton(
+        settings=settings,
+        engine=engine,
+        bolt=bolt,
+        services=services,
+        delivery=delivery,
+        gateway=gateway,
+        clock=clock,
+        uow=uow,
+        executor=executor,
+    )

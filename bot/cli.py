@@ -1,0 +1,133 @@
+"""The `baton` console script: run, serve, tick, db upgrade, manifest. Settings are read here once."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.config import Settings, SettingsError, load_settings
+
+SETUP_HINT = """Baton needs a Slack app to talk to. Set these (in the environment or .env):
+{missing}
+Create the app from the manifest (`baton manifest`) at https://api.slack.com/apps ->
+"Create New App" -> "From an app manifest", install it, then copy the Bot User OAuth Token
+(SLACK_BOT_TOKEN) and the Signing Secret (SLACK_SIGNING_SECRET); for Socket Mode also an
+app-level token with connections:write (SLACK_APP_TOKEN). See README.md, "Connect Slack"."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="baton", description="Delegate work in Slack and follow up.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="connect to Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduler passes here")
+    tick = sub.add_parser("tick", help="run one scheduler pass and print its summary")
+    tick.add_argument("--at", default=None, help="ISO-8601 moment to run the pass as of (default: now)")
+    db = sub.add_parser("db", help="database tasks")
+    db.add_argument("action", choices=["upgrade"])
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
+    manifest.add_argument("--url", default=None, help="public base URL, e.g. https://baton.example.com")
+    manifest.add_argument("--socket-mode", action="store_true", help="a manifest for Socket Mode")
+    return parser
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"baton: {message}", file=sys.stderr)
+    return code
+
+
+def _parse_at(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SettingsError(f"--at {text!r} is not ISO-8601, e.g. 2026-12-04T09:00:00+00:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "manifest":
+        from handlers.manifest import manifest_yaml
+
+        kwargs: dict[str, Any] = {"socket_mode": args.socket_mode}
+        if args.url:
+            kwargs["request_url"] = args.url.rstrip("/") + "/slack/events"
+        print(manifest_yaml(**kwargs), end="")
+        return 0
+    try:
+        settings = load_settings()
+        from bot.logs import setup_logging
+
+        setup_logging(settings.baton_log_level, settings.baton_log_format)
+        if args.command == "db":
+            from storage.migrate import upgrade
+
+            upgrade(settings.database_url)
+            print("database is up to date")
+            return 0
+        if args.command == "tick":
+            return _tick(settings, _parse_at(args.at) if args.at else None)
+        missing = settings.missing_for_slack()
+        if missing:
+            return _fail(SETUP_HINT.format(missing="\n".join(f"  {name}" for name in missing)))
+        if args.command == "run" and settings.uses_socket_mode:
+            return _run_socket_mode(settings)
+        port = args.port if args.command == "serve" and args.port else settings.port
+        host = args.host if args.command == "serve" else "0.0.0.0"
+        workers = args.workers if args.command == "serve" else 2
+        scheduler = not (args.command == "serve" and args.no_scheduler)
+        return _serve(settings, host=host, port=port, workers=workers, scheduler=scheduler)
+    except SettingsError as error:
+        return _fail(str(error))
+
+
+def _tick(settings: Settings, at: datetime | None) -> int:
+    from bot.app import create_app
+    from bot.clock import FixedClock, SystemClock
+    from bot.executors import InlineExecutor
+
+    clock = FixedClock(at) if at else SystemClock()
+    baton = create_app(settings, clock=clock, delivery_executor=InlineExecutor())
+    try:
+        summary = baton.run_pass(deliver=settings.slack_bot_token is not None)
+    finally:
+        baton.close()
+    print(summary.line())
+    if settings.slack_bot_token is None:
+        print("SLACK_BOT_TOKEN is not set: messages were planned but not sent", file=sys.stderr)
+    return 0
+
+
+def _run_socket_mode(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+
+    baton = create_app(settings)
+    scheduler = baton.start_scheduler()
+    assert settings.slack_app_token is not None
+    handler = SocketModeHandler(baton.bolt, settings.slack_app_token.get_secret_value())
+    try:
+        handler.start()
+    finally:
+        scheduler.shutdown(wait=False)
+        baton.close()
+    return 0
+
+
+def _serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: bool) -> int:
+    from bot.server import serve
+
+    serve(settings, host=host, port=port, workers=workers, scheduler=scheduler)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os._exit(main())

@@ -1,0 +1,1 @@
+"""Pure rules of Baton: no I/O, no Slack, no SQL."""

@@ -1,0 +1,450 @@
+"""Turns `/task`, `/kudos` and `/team` text into command values, or a `BadInput` showing the right form.
+
+Slack escapes `&`, `<` and `>` in command text and sends mentions as `<@U123>` or `<@U123|name>`
+(https://api.slack.com/interactivity/slash-commands, `should_escape: true`). Mentions are taken from the
+raw text first, then the rest is decoded once with `text.unescape`, so a typed "&lt;@U1&gt;" is text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+from enum import StrEnum
+from typing import TypeAlias
+
+from bot.domain.errors import BadInput
+from bot.domain.model import CheckinSchedule, Priority, Weekday
+from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, parse_task_ref, unescape
+from bot.domain.when import is_date_text
+
+MAX_KUDOS_CHARS = 500
+_MAX_WORD_SHOWN = 30
+
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+_SPECIAL_MENTION = re.compile(r"<![^<>]*>")  # <!here>, <!channel>, <!everyone>, <!subteam^S1|@group>
+_CHANNEL_MENTION = re.compile(r"<#[^<>]*>")
+_GROUP_WORDS = frozenset({"@here", "@channel", "@everyone"})
+_PRIORITY_TOKEN = re.compile(r"^!([A-Za-z]+)$")
+# `by` or `due` as a whole word; lookarounds so "x by by fri" finds both.
+_DUE_KEYWORD = re.compile(r"(?<!\S)(?:by|due)(?=\s)", re.IGNORECASE)
+_CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+
+TASK_HELP = "\n".join(
+    [
+        "*Baton: `/task`*",
+        "• `/task` opens the New task form",
+        "• `/task @person title [by|due when] [!low|!normal|!high|!urgent]` delegates a task, "
+        "e.g. `/task @alice Fix the refund macro by fri 5pm !high`",
+        "• `/task list [mine|delegated|team|overdue|@person]` lists open tasks, soonest due first",
+        "• `/task show T-12` shows one task",
+        "• `/task done T-12 [note]` marks it done",
+        "• `/task reassign T-12 @person` hands it to someone else",
+        "• `/task due T-12 when` moves the deadline",
+        "• `/task cancel T-12 [reason]` cancels it",
+        '_when_ is "fri 5pm", "tomorrow", "in 3 days" or "2026-12-04 17:00", read in your time zone; '
+        "a date alone means 17:00. Ids may be typed `T-12`, `t-12` or `12`.",
+    ]
+)
+
+TEAM_HELP = "\n".join(
+    [
+        "*Baton: `/team`*",
+        "• `/team setup` in a channel makes it a team channel, with you as a manager",
+        "• `/team checkins weekdays 10:00` sets the check-in days and time; days are `weekdays`, `daily` "
+        "or a comma list such as `mon,wed,fri`, and the time is 24-hour",
+        "• `/team checkins off` stops check-ins",
+        "• `/team report [7d|30d]` (managers) per person: on-time rate, open load, overdue, "
+        "time to done and kudos",
+    ]
+)
+
+
+# --- /task ---------------------------------------------------------------------------------------------
+
+
+class ListScope(StrEnum):
+    MINE = "mine"
+    DELEGATED = "delegated"
+    TEAM = "team"
+    OVERDUE = "overdue"
+    USER = "user"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenTaskModal:
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskHelp:
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListTasks:
+    scope: ListScope = ListScope.MINE
+    user_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowTask:
+    number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteTask:
+    number: int
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReassignTask:
+    number: int
+    assignee_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeDue:
+    number: int
+    when_text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelTask:
+    number: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DelegateTask:
+    assignee_id: str
+    title: str
+    when_text: str | None = None
+    priority: Priority = Priority.NORMAL
+
+
+TaskCommand: TypeAlias = (
+    OpenTaskModal
+    | TaskHelp
+    | ListTasks
+    | ShowTask
+    | CompleteTask
+    | ReassignTask
+    | ChangeDue
+    | CancelTask
+    | DelegateTask
+)
+
+# --- /kudos --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveKudos:
+    recipient_ids: tuple[str, ...]
+    message: str
+
+
+# --- /team ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetupTeam:
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamHelp:
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetCheckins:
+    schedule: CheckinSchedule
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamReport:
+    days: int = 7
+
+
+TeamCommand: TypeAlias = SetupTeam | TeamHelp | SetCheckins | TeamReport
+
+
+# --- shared pieces -------------------------------------------------------------------------------------
+
+_PICK_FROM_AUTOCOMPLETE = "pick the person from Slack's autocomplete so the name turns into a mention"
+
+
+def _split_first(raw: str) -> tuple[str, str]:
+    """The first word and the rest, both still as Slack sent them."""
+    parts = raw.strip().split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def _shown(raw_word: str) -> str:
+    """A word the person typed, decoded and shortened for quoting in a reply (the edges escape it)."""
+    return clip(unescape(raw_word), _MAX_WORD_SHOWN)
+
+
+def _refuse_non_person(raw_word: str, *, example: str) -> None:
+    """A word where a person should be that is a group, a channel or a plain @name: say what to do."""
+    if _SPECIAL_MENTION.match(raw_word) or raw_word.lower() in _GROUP_WORDS:
+        raise BadInput(f"Name one person, not a group or @here: {example}")
+    if _CHANNEL_MENTION.match(raw_word):
+        raise BadInput(f"Name a person, not a channel: {example}")
+    if raw_word.startswith("@"):
+        raise BadInput(f'"{_shown(raw_word)}" is not a mention; {_PICK_FROM_AUTOCOMPLETE}: {example}')
+
+
+# --- /task ---------------------------------------------------------------------------------------------
+
+_DELEGATE_EXAMPLE = "`/task @alice Fix the refund macro by fri 5pm`"
+_PRIORITIES = "`!low`, `!normal`, `!high` or `!urgent`"
+
+
+def parse_task(text: str) -> TaskCommand:
+    """Read the text after `/task`."""
+    raw = text.strip()
+    if not raw:
+        return OpenTaskModal()
+    if raw.startswith("<@"):
+        return _parse_delegate(raw)
+    word, rest = _split_first(raw)
+    _refuse_non_person(word, example=_DELEGATE_EXAMPLE)
+    sub = word.lower()
+    if sub == "help":
+        return TaskHelp()
+    if sub == "list":
+        return _parse_list(rest)
+    if sub == "show":
+        number, extra = _task_number(rest, form="/task show T-12")
+        _refuse_extra(extra, form="/task show T-12")
+        return ShowTask(number=number)
+    if sub == "done":
+        number, extra = _task_number(rest, form="/task done T-12")
+        return CompleteTask(number=number, note=_free_text(extra, what="note"))
+    if sub == "reassign":
+        return _parse_reassign(rest)
+    if sub == "due":
+        number, extra = _task_number(rest, form="/task due T-12 fri 5pm")
+        when_text = " ".join(unescape(extra).split())
+        if not when_text:
+            raise BadInput("`/task due` needs a new due time after the id, like `/task due T-12 fri 5pm`.")
+        return ChangeDue(number=number, when_text=when_text)
+    if sub == "cancel":
+        number, extra = _task_number(rest, form="/task cancel T-12")
+        return CancelTask(number=number, reason=_free_text(extra, what="reason"))
+    raise BadInput(
+        f'Unknown sub-command "{_shown(word)}". To delegate, type `/task @person title`; for the rest, '
+        "try `/task help`."
+    )
+
+
+def _task_number(raw_rest: str, *, form: str) -> tuple[int, str]:
+    """The task id that starts `raw_rest`, and what follows it."""
+    command = " ".join(form.split()[:2])
+    word, extra = _split_first(raw_rest)
+    if not word:
+        raise BadInput(f"`{command}` needs a task id, like `{form}`.")
+    number = parse_task_ref(word)
+    if number is None:
+        raise BadInput(f'"{_shown(word)}" is not a task id. `{command}` needs one, like `{form}`.')
+    return number, extra
+
+
+def _refuse_extra(raw_extra: str, *, form: str) -> None:
+    if raw_extra.strip():
+        raise BadInput(
+            f'I didn\'t expect "{clip(unescape(raw_extra.strip()), _MAX_WORD_SHOWN)}" there. Use `{form}`.'
+        )
+
+
+def _free_text(raw: str, *, what: str) -> str:
+    """A note or reason as typed, decoded once."""
+    value = unescape(raw).strip()
+    if len(value) > MAX_DETAILS_CHARS:
+        raise BadInput(
+            f"That {what} is {len(value)} characters long; keep it to {MAX_DETAILS_CHARS} or fewer."
+        )
+    return value
+
+
+def _parse_list(raw_rest: str) -> ListTasks:
+    form = "`/task list` takes one of `mine`, `delegated`, `team`, `overdue` or `@person`"
+    rest = raw_rest.strip()
+    if not rest:
+        return ListTasks(scope=ListScope.MINE)
+    mention = _USER_MENTION.fullmatch(rest)  # whole, as a `|name` may hold spaces
+    if mention is not None:
+        return ListTasks(scope=ListScope.USER, user_id=mention.group(1))
+    word, extra = _split_first(rest)
+    if extra:
+        raise BadInput(f"{form}, like `/task list overdue`.")
+    _refuse_non_person(word, example="`/task list @alice`")
+    scope = word.lower()
+    if scope in {ListScope.MINE, ListScope.DELEGATED, ListScope.TEAM, ListScope.OVERDUE}:
+        return ListTasks(scope=ListScope(scope))
+    raise BadInput(f'"{_shown(word)}" is not a list. {form}.')
+
+
+def _parse_reassign(raw_rest: str) -> ReassignTask:
+    form = "/task reassign T-12 @alice"
+    number, extra = _task_number(raw_rest, form=form)
+    mention = _USER_MENTION.match(extra)
+    if mention is None:
+        word, _ = _split_first(extra)
+        _refuse_non_person(word, example=f"`{form}`")
+        raise BadInput(f"`/task reassign` needs the new person after the id, like `{form}`.")
+    if extra[mention.end() :].strip():
+        raise BadInput(f"A task has one assignee; name one person, like `{form}`.")
+    return ReassignTask(number=number, assignee_id=mention.group(1))
+
+
+def _parse_delegate(raw: str) -> DelegateTask:
+    match = _USER_MENTION.match(raw)
+    if match is None:  # "<@" that is not a well-formed user mention
+        raise BadInput(f"Start with the person, picked from Slack's autocomplete: {_DELEGATE_EXAMPLE}")
+    raw_rest = raw[match.end() :].lstrip()
+    if _USER_MENTION.match(raw_rest) or _SPECIAL_MENTION.match(raw_rest) or _CHANNEL_MENTION.match(raw_rest):
+        raise BadInput(f"A task has one assignee; make one task per person: {_DELEGATE_EXAMPLE}")
+    words, priority = _take_priority(unescape(raw_rest).split())
+    title, when_text = _split_due(" ".join(words))
+    if not title:
+        raise BadInput(f"Give the task a title: {_DELEGATE_EXAMPLE}")
+    if len(title) > MAX_TITLE_CHARS:
+        raise BadInput(
+            f"That title is {len(title)} characters long; keep it to {MAX_TITLE_CHARS} or fewer "
+            "and put the rest in the details (type `/task` alone for the form)."
+        )
+    return DelegateTask(assignee_id=match.group(1), title=title, when_text=when_text, priority=priority)
+
+
+def _take_priority(words: list[str]) -> tuple[list[str], Priority]:
+    """Remove `!high`-style words from anywhere; the one priority they name, else normal."""
+    kept: list[str] = []
+    named: set[Priority] = set()
+    for word in words:
+        match = _PRIORITY_TOKEN.match(word)
+        if match is None:
+            kept.append(word)
+            continue
+        name = match.group(1).lower()
+        if name not in {p.value for p in Priority}:
+            raise BadInput(f'"{clip(word, _MAX_WORD_SHOWN)}" is not a priority. Use {_PRIORITIES}.')
+        named.add(Priority(name))
+    if len(named) > 1:
+        raise BadInput(f"Give one priority, not several: {_PRIORITIES}.")
+    return kept, next(iter(named), Priority.NORMAL)
+
+
+def _split_due(text: str) -> tuple[str, str | None]:
+    """Split off a trailing `by …` or `due …` when what follows reads as a date; else it is all title.
+
+    The last keyword is tried first, so "Sign off by legal by fri" keeps "by legal" in the title.
+    """
+    for match in reversed(list(_DUE_KEYWORD.finditer(text))):
+        rest = text[match.end() :].strip()
+        if is_date_text(rest):
+            return text[: match.start()].strip(), rest
+    return text.strip(), None
+
+
+# --- /kudos --------------------------------------------------------------------------------------------
+
+_KUDOS_EXAMPLE = "`/kudos @alice @bob Thanks for covering the on-call weekend!`"
+
+
+def parse_kudos(text: str) -> GiveKudos:
+    """Read the text after `/kudos`: the people first, then the message."""
+    raw = text.strip()
+    recipients: list[str] = []
+    while match := _USER_MENTION.match(raw):
+        if match.group(1) not in recipients:
+            recipients.append(match.group(1))
+        raw = raw[match.end() :].lstrip().removeprefix(",").lstrip()  # "@a, @b thanks"
+    if not recipients:
+        word, _ = _split_first(raw)
+        _refuse_non_person(word, example=_KUDOS_EXAMPLE)
+        raise BadInput(f"Start with the people you thank: {_KUDOS_EXAMPLE}")
+    if _SPECIAL_MENTION.match(raw) or _CHANNEL_MENTION.match(raw):
+        raise BadInput(f"Kudos go to people, not groups or channels: {_KUDOS_EXAMPLE}")
+    message = unescape(raw).strip()
+    if not message:
+        raise BadInput(f"Add a message after the names: {_KUDOS_EXAMPLE}")
+    if len(message) > MAX_KUDOS_CHARS:
+        raise BadInput(
+            f"That message is {len(message)} characters long; keep it to {MAX_KUDOS_CHARS} or fewer."
+        )
+    return GiveKudos(recipient_ids=tuple(recipients), message=message)
+
+
+# --- /team ---------------------------------------------------------------------------------------------
+
+_CHECKINS_FORM = (
+    "Use `/team checkins weekdays 10:00`: the days are `weekdays`, `daily` or a comma list such as "
+    "`mon,wed,fri`, and the time is 24-hour HH:MM; `/team checkins off` stops them."
+)
+_DAY_NAMES: dict[str, int] = {
+    **{day.value: day.number for day in Weekday},
+    **{name: index for index, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday"))},
+    **{"saturday": 5, "sunday": 6, "tues": 1, "thur": 3, "thurs": 3},
+}
+_DAY_SETS: dict[str, frozenset[int]] = {
+    "weekdays": frozenset(range(5)),
+    "daily": frozenset(range(7)),
+}
+
+
+def parse_team(text: str) -> TeamCommand:
+    """Read the text after `/team`."""
+    word, rest = _split_first(text)
+    sub = word.lower()
+    if sub in {"", "help"}:
+        return TeamHelp()
+    if sub == "setup":
+        _refuse_extra(rest, form="/team setup")
+        return SetupTeam()
+    if sub == "checkins":
+        return SetCheckins(schedule=_parse_schedule(rest))
+    if sub == "report":
+        return _parse_report(rest)
+    raise BadInput(f'Unknown sub-command "{_shown(word)}". Try `/team help`.')
+
+
+def _parse_schedule(raw_rest: str) -> CheckinSchedule:
+    value = unescape(raw_rest).strip().lower()
+    if value == "off":
+        return CheckinSchedule(days=frozenset())
+    parts = value.rsplit(maxsplit=1)
+    if len(parts) != 2:
+        raise BadInput(_CHECKINS_FORM)
+    days_text, clock_text = parts
+    clock = _CLOCK.match(clock_text)
+    if clock is None:
+        raise BadInput(f'"{clip(clock_text, _MAX_WORD_SHOWN)}" is not a time. {_CHECKINS_FORM}')
+    return CheckinSchedule(days=_parse_days(days_text), at=time(int(clock.group(1)), int(clock.group(2))))
+
+
+def _parse_days(days_text: str) -> frozenset[int]:
+    compact = "".join(days_text.split())
+    if compact in _DAY_SETS:
+        return _DAY_SETS[compact]
+    days: set[int] = set()
+    for name in compact.split(","):
+        if name not in _DAY_NAMES:
+            shown = f'"{clip(name, _MAX_WORD_SHOWN)}" is not a day.' if name else "A day is missing."
+            raise BadInput(f"{shown} {_CHECKINS_FORM}")
+        days.add(_DAY_NAMES[name])
+    return frozenset(days)
+
+
+def _parse_report(raw_rest: str) -> TeamReport:
+    value = unescape(raw_rest).strip().lower()
+    if value in {"", "7d"}:
+        return TeamReport(days=7)
+    if value == "30d":
+        return TeamReport(days=30)
+    raise BadInput("`/team report` covers `7d` (the default) or `30d`, like `/team report 30d`.")

@@ -1,0 +1,215 @@
+"""Values that flow between Baton's layers: enums and frozen read models, never ORM objects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Any
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def weight(self) -> int:
+        """Load weight: how much of a person's attention a task of this priority takes."""
+        return {"low": 1, "normal": 2, "high": 3, "urgent": 4}[self.value]
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (TaskStatus.DONE, TaskStatus.CANCELLED)
+
+    @property
+    def is_active(self) -> bool:
+        """Active tasks get check-ins and warnings: not answered yet or accepted."""
+        return self in (TaskStatus.OPEN, TaskStatus.ACCEPTED)
+
+
+class TaskAction(StrEnum):
+    """What happened to a task, as kept in its history."""
+
+    CREATED = "created"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    DONE = "done"
+    REASSIGNED = "reassigned"
+    DUE_CHANGED = "due_changed"
+    CANCELLED = "cancelled"
+    CHECKIN_ON_TRACK = "checkin_on_track"
+    CHECKIN_BLOCKED = "checkin_blocked"
+
+
+class OutboxKind(StrEnum):
+    """Every message Baton sends on its own is one outbox row of one of these kinds."""
+
+    ASSIGNMENT = "assignment"  # DM to the assignee with Accept / Decline
+    ACCEPTED = "accepted"  # to the delegator
+    DECLINED = "declined"  # to the delegator, with the reason
+    UNASSIGNED = "unassigned"  # to the previous assignee after a reassign
+    DUE_CHANGED = "due_changed"  # to the assignee
+    CANCELLED = "cancelled"  # to the assignee
+    CELEBRATION = "celebration"  # to the team channel
+    KUDOS = "kudos"  # to the team channel or where it was typed
+    CHECKIN = "checkin"  # DM to the assignee
+    WARNING = "warning"  # DM to the assignee, 24 h / 1 h before due
+    OVERDUE = "overdue"  # to the assignee and the delegator
+    BLOCKED = "blocked"  # to the delegator
+    RECOGNITION = "recognition"  # weekly, to the team channel
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+    @property
+    def number(self) -> int:
+        """Python's weekday number (Monday is 0)."""
+        return list(Weekday).index(self)
+
+
+WORKING_DAYS: frozenset[int] = frozenset(range(5))
+
+
+@dataclass(frozen=True)
+class CheckinSchedule:
+    """A team's check-in days (Python weekday numbers) and wall-clock time; no days means off."""
+
+    days: frozenset[int] = WORKING_DAYS
+    at: time = time(10, 0)
+
+    @property
+    def is_off(self) -> bool:
+        return not self.days
+
+
+@dataclass(frozen=True)
+class PersonView:
+    user_id: str
+    display_name: str
+    tz: str
+    is_admin: bool = False
+    is_bot: bool = False
+    is_deleted: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor_id: str
+    action: TaskAction
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task as the edges see it; times are aware UTC."""
+
+    id: int
+    workspace_id: str
+    number: int
+    title: str
+    details: str
+    assignee_id: str
+    delegator_id: str
+    priority: Priority
+    status: TaskStatus
+    created_at: datetime
+    due_at: datetime | None = None
+    done_at: datetime | None = None
+    team_id: int | None = None
+    team_channel_id: str | None = None
+    source_link: str | None = None
+    decline_reason: str | None = None
+    history: tuple[HistoryEntry, ...] = field(default=())
+
+    @property
+    def ref(self) -> str:
+        """The id people type: `T-12`."""
+        return f"T-{self.number}"
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.due_at is not None and not self.status.is_final and self.due_at <= now
+
+
+@dataclass(frozen=True)
+class TeamView:
+    id: int
+    workspace_id: str
+    channel_id: str
+    tz: str
+    schedule: CheckinSchedule
+    manager_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KudosView:
+    id: int
+    giver_id: str
+    recipient_ids: tuple[str, ...]
+    message: str
+    channel_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TeamOption:
+    """A team a person can file a task under, as the New task modal lists it."""
+
+    id: int
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """A Slack message as Baton builds it: fallback `text` plus Block Kit `blocks`."""
+
+    text: str
+    blocks: tuple[dict[str, Any], ...] = ()
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": list(self.blocks)}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One outbox row with the facts its message needs, handed to the renderer at delivery.
+
+    `payload` holds the kind-specific facts (see `OutboxKind`):
+    ACCEPTED {actor_id}; DECLINED {actor_id, reason}; UNASSIGNED {actor_id, new_assignee_id};
+    DUE_CHANGED {actor_id, old_due (ISO-8601 or None)}; CANCELLED {actor_id, reason};
+    CELEBRATION {actor_id, note}; KUDOS {giver_id, recipient_ids, message};
+    WARNING {hours_before}; OVERDUE {audience: "assignee"|"delegator"}; BLOCKED {reason};
+    CHECKIN {}; ASSIGNMENT {}; RECOGNITION {lines…}.
+    """
+
+    kind: OutboxKind
+    dedupe_key: str
+    recipient_id: str
+    task: TaskView | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""The follow-up engine: one pass plans the outbox and delivers it."""

@@ -1,0 +1,278 @@
+"""Delivery of outbox rows: claim with a lease, render, send through the gateway, mark the result."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.clock import Clock
+from bot.domain.model import Message, OutboxKind, OutboxState, Outgoing, TaskStatus, TaskView
+from bot.services.home import HomePublisher
+from bot.services.ports import MessageSender, RetryLater, SendOutcome, Sent, SlackUnavailable
+from bot.services.views import task_view
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+BATCH = 100
+
+
+class OutboxRenderer(Protocol):
+    def __call__(self, out: Outgoing, *, now: datetime) -> Message: ...
+
+
+@dataclass
+class DeliverySummary:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def add(self, other: DeliverySummary) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        self.skipped += other.skipped
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    workspace_id: str
+    dedupe_key: str
+    kind: OutboxKind
+    recipient_id: str
+    task_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+    channel_id: str | None
+    last_error: str | None
+    created_at: datetime
+    lease_until: datetime
+
+
+@dataclass(frozen=True)
+class _Facts:
+    task: TaskView | None
+    assignment_seq: int | None = None
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min … capped at 30 min: 5xx and timeouts are usually short."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
+
+
+def still_applies(out: Outgoing, *, assignment_seq: int | None) -> bool:
+    """Whether a queued message still says something true when its turn comes."""
+    task = out.task
+    if out.task is None:
+        return out.kind in (OutboxKind.KUDOS, OutboxKind.RECOGNITION)
+    assert task is not None
+    if out.kind is OutboxKind.ASSIGNMENT:
+        return (
+            task.status is TaskStatus.OPEN
+            and task.assignee_id == out.recipient_id
+            and out.payload.get("seq") == assignment_seq
+        )
+    if out.kind is OutboxKind.DUE_CHANGED:
+        return not task.status.is_final and (
+            out.payload.get("new_due") == (task.due_at.isoformat() if task.due_at else None)
+        )
+    if out.kind is OutboxKind.CELEBRATION:
+        return task.status is TaskStatus.DONE
+    return True
+
+
+class Delivery:
+    """Sends what is due in the outbox; a pass and the post-commit path both use it."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        sender: MessageSender,
+        render: OutboxRenderer,
+        lease: timedelta = LEASE,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._sender = sender
+        self._render = render
+        self._lease = lease
+        self._max_attempts = max_attempts
+
+    def deliver(self, *, ids: Sequence[int] | None = None, limit: int = BATCH) -> DeliverySummary:
+        """Claim up to `limit` due rows (or just `ids`) and send each once."""
+        summary = DeliverySummary()
+        for row in self._claim(ids=ids, limit=limit):
+            self._deliver_one(row, summary)
+        return summary
+
+    def _claim(self, *, ids: Sequence[int] | None, limit: int) -> list[_Claimed]:
+        now = self._clock.now()
+        with self._uow() as uow:
+            rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)
+            claimed = [
+                _Claimed(
+                    id=r.id,
+                    workspace_id=r.workspace_id,
+                    dedupe_key=r.dedupe_key,
+                    kind=OutboxKind(r.kind),
+                    recipient_id=r.recipient_id,
+                    task_id=r.task_id,
+                    payload=dict(r.payload or {}),
+                    attempts=r.attempts,
+                    channel_id=r.channel_id,
+                    last_error=r.last_error,
+                    created_at=r.created_at,
+                    lease_until=r.lease_until or now,
+                )
+                for r in rows
+            ]
+            uow.commit()
+        return claimed
+
+    def _facts(self, row: _Claimed) -> _Facts:
+        if row.task_id is None:
+            return _Facts(task=None)
+        with self._uow() as uow:
+            task = uow.tasks.get(row.workspace_id, row.task_id)
+            if task is None:
+                return _Facts(task=None)
+            team = uow.teams.get(row.workspace_id, task.team_id) if task.team_id else None
+            return _Facts(
+                task=task_view(task, team_channel_id=team.channel_id if team else None),
+                assignment_seq=task.assignment_seq,
+            )
+
+    def _deliver_one(self, row: _Claimed, summary: DeliverySummary) -> None:
+        now = self._clock.now()
+        facts = self._facts(row)
+        out = Outgoing(
+            kind=row.kind,
+            dedupe_key=row.dedupe_key,
+            recipient_id=row.recipient_id,
+            task=facts.task,
+            payload=row.payload,
+        )
+        if (row.task_id is not None and facts.task is None) or not still_applies(
+            out, assignment_seq=facts.assignment_seq
+        ):
+            self._mark(row, state=OutboxState.SKIPPED, error="no longer applies")
+            summary.skipped += 1
+            return
+        outcome, channel = self._send(row, out, now=now)
+        if isinstance(outcome, Sent):
+            self._mark(row, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now)
+            summary.sent += 1
+            log.info("outbox.sent", extra={"outbox_id": row.id, "kind": row.kind.value})
+        elif isinstance(outcome, RetryLater) and row.attempts < self._max_attempts:
+            wait = (
+                timedelta(seconds=outcome.after_seconds)
+                if outcome.after_seconds is not None
+                else backoff(row.attempts)
+            )
+            self._mark(
+                row, state=OutboxState.PENDING, channel=channel, error=outcome.reason, not_before=now + wait
+            )
+            summary.retried += 1
+            log.info("outbox.retry", extra={"outbox_id": row.id, "reason": outcome.reason})
+        else:
+            reason = outcome.reason
+            if isinstance(outcome, RetryLater):
+                reason = f"gave up after {row.attempts} attempts: {reason}"
+            self._mark(row, state=OutboxState.FAILED, channel=channel, error=reason)
+            summary.failed += 1
+            log.warning("outbox.failed", extra={"outbox_id": row.id, "reason": reason})
+
+    def _send(self, row: _Claimed, out: Outgoing, *, now: datetime) -> tuple[SendOutcome, str | None]:
+        channel = row.channel_id
+        if channel is None:
+            if row.recipient_id[:1] in ("U", "W"):
+                opened = self._sender.open_dm(row.recipient_id)
+                if not isinstance(opened, str):
+                    return opened, None
+                channel = opened
+            else:
+                channel = row.recipient_id
+        # A previous attempt may have reached Slack with its answer lost: look before posting again.
+        if row.attempts > 1 and row.last_error != "ratelimited":
+            try:
+                ts = self._sender.find_posted(
+                    channel, dedupe_key=row.dedupe_key, oldest=row.created_at.timestamp() - 60
+                )
+            except SlackUnavailable as error:
+                return RetryLater(str(error)), channel
+            if ts is not None:
+                return Sent(channel=channel, ts=ts), channel
+        message = self._render(out, now=now)
+        return self._sender.post_message(channel, message, dedupe_key=row.dedupe_key), channel
+
+    def _mark(
+        self,
+        row: _Claimed,
+        *,
+        state: OutboxState,
+        channel: str | None = None,
+        ts: str | None = None,
+        error: str | None = None,
+        now: datetime | None = None,
+        not_before: datetime | None = None,
+    ) -> None:
+        with self._uow() as uow:
+            stored = uow.outbox.get(row.id)
+            # Another deliverer took the row after our lease ran out: its word counts, not ours.
+            if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
+                log.warning("outbox.lease_lost", extra={"outbox_id": row.id})
+                return
+            stored.state = state.value
+            stored.lease_until = None
+            if channel is not None:
+                stored.channel_id = channel
+            if ts is not None:
+                stored.ts = ts
+                stored.sent_at = now
+            if error is not None:
+                stored.last_error = error[:200]
+            if not_before is not None:
+                stored.not_before = not_before
+            if state is OutboxState.SENT and row.kind is OutboxKind.ASSIGNMENT and row.task_id is not None:
+                task = uow.tasks.get(row.workspace_id, row.task_id)
+                if task is not None:
+                    task.assignment_channel_id = channel
+                    task.assignment_ts = ts
+            uow.commit()
+
+
+@dataclass
+class BackgroundDeliverer:
+    """The services' Deliverer: after a commit, send and refresh Home tabs off the request path."""
+
+    delivery: Delivery
+    home: HomePublisher
+    executor: Executor
+    on_error: Callable[[BaseException], None] = field(
+        default=lambda e: log.error("delivery.crashed", exc_info=e)
+    )
+
+    def deliver(self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = ()) -> None:
+        if not outbox_ids and not touched:
+            return
+        self.executor.submit(self._run, list(outbox_ids), workspace_id, list(touched))
+
+    def _run(self, outbox_ids: list[int], workspace_id: str, touched: list[str]) -> None:
+        try:
+            if outbox_ids:
+                self.delivery.deliver(ids=outbox_ids, limit=len(outbox_ids))
+            for user_id in touched:
+                self.home.publish(workspace_id, user_id)
+        except Exception as error:  # a bug here must not vanish silently with the thread
+            self.on_error(error)

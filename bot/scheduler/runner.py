@@ -1,0 +1,39 @@
+"""Runs the scheduler pass on an interval inside `baton run` / `baton serve`: one APScheduler job,
+an in-memory job store; exactly-once comes from the outbox, not from there being one scheduler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "baton-pass"
+
+
+def start_scheduler(run_pass: Callable[[], object], *, every_seconds: float) -> BackgroundScheduler:
+    """Start the single interval job; a slow pass is never run twice at once (max_instances=1),
+    and passes missed while the process slept collapse into one (coalesce=True)."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+
+    def job() -> None:
+        try:
+            run_pass()
+        except Exception:  # keep the scheduler alive; the next pass retries from the database
+            log.exception("scheduler.pass_failed")
+
+    scheduler.add_job(
+        job,
+        "interval",
+        seconds=every_seconds,
+        id=JOB_ID,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        replace_existing=True,
+    )
+    scheduler.start()
+    log.info("scheduler.started", extra={"every_seconds": every_seconds})
+    return scheduler

@@ -1,0 +1,21 @@
+"""Use cases, bound once to their collaborators by `create_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services.home import HomePublisher, HomeService
+from bot.services.kudos import KudosService
+from bot.services.people import PeopleService
+from bot.services.tasks import TaskService
+from bot.services.teams import TeamService
+
+
+@dataclass(frozen=True)
+class Services:
+    people: PeopleService
+    tasks: TaskService
+    teams: TeamService
+    kudos: KudosService
+    home: HomeService
+    home_publisher: HomePublisher

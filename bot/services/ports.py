@@ -1,0 +1,70 @@
+"""What services and the scheduler need from the outside world, as Protocols and plain values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.domain.model import Message
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    user_id: str
+    display_name: str
+    tz: str
+    is_admin: bool
+    is_bot: bool
+    is_deleted: bool
+
+
+class SlackUnavailable(Exception):
+    """Slack did not answer (timeout, 5xx, 429): try again later, nothing is known to be wrong."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    reason: str
+    after_seconds: float | None = None  # Slack's Retry-After when it gave one
+
+
+@dataclass(frozen=True)
+class Failed:
+    reason: str
+
+
+SendOutcome = Sent | RetryLater | Failed
+
+
+class SlackReader(Protocol):
+    def user_info(self, user_id: str) -> SlackUser | None:
+        """The user, None when Slack says there is no such user; raises SlackUnavailable."""
+        ...
+
+
+class MessageSender(Protocol):
+    def open_dm(self, user_id: str) -> str | Failed | RetryLater: ...
+
+    def post_message(self, channel: str, message: Message, *, dedupe_key: str) -> SendOutcome: ...
+
+    def find_posted(self, channel: str, *, dedupe_key: str, oldest: float) -> str | None:
+        """The ts of a message Baton already posted with this dedupe key, if Slack has it."""
+        ...
+
+    def update_message(self, channel: str, ts: str, message: Message) -> bool: ...
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> bool: ...
+
+
+class Deliverer(Protocol):
+    def deliver(self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = ()) -> None:
+        """After a commit: send these outbox rows now and refresh the touched people's Home tabs,
+        off the request path."""
+        ...

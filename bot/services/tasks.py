@@ -1,0 +1,458 @@
+"""Task use cases: delegate, answer, complete, reassign, move, cancel, show and list."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.domain import lifecycle, permissions, when, worktime
+from bot.domain.errors import BadInput, NotFound
+from bot.domain.grammar import ListScope
+from bot.domain.lifecycle import Change
+from bot.domain.model import OutboxKind, Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
+from bot.services.people import PeopleService
+from bot.services.ports import Deliverer
+from bot.services.views import task_view
+from storage.models import Task, Team
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """What a person asked for, from `/task` text or the New task modal."""
+
+    assignee_id: str
+    title: str
+    details: str = ""
+    when_text: str | None = None  # typed text, read in the delegator's time zone
+    due_date: date | None = None  # modal: date picker …
+    due_time: time | None = None  # … and time picker, in the delegator's time zone
+    priority: Priority = Priority.NORMAL
+    team_id: int | None = None  # modal choice; else the team whose channel it was typed in
+    channel_id: str | None = None
+    source_link: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A task after a change; `changed` is False when the change had already been made."""
+
+    task: TaskView
+    changed: bool = True
+
+
+def _is_channel(conversation_id: str | None) -> bool:
+    return bool(conversation_id) and conversation_id[0] in "CG"  # type: ignore[index]
+
+
+class TaskService:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, clock: Clock, people: PeopleService, deliverer: Deliverer
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._people = people
+        self._deliverer = deliverer
+
+    # creating -------------------------------------------------------------------------------
+    def delegate(self, workspace_id: str, actor_id: str, new: NewTask) -> TaskView:
+        """Create the task and queue the assignee's DM in the same transaction."""
+        now = self._clock.now()
+        title = " ".join(new.title.split())
+        if not title:
+            raise BadInput("Give the task a title.", field="title")
+        if len(title) > MAX_TITLE_CHARS:
+            raise BadInput(
+                f"The title is {len(title)} characters; keep it to {MAX_TITLE_CHARS}.", field="title"
+            )
+        details = new.details.strip()
+        if len(details) > MAX_DETAILS_CHARS:
+            raise BadInput(f"Details are limited to {MAX_DETAILS_CHARS} characters.", field="details")
+        self._people.assignable(workspace_id, new.assignee_id)
+        due_at = self._resolve_due(workspace_id, actor_id, new, now=now)
+
+        with self._uow() as uow:
+            uow.workspaces.ensure(workspace_id, now=now)
+            team = self._team_for(uow, workspace_id, new)
+            is_self = new.assignee_id == actor_id
+            task = Task(
+                workspace_id=workspace_id,
+                number=uow.workspaces.next_task_number(workspace_id),
+                title=title,
+                details=details,
+                assignee_id=new.assignee_id,
+                delegator_id=actor_id,
+                team_id=team.id if team else None,
+                priority=new.priority.value,
+                status=(TaskStatus.ACCEPTED if is_self else TaskStatus.OPEN).value,
+                due_at=due_at,
+                created_at=now,
+                updated_at=now,
+                accepted_at=now if is_self else None,
+                created_channel_id=new.channel_id,
+                source_link=new.source_link,
+                assignment_seq=1,
+                next_check_at=now,
+            )
+            uow.tasks.add(task)
+            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.CREATED)
+            outbox_ids = []
+            if not is_self:
+                outbox_ids.append(self._queue_assignment(uow, task, now=now))
+            view = task_view(task, team_channel_id=team.channel_id if team else None)
+            uow.commit()
+        log.info("task.created", extra={"workspace": workspace_id, "task": view.ref})
+        self._after(workspace_id, outbox_ids, view.assignee_id, view.delegator_id)
+        return view
+
+    def _resolve_due(
+        self, workspace_id: str, actor_id: str, new: NewTask, *, now: datetime
+    ) -> datetime | None:
+        if new.when_text is None and new.due_date is None and new.due_time is None:
+            return None
+        tz = self._people.tz(workspace_id, actor_id)
+        if new.when_text is not None:
+            return when.parse_due(new.when_text, now=now, tz=tz)
+        day = new.due_date or now.astimezone(ZoneInfo(tz)).date()
+        due = worktime.at_local(day, new.due_time or when.DEFAULT_DUE_TIME, tz=tz)
+        if due <= now:
+            raise BadInput("That due time is in the past; pick a later one.", field="due")
+        return due
+
+    def _team_for(self, uow: UnitOfWork, workspace_id: str, new: NewTask) -> Team | None:
+        if new.team_id is not None:
+            team = uow.teams.get(workspace_id, new.team_id)
+            if team is None:
+                raise NotFound("That team no longer exists; pick another.", field="team")
+            return team
+        if new.channel_id and _is_channel(new.channel_id):
+            return uow.teams.by_channel(workspace_id, new.channel_id)
+        return None
+
+    def _queue_assignment(self, uow: UnitOfWork, task: Task, *, now: datetime) -> int:
+        row = uow.outbox.add(
+            task.workspace_id,
+            dedupe_key=f"assign:{task.id}:{task.assignment_seq}",
+            kind=OutboxKind.ASSIGNMENT,
+            recipient_id=task.assignee_id,
+            task_id=task.id,
+            payload={"seq": task.assignment_seq},
+            now=now,
+        )
+        assert row is not None, "a new assignment sequence number cannot already be queued"
+        return row
+
+    # answers from the assignee -----------------------------------------------------------------
+    def accept(self, workspace_id: str, actor_id: str, task_id: int) -> Outcome:
+        return self._answer(workspace_id, actor_id, task_id, Change.ACCEPT, reason="")
+
+    def decline(self, workspace_id: str, actor_id: str, task_id: int, reason: str) -> Outcome:
+        return self._answer(workspace_id, actor_id, task_id, Change.DECLINE, reason=reason.strip()[:500])
+
+    def _answer(
+        self, workspace_id: str, actor_id: str, task_id: int, change: Change, *, reason: str
+    ) -> Outcome:
+        now = self._clock.now()
+        with self._uow() as uow:
+            task = self._load(uow, workspace_id, task_id=task_id)
+            permissions.require_assignee(actor_id, number=task.number, assignee_id=task.assignee_id)
+            status = TaskStatus(task.status)
+            if lifecycle.is_noop(status, change):
+                return Outcome(self._view(uow, task), changed=False)
+            task.status = lifecycle.transition(status, change, number=task.number).value
+            task.updated_at = now
+            if change is Change.ACCEPT:
+                task.accepted_at = now
+                kind, action, payload = OutboxKind.ACCEPTED, TaskAction.ACCEPTED, {"actor_id": actor_id}
+            else:
+                task.decline_reason = reason or None
+                task.next_check_at = None
+                kind, action = OutboxKind.DECLINED, TaskAction.DECLINED
+                payload = {"actor_id": actor_id, "reason": reason}
+            uow.tasks.record(task, at=now, actor_id=actor_id, action=action, detail=reason)
+            ids = self._notify(
+                uow,
+                task,
+                kind,
+                to=task.delegator_id,
+                actor_id=actor_id,
+                now=now,
+                payload=payload,
+                key=f"{kind.value}:{task.id}:{task.assignment_seq}",
+            )
+            view = self._view(uow, task)
+            uow.commit()
+        self._after(workspace_id, ids, view.assignee_id, view.delegator_id)
+        return Outcome(view)
+
+    # changes by anyone allowed -----------------------------------------------------------------
+    def complete(
+        self,
+        workspace_id: str,
+        actor_id: str,
+        *,
+        number: int | None = None,
+        task_id: int | None = None,
+        note: str = "",
+    ) -> Outcome:
+        """Mark done and queue the celebration; a second "done" changes and sends nothing."""
+        now = self._clock.now()
+        note = note.strip()[:500]
+        with self._uow() as uow:
+            task = self._load(uow, workspace_id, number=number, task_id=task_id)
+            self._require_change(uow, workspace_id, actor_id, task)
+            status = TaskStatus(task.status)
+            if lifecycle.is_noop(status, Change.COMPLETE):
+                return Outcome(self._view(uow, task), changed=False)
+            task.status = lifecycle.transition(status, Change.COMPLETE, number=task.number).value
+            task.done_at = now
+            task.updated_at = now
+            task.next_check_at = None
+            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.DONE, detail=note)
+            team = uow.teams.get(workspace_id, task.team_id) if task.team_id else None
+            if team is not None:
+                where = team.channel_id
+            elif _is_channel(task.created_channel_id):
+                where = str(task.created_channel_id)
+            else:
+                where = task.delegator_id
+            ids = self._notify(
+                uow,
+                task,
+                OutboxKind.CELEBRATION,
+                to=where,
+                actor_id=actor_id,
+                now=now,
+                payload={"actor_id": actor_id, "note": note},
+                key=f"celebrate:{task.id}",
+                skip_self=False,
+            )
+            view = self._view(uow, task)
+            uow.commit()
+        self._after(workspace_id, ids, view.assignee_id, view.delegator_id)
+        return Outcome(view)
+
+    def reassign(self, workspace_id: str, actor_id: str, *, number: int, assignee_id: str) -> Outcome:
+        now = self._clock.now()
+        self._people.assignable(workspace_id, assignee_id)
+        with self._uow() as uow:
+            task = self._load(uow, workspace_id, number=number)
+            self._require_change(uow, workspace_id, actor_id, task)
+            if task.assignee_id == assignee_id and task.status != TaskStatus.DECLINED:
+                raise BadInput(f"{task_ref(task.number)} is already assigned to <@{assignee_id}>.")
+            task.status = lifecycle.transition(
+                TaskStatus(task.status), Change.REASSIGN, number=task.number
+            ).value
+            previous = task.assignee_id
+            task.assignee_id = assignee_id
+            task.assignment_seq += 1
+            task.accepted_at = None
+            task.decline_reason = None
+            task.assignment_channel_id = None
+            task.assignment_ts = None
+            task.updated_at = now
+            task.next_check_at = now
+            uow.tasks.record(
+                task,
+                at=now,
+                actor_id=actor_id,
+                action=TaskAction.REASSIGNED,
+                detail=f"{previous}>{assignee_id}",
+            )
+            ids = [self._queue_assignment(uow, task, now=now)]
+            if previous != assignee_id:
+                ids += self._notify(
+                    uow,
+                    task,
+                    OutboxKind.UNASSIGNED,
+                    to=previous,
+                    actor_id=actor_id,
+                    now=now,
+                    payload={"actor_id": actor_id, "new_assignee_id": assignee_id},
+                    key=f"unassigned:{task.id}:{task.assignment_seq}",
+                )
+            view = self._view(uow, task)
+            uow.commit()
+        self._after(workspace_id, ids, assignee_id, previous, view.delegator_id)
+        return Outcome(view)
+
+    def change_due(self, workspace_id: str, actor_id: str, *, number: int, when_text: str) -> Outcome:
+        """Move the deadline; warnings are planned from the new one (old ones no longer apply)."""
+        now = self._clock.now()
+        due_at = when.parse_due(when_text, now=now, tz=self._people.tz(workspace_id, actor_id))
+        with self._uow() as uow:
+            task = self._load(uow, workspace_id, number=number)
+            self._require_change(uow, workspace_id, actor_id, task)
+            lifecycle.transition(TaskStatus(task.status), Change.CHANGE_DUE, number=task.number)
+            if task.due_at == due_at:
+                return Outcome(self._view(uow, task), changed=False)
+            old = task.due_at
+            task.due_at = due_at
+            task.updated_at = now
+            task.next_check_at = now
+            uow.tasks.record(
+                task, at=now, actor_id=actor_id, action=TaskAction.DUE_CHANGED, detail=due_at.isoformat()
+            )
+            ids = self._notify(
+                uow,
+                task,
+                OutboxKind.DUE_CHANGED,
+                to=task.assignee_id,
+                actor_id=actor_id,
+                now=now,
+                payload={
+                    "actor_id": actor_id,
+                    "old_due": old.isoformat() if old else None,
+                    "new_due": due_at.isoformat(),
+                },
+                key=f"due:{task.id}:{due_at.isoformat()}",
+            )
+            view = self._view(uow, task)
+            uow.commit()
+        self._after(workspace_id, ids, view.assignee_id, view.delegator_id)
+        return Outcome(view)
+
+    def cancel(self, workspace_id: str, actor_id: str, *, number: int, reason: str = "") -> Outcome:
+        now = self._clock.now()
+        reason = reason.strip()[:500]
+        with self._uow() as uow:
+            task = self._load(uow, workspace_id, number=number)
+            self._require_change(uow, workspace_id, actor_id, task)
+            status = TaskStatus(task.status)
+            if lifecycle.is_noop(status, Change.CANCEL):
+                return Outcome(self._view(uow, task), changed=False)
+            task.status = lifecycle.transition(status, Change.CANCEL, number=task.number).value
+            task.cancelled_at = now
+            task.updated_at = now
+            task.next_check_at = None
+            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.CANCELLED, detail=reason)
+            ids = self._notify(
+                uow,
+                task,
+                OutboxKind.CANCELLED,
+                to=task.assignee_id,
+                actor_id=actor_id,
+                now=now,
+                payload={"actor_id": actor_id, "reason": reason},
+                key=f"cancelled:{task.id}",
+            )
+            view = self._view(uow, task)
+            uow.commit()
+        self._after(workspace_id, ids, view.assignee_id, view.delegator_id)
+        return Outcome(view)
+
+    # reading -----------------------------------------------------------------------------------
+    def show(self, workspace_id: str, *, number: int) -> TaskView:
+        with self._uow() as uow:
+            task = self._load(uow, workspace_id, number=number)
+            return self._view(uow, task, with_history=True)
+
+    def get(self, workspace_id: str, task_id: int) -> TaskView:
+        with self._uow() as uow:
+            return self._view(uow, self._load(uow, workspace_id, task_id=task_id))
+
+    def list(
+        self,
+        workspace_id: str,
+        actor_id: str,
+        *,
+        scope: ListScope,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+        limit: int = LIST_LIMIT,
+    ) -> list[TaskView]:
+        """Open tasks, soonest due first, as `/task list` scopes them."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            if scope is ListScope.MINE:
+                rows = uow.tasks.assigned_to(workspace_id, actor_id, limit=limit)
+            elif scope is ListScope.USER:
+                rows = uow.tasks.assigned_to(workspace_id, user_id or actor_id, limit=limit)
+            elif scope is ListScope.DELEGATED:
+                rows = uow.tasks.delegated_by(workspace_id, actor_id, limit=limit)
+            elif scope is ListScope.TEAM:
+                team = uow.teams.by_channel(workspace_id, channel_id) if channel_id else None
+                if team is None:
+                    raise BadInput(
+                        "This channel has no team. Type `/task list team` in a team channel, "
+                        "or make this one a team with `/team setup`."
+                    )
+                rows = uow.tasks.of_teams(workspace_id, [team.id], limit=limit)
+            else:
+                managed = [t.id for t in uow.teams.managed_by(workspace_id, actor_id)]
+                rows = uow.tasks.overdue(
+                    workspace_id, now=now, user_id=actor_id, team_ids=managed, limit=limit
+                )
+            return [self._view(uow, t) for t in rows]
+
+    # shared steps ------------------------------------------------------------------------------
+    def _load(
+        self, uow: UnitOfWork, workspace_id: str, *, number: int | None = None, task_id: int | None = None
+    ) -> Task:
+        if task_id is not None:
+            task = uow.tasks.get(workspace_id, task_id, for_update=True)
+        else:
+            assert number is not None
+            task = uow.tasks.by_number(workspace_id, number, for_update=True)
+        if task is None:
+            ref = task_ref(number) if number is not None else "That task"
+            raise NotFound(f"{ref} doesn't exist in this workspace. `/task list` shows your tasks.")
+        return task
+
+    def _require_change(self, uow: UnitOfWork, workspace_id: str, actor_id: str, task: Task) -> None:
+        team = uow.teams.get(workspace_id, task.team_id) if task.team_id else None
+        managers = [m.user_id for m in team.managers] if team else []
+        is_admin = False
+        if actor_id not in (task.assignee_id, task.delegator_id) and actor_id not in managers:
+            is_admin = self._people.get(workspace_id, actor_id).is_admin
+        permissions.require_change(
+            actor_id,
+            number=task.number,
+            assignee_id=task.assignee_id,
+            delegator_id=task.delegator_id,
+            team_manager_ids=managers,
+            actor_is_admin=is_admin,
+        )
+
+    def _view(self, uow: UnitOfWork, task: Task, *, with_history: bool = False) -> TaskView:
+        team = uow.teams.get(task.workspace_id, task.team_id) if task.team_id else None
+        return task_view(task, team_channel_id=team.channel_id if team else None, with_history=with_history)
+
+    def _notify(
+        self,
+        uow: UnitOfWork,
+        task: Task,
+        kind: OutboxKind,
+        *,
+        to: str,
+        actor_id: str,
+        now: datetime,
+        payload: dict[str, object],
+        key: str,
+        skip_self: bool = True,
+    ) -> list[int]:
+        """Queue a notice to `to`, unless they did it themselves (nobody needs telling)."""
+        if skip_self and to == actor_id:
+            return []
+        row = uow.outbox.add(
+            task.workspace_id,
+            dedupe_key=key,
+            kind=kind,
+            recipient_id=to,
+            task_id=task.id,
+            payload=dict(payload),
+            now=now,
+        )
+        return [row] if row is not None else []
+
+    def _after(self, workspace_id: str, outbox_ids: Sequence[int], *touched: str) -> None:
+        self._deliverer.deliver(outbox_ids, workspace_id=workspace_id, touched=tuple(dict.fromkeys(touched)))

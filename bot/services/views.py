@@ -1,0 +1,61 @@
+"""Turns ORM rows into the frozen read models that leave the service layer."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from bot.domain.model import (
+    CheckinSchedule,
+    HistoryEntry,
+    Priority,
+    TaskAction,
+    TaskStatus,
+    TaskView,
+    TeamView,
+)
+from storage.models import Task, Team
+
+
+def task_view(task: Task, *, team_channel_id: str | None = None, with_history: bool = False) -> TaskView:
+    history: tuple[HistoryEntry, ...] = ()
+    if with_history:
+        history = tuple(
+            HistoryEntry(at=e.at, actor_id=e.actor_id, action=TaskAction(e.action), detail=e.detail)
+            for e in task.history
+        )
+    return TaskView(
+        id=task.id,
+        workspace_id=task.workspace_id,
+        number=task.number,
+        title=task.title,
+        details=task.details,
+        assignee_id=task.assignee_id,
+        delegator_id=task.delegator_id,
+        priority=Priority(task.priority),
+        status=TaskStatus(task.status),
+        created_at=task.created_at,
+        due_at=task.due_at,
+        done_at=task.done_at,
+        team_id=task.team_id,
+        team_channel_id=team_channel_id,
+        source_link=task.source_link,
+        decline_reason=task.decline_reason,
+        history=history,
+    )
+
+
+def schedule_of(team: Team) -> CheckinSchedule:
+    days = frozenset(int(d) for d in team.checkin_days.split(",") if d != "")
+    hour, minute = (int(p) for p in team.checkin_time.split(":"))
+    return CheckinSchedule(days=days, at=time(hour, minute))
+
+
+def team_view(team: Team) -> TeamView:
+    return TeamView(
+        id=team.id,
+        workspace_id=team.workspace_id,
+        channel_id=team.channel_id,
+        tz=team.tz,
+        schedule=schedule_of(team),
+        manager_ids=tuple(m.user_id for m in team.managers),
+    )

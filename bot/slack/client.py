@@ -1,0 +1,24 @@
+"""Builds Baton's WebClients: our base URL and timeout, with retries only where they are safe."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+
+TIMEOUT_SECONDS = 10
+
+
+def make_interactive_client(*, token: str | None, base_url: str) -> WebClient:
+    """For request-path calls that are safe to repeat (views.open, users.info, views.publish)."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=TIMEOUT_SECONDS,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+    )
+
+
+def make_delivery_client(*, token: str | None, base_url: str) -> WebClient:
+    """For posting: no automatic retry. A repeated chat.postMessage could post twice, so the
+    outbox decides when to try again, after looking for the first attempt in the history."""
+    return WebClient(token=token, base_url=base_url, timeout=TIMEOUT_SECONDS, retry_handlers=[])

@@ -1,0 +1,162 @@
+"""The only holder of Slack WebClients: typed calls whose answers are classified for the outbox."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.metadata import Metadata
+from slack_sdk.webhook import WebhookClient
+
+from bot.domain.model import Message
+from bot.services.ports import Failed, RetryLater, SendOutcome, Sent, SlackUnavailable, SlackUser
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT_TYPE = "baton_message"
+# Answers that mean "try again later"; any other error is Slack refusing for good.
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+def _classify(error: SlackApiError | SlackClientError) -> RetryLater | Failed:
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = str(error.response.get("error", "")) if error.response.data else ""
+        if status == 429:
+            retry_after = error.response.headers.get("Retry-After") or error.response.headers.get(
+                "retry-after"
+            )
+            seconds = float(retry_after) if retry_after and str(retry_after).isdigit() else None
+            return RetryLater("ratelimited", after_seconds=seconds if seconds is not None else 30.0)
+        if status >= 500 or code in TRANSIENT_ERRORS:
+            return RetryLater(code or f"http_{status}")
+        return Failed(code or f"http_{status}")
+    # Timeouts, refused connections, malformed answers: the outcome is unknown, try later.
+    return RetryLater(type(error).__name__)
+
+
+class SlackGateway:
+    """Typed Web API calls; posting never retries by itself (see bot/slack/client.py)."""
+
+    def __init__(self, *, interactive: WebClient, delivery: WebClient) -> None:
+        self._interactive = interactive
+        self._delivery = delivery
+
+    # people -----------------------------------------------------------------------------------
+    def user_info(self, user_id: str) -> SlackUser | None:
+        try:
+            response = self._interactive.users_info(user=user_id)
+        except SlackApiError as error:
+            if error.response.get("error") in ("user_not_found", "users_not_found"):
+                return None
+            raise SlackUnavailable(str(error.response.get("error", "error"))) from None
+        except (SlackClientError, OSError, TimeoutError) as error:
+            raise SlackUnavailable(type(error).__name__) from None
+        user = response["user"]
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
+        return SlackUser(
+            user_id=user["id"],
+            display_name=str(name),
+            tz=str(user.get("tz") or "UTC"),
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
+            is_deleted=bool(user.get("deleted")),
+        )
+
+    # messages ---------------------------------------------------------------------------------
+    def open_dm(self, user_id: str) -> str | Failed | RetryLater:
+        try:
+            response = self._delivery.conversations_open(users=user_id)
+        except (SlackApiError, SlackClientError) as error:
+            return _classify(error)
+        except (OSError, TimeoutError) as error:
+            return RetryLater(type(error).__name__)
+        return str(response["channel"]["id"])
+
+    def post_message(self, channel: str, message: Message, *, dedupe_key: str) -> SendOutcome:
+        """Post with Baton's metadata, so a message whose answer was lost can be found again."""
+        try:
+            response = self._delivery.chat_postMessage(
+                channel=channel,
+                text=message.text,
+                blocks=list(message.blocks) or None,
+                metadata=Metadata(event_type=METADATA_EVENT_TYPE, event_payload={"dedupe_key": dedupe_key}),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except (SlackApiError, SlackClientError) as error:
+            return _classify(error)
+        except (OSError, TimeoutError) as error:
+            return RetryLater(type(error).__name__)
+        return Sent(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    def find_posted(self, channel: str, *, dedupe_key: str, oldest: float) -> str | None:
+        try:
+            response = self._delivery.conversations_history(
+                channel=channel, oldest=f"{oldest:.6f}", limit=100, include_all_metadata=True
+            )
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
+            log.warning("slack.history_failed", extra={"reason": type(error).__name__})
+            raise SlackUnavailable("conversations.history") from None
+        for item in response.get("messages") or []:
+            metadata = item.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_EVENT_TYPE and payload.get("dedupe_key") == dedupe_key:
+                return str(item["ts"])
+        return None
+
+    def update_message(self, channel: str, ts: str, message: Message) -> bool:
+        try:
+            self._delivery.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=list(message.blocks) or None
+            )
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
+            log.warning("slack.update_failed", extra={"channel": channel, "reason": _reason(error)})
+            return False
+        return True
+
+    # views ------------------------------------------------------------------------------------
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> bool:
+        try:
+            self._interactive.views_open(trigger_id=trigger_id, view=view)
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
+            log.warning("slack.views_open_failed", extra={"reason": _reason(error)})
+            return False
+        return True
+
+    def respond(self, response_url: str, message: Message, *, replace_original: bool = False) -> bool:
+        return respond_via(response_url, message, replace_original=replace_original)
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> bool:
+        try:
+            self._interactive.views_publish(user_id=user_id, view=view)
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
+            log.warning("slack.views_publish_failed", extra={"user": user_id, "reason": _reason(error)})
+            return False
+        return True
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error", error.response.status_code))
+    return type(error).__name__
+
+
+def respond_via(response_url: str, message: Message, *, replace_original: bool, timeout: int = 10) -> bool:
+    """Answer through an interaction's response_url (no token needed; valid 30 min, 5 uses)."""
+    try:
+        result = WebhookClient(response_url, timeout=timeout).send(
+            text=message.text,
+            blocks=list(message.blocks) or None,
+            response_type="ephemeral",
+            replace_original=replace_original,
+        )
+    except (OSError, TimeoutError, SlackClientError) as error:
+        log.warning("slack.respond_failed", extra={"reason": type(error).__name__})
+        return False
+    return result.status_code == 200

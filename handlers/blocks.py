@@ -1,0 +1,1146 @@
+"""Pure Block Kit builders: every message, modal and Home tab Baton shows, within Slack's limits.
+
+No I/O, no Slack client and no clock reads here: callers pass `now`. User text (titles, details,
+notes, reasons, kudos) goes through `bot.domain.text.escape` exactly once before it enters mrkdwn or
+a message `text` (DESIGN rule 4); plain_text fields show text literally, so they are only clipped.
+Limits (DESIGN rule 14) are from https://docs.slack.dev/reference/block-kit/blocks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.domain.model import (
+    WORKING_DAYS,
+    CheckinSchedule,
+    HistoryEntry,
+    Message,
+    OutboxKind,
+    Outgoing,
+    Priority,
+    TaskAction,
+    TaskStatus,
+    TaskView,
+    TeamOption,
+)
+from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, escape
+from handlers import ids
+
+# Slack's limits (https://docs.slack.dev/reference/block-kit/blocks and …/composition-objects)
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_SECTION_CHARS = 3000
+MAX_FIELD_CHARS = 2000
+MAX_BUTTON_CHARS = 75
+MAX_HEADER_CHARS = 150
+MAX_MODAL_TITLE_CHARS = 24
+MAX_OPTION_CHARS = 75
+MAX_CONTEXT_ELEMENTS = 10
+MAX_FALLBACK_CHARS = 4000
+MAX_LABEL_CHARS = 2000
+MAX_PRIVATE_METADATA_CHARS = 3000
+MAX_RADIO_OPTIONS = 10
+MAX_SELECT_OPTIONS = 100
+MAX_REASON_CHARS = 500
+# Not in Slack's docs: chat.postMessage answers `msg_blocks_too_long` once the blocks' text adds up
+# to about 12,000 characters (reports fail from 11,341: slackapi/bolt-js#2509, #2867), and that
+# answer is final, so an outbox row would fail for good. Baton keeps every message under this.
+MAX_MESSAGE_TEXT_CHARS = 10000
+
+# How much escaped user text one piece of a message may take. A 200-character title escapes to
+# at most 1000 characters (`&` becomes `&amp;`), so these never cut a valid title.
+_TITLE_CHARS = 1000
+_FALLBACK_TITLE_CHARS = 300
+_NOTE_CHARS = 1500
+_HISTORY_DETAIL_CHARS = 300
+# 2000 typed characters fit whole unless nearly all are `&`, `<` or `>` (which escape to 4-5 each).
+_DETAIL_SECTIONS = 2
+_LIST_MAX_TASKS = 40
+_RECOGNITION_TITLES = 5
+
+Block = dict[str, Any]
+View = dict[str, Any]
+
+_GLYPHS: dict[Priority, str] = {
+    Priority.URGENT: "🔴",
+    Priority.HIGH: "🟠",
+    Priority.NORMAL: "⚪",
+    Priority.LOW: "🔵",
+}
+_STATUS: dict[TaskStatus, str] = {
+    TaskStatus.OPEN: "not answered yet",
+    TaskStatus.ACCEPTED: "accepted",
+    TaskStatus.DECLINED: "declined",
+    TaskStatus.DONE: "done",
+    TaskStatus.CANCELLED: "cancelled",
+}
+_HISTORY: dict[TaskAction, str] = {
+    TaskAction.CREATED: "created the task",
+    TaskAction.ACCEPTED: "accepted it",
+    TaskAction.DECLINED: "declined it",
+    TaskAction.DONE: "marked it done",
+    TaskAction.REASSIGNED: "reassigned it",
+    TaskAction.DUE_CHANGED: "moved the deadline",
+    TaskAction.CANCELLED: "cancelled it",
+    TaskAction.CHECKIN_ON_TRACK: "said it is on track",
+    TaskAction.CHECKIN_BLOCKED: "said they are blocked",
+}
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# Slack ids are upper-case letters and digits; anything else is shown as text, never as a mention.
+_SLACK_ID = re.compile(r"[A-Z0-9]{1,40}")
+# Links Baton makes (message permalinks): http(s) and URL characters only, so no `>` or `|` can end
+# the `<url|label>` token early.
+_SAFE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]{1,2000}")
+
+
+# --------------------------------------------------------------------------- text pieces
+
+
+def when(dt: datetime) -> str:
+    """A moment every reader sees in their own time zone, with a UTC fallback for old clients."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError("when() needs an aware datetime")
+    utc = dt.astimezone(UTC)
+    fallback = f"{_DAYS[utc.weekday()]} {utc.day} {_MONTHS[utc.month - 1]} {utc.year} {utc:%H:%M} UTC"
+    epoch = math.floor(utc.timestamp())
+    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def _user(user_id: str) -> str:
+    return f"<@{user_id}>" if _SLACK_ID.fullmatch(user_id) else escape(user_id)
+
+
+def _channel(channel_id: str) -> str:
+    return f"<#{channel_id}>" if _SLACK_ID.fullmatch(channel_id) else escape(channel_id)
+
+
+def _link(url: str, label: str) -> str:
+    if _SAFE_URL.fullmatch(url):
+        return f"<{url}|{escape(label)}>"
+    return escape(clip(url, 300))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _escaped(text: str, limit: int) -> str:
+    """Escape user text, cutting it (before escaping) so the escaped form fits in `limit`."""
+    full = escape(text)
+    if len(full) <= limit:
+        return full
+    size = 0
+    cut = 0
+    for index, char in enumerate(text):
+        size += len(escape(char))
+        if size > limit - 1:
+            break
+        cut = index + 1
+    return escape(text[:cut]).rstrip() + "…"
+
+
+def _escaped_chunks(text: str, limit: int, max_chunks: int) -> list[str]:
+    """Escape long user text into pieces of at most `limit` characters, split at whitespace."""
+    chunks: list[str] = []
+    rest = text.strip()
+    while rest and len(chunks) < max_chunks - 1 and len(escape(rest)) > limit:
+        size = 0
+        cut = 0
+        for index, char in enumerate(rest):
+            size += len(escape(char))
+            if size > limit:
+                break
+            cut = index + 1
+        space = max(rest.rfind("\n", 0, cut), rest.rfind(" ", 0, cut))
+        if space > cut // 2:
+            cut = space
+        chunks.append(escape(rest[:cut].rstrip()))
+        rest = rest[cut:].strip()
+    if rest:
+        chunks.append(_escaped(rest, limit))
+    return [chunk for chunk in chunks if chunk.strip()]
+
+
+def _quote(text: str, limit: int) -> str:
+    """User text as a mrkdwn block quote, escaped, at most `limit` characters."""
+    lines: list[str] = []
+    size = 0
+    for raw in text.strip().splitlines():
+        if not raw.strip():
+            continue
+        escaped = escape(raw)
+        if size + len(escaped) + 3 > limit:
+            room = limit - size - 3
+            if room > 1:
+                lines.append("> " + _escaped(raw, room))
+            break
+        lines.append("> " + escaped)
+        size += len(escaped) + 3
+    return "\n".join(lines)
+
+
+def _fit(text: str, limit: int) -> str:
+    """Last-resort clip for composed mrkdwn: never cut inside a `<…>` token or an `&…;` entity."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    open_at = head.rfind("<")
+    if open_at > head.rfind(">"):
+        head = head[:open_at]
+    amp = head.rfind("&")
+    if amp != -1 and ";" not in head[amp:]:
+        head = head[:amp]
+    return head.rstrip() + "…"
+
+
+def _pack(lines: Sequence[str], limit: int = MAX_SECTION_CHARS) -> list[str]:
+    """Join lines into as few texts of at most `limit` characters as possible."""
+    chunks: list[str] = []
+    current = ""
+    for raw in lines:
+        line = _fit(raw, limit)
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _pack_within(
+    lines: Sequence[str], *, max_blocks: int, max_chars: int, more: Callable[[int], str]
+) -> list[str]:
+    """Pack the first lines into at most `max_blocks` texts and `max_chars` characters in all;
+    what does not fit becomes one closing `more(n)` line."""
+
+    def packed(shown: int) -> list[str]:
+        omitted = len(lines) - shown
+        return _pack([*lines[:shown], *([more(omitted)] if omitted else [])])
+
+    def fits(chunks: list[str]) -> bool:
+        return len(chunks) <= max_blocks and sum(map(len, chunks)) <= max_chars
+
+    low, high = 0, len(lines)  # more lines never take fewer blocks or characters
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(packed(middle)):
+            low = middle
+        else:
+            high = middle - 1
+    return packed(low)
+
+
+def _newest_within(lines: Sequence[str], *, max_blocks: int, max_chars: int) -> tuple[list[str], int]:
+    """Pack the last (newest) lines that fit in `max_blocks` texts and `max_chars` characters."""
+    low, high = 0, len(lines)
+    while low < high:
+        middle = (low + high + 1) // 2
+        chunks = _pack(lines[len(lines) - middle :])
+        if len(chunks) <= max_blocks and sum(map(len, chunks)) <= max_chars:
+            low = middle
+        else:
+            high = middle - 1
+    return _pack(lines[len(lines) - low :]) if low else [], low
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+
+
+def _mrkdwn(text: str, limit: int = MAX_SECTION_CHARS) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": _fit(text, limit)}
+
+
+def _section(text: str, *, block_id: str | None = None, accessory: Block | None = None) -> Block:
+    block: Block = {"type": "section", "text": _mrkdwn(text)}
+    if block_id is not None:
+        block["block_id"] = block_id
+    if accessory is not None:
+        block["accessory"] = accessory
+    return block
+
+
+def _fields(*pairs: tuple[str, str]) -> Block:
+    return {
+        "type": "section",
+        "fields": [_mrkdwn(f"*{name}*\n{value}", MAX_FIELD_CHARS) for name, value in pairs[:10]],
+    }
+
+
+def _context(*texts: str) -> Block:
+    return {"type": "context", "elements": [_mrkdwn(text) for text in texts[:MAX_CONTEXT_ELEMENTS]]}
+
+
+def _header(text: str) -> Block:
+    return {"type": "header", "text": _plain(text, MAX_HEADER_CHARS)}
+
+
+def _divider() -> Block:
+    return {"type": "divider"}
+
+
+def _button(text: str, *, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "action_id": action_id,
+        "text": _plain(text, MAX_BUTTON_CHARS),
+        "value": value,
+    }
+    if style is not None:
+        button["style"] = style
+    return button
+
+
+def _actions(block_id: str | None, *buttons: Block) -> Block:
+    block: Block = {"type": "actions", "elements": list(buttons)}
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
+
+
+def _task_block_id(action_id: str, task: TaskView) -> str:
+    """A block id unique per task, named after the block's first action (ids.py holds the base)."""
+    return f"{action_id}-{task.id}"
+
+
+def _text_chars(node: Any) -> int:
+    """How many characters of text a block holds, as Slack adds them up."""
+    if isinstance(node, dict):
+        own = len(node["text"]) if isinstance(node.get("text"), str) else 0
+        return own + sum(_text_chars(value) for key, value in node.items() if key != "text" or own == 0)
+    if isinstance(node, list):
+        return sum(_text_chars(value) for value in node)
+    return 0
+
+
+def _message(text: str, blocks: Sequence[Block]) -> Message:
+    """A message within Slack's limits; the builders aim inside them, this is the safety net.
+
+    Blocks that would break the block count or the text budget are left out (buttons never are),
+    and a closing line says so.
+    """
+    note = _context("…part of this message was left out to fit Slack.")
+    room = MAX_MESSAGE_TEXT_CHARS - _text_chars(note)
+    kept: list[Block] = []
+    left_out = False
+    for index, block in enumerate(blocks):
+        size = _text_chars(block)
+        later_actions = sum(1 for b in blocks[index + 1 :] if b.get("type") == "actions")
+        fits = size <= room and len(kept) + later_actions < MAX_MESSAGE_BLOCKS - 1
+        if block.get("type") == "actions" or fits:
+            kept.append(block)
+            room -= size
+        else:
+            left_out = True
+    if left_out:
+        kept.append(note)
+    return Message(text=_fit(text, MAX_FALLBACK_CHARS), blocks=tuple(kept))
+
+
+# --------------------------------------------------------------------------- task pieces
+
+
+def _priority(priority: Priority) -> str:
+    return f"{_GLYPHS[priority]} {priority.value.capitalize()}"
+
+
+def _title(task: TaskView, limit: int = _TITLE_CHARS) -> str:
+    return _escaped(_one_line(task.title), limit)
+
+
+def _headline(task: TaskView) -> str:
+    return f"{_GLYPHS[task.priority]} *{task.ref}* {_title(task)}"
+
+
+def _due(task: TaskView, now: datetime) -> str:
+    if task.due_at is None:
+        return "no deadline"
+    if task.is_overdue(now):
+        return f"{when(task.due_at)} ⚠️ *overdue*"
+    return when(task.due_at)
+
+
+def _due_phrase(task: TaskView, now: datetime) -> str:
+    if task.due_at is None:
+        return "no deadline"
+    if task.is_overdue(now):
+        return f"⚠️ *overdue* (due {when(task.due_at)})"
+    return f"due {when(task.due_at)}"
+
+
+def _span(delta: timedelta) -> str:
+    """A duration said plainly: `25 minutes`, `3 hours`, `2 days`."""
+    minutes = delta.total_seconds() / 60
+    if minutes < 60:
+        return _plural(max(1, math.floor(minutes)), "minute")
+    hours = minutes / 60
+    if hours < 23.5:
+        return _plural(max(1, round(hours)), "hour")
+    return _plural(max(1, round(hours / 24)), "day")
+
+
+def _timing(task: TaskView, now: datetime) -> str | None:
+    """Early (an hour or more before the deadline), on time, or how late; None without a deadline."""
+    if task.due_at is None:
+        return None
+    done = task.done_at or now
+    if done > task.due_at:
+        return f"{_span(done - task.due_at)} late"
+    if task.due_at - done >= timedelta(hours=1):
+        return f"{_span(task.due_at - done)} early"
+    return "on time"
+
+
+def _source(task: TaskView) -> str | None:
+    if not task.source_link:
+        return None
+    return f"From {_link(task.source_link, 'the original message')}"
+
+
+def _details(task: TaskView) -> list[Block]:
+    if not task.details.strip():
+        return []
+    return [_section(chunk) for chunk in _escaped_chunks(task.details, MAX_SECTION_CHARS, _DETAIL_SECTIONS)]
+
+
+def _history_line(entry: HistoryEntry) -> str:
+    line = f"• {when(entry.at)} {_user(entry.actor_id)} {_HISTORY.get(entry.action, entry.action.value)}"
+    if entry.detail.strip():
+        line += f": {_escaped(_one_line(entry.detail), _HISTORY_DETAIL_CHARS)}"
+    return line
+
+
+def _fallback_title(task: TaskView) -> str:
+    return _title(task, _FALLBACK_TITLE_CHARS)
+
+
+def task_line(task: TaskView, *, now: datetime) -> str:
+    """One task on one line, for lists and Home: priority, id, title, assignee, due, status."""
+    return " · ".join(
+        (_headline(task), _user(task.assignee_id), _due_phrase(task, now), _STATUS[task.status])
+    )
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def help_message(text: str) -> Message:
+    """Usage help; `text` is Baton's own trusted mrkdwn."""
+    sections = _pack_within(
+        text.strip().splitlines() or ["…"],
+        max_blocks=MAX_MESSAGE_BLOCKS,
+        max_chars=MAX_MESSAGE_TEXT_CHARS,
+        more=lambda _: "…",
+    )
+    return _message(text, [_section(chunk) for chunk in sections])
+
+
+def task_created(task: TaskView, *, now: datetime) -> Message:
+    """The caller's confirmation after `/task @user …` or the New task modal."""
+    who = _user(task.assignee_id)
+    blocks = [
+        _section(f"✅ Created {_headline(task)}\nDelegated to {who}; they get a DM to accept it."),
+        _context(f"Due {_due(task, now)}", f"{_priority(task.priority)} priority"),
+    ]
+    if source := _source(task):
+        blocks.append(_context(source))
+    return _message(f"Created {task.ref} for {who}: {_fallback_title(task)}", blocks)
+
+
+def task_detail(task: TaskView, *, now: datetime) -> Message:
+    """`/task show`: everything about one task, history newest last."""
+    blocks: list[Block] = [_section(_headline(task)), *_details(task)]
+    facts = [
+        ("Assignee", _user(task.assignee_id)),
+        ("Delegated by", _user(task.delegator_id)),
+        ("Due", _due(task, now)),
+        ("Priority", _priority(task.priority)),
+        ("Status", _STATUS[task.status]),
+    ]
+    if task.team_channel_id:
+        facts.append(("Team", _channel(task.team_channel_id)))
+    blocks.append(_fields(*facts))
+    if task.status is TaskStatus.DECLINED and task.decline_reason and task.decline_reason.strip():
+        blocks.append(_section("Declined because:\n" + _quote(task.decline_reason, _NOTE_CHARS)))
+    if source := _source(task):
+        blocks.append(_context(source))
+    if task.history:
+        lines = [_history_line(entry) for entry in task.history]
+        heading_chars = 60
+        chunks, shown = _newest_within(
+            lines,
+            max_blocks=MAX_MESSAGE_BLOCKS - len(blocks) - 1,
+            max_chars=MAX_MESSAGE_TEXT_CHARS - _text_chars(blocks) - heading_chars,
+        )
+        heading = "*History*" if shown == len(lines) else f"*History* (latest {shown} of {len(lines)})"
+        blocks.append(_section(heading))
+        blocks.extend(_section(chunk) for chunk in chunks)
+    return _message(f"{task.ref}: {_fallback_title(task)}", blocks)
+
+
+def task_list(tasks: Sequence[TaskView], *, heading: str, now: datetime, empty: str) -> Message:
+    """A `/task list` answer; `heading` and `empty` are Baton's own trusted mrkdwn."""
+    if not tasks:
+        return _message(empty, [_section(f"*{heading}*"), _section(empty)])
+    blocks = [_section(f"*{heading}*")]
+    room = MAX_MESSAGE_TEXT_CHARS - _text_chars(blocks) - 200  # 200: the closing "…and N more"
+    for task in tasks[:_LIST_MAX_TASKS]:
+        line = _section(task_line(task, now=now))
+        room -= _text_chars(line)
+        if room < 0:
+            break
+        blocks.append(line)
+    if len(tasks) > len(blocks) - 1:
+        more = len(tasks) - (len(blocks) - 1)
+        blocks.append(
+            _context(f"…and {more} more. Narrow it with `/task list overdue` or `/task list @person`.")
+        )
+    return _message(f"{heading}: {_plural(len(tasks), 'task')}", blocks)
+
+
+def task_updated(task: TaskView, *, verb: str, now: datetime) -> Message:
+    """A change confirmed: `verb` is Baton's own mrkdwn ("is done.", "reassigned to <@U2>.")."""
+    return _message(
+        f"{task.ref} {verb}",
+        [_section(f"*{task.ref}* {verb}"), _context(task_line(task, now=now))],
+    )
+
+
+def _assignment_body(task: TaskView, *, now: datetime, answered: bool) -> list[Block]:
+    delegator = _user(task.delegator_id)
+    intro = (
+        "👋 You filed a task for yourself"
+        if task.delegator_id == task.assignee_id
+        else f"👋 {delegator} delegated a task to you"
+    )
+    blocks: list[Block] = [_section(f"{intro}\n{_headline(task)}"), *_details(task)]
+    facts = [("Due", _due(task, now)), ("Priority", _priority(task.priority))]
+    if answered:
+        facts.append(("Assignee", _user(task.assignee_id)))
+    if task.team_channel_id:
+        facts.append(("Team", _channel(task.team_channel_id)))
+    blocks.append(_fields(*facts))
+    if source := _source(task):
+        blocks.append(_context(source))
+    return blocks
+
+
+def assignment(task: TaskView, *, now: datetime) -> Message:
+    """The assignee's DM with Accept / Decline."""
+    blocks = _assignment_body(task, now=now, answered=False)
+    blocks.append(
+        _actions(
+            _task_block_id(ids.ACTION_ACCEPT, task),
+            _button("Accept", action_id=ids.ACTION_ACCEPT, value=str(task.id), style="primary"),
+            _button("Decline", action_id=ids.ACTION_DECLINE, value=str(task.id), style="danger"),
+        )
+    )
+    return _message(
+        f"{_user(task.delegator_id)} delegated {task.ref} to you: {_fallback_title(task)}", blocks
+    )
+
+
+def assignment_answered(task: TaskView, *, answer: str, now: datetime) -> Message:
+    """The assignment DM once answered, without buttons; `answer` may hold typed text, so it is escaped."""
+    blocks = _assignment_body(task, now=now, answered=True)
+    blocks.append(_section(f"➡️ {_escaped(answer.strip(), _NOTE_CHARS)}"))
+    return _message(f"{task.ref}: {_escaped(_one_line(answer), _FALLBACK_TITLE_CHARS)}", blocks)
+
+
+def _checkin_intro(task: TaskView, now: datetime) -> list[Block]:
+    return [
+        _section(f"🔔 Check-in: how is *{task.ref}* going?\n{_headline(task)}"),
+        _context(f"Due {_due(task, now)}", f"{_priority(task.priority)} priority", _STATUS[task.status]),
+    ]
+
+
+def checkin(task: TaskView, *, now: datetime) -> Message:
+    """The check-in DM: On track / Blocked / Done, or an emoji reaction."""
+    value = str(task.id)
+    blocks = [
+        *_checkin_intro(task, now),
+        _actions(
+            _task_block_id(ids.ACTION_CHECKIN_ON_TRACK, task),
+            _button("👍 On track", action_id=ids.ACTION_CHECKIN_ON_TRACK, value=value),
+            _button("🚧 Blocked", action_id=ids.ACTION_CHECKIN_BLOCKED, value=value),
+            _button("✅ Done", action_id=ids.ACTION_CHECKIN_DONE, value=value, style="primary"),
+        ),
+        _context("A reaction on this message also answers: ✅ done, 👍 on track, 🚧 blocked."),
+    ]
+    return _message(f"Check-in: how is {task.ref} going? {_fallback_title(task)}", blocks)
+
+
+def checkin_answered(task: TaskView, *, answer: str, now: datetime) -> Message:
+    """The check-in DM once answered, without buttons; `answer` is escaped."""
+    blocks = [*_checkin_intro(task, now), _section(f"➡️ {_escaped(answer.strip(), _NOTE_CHARS)}")]
+    return _message(f"{task.ref}: {_escaped(_one_line(answer), _FALLBACK_TITLE_CHARS)}", blocks)
+
+
+# --------------------------------------------------------------------------- outbox
+
+
+def _payload_str(payload: Mapping[str, Any], key: str) -> str:
+    value = payload.get(key)
+    return "" if value is None else str(value)
+
+
+def _payload_int(payload: Mapping[str, Any], key: str) -> int:
+    value = payload.get(key)
+    try:
+        return int(value) if value is not None else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+def _payload_list(payload: Mapping[str, Any], key: str) -> list[Any]:
+    value = payload.get(key)
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _payload_time(payload: Mapping[str, Any], key: str) -> datetime | None:
+    value = payload.get(key)
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str) and value:
+        moment = datetime.fromisoformat(value)
+    else:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _need_task(out: Outgoing) -> TaskView:
+    if out.task is None:
+        raise ValueError(f"outbox {out.kind.value} message needs its task")
+    return out.task
+
+
+def _notice(text: str, *extra: Block) -> Message:
+    return _message(text, [_section(text), *extra])
+
+
+def _task_notice(task: TaskView, now: datetime, text: str, fallback: str, *extra: Block) -> Message:
+    return _message(fallback, [_section(text), *extra, _context(task_line(task, now=now))])
+
+
+def _reason_blocks(reason: str, *, none: str | None = None) -> list[Block]:
+    if reason.strip():
+        return [_section(_quote(reason, _NOTE_CHARS))]
+    return [_section(none)] if none else []
+
+
+def _render_assignment(out: Outgoing, now: datetime) -> Message:
+    return assignment(_need_task(out), now=now)
+
+
+def _render_checkin(out: Outgoing, now: datetime) -> Message:
+    return checkin(_need_task(out), now=now)
+
+
+def _render_accepted(out: Outgoing, now: datetime) -> Message:
+    task = _need_task(out)
+    actor = _user(_payload_str(out.payload, "actor_id") or task.assignee_id)
+    text = f"✅ {actor} accepted *{task.ref}* {_title(task)}"
+    return _task_notice(task, now, text, f"✅ {actor} accepted {task.ref} {_fallback_title(task)}")
+
+
+def _render_declined(out: Outgoing, now: datetime) -> Message:
+    task = _need_task(out)
+    actor = _user(_payload_str(out.payload, "actor_id") or task.assignee_id)
+    text = f"❌ {actor} declined *{task.ref}* {_title(task)}"
+    return _task_notice(
+        task,
+        now,
+        text,
+        f"❌ {actor} declined {task.ref} {_fallback_title(task)}",
+        *_reason_blocks(_payload_str(out.payload, "reason"), none="_No reason given._"),
+        _context(
+            f"Hand it to someone else with `/task reassign {task.ref} @person`, "
+            f"or drop it with `/task cancel {task.ref}`."
+        ),
+    )
+
+
+def _render_unassigned(out: Outgoing, now: datetime) -> Message:
+    task = _need_task(out)
+    new = _user(_payload_str(out.payload, "new_assignee_id") or task.assignee_id)
+    actor_id = _payload_str(out.payload, "actor_id")
+    by = f" by {_user(actor_id)}" if actor_id else ""
+    text = f"↪️ *{task.ref}* {_title(task)} was handed to {new}{by}. It is off your list."
+    return _message(
+        f"↪️ {task.ref} was handed to {new}: {_fallback_title(task)}",
+        [_section(text)],
+    )
+
+
+def _render_due_changed(out: Outgoing, now: datetime) -> Message:
+    task = _need_task(out)
+    old_due = _payload_time(out.payload, "old_due")
+    old = when(old_due) if old_due is not None else "no deadline"
+    new = when(task.due_at) if task.due_at is not None else "no deadline"
+    actor_id = _payload_str(out.payload, "actor_id")
+    who = f"{_user(actor_id)} moved" if actor_id else "Moved"
+    text = f"📅 {who} the deadline of *{task.ref}* {_title(task)}: {old} → {new}"
+    return _task_notice(task, now, text, f"📅 {task.ref} is now due {new} (was {old})")
+
+
+def _render_cancelled(out: Outgoing, now: datetime) -> Message:
+    task = _need_task(out)
+    actor_id = _payload_str(out.payload, "actor_id")
+    by = f" by {_user(actor_id)}" if actor_id else ""
+    text = f"🚫 *{task.ref}* {_title(task)} was cancelled{by}. Nothing more to do on it."
+    return _message(
+        f"🚫 {task.ref} was cancelled{by}: {_fallback_title(task)}",
+        [_section(text), *_reason_blocks(_payload_str(out.payload, "reason"))],
+    )
+
+
+def _render_celebration(out: Outgoing, now: datetime) -> Message:
+    task = _need_task(out)
+    who = _user(task.assignee_id)
+    timing = _timing(task, now)
+    said = f" {timing}" if timing else ""
+    text = f"🎉 {who} finished *{task.ref}* {_title(task)}" + (f" — *{timing}*" if timing else "")
+    return _message(
+        f"🎉 {who} finished {task.ref} {_fallback_title(task)}{said}",
+        [_section(text), *_reason_blocks(_payload_str(out.payload, "note"))],
+    )
+
+
+def _render_kudos(out: Outgoing, now: datetime) -> Message:
+    giver = _user(_payload_str(out.payload, "giver_id"))
+    recipients = ", ".join(_user(str(rid)) for rid in _payload_list(out.payload, "recipient_ids"))
+    message = _payload_str(out.payload, "message")
+    head = f"👏 {giver} → {recipients}"
+    text = f"{head}: {_escaped(message.strip(), MAX_SECTION_CHARS - len(head) - 2)}"
+    return _message(
+        f"{head}: {_escaped(_one_line(message), _FALLBACK_TITLE_CHARS)}",
+        [_section(text)],
+    )
+
+
+def _render_warning(out: Outgoing, now: datetime) -> Message:
+    task = _need_task(out)
+    hours = _payload_int(out.payload, "hours_before")
+    soon = f"in {_plural(hours, 'hour')}" if hours > 0 else "soon"
+    at = f" ({when(task.due_at)})" if task.due_at is not None else ""
+    text = f"⏰ *{task.ref}* {_title(task)} is due {soon}{at}."
+    return _task_notice(
+        task,
+        now,
+        text,
+        f"⏰ {task.ref} is due {soon}: {_fallback_title(task)}",
+        _context(f"Finished? `/task done {task.ref}`"),
+    )
+
+
+def _render_overdue(out: Outgoing, now: datetime) -> Message:
+    task = _need_task(out)
+    was = f"it was due {when(task.due_at)}" if task.due_at is not None else "its deadline passed"
+    if _payload_str(out.payload, "audience") == "delegator":
+        text = f"⚠️ *{task.ref}* {_title(task)}, assigned to {_user(task.assignee_id)}, is overdue: {was}."
+        hint = (
+            f"`/task due {task.ref} fri 5pm` moves the deadline; `/task show {task.ref}` shows its history."
+        )
+    else:
+        text = f"⚠️ *{task.ref}* {_title(task)} is overdue: {was}."
+        hint = (
+            f"Finished? `/task done {task.ref}`. Need more time? Ask {_user(task.delegator_id)} "
+            "to move the deadline."
+        )
+    return _task_notice(task, now, text, f"⚠️ {task.ref} is overdue: {_fallback_title(task)}", _context(hint))
+
+
+def _render_blocked(out: Outgoing, now: datetime) -> Message:
+    task = _need_task(out)
+    who = _user(task.assignee_id)
+    text = f"🚧 {who} is blocked on *{task.ref}* {_title(task)}"
+    return _task_notice(
+        task,
+        now,
+        text,
+        f"🚧 {who} is blocked on {task.ref} {_fallback_title(task)}",
+        *_reason_blocks(_payload_str(out.payload, "reason")),
+    )
+
+
+def _finished_line(entry: Mapping[str, Any]) -> str:
+    count = _payload_int(entry, "count")
+    on_time = _payload_int(entry, "on_time")
+    titles = [str(title) for title in _payload_list(entry, "titles")]
+    shown = ", ".join(_escaped(_one_line(title), 150) for title in titles[:_RECOGNITION_TITLES])
+    if len(titles) > _RECOGNITION_TITLES:
+        shown += f" and {len(titles) - _RECOGNITION_TITLES} more"
+    line = f"• {_user(_payload_str(entry, 'user_id'))} finished {_plural(count, 'task')}, {on_time} on time"
+    return f"{line}: {shown}" if shown else line
+
+
+def _render_recognition(out: Outgoing, now: datetime) -> Message:
+    payload = out.payload
+    since = _payload_time(payload, "since")
+    channel_id = _payload_str(payload, "team_channel_id")
+    finished = [e for e in _payload_list(payload, "finished") if isinstance(e, Mapping)]
+    streaks = [e for e in _payload_list(payload, "streaks") if isinstance(e, Mapping)]
+    kudos = [e for e in _payload_list(payload, "kudos") if isinstance(e, Mapping)]
+    total = sum(_payload_int(entry, "count") for entry in finished)
+
+    where = f" in {_channel(channel_id)}" if channel_id else ""
+    period = f" since {when(since)}" if since is not None else " this week"
+    blocks: list[Block] = [
+        _header("🏆 Weekly recognition"),
+        _section(f"What the team got done{period}{where}:"),
+    ]
+
+    def people_more(count: int) -> str:
+        return f"…and {count} more {'person' if count == 1 else 'people'}"
+
+    if finished:
+        lines = ["*Finished*", *(_finished_line(entry) for entry in finished)]
+        chunks = _pack_within(lines, max_blocks=30, max_chars=6000, more=people_more)
+        blocks.extend(_section(c) for c in chunks)
+    else:
+        blocks.append(_section("No tasks were finished this week. On to the next one!"))
+    if streaks:
+        lines = ["*On-time streaks*"] + [
+            f"🔥 {_user(_payload_str(e, 'user_id'))}: {_plural(_payload_int(e, 'streak'), 'task')} "
+            "in a row on time"
+            for e in streaks
+        ]
+        blocks.extend(
+            _section(c) for c in _pack_within(lines, max_blocks=6, max_chars=1200, more=people_more)
+        )
+    if kudos:
+        lines = ["*Kudos*"] + [
+            f"👏 {_user(_payload_str(e, 'user_id'))} got {_payload_int(e, 'count')} kudos" for e in kudos
+        ]
+        blocks.extend(
+            _section(c) for c in _pack_within(lines, max_blocks=6, max_chars=1200, more=people_more)
+        )
+    people = f"{len(finished)} {'person' if len(finished) == 1 else 'people'}"
+    return _message(f"🏆 Weekly recognition: {_plural(total, 'task')} finished by {people}", blocks)
+
+
+_RENDERERS: dict[OutboxKind, Callable[[Outgoing, datetime], Message]] = {
+    OutboxKind.ASSIGNMENT: _render_assignment,
+    OutboxKind.ACCEPTED: _render_accepted,
+    OutboxKind.DECLINED: _render_declined,
+    OutboxKind.UNASSIGNED: _render_unassigned,
+    OutboxKind.DUE_CHANGED: _render_due_changed,
+    OutboxKind.CANCELLED: _render_cancelled,
+    OutboxKind.CELEBRATION: _render_celebration,
+    OutboxKind.KUDOS: _render_kudos,
+    OutboxKind.CHECKIN: _render_checkin,
+    OutboxKind.WARNING: _render_warning,
+    OutboxKind.OVERDUE: _render_overdue,
+    OutboxKind.BLOCKED: _render_blocked,
+    OutboxKind.RECOGNITION: _render_recognition,
+}
+
+
+def render_outbox(out: Outgoing, *, now: datetime) -> Message:
+    """The message for one outbox row, as the scheduler's delivery sends it."""
+    renderer = _RENDERERS.get(out.kind)
+    if renderer is None:
+        raise ValueError(f"no message for outbox kind {out.kind!r}")
+    return renderer(out, now)
+
+
+def schedule_text(schedule: CheckinSchedule) -> str:
+    """A team's check-in schedule in words: "weekdays at 10:00", "Mon, Thu at 09:30", "off"."""
+    if schedule.is_off:
+        return "off"
+    days = sorted(schedule.days)
+    if days == sorted(WORKING_DAYS):
+        named = "weekdays"
+    elif len(days) == len(_DAYS):
+        named = "daily"
+    else:
+        named = ", ".join(_DAYS[day] for day in days if 0 <= day < len(_DAYS))
+    return f"{named} at {schedule.at:%H:%M} in each person's time zone"
+
+
+# --------------------------------------------------------------------------- views
+
+
+def _input(
+    block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label, MAX_LABEL_CHARS),
+        "element": element,
+        "optional": optional,
+    }
+    if hint is not None:
+        block["hint"] = _plain(hint, MAX_LABEL_CHARS)
+    return block
+
+
+def _modal(*, callback_id: str, title: str, submit: str, blocks: list[Block], private_metadata: str) -> View:
+    if len(private_metadata) > MAX_PRIVATE_METADATA_CHARS:
+        raise ValueError(f"private_metadata is over {MAX_PRIVATE_METADATA_CHARS} characters")
+    view: View = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": _plain(title, MAX_MODAL_TITLE_CHARS),
+        "submit": _plain(submit, MAX_MODAL_TITLE_CHARS),
+        "close": _plain("Cancel", MAX_MODAL_TITLE_CHARS),
+        "blocks": blocks[:MAX_VIEW_BLOCKS],
+    }
+    if private_metadata:
+        view["private_metadata"] = private_metadata
+    return view
+
+
+_PRIORITY_ORDER = (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
+
+
+def notice_modal(*, title: str, text: str) -> View:
+    """A modal that only says something (a refusal after a click); `text` is Baton's own mrkdwn."""
+    return {
+        "type": "modal",
+        "title": _plain(title, MAX_MODAL_TITLE_CHARS),
+        "close": _plain("OK", MAX_MODAL_TITLE_CHARS),
+        "blocks": [_section(chunk) for chunk in _pack(text.strip().splitlines() or ["…"])][:MAX_VIEW_BLOCKS],
+    }
+
+
+def _priority_option(priority: Priority) -> dict[str, Any]:
+    return {"text": _plain(_priority(priority), MAX_OPTION_CHARS), "value": priority.value}
+
+
+def _team_element(teams: Sequence[TeamOption], team_id: int | None) -> Block:
+    # Radio buttons take mrkdwn, so `<#C…>` shows the channel's name; select menus take plain_text
+    # only (https://docs.slack.dev/reference/block-kit/composition-objects/option-object).
+    # Both put the choice in `selected_option.value`.
+    if len(teams) <= MAX_RADIO_OPTIONS:
+        options = [
+            {"text": _mrkdwn(_channel(team.channel_id), MAX_OPTION_CHARS), "value": str(team.id)}
+            for team in teams
+        ]
+        element: Block = {"type": "radio_buttons", "action_id": ids.INPUT_TEAM, "options": options}
+    else:
+        options = [
+            {"text": _plain(f"#{team.channel_id}", MAX_OPTION_CHARS), "value": str(team.id)}
+            for team in teams[:MAX_SELECT_OPTIONS]
+        ]
+        element = {
+            "type": "static_select",
+            "action_id": ids.INPUT_TEAM,
+            "placeholder": _plain("Pick a team", 150),
+            "options": options,
+        }
+    chosen = [option for option in options if option["value"] == str(team_id)]
+    if team_id is not None and chosen:
+        element["initial_option"] = chosen[0]
+    return element
+
+
+def new_task_modal(
+    *,
+    teams: Sequence[TeamOption],
+    title: str = "",
+    details: str = "",
+    assignee_id: str | None = None,
+    team_id: int | None = None,
+    source_link: str | None = None,
+    private_metadata: str = "",
+) -> View:
+    """The New task modal (`/task` alone, the message shortcut), prefilled when values are given."""
+    title_input: Block = {
+        "type": "plain_text_input",
+        "action_id": ids.INPUT_TITLE,
+        "max_length": MAX_TITLE_CHARS,
+        "placeholder": _plain("What needs doing?", 150),
+    }
+    if title.strip():
+        title_input["initial_value"] = clip(_one_line(title), MAX_TITLE_CHARS)
+    details_input: Block = {
+        "type": "plain_text_input",
+        "action_id": ids.INPUT_DETAILS,
+        "multiline": True,
+        "max_length": MAX_DETAILS_CHARS,
+    }
+    if details.strip():
+        details_input["initial_value"] = clip(details.strip(), MAX_DETAILS_CHARS)
+    assignee_input: Block = {
+        "type": "users_select",
+        "action_id": ids.INPUT_ASSIGNEE,
+        "placeholder": _plain("Who should do it?", 150),
+    }
+    if assignee_id:
+        assignee_input["initial_user"] = assignee_id
+    normal = _priority_option(Priority.NORMAL)
+    blocks: list[Block] = [
+        _input(ids.BLOCK_TITLE, "Title", title_input),
+        _input(ids.BLOCK_DETAILS, "Details", details_input, optional=True),
+        _input(ids.BLOCK_ASSIGNEE, "Assign to", assignee_input),
+        _input(
+            ids.BLOCK_DUE_DATE,
+            "Due date",
+            {"type": "datepicker", "action_id": ids.INPUT_DUE_DATE},
+            optional=True,
+        ),
+        _input(
+            ids.BLOCK_DUE_TIME,
+            "Due time",
+            {"type": "timepicker", "action_id": ids.INPUT_DUE_TIME},
+            optional=True,
+            hint="A date without a time means 17:00 in your time zone.",
+        ),
+        _input(
+            ids.BLOCK_PRIORITY,
+            "Priority",
+            {
+                "type": "static_select",
+                "action_id": ids.INPUT_PRIORITY,
+                "options": [
+                    _priority_option(p)
+                    for p in (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
+                ],
+                "initial_option": normal,
+            },
+        ),
+    ]
+    if teams:
+        blocks.append(_input(ids.BLOCK_TEAM, "Team", _team_element(teams, team_id), optional=True))
+    if source_link:
+        blocks.append(_context(f"From {_link(source_link, 'the original message')}"))
+    return _modal(
+        callback_id=ids.VIEW_NEW_TASK,
+        title="New task",
+        submit="Delegate",
+        blocks=blocks,
+        private_metadata=private_metadata,
+    )
+
+
+def reason_modal(*, callback_id: str, task: TaskView, title: str, label: str, private_metadata: str) -> View:
+    """A short modal asking why (optional): Decline (ids.VIEW_DECLINE) and Blocked (ids.VIEW_BLOCKED)."""
+    reason_input: Block = {
+        "type": "plain_text_input",
+        "action_id": ids.INPUT_REASON,
+        "multiline": True,
+        "max_length": MAX_REASON_CHARS,
+    }
+    blocks = [
+        _section(_headline(task)),
+        _input(ids.BLOCK_REASON, label, reason_input, optional=True),
+    ]
+    return _modal(
+        callback_id=callback_id,
+        title=title,
+        submit="Send",
+        blocks=blocks,
+        private_metadata=private_metadata,
+    )
+
+
+def _share(budget: int, sizes: Sequence[int]) -> list[int]:
+    """Split `budget` rows between sections fairly; what a small section leaves goes to the others."""
+    shares = [0] * len(sizes)
+    left = budget
+    waiting = [index for index, size in enumerate(sizes) if size > 0]
+    while left > 0 and waiting:
+        each = max(left // len(waiting), 1)
+        for index in list(waiting):
+            give = min(each, sizes[index] - shares[index], left)
+            shares[index] += give
+            left -= give
+            if shares[index] == sizes[index]:
+                waiting.remove(index)
+            if left == 0:
+                break
+    return shares
+
+
+def home_view(
+    *,
+    mine: Sequence[TaskView],
+    delegated: Sequence[TaskView],
+    team_tasks: Sequence[TaskView],
+    is_manager: bool,
+    now: datetime,
+) -> View:
+    """The App Home tab: what I must do, what I handed out, and (for managers) my teams' tasks."""
+    # (heading, tasks, said when empty, where to see all, whether each task gets a Done button)
+    sections: list[tuple[str, Sequence[TaskView], str, str, bool]] = [
+        (
+            "Assigned to me",
+            mine,
+            "Nothing assigned to you right now. 🎉",
+            "`/task list` shows them all.",
+            True,
+        ),
+        (
+            "Delegated by me",
+            delegated,
+            "You have no open delegated tasks. `/task @person title` hands one out.",
+            "`/task list delegated` shows them all.",
+            False,
+        ),
+    ]
+    if is_manager:
+        sections.append(
+            (
+                "My teams",
+                team_tasks,
+                "Your teams have no open tasks.",
+                "`/task list team` in a team channel shows them all.",
+                False,
+            )
+        )
+    blocks: list[Block] = [
+        _header("Baton"),
+        _actions(
+            None,
+            _button("New task", action_id=ids.ACTION_OPEN_TASK_MODAL, value="new", style="primary"),
+        ),
+    ]
+    # Each section costs a heading, a divider (but the first) and a closing line when it is empty
+    # or cut short ("…and N more"); the tasks share what is left.
+    sizes = [len(tasks) for _, tasks, _, _, _ in sections]
+    fixed = len(blocks) + 2 * len(sections) - 1 + sum(1 for size in sizes if size == 0)
+    budget = MAX_VIEW_BLOCKS - fixed - sum(1 for size in sizes if size > 0)
+    shares = _share(budget, sizes)
+    freed = sum(1 for share, size in zip(shares, sizes, strict=True) if 0 < size == share)
+    shares = _share(budget + freed, sizes)  # sections shown whole need no closing line
+    for index, (section, share) in enumerate(zip(sections, shares, strict=True)):
+        name, tasks, empty, everything, with_buttons = section
+        if index:
+            blocks.append(_divider())
+        blocks.append(_section(f"*{name}* · {len(tasks)} open" if tasks else f"*{name}*"))
+        if not tasks:
+            blocks.append(_context(empty))
+            continue
+        seen: set[int] = set()
+        for task in tasks[:share]:
+            accessory = None
+            if with_buttons and not task.status.is_final and task.id not in seen:
+                seen.add(task.id)
+                accessory = _button("Done", action_id=ids.ACTION_DONE, value=str(task.id))
+            blocks.append(
+                _section(
+                    task_line(task, now=now),
+                    block_id=_task_block_id(ids.ACTION_DONE, task) if accessory else None,
+                    accessory=accessory,
+                )
+            )
+        if len(tasks) > share:
+            blocks.append(_context(f"…and {len(tasks) - share} more. {everything}"))
+    return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}

@@ -1,0 +1,173 @@
+"""Slash commands `/task`, `/kudos` and `/team`: parse, one service call, render, answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.clock import Clock
+from bot.domain import grammar
+from bot.domain.model import Message
+from bot.services import Services
+from bot.services.tasks import NewTask
+from handlers import blocks, ids
+from handlers.edges import answer, workspace_of
+from handlers.gateway_port import Gateway
+
+TEAM_REPORT_LATER = (
+    "`/team report` isn't available yet; it comes with the team insight release. "
+    "`/task list team` shows this team's open tasks now."
+)
+
+
+class Commands:
+    def __init__(self, *, services: Services, gateway: Gateway, clock: Clock) -> None:
+        self._s = services
+        self._gateway = gateway
+        self._clock = clock
+
+    def register(self, app: App) -> None:
+        app.command(ids.COMMAND_TASK)(self.on_task)
+        app.command(ids.COMMAND_KUDOS)(self.on_kudos)
+        app.command(ids.COMMAND_TEAM)(self.on_team)
+
+    # /task ------------------------------------------------------------------------------------
+    def on_task(self, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        def reply(message: Message | None) -> None:
+            if message is None:
+                ack()  # the modal is the answer
+            else:
+                ack(response_type="ephemeral", **message.as_kwargs())
+
+        answer(lambda: self._task(command, context), reply, what="command.task")
+
+    def _task(self, command: dict[str, Any], context: BoltContext) -> Message | None:
+        ws = workspace_of(context, command)
+        user = command["user_id"]
+        channel = command.get("channel_id") or ""
+        now = self._clock.now()
+        parsed = grammar.parse_task(command.get("text") or "")
+        tasks = self._s.tasks
+        if isinstance(parsed, grammar.OpenTaskModal):
+            opened = self._open_new_task_modal(
+                ws, channel, command.get("trigger_id") or "", response_url=command.get("response_url")
+            )
+            return None if opened else Message(text="Slack didn't open the form; please try again.")
+        if isinstance(parsed, grammar.TaskHelp):
+            return blocks.help_message(grammar.TASK_HELP)
+        if isinstance(parsed, grammar.DelegateTask):
+            task = tasks.delegate(
+                ws,
+                user,
+                NewTask(
+                    assignee_id=parsed.assignee_id,
+                    title=parsed.title,
+                    when_text=parsed.when_text,
+                    priority=parsed.priority,
+                    channel_id=channel,
+                ),
+            )
+            return blocks.task_created(task, now=now)
+        if isinstance(parsed, grammar.ListTasks):
+            return self._list(ws, user, channel, parsed)
+        if isinstance(parsed, grammar.ShowTask):
+            return blocks.task_detail(tasks.show(ws, number=parsed.number), now=now)
+        if isinstance(parsed, grammar.CompleteTask):
+            done = tasks.complete(ws, user, number=parsed.number, note=parsed.note)
+            verb = "is done. 🎉" if done.changed else "was already done; nothing changed."
+            return blocks.task_updated(done.task, verb=verb, now=now)
+        if isinstance(parsed, grammar.ReassignTask):
+            moved = tasks.reassign(ws, user, number=parsed.number, assignee_id=parsed.assignee_id)
+            return blocks.task_updated(
+                moved.task, verb=f"is now assigned to <@{moved.task.assignee_id}>.", now=now
+            )
+        if isinstance(parsed, grammar.ChangeDue):
+            due = tasks.change_due(ws, user, number=parsed.number, when_text=parsed.when_text)
+            verb = "is now due " if due.changed else "was already due "
+            return blocks.task_updated(due.task, verb=verb + blocks.when(due.task.due_at) + ".", now=now)
+        if isinstance(parsed, grammar.CancelTask):
+            gone = tasks.cancel(ws, user, number=parsed.number, reason=parsed.reason)
+            verb = "is cancelled." if gone.changed else "was already cancelled; nothing changed."
+            return blocks.task_updated(gone.task, verb=verb, now=now)
+        raise AssertionError(f"unhandled /task command {parsed!r}")
+
+    def _list(self, ws: str, user: str, channel: str, parsed: grammar.ListTasks) -> Message:
+        scope = parsed.scope
+        found = self._s.tasks.list(ws, user, scope=scope, channel_id=channel, user_id=parsed.user_id)
+        headings = {
+            grammar.ListScope.MINE: ("Your open tasks", "You have no open tasks. 🎉"),
+            grammar.ListScope.DELEGATED: ("Tasks you delegated", "Nothing you delegated is open."),
+            grammar.ListScope.TEAM: (f"Open tasks of <#{channel}>", "This team has no open tasks."),
+            grammar.ListScope.OVERDUE: ("Overdue tasks", "Nothing is overdue. 👏"),
+            grammar.ListScope.USER: (
+                f"Open tasks of <@{parsed.user_id}>",
+                f"<@{parsed.user_id}> has no open tasks.",
+            ),
+        }
+        heading, empty = headings[scope]
+        return blocks.task_list(found, heading=heading, now=self._clock.now(), empty=empty)
+
+    def _open_new_task_modal(
+        self, ws: str, channel: str, trigger_id: str, *, response_url: str | None
+    ) -> bool:
+        team = self._s.teams.by_channel(ws, channel) if channel else None
+        view = blocks.new_task_modal(
+            teams=self._s.teams.options(ws),
+            team_id=team.id if team else None,
+            private_metadata=json.dumps({"channel_id": channel, "response_url": response_url}),
+        )
+        return self._gateway.open_view(trigger_id, view)
+
+    # /kudos -----------------------------------------------------------------------------------
+    def on_kudos(self, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        def reply(message: Message) -> None:
+            ack(response_type="ephemeral", **message.as_kwargs())
+
+        answer(lambda: self._kudos(command, context), reply, what="command.kudos")
+
+    def _kudos(self, command: dict[str, Any], context: BoltContext) -> Message:
+        ws = workspace_of(context, command)
+        parsed = grammar.parse_kudos(command.get("text") or "")
+        self._s.kudos.give(
+            ws,
+            command["user_id"],
+            channel_id=command.get("channel_id") or "",
+            recipient_ids=parsed.recipient_ids,
+            message=parsed.message,
+        )
+        names = ", ".join(f"<@{u}>" for u in parsed.recipient_ids)
+        return Message(text=f"👏 Kudos to {names} sent. They count toward this week's recognition.")
+
+    # /team ------------------------------------------------------------------------------------
+    def on_team(self, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        def reply(message: Message) -> None:
+            ack(response_type="ephemeral", **message.as_kwargs())
+
+        answer(lambda: self._team(command, context), reply, what="command.team")
+
+    def _team(self, command: dict[str, Any], context: BoltContext) -> Message:
+        ws = workspace_of(context, command)
+        user = command["user_id"]
+        channel = command.get("channel_id") or ""
+        parsed = grammar.parse_team(command.get("text") or "")
+        if isinstance(parsed, grammar.TeamHelp):
+            return blocks.help_message(grammar.TEAM_HELP)
+        if isinstance(parsed, grammar.SetupTeam):
+            outcome = self._s.teams.setup(ws, user, channel)
+            if outcome.created:
+                return Message(
+                    text=f"<#{channel}> is now a team channel and you are its manager. Tasks created here "
+                    f"belong to this team; celebrations and the weekly recognition (Friday 16:00, "
+                    f"{outcome.team.tz}) are posted here. Check-ins go out {blocks.schedule_text(outcome.team.schedule)}."
+                )
+            if outcome.added_manager:
+                return Message(text=f"You are now a manager of <#{channel}>.")
+            return Message(text=f"<#{channel}> is already a team channel, and you manage it.")
+        if isinstance(parsed, grammar.SetCheckins):
+            team = self._s.teams.set_checkins(ws, user, channel, parsed.schedule)
+            return Message(text=f"Check-ins for <#{channel}>: {blocks.schedule_text(team.schedule)}.")
+        if isinstance(parsed, grammar.TeamReport):
+            return Message(text=TEAM_REPORT_LATER)
+        raise AssertionError(f"unhandled /team command {parsed!r}")

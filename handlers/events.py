@@ -1,0 +1,24 @@
+"""Events API: the App Home tab is published when a person opens it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from bot.services import Services
+from handlers import ids
+from handlers.edges import workspace_of
+
+
+class Events:
+    def __init__(self, *, services: Services) -> None:
+        self._s = services
+
+    def register(self, app: App) -> None:
+        app.event(ids.EVENT_APP_HOME_OPENED)(self.on_app_home_opened)
+
+    def on_app_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        self._s.home_publisher.publish(workspace_of(context, body), event["user"])

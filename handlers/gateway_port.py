@@ -1,0 +1,15 @@
+"""What listeners need from the Slack gateway beyond Bolt's ack/respond (views, responses)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from bot.domain.model import Message
+
+
+class Gateway(Protocol):
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> bool: ...
+
+    def update_message(self, channel: str, ts: str, message: Message) -> bool: ...
+
+    def respond(self, response_url: str, message: Message, *, replace_original: bool = False) -> bool: ...

@@ -1,0 +1,311 @@
+"""Narrow, workspace-scoped access to Baton's tables; every method takes `workspace_id` first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from bot.domain.model import OutboxState, TaskStatus
+from storage.models import (
+    Kudos,
+    KudosRecipient,
+    OutboxMessage,
+    Person,
+    ProcessedEvent,
+    Task,
+    TaskEvent,
+    Team,
+    TeamManager,
+    Workspace,
+)
+
+ACTIVE = (TaskStatus.OPEN.value, TaskStatus.ACCEPTED.value)
+NOT_FINAL = (TaskStatus.OPEN.value, TaskStatus.ACCEPTED.value, TaskStatus.DECLINED.value)
+
+
+def _insert_ignoring_conflicts(session: Session, model: type[Any], values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True when a row was written."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(model).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    result = session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))
+
+
+class WorkspaceRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def ensure(self, workspace_id: str, *, now: datetime) -> None:
+        """Create the workspace row on first contact; safe when two requests race."""
+        if self._session.get(Workspace, workspace_id) is None:
+            _insert_ignoring_conflicts(
+                self._session, Workspace, {"id": workspace_id, "last_task_number": 0, "created_at": now}
+            )
+
+    def next_task_number(self, workspace_id: str) -> int:
+        """Allocate `T-<n>` with one atomic UPDATE … RETURNING, so concurrent creators never collide."""
+        stmt = (
+            update(Workspace)
+            .where(Workspace.id == workspace_id)
+            .values(last_task_number=Workspace.last_task_number + 1)
+            .returning(Workspace.last_task_number)
+        )
+        number = self._session.execute(stmt).scalar_one()
+        return int(number)
+
+
+class PersonRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, workspace_id: str, user_id: str) -> Person | None:
+        return self._session.get(Person, (workspace_id, user_id))
+
+    def save(self, person: Person) -> None:
+        self._session.merge(person)
+
+
+class TeamRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def by_channel(self, workspace_id: str, channel_id: str) -> Team | None:
+        stmt = select(Team).where(Team.workspace_id == workspace_id, Team.channel_id == channel_id)
+        return self._session.scalars(stmt).first()
+
+    def get(self, workspace_id: str, team_id: int) -> Team | None:
+        team = self._session.get(Team, team_id)
+        return team if team is not None and team.workspace_id == workspace_id else None
+
+    def add(self, team: Team) -> None:
+        self._session.add(team)
+        self._session.flush()
+
+    def add_manager(self, team: Team, user_id: str) -> bool:
+        if any(m.user_id == user_id for m in team.managers):
+            return False
+        team.managers.append(TeamManager(user_id=user_id))
+        return True
+
+    def managed_by(self, workspace_id: str, user_id: str) -> list[Team]:
+        stmt = (
+            select(Team)
+            .join(TeamManager)
+            .where(Team.workspace_id == workspace_id, TeamManager.user_id == user_id)
+            .order_by(Team.id)
+        )
+        return list(self._session.scalars(stmt))
+
+    def of_workspace(self, workspace_id: str, *, limit: int = 100) -> list[Team]:
+        stmt = select(Team).where(Team.workspace_id == workspace_id).order_by(Team.id).limit(limit)
+        return list(self._session.scalars(stmt))
+
+
+class TaskRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, task: Task) -> None:
+        self._session.add(task)
+        self._session.flush()
+
+    def get(self, workspace_id: str, task_id: int, *, for_update: bool = False) -> Task | None:
+        stmt = select(Task).where(Task.workspace_id == workspace_id, Task.id == task_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self._session.scalars(stmt).first()
+
+    def by_number(self, workspace_id: str, number: int, *, for_update: bool = False) -> Task | None:
+        stmt = select(Task).where(Task.workspace_id == workspace_id, Task.number == number)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self._session.scalars(stmt).first()
+
+    def with_history(self, workspace_id: str, task_id: int) -> Task | None:
+        stmt = (
+            select(Task)
+            .where(Task.workspace_id == workspace_id, Task.id == task_id)
+            .options(selectinload(Task.history))
+        )
+        return self._session.scalars(stmt).first()
+
+    def record(self, task: Task, *, at: datetime, actor_id: str, action: str, detail: str = "") -> None:
+        """Append a history line; the task's history is kept whole, never rewritten."""
+        self._session.add(TaskEvent(task_id=task.id, at=at, actor_id=actor_id, action=action, detail=detail))
+
+    def _soonest_first(self, stmt: Select[tuple[Task]], limit: int) -> list[Task]:
+        # NULL deadlines last on both databases, then oldest first.
+        ordered = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.number).limit(limit)
+        return list(self._session.scalars(ordered))
+
+    def assigned_to(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
+        stmt = select(Task).where(
+            Task.workspace_id == workspace_id, Task.assignee_id == user_id, Task.status.in_(NOT_FINAL)
+        )
+        return self._soonest_first(stmt, limit)
+
+    def delegated_by(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
+        stmt = select(Task).where(
+            Task.workspace_id == workspace_id, Task.delegator_id == user_id, Task.status.in_(NOT_FINAL)
+        )
+        return self._soonest_first(stmt, limit)
+
+    def of_teams(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[Task]:
+        if not team_ids:
+            return []
+        stmt = select(Task).where(
+            Task.workspace_id == workspace_id, Task.team_id.in_(team_ids), Task.status.in_(NOT_FINAL)
+        )
+        return self._soonest_first(stmt, limit)
+
+    def overdue(
+        self, workspace_id: str, *, now: datetime, user_id: str, team_ids: Sequence[int], limit: int
+    ) -> list[Task]:
+        """Past-due tasks the user is assigned or delegated, plus all of the given teams'."""
+        involved = or_(Task.assignee_id == user_id, Task.delegator_id == user_id)
+        if team_ids:
+            involved = or_(involved, Task.team_id.in_(team_ids))
+        stmt = select(Task).where(
+            Task.workspace_id == workspace_id,
+            Task.status.in_(NOT_FINAL),
+            Task.due_at.is_not(None),
+            Task.due_at <= now,
+            involved,
+        )
+        return self._soonest_first(stmt, limit)
+
+    def count_open(self, workspace_id: str) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(Task)
+            .where(Task.workspace_id == workspace_id, Task.status.in_(NOT_FINAL))
+        )
+        return int(self._session.execute(stmt).scalar_one())
+
+
+class KudosRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, kudos: Kudos, recipient_ids: Sequence[str]) -> None:
+        kudos.recipients = [KudosRecipient(user_id=u, position=i) for i, u in enumerate(recipient_ids)]
+        self._session.add(kudos)
+        self._session.flush()
+
+    def since(self, workspace_id: str, *, team_id: int, since: datetime) -> list[Kudos]:
+        stmt = (
+            select(Kudos)
+            .where(Kudos.workspace_id == workspace_id, Kudos.team_id == team_id, Kudos.created_at > since)
+            .order_by(Kudos.id)
+        )
+        return list(self._session.scalars(stmt))
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(
+        self,
+        workspace_id: str,
+        *,
+        dedupe_key: str,
+        kind: str,
+        recipient_id: str,
+        now: datetime,
+        not_before: datetime | None = None,
+        task_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> int | None:
+        """Queue a message once: a second add with the same dedupe key writes nothing (None)."""
+        values = {
+            "workspace_id": workspace_id,
+            "dedupe_key": dedupe_key,
+            "kind": kind,
+            "task_id": task_id,
+            "recipient_id": recipient_id,
+            "payload": payload or {},
+            "state": OutboxState.PENDING.value,
+            "attempts": 0,
+            "not_before": not_before or now,
+            "created_at": now,
+        }
+        if not _insert_ignoring_conflicts(self._session, OutboxMessage, values):
+            return None
+        stmt = select(OutboxMessage.id).where(
+            OutboxMessage.workspace_id == workspace_id, OutboxMessage.dedupe_key == dedupe_key
+        )
+        return int(self._session.execute(stmt).scalar_one())
+
+    def claim(
+        self,
+        *,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        ids: Sequence[int] | None = None,
+    ) -> list[OutboxMessage]:
+        """Take due rows for delivery with a lease; on PostgreSQL other claimers skip them.
+
+        A row is due when it is pending and its `not_before` has come, or when it is `sending`
+        with an expired lease (its deliverer died mid-send). SQLite has one writer at a time, and
+        our engine begins every transaction IMMEDIATE, so the same select-then-update is safe there.
+        """
+        due = or_(
+            and_(OutboxMessage.state == OutboxState.PENDING.value, OutboxMessage.not_before <= now),
+            and_(OutboxMessage.state == OutboxState.SENDING.value, OutboxMessage.lease_until <= now),
+        )
+        stmt = select(OutboxMessage).where(due)
+        if ids is not None:
+            stmt = stmt.where(OutboxMessage.id.in_(ids))
+        stmt = stmt.order_by(OutboxMessage.not_before, OutboxMessage.id).limit(limit)
+        if self._session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows = list(self._session.scalars(stmt))
+        for row in rows:
+            row.state = OutboxState.SENDING.value
+            row.lease_until = now + lease
+            row.attempts += 1
+        self._session.flush()
+        return rows
+
+    def get(self, outbox_id: int) -> OutboxMessage | None:
+        return self._session.get(OutboxMessage, outbox_id)
+
+    def find_sent(self, workspace_id: str, *, channel_id: str, ts: str) -> OutboxMessage | None:
+        stmt = select(OutboxMessage).where(
+            OutboxMessage.workspace_id == workspace_id,
+            OutboxMessage.channel_id == channel_id,
+            OutboxMessage.ts == ts,
+        )
+        return self._session.scalars(stmt).first()
+
+    def listing(self, *, state: str | None, limit: int) -> list[OutboxMessage]:
+        stmt = select(OutboxMessage)
+        if state is not None:
+            stmt = stmt.where(OutboxMessage.state == state)
+        return list(self._session.scalars(stmt.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+class EventLog:
+    """Remembers Events API `event_id`s so a retried delivery is recognised."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def first_time(self, workspace_id: str, event_id: str, *, now: datetime) -> bool:
+        return _insert_ignoring_conflicts(
+            self._session,
+            ProcessedEvent,
+            {"event_id": event_id, "workspace_id": workspace_id, "received_at": now},
+        )

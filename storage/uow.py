@@ -1,0 +1,71 @@
+"""The unit of work: one session, its repositories, and rollback unless `commit()` was called."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.repositories import (
+    EventLog,
+    KudosRepository,
+    OutboxRepository,
+    PersonRepository,
+    TaskRepository,
+    TeamRepository,
+    WorkspaceRepository,
+)
+
+
+class UnitOfWork:
+    """`with uow:` opens a session; leaving it without `commit()` rolls everything back."""
+
+    session: Session
+    workspaces: WorkspaceRepository
+    people: PersonRepository
+    teams: TeamRepository
+    tasks: TaskRepository
+    kudos: KudosRepository
+    outbox: OutboxRepository
+    events: EventLog
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self.workspaces = WorkspaceRepository(self.session)
+        self.people = PersonRepository(self.session)
+        self.teams = TeamRepository(self.session)
+        self.tasks = TaskRepository(self.session)
+        self.kudos = KudosRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.events = EventLog(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+class UnitOfWorkFactory:
+    """Hands out a fresh UnitOfWork per use case; sessions never cross threads."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self._session_factory)

@@ -1,0 +1,772 @@
+"""A fake Slack Web API on loopback, so tests see every call Baton makes and can script Slack's failures.
+
+After bolt-python's tests/mock_web_api_server, but bound to port 0 (no fixed port) and with no
+sleep-polling: listeners run inline, so a call has been recorded by the time dispatch returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+TEAM_ID = "T0WORKSPACE"
+TEAM_DOMAIN = "baton-test"
+TEAM_NAME = "Baton Test"
+BOT_USER_ID = "U0BATON"
+BOT_ID = "B0BATON"
+APP_ID = "A0BATON"
+
+U_MANAGER = "U0MANAGER"
+U_ALICE = "U0ALICE"
+U_BOB = "U0BOB"
+U_ADMIN = "U0ADMIN"
+C_GENERAL = "C0GENERAL"
+
+FIRST_TS_SECONDS = 1_700_000_000
+
+# Fields Slack takes as JSON text inside a form body (slack_sdk sends them so when it posts a form).
+_JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+
+_MAX_MESSAGE_BLOCKS = 50
+_MAX_VIEW_BLOCKS = 100
+_MAX_SECTION_TEXT = 3000
+_MAX_MESSAGE_TEXT = 40_000
+
+Answer = tuple[int, dict[str, Any], dict[str, str]]
+
+
+class _NowSource(Protocol):
+    def now(self) -> datetime: ...
+
+
+def dm_channel_id(user_id: str) -> str:
+    """The id of the bot's DM with a person, as the fake hands it out: U0ALICE -> D0ALICE."""
+    return "D" + user_id[1:]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request to the Web API: method, decoded params (JSON fields parsed) and lower-cased headers."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    id: str
+    name: str
+    tz: str
+    is_admin: bool = False
+    is_owner: bool = False
+    is_bot: bool = False
+    deleted: bool = False
+
+
+@dataclass
+class _Failure:
+    remaining: int
+    status: int
+    error: str | None
+    retry_after: int | None
+    apply_effect: bool
+    drop: bool
+
+
+@dataclass
+class _State:
+    calls: list[Call] = field(default_factory=list)
+    responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    ephemerals: list[dict[str, Any]] = field(default_factory=list)
+    reactions: list[dict[str, str]] = field(default_factory=list)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    home_views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, FakeUser] = field(default_factory=dict)
+    failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    ts_counter: int = 0
+    view_counter: int = 0
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("1", "true"))
+
+
+def _ts_key(ts: Any) -> Decimal:
+    try:
+        return Decimal(str(ts))
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def _section_too_long(blocks: list[Any]) -> bool:
+    for block in blocks:
+        if not isinstance(block, dict) or block.get("type") != "section":
+            continue
+        text = block.get("text")
+        if isinstance(text, dict) and len(str(text.get("text", ""))) > _MAX_SECTION_TEXT:
+            return True
+    return False
+
+
+def _ok(**fields: Any) -> Answer:
+    return 200, {"ok": True, **fields}, {}
+
+
+def _error(error: str) -> Answer:
+    return 200, {"ok": False, "error": error}, {}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeSlack
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        """Keep the test output quiet."""
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        fake = self.server.fake
+        if url.path.startswith("/api/"):
+            params = _decode_params(raw, headers.get("content-type", ""), url.query)
+            answer = fake._answer(url.path.removeprefix("/api/"), params, headers)
+        elif url.path.startswith("/response/"):
+            answer = fake._respond(url.path.removeprefix("/response/"), raw)
+        else:
+            answer = 404, {"ok": False, "error": "not_found"}, {}
+        if answer is None:  # a dropped connection: the client sees no answer at all
+            self.close_connection = True
+            return
+        status, body, extra_headers = answer
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in extra_headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _decode_params(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
+    """Decode a JSON, urlencoded or multipart body (plus the query string) as Slack would read it."""
+    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    if raw:
+        if "application/json" in content_type:
+            decoded = json.loads(raw.decode("utf-8"))
+            if isinstance(decoded, dict):
+                params.update(decoded)
+        elif "multipart/form-data" in content_type:
+            message = BytesParser(policy=HTTP).parsebytes(
+                b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
+            )
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                payload = part.get_payload(decode=True)
+                if isinstance(name, str) and isinstance(payload, bytes):
+                    params[name] = payload.decode("utf-8")
+        else:
+            params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    for name in _JSON_FIELDS:
+        value = params.get(name)
+        if isinstance(value, str) and value[:1] in ("[", "{"):
+            # Invalid JSON stays as Slack got it; the method then answers invalid_* if it cares.
+            with contextlib.suppress(json.JSONDecodeError):
+                params[name] = json.loads(value)
+    return params
+
+
+DEFAULT_USERS = (
+    FakeUser(U_MANAGER, "manager", "America/New_York"),
+    FakeUser(U_ALICE, "alice", "Europe/Berlin"),
+    FakeUser(U_BOB, "bob", "Asia/Tokyo"),
+    FakeUser(U_ADMIN, "admin", "America/New_York", is_admin=True),
+)
+
+
+class FakeSlack:
+    """A Slack Web API stand-in on 127.0.0.1:<free port>: point WebClient(base_url=...) at `base_url`.
+
+    Answers auth.test, users.info, conversations.open, conversations.history, chat.postMessage,
+    chat.postEphemeral, chat.update, chat.getPermalink, views.open/update/push/publish and
+    reactions.add like Slack; any other method answers `unknown_method`, so a missing stub fails.
+    """
+
+    def __init__(self, *, clock: _NowSource | None = None, default_users: bool = True) -> None:
+        self._lock = threading.Lock()
+        self._state = _State()
+        self._clock = clock
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._methods: dict[str, Callable[[dict[str, Any]], Answer]] = {
+            "auth.test": self._auth_test,
+            "users.info": self._users_info,
+            "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "chat.getPermalink": self._chat_get_permalink,
+            "views.open": self._views_open,
+            "views.push": self._views_open,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "reactions.add": self._reactions_add,
+        }
+        if default_users:
+            for user in DEFAULT_USERS:
+                self._state.users[user.id] = user
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        if self._server is not None:
+            return self
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.fake = self
+        # A short poll interval only bounds how long stop() waits; requests are served at once.
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="FakeSlack", daemon=True
+        )
+        thread.start()
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server, self._thread = None, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join()
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """What WebClient(base_url=...) and SLACK_API_URL take."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        """A response_url on this server for Bolt's respond(); posts land in `responses`."""
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    # -- what tests read ---------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return list(self._state.calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self._state.calls if call.method == method]
+
+    def clear(self) -> None:
+        """Forget the recorded calls and response_url posts; stored messages, views and users stay."""
+        with self._lock:
+            self._state.calls.clear()
+            self._state.responses.clear()
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages stored by chat.postMessage (as updated by chat.update), oldest first, with `channel`."""
+        with self._lock:
+            return [
+                copy.deepcopy(m) for m in self._state.messages if channel is None or m["channel"] == channel
+            ]
+
+    def ephemerals(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """What chat.postEphemeral showed: dicts with channel, user, text, blocks, message_ts."""
+        with self._lock:
+            return [
+                copy.deepcopy(m) for m in self._state.ephemerals if channel is None or m["channel"] == channel
+            ]
+
+    @property
+    def responses(self) -> list[dict[str, Any]]:
+        """Decoded JSON bodies posted to any response_url, in order."""
+        with self._lock:
+            return [copy.deepcopy(body) for _, body in self._state.responses]
+
+    def responses_to(self, name: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [copy.deepcopy(body) for n, body in self._state.responses if n == name]
+
+    @property
+    def reactions(self) -> list[dict[str, str]]:
+        """Reactions Baton added: dicts with channel, timestamp, name."""
+        with self._lock:
+            return [dict(r) for r in self._state.reactions]
+
+    def view(self, view_id: str) -> dict[str, Any] | None:
+        """The modal last opened, pushed or updated under this id."""
+        with self._lock:
+            found = self._state.views.get(view_id)
+            return copy.deepcopy(found) if found is not None else None
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The Home tab last published for this person."""
+        with self._lock:
+            found = self._state.home_views.get(user_id)
+            return copy.deepcopy(found) if found is not None else None
+
+    # -- what tests set up -----------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str = "alice",
+        tz: str = "America/New_York",
+        is_admin: bool = False,
+        is_bot: bool = False,
+        deleted: bool = False,
+    ) -> FakeUser:
+        """Add or replace a person that users.info and conversations.open know."""
+        ZoneInfo(tz)  # refuse a zone Slack would never send
+        user = FakeUser(user_id, name, tz, is_admin=is_admin, is_bot=is_bot, deleted=deleted)
+        with self._lock:
+            self._state.users[user_id] = user
+        return user
+
+    def seed_message(
+        self,
+        channel: str,
+        *,
+        text: str,
+        user: str,
+        blocks: list[dict[str, Any]] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Store a message someone else wrote (no call is recorded); returns its ts."""
+        with self._lock:
+            ts = self._next_ts()
+            message: dict[str, Any] = {"type": "message", "channel": channel, "ts": ts, "user": user}
+            message["text"] = text
+            message["team"] = TEAM_ID
+            if blocks is not None:
+                message["blocks"] = copy.deepcopy(blocks)
+            if metadata is not None:
+                message["metadata"] = copy.deepcopy(metadata)
+            self._state.messages.append(message)
+        return ts
+
+    def fail(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+        drop: bool = False,
+    ) -> None:
+        """Make the next `times` calls to `method` fail, with nothing stored.
+
+        retry_after given: HTTP 429, `Retry-After: <n>`, error `ratelimited`. Else a non-200 `status`
+        (500, 503…) with an error body. Else HTTP 200 with `{"ok": false, "error": error}`.
+        drop=True: the connection closes with no answer at all (a timeout or a reset, to the client).
+        """
+        self._script(method, error, status, retry_after, times, apply_effect=False, drop=drop)
+
+    def post_then_fail(self, method: str = "chat.postMessage", *, status: int = 500, times: int = 1) -> None:
+        """Slack does what was asked (stores the message) but answers HTTP `status`: the lost answer."""
+        self._script(method, None, status, None, times, apply_effect=True, drop=False)
+
+    def post_then_drop(self, method: str = "chat.postMessage", *, times: int = 1) -> None:
+        """Slack does what was asked, then the connection closes with no answer."""
+        self._script(method, None, 200, None, times, apply_effect=True, drop=True)
+
+    def _script(
+        self,
+        method: str,
+        error: str | None,
+        status: int,
+        retry_after: int | None,
+        times: int,
+        *,
+        apply_effect: bool,
+        drop: bool,
+    ) -> None:
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if retry_after is None and status == 200 and error is None and not drop and not apply_effect:
+            raise ValueError("fail() needs an error, a non-200 status, retry_after or drop=True")
+        failure = _Failure(times, status, error, retry_after, apply_effect, drop)
+        with self._lock:
+            self._state.failures.setdefault(method, []).append(failure)
+
+    # -- the server side -----------------------------------------------------------------------
+
+    def _answer(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> Answer | None:
+        with self._lock:
+            self._state.calls.append(Call(method, copy.deepcopy(params), headers))
+            failure = self._take_failure(method)
+            if failure is not None and not failure.apply_effect:
+                return self._failure_answer(failure)
+            handler = self._methods.get(method)
+            if handler is None:
+                answer = _error("unknown_method")
+            else:
+                answer = self._check_token(params, headers) or handler(params)
+            if failure is not None:
+                return self._failure_answer(failure)
+            return answer
+
+    def _respond(self, name: str, raw: bytes) -> Answer:
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw else {}
+        except json.JSONDecodeError:
+            body = {"raw": raw.decode("utf-8", "replace")}
+        with self._lock:
+            self._state.responses.append((name, body if isinstance(body, dict) else {"raw": body}))
+        return _ok()
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        queue = self._state.failures.get(method)
+        if not queue:
+            return None
+        failure = queue[0]
+        failure.remaining -= 1
+        if failure.remaining == 0:
+            queue.pop(0)
+        return failure
+
+    @staticmethod
+    def _failure_answer(failure: _Failure) -> Answer | None:
+        if failure.drop:
+            return None
+        if failure.retry_after is not None:
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(failure.retry_after)}
+        if failure.status != 200:
+            return failure.status, {"ok": False, "error": failure.error or "internal_error"}, {}
+        return _error(failure.error or "internal_error")
+
+    @staticmethod
+    def _check_token(params: dict[str, Any], headers: dict[str, str]) -> Answer | None:
+        auth = headers.get("authorization", "")
+        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token")
+        if not token:
+            return _error("not_authed")
+        if not str(token).startswith("xoxb-"):
+            return _error("invalid_auth")
+        return None
+
+    def _next_ts(self) -> str:
+        self._state.ts_counter += 1
+        micros = self._state.ts_counter * 100
+        return f"{FIRST_TS_SECONDS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _now(self) -> datetime:
+        return self._clock.now() if self._clock is not None else datetime.now(UTC)
+
+    def _channel_for(self, channel: str) -> str | None:
+        """Slack accepts a person's id as a channel and posts to the bot's DM with them."""
+        if channel.startswith(("U", "W")):
+            user = self._state.users.get(channel)
+            return dm_channel_id(channel) if user is not None and not user.deleted else None
+        return channel
+
+    def _find_message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        for message in self._state.messages:
+            if message["channel"] == channel and message["ts"] == ts:
+                return message
+        return None
+
+    # -- the methods -------------------------------------------------------------------------------
+
+    def _auth_test(self, params: dict[str, Any]) -> Answer:
+        return _ok(
+            url=f"https://{TEAM_DOMAIN}.slack.com/",
+            team=TEAM_NAME,
+            user="baton",
+            team_id=TEAM_ID,
+            user_id=BOT_USER_ID,
+            bot_id=BOT_ID,
+            is_enterprise_install=False,
+        )
+
+    def _users_info(self, params: dict[str, Any]) -> Answer:
+        user = self._state.users.get(str(params.get("user", "")))
+        if user is None:
+            return _error("user_not_found")
+        offset = self._now().astimezone(ZoneInfo(user.tz)).utcoffset()
+        real_name = user.name.capitalize()
+        return _ok(
+            user={
+                "id": user.id,
+                "team_id": TEAM_ID,
+                "name": user.name,
+                "real_name": real_name,
+                "deleted": user.deleted,
+                "tz": user.tz,
+                "tz_label": user.tz,
+                "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
+                "is_admin": user.is_admin,
+                "is_owner": user.is_owner,
+                "is_primary_owner": False,
+                "is_bot": user.is_bot,
+                "is_app_user": False,
+                "profile": {"display_name": user.name, "real_name": real_name, "team": TEAM_ID},
+            }
+        )
+
+    def _conversations_open(self, params: dict[str, Any]) -> Answer:
+        users = params.get("users")
+        ids = users if isinstance(users, list) else str(users or "").split(",")
+        ids = [i.strip() for i in ids if i.strip()]
+        if not ids:
+            return _error("users_list_not_supplied")
+        if len(ids) > 1:
+            return _error("not_supported")  # Baton only opens one-person DMs; group DMs are not faked
+        user = self._state.users.get(ids[0])
+        if user is None:
+            return _error("user_not_found")
+        if user.deleted:
+            return _error("user_disabled")
+        return _ok(channel={"id": dm_channel_id(user.id)})
+
+    def _conversations_history(self, params: dict[str, Any]) -> Answer:
+        channel = params.get("channel")
+        if not channel:
+            return _error("channel_not_found")
+        inclusive = _truthy(params.get("inclusive"))
+        oldest = params.get("oldest")
+        latest = params.get("latest")
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        limit = int(params.get("limit") or 100)
+        offset = int(str(params.get("cursor") or "0").removeprefix("offset:") or 0)
+        found = []
+        for message in self._state.messages:
+            if message["channel"] != channel:
+                continue
+            key = _ts_key(message["ts"])
+            if oldest is not None and (key < _ts_key(oldest) or (key == _ts_key(oldest) and not inclusive)):
+                continue
+            if latest is not None and (key > _ts_key(latest) or (key == _ts_key(latest) and not inclusive)):
+                continue
+            shown = {k: copy.deepcopy(v) for k, v in message.items() if k != "channel"}
+            if not with_metadata:
+                shown.pop("metadata", None)
+            found.append(shown)
+        found.sort(key=lambda m: _ts_key(m["ts"]), reverse=True)
+        page = found[offset : offset + limit]
+        has_more = offset + limit < len(found)
+        return _ok(
+            messages=page,
+            has_more=has_more,
+            pin_count=0,
+            response_metadata={"next_cursor": f"offset:{offset + limit}" if has_more else ""},
+        )
+
+    def _message_problem(self, params: dict[str, Any]) -> str | None:
+        blocks = params.get("blocks")
+        if not params.get("text") and not blocks and not params.get("attachments"):
+            return "no_text"
+        if blocks is not None and (
+            not isinstance(blocks, list) or len(blocks) > _MAX_MESSAGE_BLOCKS or _section_too_long(blocks)
+        ):
+            return "invalid_blocks"
+        if len(str(params.get("text") or "")) > _MAX_MESSAGE_TEXT:
+            return "msg_too_long"
+        metadata = params.get("metadata")
+        if metadata is not None and (not isinstance(metadata, dict) or "event_type" not in metadata):
+            return "invalid_metadata_format"
+        return None
+
+    def _chat_post_message(self, params: dict[str, Any]) -> Answer:
+        channel = self._channel_for(str(params.get("channel") or ""))
+        if not channel:
+            return _error("channel_not_found")
+        problem = self._message_problem(params)
+        if problem:
+            return _error(problem)
+        message: dict[str, Any] = {
+            "type": "message",
+            "channel": channel,
+            "ts": self._next_ts(),
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "text": params.get("text") or "",
+        }
+        for name in ("blocks", "attachments", "metadata", "thread_ts"):
+            if params.get(name) is not None:
+                message[name] = copy.deepcopy(params[name])
+        self._state.messages.append(message)
+        shown = {k: copy.deepcopy(v) for k, v in message.items() if k != "channel"}
+        return _ok(channel=channel, ts=message["ts"], message=shown)
+
+    def _chat_post_ephemeral(self, params: dict[str, Any]) -> Answer:
+        channel = self._channel_for(str(params.get("channel") or ""))
+        if not channel:
+            return _error("channel_not_found")
+        user = self._state.users.get(str(params.get("user") or ""))
+        if user is None:
+            return _error("user_not_in_channel")
+        problem = self._message_problem(params)
+        if problem:
+            return _error(problem)
+        ts = self._next_ts()
+        self._state.ephemerals.append(
+            {
+                "channel": channel,
+                "user": user.id,
+                "text": params.get("text") or "",
+                "blocks": copy.deepcopy(params.get("blocks")),
+                "message_ts": ts,
+            }
+        )
+        return _ok(message_ts=ts)
+
+    def _chat_update(self, params: dict[str, Any]) -> Answer:
+        channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+        message = self._find_message(channel, ts)
+        if message is None:
+            return _error("message_not_found")
+        if message.get("bot_id") != BOT_ID:
+            return _error("cant_update_message")
+        blocks = params.get("blocks")
+        if blocks is not None and (
+            not isinstance(blocks, list) or len(blocks) > _MAX_MESSAGE_BLOCKS or _section_too_long(blocks)
+        ):
+            return _error("invalid_blocks")
+        for name in ("text", "blocks", "attachments", "metadata"):
+            if name in params:
+                message[name] = copy.deepcopy(params[name])
+        message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+        shown = {k: copy.deepcopy(v) for k, v in message.items() if k != "channel"}
+        return _ok(channel=channel, ts=ts, text=message.get("text", ""), message=shown)
+
+    def _chat_get_permalink(self, params: dict[str, Any]) -> Answer:
+        channel, ts = str(params.get("channel") or ""), str(params.get("message_ts") or "")
+        if not channel or not ts:
+            return _error("invalid_arguments")
+        link = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return _ok(channel=channel, permalink=link)
+
+    def _stored_view(self, view: Any, view_id: str | None = None) -> dict[str, Any] | str:
+        if not isinstance(view, dict) or "type" not in view:
+            return "invalid_arguments"
+        blocks = view.get("blocks") or []
+        if not isinstance(blocks, list) or len(blocks) > _MAX_VIEW_BLOCKS or _section_too_long(blocks):
+            return "invalid_arguments"
+        if view_id is None:
+            self._state.view_counter += 1
+            view_id = f"V0VIEW{self._state.view_counter:04d}"
+        stored: dict[str, Any] = {
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "app_id": APP_ID,
+            "bot_id": BOT_ID,
+            "callback_id": "",
+            "private_metadata": "",
+            "external_id": "",
+            "state": {"values": {}},
+            "hash": f"{FIRST_TS_SECONDS}.{view_id}",
+            "previous_view_id": None,
+            "root_view_id": view_id,
+        }
+        stored.update(copy.deepcopy(view))
+        stored["id"] = view_id
+        self._state.views[view_id] = stored
+        return stored
+
+    def _views_open(self, params: dict[str, Any]) -> Answer:
+        if not params.get("trigger_id"):
+            return _error("invalid_arguments")
+        stored = self._stored_view(params.get("view"))
+        if isinstance(stored, str):
+            return _error(stored)
+        return _ok(view=copy.deepcopy(stored))
+
+    def _views_update(self, params: dict[str, Any]) -> Answer:
+        # Lenient about unknown ids: the fake does not model a view's lifetime, and tests often make
+        # up the id of the modal a submission came from.
+        view_id = params.get("view_id") or None
+        if view_id is None:
+            external_id = params.get("external_id")
+            view_id = next(
+                (
+                    vid
+                    for vid, v in self._state.views.items()
+                    if external_id and v["external_id"] == external_id
+                ),
+                None,
+            )
+            if view_id is None:
+                return _error("not_found")
+        stored = self._stored_view(params.get("view"), str(view_id))
+        if isinstance(stored, str):
+            return _error(stored)
+        return _ok(view=copy.deepcopy(stored))
+
+    def _views_publish(self, params: dict[str, Any]) -> Answer:
+        user_id = str(params.get("user_id") or "")
+        if user_id not in self._state.users:
+            return _error("invalid_arguments")
+        view = params.get("view")
+        if not isinstance(view, dict) or view.get("type") != "home":
+            return _error("invalid_arguments")
+        stored = self._stored_view(view)
+        if isinstance(stored, str):
+            return _error(stored)
+        self._state.home_views[user_id] = stored
+        return _ok(view=copy.deepcopy(stored))
+
+    def _reactions_add(self, params: dict[str, Any]) -> Answer:
+        reaction = {
+            "channel": str(params.get("channel") or ""),
+            "timestamp": str(params.get("timestamp") or ""),
+            "name": str(params.get("name") or ""),
+        }
+        if not all(reaction.values()):
+            return _error("invalid_arguments")
+        if reaction in self._state.reactions:
+            return _error("already_reacted")
+        self._state.reactions.append(reaction)
+        return _ok()
