@@ -18,9 +18,11 @@ from bot.scheduler.delivery import BackgroundDeliverer, Delivery
 from bot.scheduler.runner import start_scheduler
 from bot.scheduler.tick import PassSummary, run_pass
 from bot.services import Services
+from bot.services.checkins import CheckinService
 from bot.services.home import HomeData, HomePublisher, HomeService
 from bot.services.kudos import KudosService
 from bot.services.people import PeopleService
+from bot.services.planning import Planner
 from bot.services.tasks import TaskService
 from bot.services.teams import TeamService
 from bot.slack.client import make_delivery_client, make_interactive_client
@@ -54,6 +56,7 @@ class Baton:
     bolt: App
     services: Services
     delivery: Delivery
+    planner: Planner
     gateway: SlackGateway
     clock: Clock
     uow: UnitOfWorkFactory
@@ -61,7 +64,8 @@ class Baton:
 
     def run_pass(self, *, deliver: bool = True) -> PassSummary:
         """One scheduler pass as of the app's clock (`baton tick --at` gives a fixed one)."""
-        return run_pass(delivery=self.delivery if deliver else None)
+        planned = self.planner.plan_due(self.clock.now())
+        return run_pass(delivery=self.delivery if deliver else None, planned=planned)
 
     def start_scheduler(self) -> BackgroundScheduler:
         return start_scheduler(self.run_pass, every_seconds=self.settings.baton_tick_seconds)
@@ -100,9 +104,11 @@ def create_app(
     home_publisher = HomePublisher(home=home, render=render_home, sender=gateway, clock=clock)
     delivery = Delivery(uow=uow, clock=clock, sender=gateway, render=blocks.render_outbox)
     deliverer = BackgroundDeliverer(delivery=delivery, home=home_publisher, executor=executor)
+    tasks = TaskService(uow=uow, clock=clock, people=people, deliverer=deliverer)
     services = Services(
         people=people,
-        tasks=TaskService(uow=uow, clock=clock, people=people, deliverer=deliverer),
+        tasks=tasks,
+        checkins=CheckinService(uow=uow, clock=clock, tasks=tasks, deliverer=deliverer),
         teams=TeamService(uow=uow, clock=clock, people=people),
         kudos=KudosService(uow=uow, clock=clock, people=people, deliverer=deliverer),
         home=home,
@@ -133,6 +139,7 @@ def create_app(
         bolt=bolt,
         services=services,
         delivery=delivery,
+        planner=Planner(uow=uow),
         gateway=gateway,
         clock=clock,
         uow=uow,

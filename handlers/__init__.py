@@ -10,6 +10,7 @@ from slack_bolt import App
 from bot.clock import Clock
 from bot.services import Services
 from handlers.actions import Actions
+from handlers.checkins import Checkins
 from handlers.commands import Commands
 from handlers.events import Events
 from handlers.gateway_port import Gateway
@@ -23,6 +24,7 @@ def register(app: App, *, services: Services, gateway: Gateway, clock: Clock) ->
     Commands(services=services, gateway=gateway, clock=clock).register(app)
     Actions(services=services, gateway=gateway, clock=clock).register(app)
     Views(services=services, gateway=gateway, clock=clock).register(app)
+    Checkins(services=services, gateway=gateway, clock=clock).register(app)
     Events(services=services).register(app)
 
     @app.error

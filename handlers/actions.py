@@ -85,7 +85,7 @@ class Actions:
             callback_id=ids.VIEW_DECLINE,
             task=task,
             title=f"Decline {task.ref}",
-            label=f"Why are you declining? <@{task.delegator_id}> will see this.",
+            label="Why are you declining? The person who delegated it will see this.",
             private_metadata=json.dumps(metadata),
         )
         self._gateway.open_view(body["trigger_id"], view)

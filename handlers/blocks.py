@@ -102,8 +102,13 @@ _SAFE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]{1,2000}"
 # --------------------------------------------------------------------------- text pieces
 
 
-def when(dt: datetime) -> str:
-    """A moment every reader sees in their own time zone, with a UTC fallback for old clients."""
+def when(dt: datetime | None) -> str:
+    """A moment every reader sees in their own time zone, with a UTC fallback for old clients.
+
+    No moment (a task without a deadline) reads "no deadline".
+    """
+    if dt is None:
+        return "no deadline"
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError("when() needs an aware datetime")
     utc = dt.astimezone(UTC)
@@ -627,10 +632,6 @@ def _need_task(out: Outgoing) -> TaskView:
     if out.task is None:
         raise ValueError(f"outbox {out.kind.value} message needs its task")
     return out.task
-
-
-def _notice(text: str, *extra: Block) -> Message:
-    return _message(text, [_section(text), *extra])
 
 
 def _task_notice(task: TaskView, now: datetime, text: str, fallback: str, *extra: Block) -> Message:

@@ -92,6 +92,8 @@ class Team(Base):
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
     last_recognition_at: Mapped[datetime | None]
+    # When the weekly recognition is next due (Friday 16:00 team time), for the planner's scan.
+    next_recognition_at: Mapped[datetime | None] = mapped_column(index=True)
 
     managers: Mapped[list[TeamManager]] = relationship(
         back_populates="team", cascade="all, delete-orphan", lazy="selectin"
@@ -145,6 +147,8 @@ class Task(Base):
     assignment_ts: Mapped[str | None] = mapped_column(String(32))
     # When the planner should next look at this task (check-in, warning, overdue); None: never.
     next_check_at: Mapped[datetime | None]
+    # The scheduled moment of the last check-in planned (creation time until the first one).
+    checkin_after: Mapped[datetime | None]
 
     history: Mapped[list[TaskEvent]] = relationship(
         back_populates="task", order_by="TaskEvent.id", cascade="all, delete-orphan"

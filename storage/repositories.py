@@ -106,6 +106,18 @@ class TeamRepository:
         )
         return list(self._session.scalars(stmt))
 
+    def due_for_recognition(self, *, now: datetime, limit: int) -> list[Team]:
+        """Teams whose weekly recognition is due, across workspaces (the scheduler's scan)."""
+        stmt = (
+            select(Team)
+            .where(Team.next_recognition_at.is_not(None), Team.next_recognition_at <= now)
+            .order_by(Team.next_recognition_at)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True, of=Team)
+        return list(self._session.scalars(stmt))
+
     def of_workspace(self, workspace_id: str, *, limit: int = 100) -> list[Team]:
         stmt = select(Team).where(Team.workspace_id == workspace_id).order_by(Team.id).limit(limit)
         return list(self._session.scalars(stmt))
@@ -184,6 +196,56 @@ class TaskRepository:
         )
         return self._soonest_first(stmt, limit)
 
+    def due_for_planning(self, *, now: datetime, limit: int) -> list[Task]:
+        """Active tasks whose next follow-up moment has come, across workspaces (the scheduler's
+        scan; uses ix_tasks_status_next_check_at). Other planners skip the rows locked here."""
+        stmt = (
+            select(Task)
+            .where(Task.status.in_(ACTIVE), Task.next_check_at.is_not(None), Task.next_check_at <= now)
+            .order_by(Task.next_check_at)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list(self._session.scalars(stmt))
+
+    def done_in_team(self, workspace_id: str, team_id: int, *, after: datetime, until: datetime) -> list[Task]:
+        stmt = (
+            select(Task)
+            .where(
+                Task.workspace_id == workspace_id,
+                Task.team_id == team_id,
+                Task.status == TaskStatus.DONE.value,
+                Task.done_at > after,
+                Task.done_at <= until,
+            )
+            .order_by(Task.done_at)
+        )
+        return list(self._session.scalars(stmt))
+
+    def recent_done_by(self, workspace_id: str, team_id: int, user_id: str, *, limit: int) -> list[Task]:
+        """A person's latest finished tasks in a team, newest first (for on-time streaks)."""
+        stmt = (
+            select(Task)
+            .where(
+                Task.workspace_id == workspace_id,
+                Task.team_id == team_id,
+                Task.assignee_id == user_id,
+                Task.status == TaskStatus.DONE.value,
+            )
+            .order_by(Task.done_at.desc())
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def replan_team(self, workspace_id: str, team_id: int, *, now: datetime) -> None:
+        """Ask the planner to look again at a team's active tasks (its schedule changed)."""
+        self._session.execute(
+            update(Task)
+            .where(Task.workspace_id == workspace_id, Task.team_id == team_id, Task.status.in_(ACTIVE))
+            .values(next_check_at=now)
+        )
+
     def count_open(self, workspace_id: str) -> int:
         stmt = (
             select(func.count())
@@ -202,10 +264,15 @@ class KudosRepository:
         self._session.add(kudos)
         self._session.flush()
 
-    def since(self, workspace_id: str, *, team_id: int, since: datetime) -> list[Kudos]:
+    def since(self, workspace_id: str, *, team_id: int, since: datetime, until: datetime) -> list[Kudos]:
         stmt = (
             select(Kudos)
-            .where(Kudos.workspace_id == workspace_id, Kudos.team_id == team_id, Kudos.created_at > since)
+            .where(
+                Kudos.workspace_id == workspace_id,
+                Kudos.team_id == team_id,
+                Kudos.created_at > since,
+                Kudos.created_at <= until,
+            )
             .order_by(Kudos.id)
         )
         return list(self._session.scalars(stmt))
@@ -282,12 +349,17 @@ class OutboxRepository:
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, outbox_id)
 
-    def find_sent(self, workspace_id: str, *, channel_id: str, ts: str) -> OutboxMessage | None:
+    def find_sent(
+        self, workspace_id: str, *, channel_id: str, ts: str, kind: str | None = None
+    ) -> OutboxMessage | None:
+        """The message Baton sent at (channel, ts): how a reaction finds its check-in."""
         stmt = select(OutboxMessage).where(
             OutboxMessage.workspace_id == workspace_id,
             OutboxMessage.channel_id == channel_id,
             OutboxMessage.ts == ts,
         )
+        if kind is not None:
+            stmt = stmt.where(OutboxMessage.kind == kind)
         return self._session.scalars(stmt).first()
 
     def listing(self, *, state: str | None, limit: int) -> list[OutboxMessage]:

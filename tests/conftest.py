@@ -108,13 +108,18 @@ class Harness:
         return self.dispatch(event_body(event, event_id=event_id), **kwargs)
 
     # database reads ---------------------------------------------------------------------------
-    def tasks(self) -> list[Task]:
+    def rows(self, model: type[Any], *where: Any) -> list[Any]:
+        """Rows as they are now, detached so they can be read after the session closes."""
         with self.baton.uow() as uow:
-            return list(uow.session.scalars(select(Task).order_by(Task.id)))
+            found = list(uow.session.scalars(select(model).where(*where).order_by(*model.__table__.primary_key)))
+            uow.session.expunge_all()
+            return found
+
+    def tasks(self) -> list[Task]:
+        return self.rows(Task)
 
     def outbox(self) -> list[OutboxMessage]:
-        with self.baton.uow() as uow:
-            return list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        return self.rows(OutboxMessage)
 
 
 def answer_text(response: BoltResponse) -> str:

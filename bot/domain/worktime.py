@@ -271,3 +271,22 @@ def latest_overdue_moment(due: datetime, *, tz: str, now: datetime) -> datetime 
         if moment is not None and due < moment <= now:
             return moment
     return due
+
+
+RECOGNITION_WEEKDAY = 4  # Friday
+RECOGNITION_TIME = time(16, 0)
+
+
+def next_recognition(after: datetime, *, tz: str) -> datetime:
+    """The first Friday 16:00 in the team's zone strictly after `after` (the weekly recognition)."""
+    after = _utc(after)
+    today = local_date(after, tz=tz)
+    for ahead in range(8):
+        day = today + timedelta(days=ahead)
+        if day.weekday() != RECOGNITION_WEEKDAY:
+            continue
+        moment = at_local(day, RECOGNITION_TIME, tz=tz)
+        if moment > after:
+            return moment
+    return at_local(today + timedelta(days=7 + (RECOGNITION_WEEKDAY - today.weekday()) % 7),
+                    RECOGNITION_TIME, tz=tz)

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
+PACE = timedelta(seconds=1)  # per conversation: https://api.slack.com/apis/rate-limits#special
 BATCH = 100
 
 
@@ -33,12 +34,14 @@ class DeliverySummary:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    paced: int = 0
 
     def add(self, other: DeliverySummary) -> None:
         self.sent += other.sent
         self.retried += other.retried
         self.failed += other.failed
         self.skipped += other.skipped
+        self.paced += other.paced
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,21 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
 
 
-def still_applies(out: Outgoing, *, assignment_seq: int | None) -> bool:
-    """Whether a queued message still says something true when its turn comes."""
+def still_applies(out: Outgoing, *, assignment_seq: int | None, now: datetime) -> bool:
+    """Whether a queued message still says something true when its turn comes: a check-in for a
+    finished task, or a warning for a deadline that moved or passed, is skipped, never sent."""
     task = out.task
-    if out.task is None:
+    if task is None:
         return out.kind in (OutboxKind.KUDOS, OutboxKind.RECOGNITION)
-    assert task is not None
+    due = task.due_at.isoformat() if task.due_at else None
+    if out.kind is OutboxKind.CHECKIN:
+        return task.status.is_active
+    if out.kind is OutboxKind.WARNING:
+        return task.status.is_active and out.payload.get("due") == due and task.due_at is not None and (
+            now < task.due_at
+        )
+    if out.kind is OutboxKind.OVERDUE:
+        return task.status.is_active and out.payload.get("due") == due
     if out.kind is OutboxKind.ASSIGNMENT:
         return (
             task.status is TaskStatus.OPEN
@@ -110,9 +122,20 @@ class Delivery:
         self._max_attempts = max_attempts
 
     def deliver(self, *, ids: Sequence[int] | None = None, limit: int = BATCH) -> DeliverySummary:
-        """Claim up to `limit` due rows (or just `ids`) and send each once."""
+        """Claim up to `limit` due rows (or just `ids`) and send each once.
+
+        Slack allows about one message a second per conversation, so a second row for a recipient
+        already sent to in this batch waits a second (without counting an attempt) while the other
+        recipients' rows go on.
+        """
         summary = DeliverySummary()
+        sent_to: set[str] = set()
         for row in self._claim(ids=ids, limit=limit):
+            if row.recipient_id in sent_to:
+                self._mark(row, state=OutboxState.PENDING, not_before=self._clock.now() + PACE, uncount=True)
+                summary.paced += 1
+                continue
+            sent_to.add(row.recipient_id)
             self._deliver_one(row, summary)
         return summary
 
@@ -164,7 +187,7 @@ class Delivery:
             payload=row.payload,
         )
         if (row.task_id is not None and facts.task is None) or not still_applies(
-            out, assignment_seq=facts.assignment_seq
+            out, assignment_seq=facts.assignment_seq, now=now
         ):
             self._mark(row, state=OutboxState.SKIPPED, error="no longer applies")
             summary.skipped += 1
@@ -226,6 +249,7 @@ class Delivery:
         error: str | None = None,
         now: datetime | None = None,
         not_before: datetime | None = None,
+        uncount: bool = False,
     ) -> None:
         with self._uow() as uow:
             stored = uow.outbox.get(row.id)
@@ -235,6 +259,8 @@ class Delivery:
                 return
             stored.state = state.value
             stored.lease_until = None
+            if uncount:
+                stored.attempts -= 1
             if channel is not None:
                 stored.channel_id = channel
             if ts is not None:

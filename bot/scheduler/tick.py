@@ -37,7 +37,7 @@ def run_pass(*, delivery: Delivery | None, planned: int = 0) -> PassSummary:
         assert delivery is not None
         batch = delivery.deliver(limit=BATCH)
         total.add(batch)
-        if batch.sent + batch.retried + batch.failed + batch.skipped < BATCH:
+        if batch.sent + batch.retried + batch.failed + batch.skipped + batch.paced < BATCH:
             break
     summary = PassSummary(
         planned=planned,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.checkins import CheckinService
 from bot.services.home import HomePublisher, HomeService
 from bot.services.kudos import KudosService
 from bot.services.people import PeopleService
@@ -19,3 +20,4 @@ class Services:
     kudos: KudosService
     home: HomeService
     home_publisher: HomePublisher
+    checkins: CheckinService

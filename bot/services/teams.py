@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.domain import worktime
 from bot.domain.errors import BadInput, NotAllowed
 from bot.domain.model import CheckinSchedule, TeamOption, TeamView
 from bot.services.people import PeopleService
@@ -50,6 +51,7 @@ class TeamService:
                     checkin_time="10:00",
                     created_by=actor_id,
                     created_at=now,
+                    next_recognition_at=worktime.next_recognition(now, tz=person.tz),
                 )
                 uow.teams.add(team)
                 uow.teams.add_manager(team, actor_id)
@@ -77,6 +79,7 @@ class TeamService:
             team = self._managed_team(uow, workspace_id, actor_id, channel_id)
             team.checkin_days = ",".join(str(d) for d in sorted(schedule.days))
             team.checkin_time = schedule.at.strftime("%H:%M")
+            uow.tasks.replan_team(workspace_id, team.id, now=self._clock.now())
             view = team_view(team)
             uow.commit()
             return view

@@ -243,6 +243,10 @@ def test_when_converts_other_zones_to_the_same_instant() -> None:
     assert blocks.when(moment) == blocks.when(datetime(2026, 12, 4, 22, 0, tzinfo=UTC))
 
 
+def test_when_without_a_moment_reads_no_deadline() -> None:
+    assert blocks.when(None) == "no deadline"
+
+
 def test_when_refuses_naive_datetimes() -> None:
     with pytest.raises(ValueError):
         blocks.when(datetime(2026, 12, 4, 22, 0))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:15:31.069111
+Create Date: 2026-11-26 01:27:18.048542
 """
 
 from __future__ import annotations
@@ -57,10 +57,14 @@ def upgrade() -> None:
     sa.Column('created_by', sa.String(length=32), nullable=False),
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_recognition_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_recognition_at', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_teams_workspace_id_workspaces')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_teams')),
     sa.UniqueConstraint('workspace_id', 'channel_id', name=op.f('uq_teams_workspace_id_channel_id'))
     )
+    with op.batch_alter_table('teams', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_teams_next_recognition_at'), ['next_recognition_at'], unique=False)
+
     op.create_table('kudos',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('workspace_id', sa.String(length=32), nullable=False),
@@ -100,6 +104,7 @@ def upgrade() -> None:
     sa.Column('assignment_channel_id', sa.String(length=32), nullable=True),
     sa.Column('assignment_ts', sa.String(length=32), nullable=True),
     sa.Column('next_check_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('checkin_after', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_tasks_team_id_teams')),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_tasks_workspace_id_workspaces')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks')),
@@ -194,6 +199,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_kudos_workspace_team_created')
 
     op.drop_table('kudos')
+    with op.batch_alter_table('teams', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_teams_next_recognition_at'))
+
     op.drop_table('teams')
     op.drop_table('people')
     op.drop_table('workspaces')

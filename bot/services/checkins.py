@@ -1,0 +1,94 @@
+"""Answers to a check-in (On track, Blocked, Done) from its buttons or an emoji reaction."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.clock import Clock
+from bot.domain import permissions
+from bot.domain.errors import BadInput, NotFound
+from bot.domain.text import task_ref
+from bot.domain.model import OutboxKind, TaskAction, TaskStatus
+from bot.services.ports import Deliverer
+from bot.services.tasks import Outcome, TaskService
+from bot.services.views import task_view
+from storage.uow import UnitOfWorkFactory
+
+
+class Answer(StrEnum):
+    ON_TRACK = "on_track"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+
+REACTION_ANSWERS: dict[str, Answer] = {
+    "white_check_mark": Answer.DONE,
+    "heavy_check_mark": Answer.DONE,
+    "+1": Answer.ON_TRACK,
+    "thumbsup": Answer.ON_TRACK,
+    "construction": Answer.BLOCKED,
+    "octagonal_sign": Answer.BLOCKED,
+    "no_entry": Answer.BLOCKED,
+}
+
+
+class CheckinService:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, clock: Clock, tasks: TaskService, deliverer: Deliverer
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._tasks = tasks
+        self._deliverer = deliverer
+
+    def answer(
+        self, workspace_id: str, actor_id: str, task_id: int, answer: Answer, *, message_ts: str, reason: str = ""
+    ) -> Outcome:
+        """Record one answer to one check-in message; the same answer again changes and sends nothing."""
+        if answer is Answer.DONE:
+            return self._tasks.complete(workspace_id, actor_id, task_id=task_id)
+        now = self._clock.now()
+        reason = reason.strip()[:500]
+        with self._uow() as uow:
+            task = uow.tasks.get(workspace_id, task_id, for_update=True)
+            if task is None:
+                raise NotFound("That task no longer exists.")
+            permissions.require_assignee(actor_id, number=task.number, assignee_id=task.assignee_id)
+            status = TaskStatus(task.status)
+            if not status.is_active:
+                raise BadInput(f"{task_ref(task.number)} is {status.value}; there is nothing to check in on.")
+            team = uow.teams.get(workspace_id, task.team_id) if task.team_id else None
+            view = task_view(task, team_channel_id=team.channel_id if team else None)
+            # A double click, a retried event, or a button and a reaction on the same message.
+            if not uow.events.first_time(workspace_id, f"answer:{task.id}:{message_ts}:{answer.value}", now=now):
+                return Outcome(view, changed=False)
+            action = TaskAction.CHECKIN_ON_TRACK if answer is Answer.ON_TRACK else TaskAction.CHECKIN_BLOCKED
+            uow.tasks.record(task, at=now, actor_id=actor_id, action=action, detail=reason)
+            ids: list[int] = []
+            if answer is Answer.BLOCKED and task.delegator_id != actor_id:
+                row = uow.outbox.add(
+                    workspace_id,
+                    dedupe_key=f"blocked:{task.id}:{message_ts}",
+                    kind=OutboxKind.BLOCKED,
+                    recipient_id=task.delegator_id,
+                    task_id=task.id,
+                    payload={"reason": reason, "actor_id": actor_id},
+                    now=now,
+                )
+                ids = [row] if row is not None else []
+            uow.commit()
+        self._deliverer.deliver(ids, workspace_id=workspace_id, touched=(view.delegator_id,))
+        return Outcome(view)
+
+    def check_in_for_message(self, workspace_id: str, *, channel_id: str, ts: str) -> int | None:
+        """The task a check-in message Baton sent is about, if (channel, ts) is one."""
+        with self._uow() as uow:
+            row = uow.outbox.find_sent(workspace_id, channel_id=channel_id, ts=ts, kind=OutboxKind.CHECKIN)
+            return row.task_id if row is not None else None
+
+    def first_event(self, workspace_id: str, event_id: str) -> bool:
+        """True the first time an Events API `event_id` is seen; Slack retries reuse it."""
+        with self._uow() as uow:
+            first = uow.events.first_time(workspace_id, f"event:{event_id}", now=self._clock.now())
+            uow.commit()
+            return first

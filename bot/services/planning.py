@@ -1,0 +1,189 @@
+"""The planner: as of `now`, write every follow-up that is due into the outbox, exactly once.
+
+Each task carries `next_check_at`, the next moment anything could be due for it; a pass reads only
+tasks whose moment has come (an indexed scan in bounded batches), asks `domain/worktime.py` what is
+due, inserts outbox rows whose unique dedupe keys make a second plan of the same moment a no-op, and
+moves `next_check_at` on. Teams carry `next_recognition_at` the same way for the weekly recognition.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.domain import worktime
+from bot.domain.model import CheckinSchedule, OutboxKind
+from bot.services.views import schedule_of
+from storage.models import Task, Team
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+PLAN_BATCH = 500
+MAX_PLAN_BATCHES = 40  # 20 000 tasks a pass at most; the next pass goes on where this one stopped
+RECOGNITION_BATCH = 100
+STREAK_LOOKBACK = 50
+
+
+@dataclass
+class _Cache:
+    """Per-batch lookups, so a batch of tasks reads each team and person once."""
+
+    teams: dict[int, Team | None]
+    zones: dict[tuple[str, str], str]
+
+
+def _is_on_time(task: Task) -> bool:
+    return task.due_at is None or (task.done_at is not None and task.done_at <= task.due_at)
+
+
+class Planner:
+    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    def plan_due(self, now: datetime) -> int:
+        """Plan everything due at `now`; returns how many outbox rows were written."""
+        planned = 0
+        for _ in range(MAX_PLAN_BATCHES):
+            with self._uow() as uow:
+                tasks = uow.tasks.due_for_planning(now=now, limit=PLAN_BATCH)
+                cache = _Cache(teams={}, zones={})
+                for task in tasks:
+                    planned += self._plan_task(uow, task, now=now, cache=cache)
+                uow.commit()
+            if len(tasks) < PLAN_BATCH:
+                break
+        planned += self._plan_recognitions(now)
+        return planned
+
+    # tasks -------------------------------------------------------------------------------------
+    def _team(self, uow: UnitOfWork, task: Task, cache: _Cache) -> Team | None:
+        if task.team_id is None:
+            return None
+        if task.team_id not in cache.teams:
+            cache.teams[task.team_id] = uow.teams.get(task.workspace_id, task.team_id)
+        return cache.teams[task.team_id]
+
+    def _zone(self, uow: UnitOfWork, task: Task, team: Team | None, cache: _Cache) -> str:
+        key = (task.workspace_id, task.assignee_id)
+        if key not in cache.zones:
+            person = uow.people.get(task.workspace_id, task.assignee_id)
+            cache.zones[key] = person.tz if person else (team.tz if team else "UTC")
+        return cache.zones[key]
+
+    def _plan_task(self, uow: UnitOfWork, task: Task, *, now: datetime, cache: _Cache) -> int:
+        team = self._team(uow, task, cache)
+        tz = self._zone(uow, task, team, cache)
+        schedule = schedule_of(team) if team else CheckinSchedule()
+        planned = 0
+        upcoming: list[datetime] = []
+
+        def add(key: str, kind: OutboxKind, to: str, payload: dict[str, Any]) -> None:
+            nonlocal planned
+            row = uow.outbox.add(
+                task.workspace_id, dedupe_key=key, kind=kind, recipient_id=to, task_id=task.id,
+                payload=payload, now=now,
+            )
+            planned += row is not None
+
+        # Check-ins: at most one per task per local day, caught up once after an outage.
+        last = task.checkin_after or task.created_at
+        moment = worktime.due_checkin(last_pass=last, now=now, tz=tz, schedule=schedule)
+        if moment is not None:
+            day = worktime.local_date(moment, tz=tz).isoformat()
+            add(f"checkin:{task.id}:{day}", OutboxKind.CHECKIN, task.assignee_id, {"scheduled": moment.isoformat()})
+            task.checkin_after = moment
+        next_checkin = worktime.next_checkin_pass(
+            last_pass=task.checkin_after or task.created_at, now=now, tz=tz, schedule=schedule
+        )
+        if next_checkin is not None:
+            upcoming.append(next_checkin)
+
+        if task.due_at is not None:
+            due = task.due_at
+            due_key = due.isoformat()
+            if now < due:
+                # Deadline warnings, moved into the assignee's 08:00-20:00; after an outage only the
+                # latest one that is due goes out (a 24 h warning an hour before the deadline is noise).
+                moments = worktime.warning_moments(due, tz=tz)
+                ready = [(at, name) for name, at in moments.items() if task.created_at < at <= now]
+                if ready:
+                    _, name = max(ready)
+                    hours = 24 if name == "warn24" else 1
+                    add(f"{name}:{task.id}:{due_key}", OutboxKind.WARNING, task.assignee_id,
+                        {"hours_before": hours, "due": due_key})
+                upcoming += [at for at in moments.values() if at > now]
+                upcoming.append(due)
+            else:
+                # Overdue: at the due time, then once each working day; an outage sends the latest only.
+                latest = worktime.latest_overdue_moment(due, tz=tz, now=now)
+                if latest is not None:
+                    day = worktime.local_date(latest, tz=tz).isoformat()
+                    for audience, to in (("assignee", task.assignee_id), ("delegator", task.delegator_id)):
+                        if audience == "delegator" and to == task.assignee_id:
+                            continue
+                        add(f"overdue:{task.id}:{due_key}:{day}:{audience}", OutboxKind.OVERDUE, to,
+                            {"audience": audience, "due": due_key})
+                upcoming.append(worktime.next_overdue_moment(due, tz=tz, after=now))
+
+        later = [at for at in upcoming if at > now]
+        task.next_check_at = min(later) if later else None
+        return planned
+
+    # weekly recognition --------------------------------------------------------------------------
+    def _plan_recognitions(self, now: datetime) -> int:
+        planned = 0
+        with self._uow() as uow:
+            for team in uow.teams.due_for_recognition(now=now, limit=RECOGNITION_BATCH):
+                planned += self._plan_recognition(uow, team, now=now)
+            uow.commit()
+        return planned
+
+    def _plan_recognition(self, uow: UnitOfWork, team: Team, *, now: datetime) -> int:
+        scheduled = team.next_recognition_at or now
+        since = team.last_recognition_at or team.created_at
+        done = uow.tasks.done_in_team(team.workspace_id, team.id, after=since, until=now)
+        kudos = uow.kudos.since(team.workspace_id, team_id=team.id, since=since, until=now)
+        team.last_recognition_at = now
+        team.next_recognition_at = worktime.next_recognition(now, tz=team.tz)
+        if not done and not kudos:
+            return 0  # a quiet week: nothing to celebrate, no message
+        by_person: dict[str, list[Task]] = defaultdict(list)
+        for task in done:
+            by_person[task.assignee_id].append(task)
+        finished = [
+            {
+                "user_id": user,
+                "count": len(tasks),
+                "on_time": sum(_is_on_time(t) for t in tasks),
+                "titles": [t.title for t in tasks[:5]],
+            }
+            for user, tasks in sorted(by_person.items(), key=lambda item: -len(item[1]))
+        ]
+        streaks = []
+        for user in by_person:
+            streak = 0
+            for task in uow.tasks.recent_done_by(team.workspace_id, team.id, user, limit=STREAK_LOOKBACK):
+                if not _is_on_time(task):
+                    break
+                streak += 1
+            if streak >= 2:
+                streaks.append({"user_id": user, "streak": streak})
+        counts: Counter[str] = Counter(r.user_id for k in kudos for r in k.recipients)
+        payload = {
+            "team_channel_id": team.channel_id,
+            "since": since.isoformat(),
+            "finished": finished,
+            "streaks": sorted(streaks, key=lambda s: -int(s["streak"])),
+            "kudos": [{"user_id": u, "count": c} for u, c in counts.most_common(10)],
+        }
+        day = worktime.local_date(scheduled, tz=team.tz).isoformat()
+        row = uow.outbox.add(
+            team.workspace_id, dedupe_key=f"recognition:{team.id}:{day}", kind=OutboxKind.RECOGNITION,
+            recipient_id=team.channel_id, payload=payload, now=now,
+        )
+        return int(row is not None)
+

@@ -1,0 +1,135 @@
+"""Answers to check-ins: the On track / Blocked / Done buttons, the Blocked reason modal, and
+emoji reactions on a check-in message."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.clock import Clock
+from bot.domain.errors import UserError
+from bot.domain.model import TaskView
+from bot.services import Services
+from bot.services.checkins import REACTION_ANSWERS, Answer
+from handlers import blocks, ids
+from handlers.edges import load_metadata, workspace_of
+from handlers.gateway_port import Gateway
+
+log = logging.getLogger(__name__)
+
+ANSWER_TEXT = {Answer.ON_TRACK: "On track 👍", Answer.DONE: "Done 🎉", Answer.BLOCKED: "Blocked 🚧"}
+
+
+def _answer_text(answer: Answer, reason: str = "") -> str:
+    text = ANSWER_TEXT[answer]
+    return f"{text}: {reason}" if answer is Answer.BLOCKED and reason else text
+
+
+class Checkins:
+    def __init__(self, *, services: Services, gateway: Gateway, clock: Clock) -> None:
+        self._s = services
+        self._gateway = gateway
+        self._clock = clock
+
+    def register(self, app: App) -> None:
+        app.action(ids.ACTION_CHECKIN_ON_TRACK)(self.on_on_track)
+        app.action(ids.ACTION_CHECKIN_DONE)(self.on_done)
+        app.action(ids.ACTION_CHECKIN_BLOCKED)(self.on_blocked)
+        app.view(ids.VIEW_BLOCKED)(self.on_blocked_reason)
+        app.event(ids.EVENT_REACTION_ADDED)(self.on_reaction)
+
+    def on_on_track(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        ack()
+        self._button(body, context, respond, Answer.ON_TRACK)
+
+    def on_done(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        ack()
+        self._button(body, context, respond, Answer.DONE)
+
+    def _button(self, body: dict[str, Any], context: BoltContext, respond: Respond, answer: Answer) -> None:
+        ws = workspace_of(context, body)
+        ts = str((body.get("container") or {}).get("message_ts") or "")
+        try:
+            outcome = self._s.checkins.answer(
+                ws, body["user"]["id"], int(body["actions"][0]["value"]), answer, message_ts=ts
+            )
+        except UserError as error:
+            respond(replace_original=False, text=error.reply)
+            return
+        respond(replace_original=True, **self._answered(outcome.task, _answer_text(answer)).as_kwargs())
+
+    def on_blocked(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        """Ask what is in the way (optional); the alert goes out when the modal is submitted."""
+        ack()
+        ws = workspace_of(context, body)
+        try:
+            task = self._s.tasks.get(ws, int(body["actions"][0]["value"]))
+        except UserError as error:
+            respond(replace_original=False, text=error.reply)
+            return
+        if body["user"]["id"] != task.assignee_id:
+            respond(replace_original=False, text=f"Only <@{task.assignee_id}> can answer this check-in.")
+            return
+        container = body.get("container") or {}
+        metadata = {
+            "task_id": task.id,
+            "channel_id": container.get("channel_id"),
+            "message_ts": container.get("message_ts"),
+        }
+        view = blocks.reason_modal(
+            callback_id=ids.VIEW_BLOCKED,
+            task=task,
+            title=f"Blocked on {task.ref}",
+            label="What is in the way? (optional) The person who delegated it will see this.",
+            private_metadata=json.dumps(metadata),
+        )
+        self._gateway.open_view(body["trigger_id"], view)
+
+    def on_blocked_reason(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        ws = workspace_of(context, body)
+        metadata = load_metadata(view)
+        values = view["state"]["values"]
+        reason = ((values.get(ids.BLOCK_REASON) or {}).get(ids.INPUT_REASON) or {}).get("value") or ""
+        channel, ts = metadata.get("channel_id"), str(metadata.get("message_ts") or "")
+        try:
+            outcome = self._s.checkins.answer(
+                ws, body["user"]["id"], int(metadata["task_id"]), Answer.BLOCKED, message_ts=ts, reason=reason
+            )
+        except UserError as error:
+            ack(response_action="errors", errors={ids.BLOCK_REASON: error.reply})
+            return
+        ack()
+        if channel and ts:
+            self._gateway.update_message(
+                str(channel), ts, self._answered(outcome.task, _answer_text(Answer.BLOCKED, reason))
+            )
+
+    def on_reaction(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        """An emoji on a check-in message about one task answers it, like the buttons do."""
+        answer = REACTION_ANSWERS.get(str(event.get("reaction", "")).split("::")[0])
+        item = event.get("item") or {}
+        if answer is None or item.get("type") != "message":
+            return
+        ws = workspace_of(context, body)
+        event_id = str(body.get("event_id") or "")
+        if event_id and not self._s.checkins.first_event(ws, event_id):
+            return  # Slack retried a delivery we already handled
+        channel, ts = str(item.get("channel") or ""), str(item.get("ts") or "")
+        task_id = self._s.checkins.check_in_for_message(ws, channel_id=channel, ts=ts)
+        if task_id is None:
+            return
+        try:
+            outcome = self._s.checkins.answer(ws, str(event.get("user")), task_id, answer, message_ts=ts)
+        except UserError as error:
+            # Someone other than the assignee reacted, or the task is finished: a reaction is
+            # not a command, so it gets no reply.
+            log.info("checkin.reaction_ignored", extra={"task_id": task_id, "reason": type(error).__name__})
+            return
+        if outcome.changed:
+            self._gateway.update_message(channel, ts, self._answered(outcome.task, _answer_text(answer)))
+
+    def _answered(self, task: TaskView, answer: str) -> Any:
+        return blocks.checkin_answered(task, answer=answer, now=self._clock.now())
