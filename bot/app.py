@@ -115,9 +115,7 @@ def create_app(
         home_publisher=home_publisher,
     )
 
-    signing_secret = (
-        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    )
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app_kwargs: dict[str, Any] = {}
     if listener_executor is not None:
         app_kwargs["listener_executor"] = listener_executor

@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduler passes here")
     tick = sub.add_parser("tick", help="run one scheduler pass and print its summary")
     tick.add_argument("--at", default=None, help="ISO-8601 moment to run the pass as of (default: now)")
+    outbox = sub.add_parser("outbox", help="the delivery log: messages with state, attempts, last error")
+    outbox.add_argument("--state", choices=["pending", "sending", "sent", "failed", "skipped"], default=None)
+    outbox.add_argument("--limit", type=int, default=50)
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
@@ -72,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             upgrade(settings.database_url)
             print("database is up to date")
             return 0
+        if args.command == "outbox":
+            return _outbox(settings, state=args.state, limit=args.limit)
         if args.command == "tick":
             return _tick(settings, _parse_at(args.at) if args.at else None)
         missing = settings.missing_for_slack()
@@ -105,6 +110,30 @@ def _tick(settings: Settings, at: datetime | None) -> int:
     return 0
 
 
+def _outbox(settings: Settings, *, state: str | None, limit: int) -> int:
+    from storage.db import make_engine, make_session_factory
+    from storage.uow import UnitOfWork
+
+    if limit < 1:
+        return _fail("--limit must be 1 or more")
+    engine = make_engine(settings.database_url)
+    try:
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            rows = uow.outbox.listing(state=state, limit=limit)
+            print(
+                f"{'id':>6}  {'state':<8} {'tries':>5}  {'kind':<12} {'to':<12} {'not before (UTC)':<17}  "
+                f"{'dedupe key':<40} last error"
+            )
+            for r in rows:
+                print(
+                    f"{r.id:>6}  {r.state:<8} {r.attempts:>5}  {r.kind:<12} {r.recipient_id:<12} "
+                    f"{r.not_before:%Y-%m-%d %H:%M}  {r.dedupe_key:<40} {r.last_error or ''}"
+                )
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _run_socket_mode(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -115,7 +144,7 @@ def _run_socket_mode(settings: Settings) -> int:
     assert settings.slack_app_token is not None
     handler = SocketModeHandler(baton.bolt, settings.slack_app_token.get_secret_value())
     try:
-        handler.start()
+        handler.start()  # type: ignore[no-untyped-call]
     finally:
         scheduler.shutdown(wait=False)
         baton.close()

@@ -15,9 +15,7 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     """Every setting of CONTRACT.md; secrets are `SecretStr`, so a repr never shows them."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_ignore_empty=True, extra="ignore", case_sensitive=False
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore", case_sensitive=False)
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

@@ -63,3 +63,5 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic narrates every plugin it loads at INFO; keep its warnings only.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

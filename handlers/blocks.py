@@ -224,9 +224,7 @@ def _pack(lines: Sequence[str], limit: int = MAX_SECTION_CHARS) -> list[str]:
     return chunks
 
 
-def _pack_within(
-    lines: Sequence[str], *, max_blocks: int, max_chars: int, more: Callable[[int], str]
-) -> list[str]:
+def _pack_within(lines: Sequence[str], *, max_blocks: int, max_chars: int, more: Callable[[int], str]) -> list[str]:
     """Pack the first lines into at most `max_blocks` texts and `max_chars` characters in all;
     what does not fit becomes one closing `more(n)` line."""
 
@@ -436,9 +434,7 @@ def _fallback_title(task: TaskView) -> str:
 
 def task_line(task: TaskView, *, now: datetime) -> str:
     """One task on one line, for lists and Home: priority, id, title, assignee, due, status."""
-    return " · ".join(
-        (_headline(task), _user(task.assignee_id), _due_phrase(task, now), _STATUS[task.status])
-    )
+    return " · ".join((_headline(task), _user(task.assignee_id), _due_phrase(task, now), _STATUS[task.status]))
 
 
 # --------------------------------------------------------------------------- messages
@@ -512,9 +508,7 @@ def task_list(tasks: Sequence[TaskView], *, heading: str, now: datetime, empty: 
         blocks.append(line)
     if len(tasks) > len(blocks) - 1:
         more = len(tasks) - (len(blocks) - 1)
-        blocks.append(
-            _context(f"…and {more} more. Narrow it with `/task list overdue` or `/task list @person`.")
-        )
+        blocks.append(_context(f"…and {more} more. Narrow it with `/task list overdue` or `/task list @person`."))
     return _message(f"{heading}: {_plural(len(tasks), 'task')}", blocks)
 
 
@@ -555,9 +549,7 @@ def assignment(task: TaskView, *, now: datetime) -> Message:
             _button("Decline", action_id=ids.ACTION_DECLINE, value=str(task.id), style="danger"),
         )
     )
-    return _message(
-        f"{_user(task.delegator_id)} delegated {task.ref} to you: {_fallback_title(task)}", blocks
-    )
+    return _message(f"{_user(task.delegator_id)} delegated {task.ref} to you: {_fallback_title(task)}", blocks)
 
 
 def assignment_answered(task: TaskView, *, answer: str, now: datetime) -> Message:
@@ -754,14 +746,11 @@ def _render_overdue(out: Outgoing, now: datetime) -> Message:
     was = f"it was due {when(task.due_at)}" if task.due_at is not None else "its deadline passed"
     if _payload_str(out.payload, "audience") == "delegator":
         text = f"⚠️ *{task.ref}* {_title(task)}, assigned to {_user(task.assignee_id)}, is overdue: {was}."
-        hint = (
-            f"`/task due {task.ref} fri 5pm` moves the deadline; `/task show {task.ref}` shows its history."
-        )
+        hint = f"`/task due {task.ref} fri 5pm` moves the deadline; `/task show {task.ref}` shows its history."
     else:
         text = f"⚠️ *{task.ref}* {_title(task)} is overdue: {was}."
         hint = (
-            f"Finished? `/task done {task.ref}`. Need more time? Ask {_user(task.delegator_id)} "
-            "to move the deadline."
+            f"Finished? `/task done {task.ref}`. Need more time? Ask {_user(task.delegator_id)} to move the deadline."
         )
     return _task_notice(task, now, text, f"⚠️ {task.ref} is overdue: {_fallback_title(task)}", _context(hint))
 
@@ -817,20 +806,15 @@ def _render_recognition(out: Outgoing, now: datetime) -> Message:
         blocks.append(_section("No tasks were finished this week. On to the next one!"))
     if streaks:
         lines = ["*On-time streaks*"] + [
-            f"🔥 {_user(_payload_str(e, 'user_id'))}: {_plural(_payload_int(e, 'streak'), 'task')} "
-            "in a row on time"
+            f"🔥 {_user(_payload_str(e, 'user_id'))}: {_plural(_payload_int(e, 'streak'), 'task')} in a row on time"
             for e in streaks
         ]
-        blocks.extend(
-            _section(c) for c in _pack_within(lines, max_blocks=6, max_chars=1200, more=people_more)
-        )
+        blocks.extend(_section(c) for c in _pack_within(lines, max_blocks=6, max_chars=1200, more=people_more))
     if kudos:
         lines = ["*Kudos*"] + [
             f"👏 {_user(_payload_str(e, 'user_id'))} got {_payload_int(e, 'count')} kudos" for e in kudos
         ]
-        blocks.extend(
-            _section(c) for c in _pack_within(lines, max_blocks=6, max_chars=1200, more=people_more)
-        )
+        blocks.extend(_section(c) for c in _pack_within(lines, max_blocks=6, max_chars=1200, more=people_more))
     people = f"{len(finished)} {'person' if len(finished) == 1 else 'people'}"
     return _message(f"🏆 Weekly recognition: {_plural(total, 'task')} finished by {people}", blocks)
 
@@ -877,9 +861,7 @@ def schedule_text(schedule: CheckinSchedule) -> str:
 # --------------------------------------------------------------------------- views
 
 
-def _input(
-    block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None
-) -> Block:
+def _input(block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None) -> Block:
     block: Block = {
         "type": "input",
         "block_id": block_id,
@@ -931,8 +913,7 @@ def _team_element(teams: Sequence[TeamOption], team_id: int | None) -> Block:
     # Both put the choice in `selected_option.value`.
     if len(teams) <= MAX_RADIO_OPTIONS:
         options = [
-            {"text": _mrkdwn(_channel(team.channel_id), MAX_OPTION_CHARS), "value": str(team.id)}
-            for team in teams
+            {"text": _mrkdwn(_channel(team.channel_id), MAX_OPTION_CHARS), "value": str(team.id)} for team in teams
         ]
         element: Block = {"type": "radio_buttons", "action_id": ids.INPUT_TEAM, "options": options}
     else:
@@ -1011,8 +992,7 @@ def new_task_modal(
                 "type": "static_select",
                 "action_id": ids.INPUT_PRIORITY,
                 "options": [
-                    _priority_option(p)
-                    for p in (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
+                    _priority_option(p) for p in (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
                 ],
                 "initial_option": normal,
             },

@@ -80,9 +80,7 @@ class Commands:
             return blocks.task_updated(done.task, verb=verb, now=now)
         if isinstance(parsed, grammar.ReassignTask):
             moved = tasks.reassign(ws, user, number=parsed.number, assignee_id=parsed.assignee_id)
-            return blocks.task_updated(
-                moved.task, verb=f"is now assigned to <@{moved.task.assignee_id}>.", now=now
-            )
+            return blocks.task_updated(moved.task, verb=f"is now assigned to <@{moved.task.assignee_id}>.", now=now)
         if isinstance(parsed, grammar.ChangeDue):
             due = tasks.change_due(ws, user, number=parsed.number, when_text=parsed.when_text)
             verb = "is now due " if due.changed else "was already due "
@@ -95,7 +93,7 @@ class Commands:
 
     def _list(self, ws: str, user: str, channel: str, parsed: grammar.ListTasks) -> Message:
         scope = parsed.scope
-        found = self._s.tasks.list(ws, user, scope=scope, channel_id=channel, user_id=parsed.user_id)
+        found = self._s.tasks.list_tasks(ws, user, scope=scope, channel_id=channel, user_id=parsed.user_id)
         headings = {
             grammar.ListScope.MINE: ("Your open tasks", "You have no open tasks. 🎉"),
             grammar.ListScope.DELEGATED: ("Tasks you delegated", "Nothing you delegated is open."),
@@ -109,9 +107,7 @@ class Commands:
         heading, empty = headings[scope]
         return blocks.task_list(found, heading=heading, now=self._clock.now(), empty=empty)
 
-    def _open_new_task_modal(
-        self, ws: str, channel: str, trigger_id: str, *, response_url: str | None
-    ) -> bool:
+    def _open_new_task_modal(self, ws: str, channel: str, trigger_id: str, *, response_url: str | None) -> bool:
         team = self._s.teams.by_channel(ws, channel) if channel else None
         view = blocks.new_task_modal(
             teams=self._s.teams.options(ws),
@@ -122,8 +118,8 @@ class Commands:
 
     # /kudos -----------------------------------------------------------------------------------
     def on_kudos(self, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-        def reply(message: Message) -> None:
-            ack(response_type="ephemeral", **message.as_kwargs())
+        def reply(message: Message | None) -> None:
+            ack(response_type="ephemeral", **(message or Message(text="")).as_kwargs())
 
         answer(lambda: self._kudos(command, context), reply, what="command.kudos")
 
@@ -142,8 +138,8 @@ class Commands:
 
     # /team ------------------------------------------------------------------------------------
     def on_team(self, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-        def reply(message: Message) -> None:
-            ack(response_type="ephemeral", **message.as_kwargs())
+        def reply(message: Message | None) -> None:
+            ack(response_type="ephemeral", **(message or Message(text="")).as_kwargs())
 
         answer(lambda: self._team(command, context), reply, what="command.team")
 
@@ -160,7 +156,8 @@ class Commands:
                 return Message(
                     text=f"<#{channel}> is now a team channel and you are its manager. Tasks created here "
                     f"belong to this team; celebrations and the weekly recognition (Friday 16:00, "
-                    f"{outcome.team.tz}) are posted here. Check-ins go out {blocks.schedule_text(outcome.team.schedule)}."
+                    f"{outcome.team.tz}) are posted here. "
+                    f"Check-ins go out {blocks.schedule_text(outcome.team.schedule)}."
                 )
             if outcome.added_manager:
                 return Message(text=f"You are now a manager of <#{channel}>.")

@@ -90,9 +90,7 @@ class Views:
             source_link=metadata.get("source_link") or None,
         )
 
-    def on_decline_reason(
-        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-    ) -> None:
+    def on_decline_reason(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         ws = workspace_of(context, body)
         metadata = load_metadata(view)
         reason = _value(view["state"]["values"], ids.BLOCK_REASON, ids.INPUT_REASON).get("value") or ""

@@ -155,7 +155,7 @@ class TaskRepository:
         """Append a history line; the task's history is kept whole, never rewritten."""
         self._session.add(TaskEvent(task_id=task.id, at=at, actor_id=actor_id, action=action, detail=detail))
 
-    def _soonest_first(self, stmt: Select[tuple[Task]], limit: int) -> list[Task]:
+    def _soonest_first(self, stmt: Select[Any], limit: int) -> list[Task]:
         # NULL deadlines last on both databases, then oldest first.
         ordered = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.number).limit(limit)
         return list(self._session.scalars(ordered))
@@ -248,9 +248,7 @@ class TaskRepository:
 
     def count_open(self, workspace_id: str) -> int:
         stmt = (
-            select(func.count())
-            .select_from(Task)
-            .where(Task.workspace_id == workspace_id, Task.status.in_(NOT_FINAL))
+            select(func.count()).select_from(Task).where(Task.workspace_id == workspace_id, Task.status.in_(NOT_FINAL))
         )
         return int(self._session.execute(stmt).scalar_one())
 

@@ -54,8 +54,7 @@ TEAM_HELP = "\n".join(
         "• `/team checkins weekdays 10:00` sets the check-in days and time; days are `weekdays`, `daily` "
         "or a comma list such as `mon,wed,fri`, and the time is 24-hour",
         "• `/team checkins off` stops check-ins",
-        "• `/team report [7d|30d]` (managers) per person: on-time rate, open load, overdue, "
-        "time to done and kudos",
+        "• `/team report [7d|30d]` (managers) per person: on-time rate, open load, overdue, time to done and kudos",
     ]
 )
 
@@ -257,18 +256,14 @@ def _task_number(raw_rest: str, *, form: str) -> tuple[int, str]:
 
 def _refuse_extra(raw_extra: str, *, form: str) -> None:
     if raw_extra.strip():
-        raise BadInput(
-            f'I didn\'t expect "{clip(unescape(raw_extra.strip()), _MAX_WORD_SHOWN)}" there. Use `{form}`.'
-        )
+        raise BadInput(f'I didn\'t expect "{clip(unescape(raw_extra.strip()), _MAX_WORD_SHOWN)}" there. Use `{form}`.')
 
 
 def _free_text(raw: str, *, what: str) -> str:
     """A note or reason as typed, decoded once."""
     value = unescape(raw).strip()
     if len(value) > MAX_DETAILS_CHARS:
-        raise BadInput(
-            f"That {what} is {len(value)} characters long; keep it to {MAX_DETAILS_CHARS} or fewer."
-        )
+        raise BadInput(f"That {what} is {len(value)} characters long; keep it to {MAX_DETAILS_CHARS} or fewer.")
     return value
 
 
@@ -375,9 +370,7 @@ def parse_kudos(text: str) -> GiveKudos:
     if not message:
         raise BadInput(f"Add a message after the names: {_KUDOS_EXAMPLE}")
     if len(message) > MAX_KUDOS_CHARS:
-        raise BadInput(
-            f"That message is {len(message)} characters long; keep it to {MAX_KUDOS_CHARS} or fewer."
-        )
+        raise BadInput(f"That message is {len(message)} characters long; keep it to {MAX_KUDOS_CHARS} or fewer.")
     return GiveKudos(recipient_ids=tuple(recipients), message=message)
 
 

@@ -36,9 +36,7 @@ _MONTHS = _word_set(
 )
 _TIME_WORDS = _word_set("noon midnight am pm")
 _DAY_WORDS = _word_set("today tomorrow tonight yesterday now morning afternoon evening night")
-_UNIT_WORDS = _word_set(
-    "minute minutes min mins hour hours hr hrs day days week weeks month months year years"
-)
+_UNIT_WORDS = _word_set("minute minutes min mins hour hours hr hrs day days week weeks month months year years")
 _NUMBER_WORDS = _word_set("one two three four five six seven eight nine ten eleven twelve")
 # Zone names a person might add ("fri 5pm EST"); dateparser returns an aware time for them.
 _ZONE_WORDS = _word_set("utc gmt est edt cst cdt mst mdt pst pdt cet cest bst")

@@ -136,9 +136,7 @@ def _missed_checkins(
     return checkin_moments(start=floor, end=now, tz=tz, schedule=schedule)
 
 
-def due_checkin(
-    *, last_pass: datetime | None, now: datetime, tz: str, schedule: CheckinSchedule
-) -> datetime | None:
+def due_checkin(*, last_pass: datetime | None, now: datetime, tz: str, schedule: CheckinSchedule) -> datetime | None:
     """The one check-in a pass at `now` should send for a task (on time or caught up), or None.
 
     `last_pass` is the scheduled moment of the last check-in this task was sent (the value this
@@ -288,5 +286,4 @@ def next_recognition(after: datetime, *, tz: str) -> datetime:
         moment = at_local(day, RECOGNITION_TIME, tz=tz)
         if moment > after:
             return moment
-    return at_local(today + timedelta(days=7 + (RECOGNITION_WEEKDAY - today.weekday()) % 7),
-                    RECOGNITION_TIME, tz=tz)
+    return at_local(today + timedelta(days=7 + (RECOGNITION_WEEKDAY - today.weekday()) % 7), RECOGNITION_TIME, tz=tz)

@@ -81,8 +81,8 @@ def still_applies(out: Outgoing, *, assignment_seq: int | None, now: datetime) -
     if out.kind is OutboxKind.CHECKIN:
         return task.status.is_active
     if out.kind is OutboxKind.WARNING:
-        return task.status.is_active and out.payload.get("due") == due and task.due_at is not None and (
-            now < task.due_at
+        return (
+            task.status.is_active and out.payload.get("due") == due and task.due_at is not None and (now < task.due_at)
         )
     if out.kind is OutboxKind.OVERDUE:
         return task.status.is_active and out.payload.get("due") == due
@@ -199,13 +199,9 @@ class Delivery:
             log.info("outbox.sent", extra={"outbox_id": row.id, "kind": row.kind.value})
         elif isinstance(outcome, RetryLater) and row.attempts < self._max_attempts:
             wait = (
-                timedelta(seconds=outcome.after_seconds)
-                if outcome.after_seconds is not None
-                else backoff(row.attempts)
+                timedelta(seconds=outcome.after_seconds) if outcome.after_seconds is not None else backoff(row.attempts)
             )
-            self._mark(
-                row, state=OutboxState.PENDING, channel=channel, error=outcome.reason, not_before=now + wait
-            )
+            self._mark(row, state=OutboxState.PENDING, channel=channel, error=outcome.reason, not_before=now + wait)
             summary.retried += 1
             log.info("outbox.retry", extra={"outbox_id": row.id, "reason": outcome.reason})
         else:
@@ -285,9 +281,7 @@ class BackgroundDeliverer:
     delivery: Delivery
     home: HomePublisher
     executor: Executor
-    on_error: Callable[[BaseException], None] = field(
-        default=lambda e: log.error("delivery.crashed", exc_info=e)
-    )
+    on_error: Callable[[BaseException], None] = field(default=lambda e: log.error("delivery.crashed", exc_info=e))
 
     def deliver(self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = ()) -> None:
         if not outbox_ids and not touched:

@@ -7,8 +7,8 @@ from enum import StrEnum
 from bot.clock import Clock
 from bot.domain import permissions
 from bot.domain.errors import BadInput, NotFound
-from bot.domain.text import task_ref
 from bot.domain.model import OutboxKind, TaskAction, TaskStatus
+from bot.domain.text import task_ref
 from bot.services.ports import Deliverer
 from bot.services.tasks import Outcome, TaskService
 from bot.services.views import task_view
@@ -33,9 +33,7 @@ REACTION_ANSWERS: dict[str, Answer] = {
 
 
 class CheckinService:
-    def __init__(
-        self, *, uow: UnitOfWorkFactory, clock: Clock, tasks: TaskService, deliverer: Deliverer
-    ) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, tasks: TaskService, deliverer: Deliverer) -> None:
         self._uow = uow
         self._clock = clock
         self._tasks = tasks

@@ -54,9 +54,7 @@ class HomeService:
 class HomePublisher:
     """Builds and publishes Home tabs; failures are logged, the next change publishes again."""
 
-    def __init__(
-        self, *, home: HomeService, render: HomeRenderer, sender: MessageSender, clock: Clock
-    ) -> None:
+    def __init__(self, *, home: HomeService, render: HomeRenderer, sender: MessageSender, clock: Clock) -> None:
         self._home = home
         self._render = render
         self._sender = sender

@@ -14,9 +14,7 @@ from storage.uow import UnitOfWorkFactory
 
 
 class KudosService:
-    def __init__(
-        self, *, uow: UnitOfWorkFactory, clock: Clock, people: PeopleService, deliverer: Deliverer
-    ) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, people: PeopleService, deliverer: Deliverer) -> None:
         self._uow = uow
         self._clock = clock
         self._people = people

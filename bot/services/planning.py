@@ -84,8 +84,13 @@ class Planner:
         def add(key: str, kind: OutboxKind, to: str, payload: dict[str, Any]) -> None:
             nonlocal planned
             row = uow.outbox.add(
-                task.workspace_id, dedupe_key=key, kind=kind, recipient_id=to, task_id=task.id,
-                payload=payload, now=now,
+                task.workspace_id,
+                dedupe_key=key,
+                kind=kind,
+                recipient_id=to,
+                task_id=task.id,
+                payload=payload,
+                now=now,
             )
             planned += row is not None
 
@@ -113,8 +118,12 @@ class Planner:
                 if ready:
                     _, name = max(ready)
                     hours = 24 if name == "warn24" else 1
-                    add(f"{name}:{task.id}:{due_key}", OutboxKind.WARNING, task.assignee_id,
-                        {"hours_before": hours, "due": due_key})
+                    add(
+                        f"{name}:{task.id}:{due_key}",
+                        OutboxKind.WARNING,
+                        task.assignee_id,
+                        {"hours_before": hours, "due": due_key},
+                    )
                 upcoming += [at for at in moments.values() if at > now]
                 upcoming.append(due)
             else:
@@ -125,8 +134,12 @@ class Planner:
                     for audience, to in (("assignee", task.assignee_id), ("delegator", task.delegator_id)):
                         if audience == "delegator" and to == task.assignee_id:
                             continue
-                        add(f"overdue:{task.id}:{due_key}:{day}:{audience}", OutboxKind.OVERDUE, to,
-                            {"audience": audience, "due": due_key})
+                        add(
+                            f"overdue:{task.id}:{due_key}:{day}:{audience}",
+                            OutboxKind.OVERDUE,
+                            to,
+                            {"audience": audience, "due": due_key},
+                        )
                 upcoming.append(worktime.next_overdue_moment(due, tz=tz, after=now))
 
         later = [at for at in upcoming if at > now]
@@ -163,7 +176,7 @@ class Planner:
             }
             for user, tasks in sorted(by_person.items(), key=lambda item: -len(item[1]))
         ]
-        streaks = []
+        streaks: list[dict[str, Any]] = []
         for user in by_person:
             streak = 0
             for task in uow.tasks.recent_done_by(team.workspace_id, team.id, user, limit=STREAK_LOOKBACK):
@@ -182,8 +195,11 @@ class Planner:
         }
         day = worktime.local_date(scheduled, tz=team.tz).isoformat()
         row = uow.outbox.add(
-            team.workspace_id, dedupe_key=f"recognition:{team.id}:{day}", kind=OutboxKind.RECOGNITION,
-            recipient_id=team.channel_id, payload=payload, now=now,
+            team.workspace_id,
+            dedupe_key=f"recognition:{team.id}:{day}",
+            kind=OutboxKind.RECOGNITION,
+            recipient_id=team.channel_id,
+            payload=payload,
+            now=now,
         )
         return int(row is not None)
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -55,9 +55,7 @@ def _is_channel(conversation_id: str | None) -> bool:
 
 
 class TaskService:
-    def __init__(
-        self, *, uow: UnitOfWorkFactory, clock: Clock, people: PeopleService, deliverer: Deliverer
-    ) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, people: PeopleService, deliverer: Deliverer) -> None:
         self._uow = uow
         self._clock = clock
         self._people = people
@@ -71,9 +69,7 @@ class TaskService:
         if not title:
             raise BadInput("Give the task a title.", field="title")
         if len(title) > MAX_TITLE_CHARS:
-            raise BadInput(
-                f"The title is {len(title)} characters; keep it to {MAX_TITLE_CHARS}.", field="title"
-            )
+            raise BadInput(f"The title is {len(title)} characters; keep it to {MAX_TITLE_CHARS}.", field="title")
         details = new.details.strip()
         if len(details) > MAX_DETAILS_CHARS:
             raise BadInput(f"Details are limited to {MAX_DETAILS_CHARS} characters.", field="details")
@@ -114,9 +110,7 @@ class TaskService:
         self._after(workspace_id, outbox_ids, view.assignee_id, view.delegator_id)
         return view
 
-    def _resolve_due(
-        self, workspace_id: str, actor_id: str, new: NewTask, *, now: datetime
-    ) -> datetime | None:
+    def _resolve_due(self, workspace_id: str, actor_id: str, new: NewTask, *, now: datetime) -> datetime | None:
         if new.when_text is None and new.due_date is None and new.due_time is None:
             return None
         tz = self._people.tz(workspace_id, actor_id)
@@ -158,9 +152,7 @@ class TaskService:
     def decline(self, workspace_id: str, actor_id: str, task_id: int, reason: str) -> Outcome:
         return self._answer(workspace_id, actor_id, task_id, Change.DECLINE, reason=reason.strip()[:500])
 
-    def _answer(
-        self, workspace_id: str, actor_id: str, task_id: int, change: Change, *, reason: str
-    ) -> Outcome:
+    def _answer(self, workspace_id: str, actor_id: str, task_id: int, change: Change, *, reason: str) -> Outcome:
         now = self._clock.now()
         with self._uow() as uow:
             task = self._load(uow, workspace_id, task_id=task_id)
@@ -249,9 +241,7 @@ class TaskService:
             self._require_change(uow, workspace_id, actor_id, task)
             if task.assignee_id == assignee_id and task.status != TaskStatus.DECLINED:
                 raise BadInput(f"{task_ref(task.number)} is already assigned to <@{assignee_id}>.")
-            task.status = lifecycle.transition(
-                TaskStatus(task.status), Change.REASSIGN, number=task.number
-            ).value
+            task.status = lifecycle.transition(TaskStatus(task.status), Change.REASSIGN, number=task.number).value
             previous = task.assignee_id
             task.assignee_id = assignee_id
             task.assignment_seq += 1
@@ -299,9 +289,7 @@ class TaskService:
             task.due_at = due_at
             task.updated_at = now
             task.next_check_at = now
-            uow.tasks.record(
-                task, at=now, actor_id=actor_id, action=TaskAction.DUE_CHANGED, detail=due_at.isoformat()
-            )
+            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.DUE_CHANGED, detail=due_at.isoformat())
             ids = self._notify(
                 uow,
                 task,
@@ -360,7 +348,7 @@ class TaskService:
         with self._uow() as uow:
             return self._view(uow, self._load(uow, workspace_id, task_id=task_id))
 
-    def list(
+    def list_tasks(
         self,
         workspace_id: str,
         actor_id: str,
@@ -389,9 +377,7 @@ class TaskService:
                 rows = uow.tasks.of_teams(workspace_id, [team.id], limit=limit)
             else:
                 managed = [t.id for t in uow.teams.managed_by(workspace_id, actor_id)]
-                rows = uow.tasks.overdue(
-                    workspace_id, now=now, user_id=actor_id, team_ids=managed, limit=limit
-                )
+                rows = uow.tasks.overdue(workspace_id, now=now, user_id=actor_id, team_ids=managed, limit=limit)
             return [self._view(uow, t) for t in rows]
 
     # shared steps ------------------------------------------------------------------------------
@@ -436,7 +422,7 @@ class TaskService:
         to: str,
         actor_id: str,
         now: datetime,
-        payload: dict[str, object],
+        payload: Mapping[str, object],
         key: str,
         skip_self: bool = True,
     ) -> list[int]:

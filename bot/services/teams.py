@@ -72,9 +72,7 @@ class TeamService:
             uow.commit()
             return SetupOutcome(view, created=False, added_manager=True)
 
-    def set_checkins(
-        self, workspace_id: str, actor_id: str, channel_id: str, schedule: CheckinSchedule
-    ) -> TeamView:
+    def set_checkins(self, workspace_id: str, actor_id: str, channel_id: str, schedule: CheckinSchedule) -> TeamView:
         with self._uow() as uow:
             team = self._managed_team(uow, workspace_id, actor_id, channel_id)
             team.checkin_days = ",".join(str(d) for d in sorted(schedule.days))
@@ -104,9 +102,6 @@ class TeamService:
         team = uow.teams.by_channel(workspace_id, channel_id) if channel_id else None
         if team is None:
             raise BadInput("This channel isn't a team yet. Run `/team setup` here first.")
-        if (
-            actor_id not in {m.user_id for m in team.managers}
-            and not self._people.get(workspace_id, actor_id).is_admin
-        ):
+        if actor_id not in {m.user_id for m in team.managers} and not self._people.get(workspace_id, actor_id).is_admin:
             raise NotAllowed("Only this team's managers or a workspace admin can change its check-ins.")
         return team

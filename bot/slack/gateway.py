@@ -17,9 +17,7 @@ log = logging.getLogger(__name__)
 
 METADATA_EVENT_TYPE = "baton_message"
 # Answers that mean "try again later"; any other error is Slack refusing for good.
-TRANSIENT_ERRORS = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
+TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 
 
 def _classify(error: SlackApiError | SlackClientError) -> RetryLater | Failed:
@@ -27,9 +25,7 @@ def _classify(error: SlackApiError | SlackClientError) -> RetryLater | Failed:
         status = error.response.status_code
         code = str(error.response.get("error", "")) if error.response.data else ""
         if status == 429:
-            retry_after = error.response.headers.get("Retry-After") or error.response.headers.get(
-                "retry-after"
-            )
+            retry_after = error.response.headers.get("Retry-After") or error.response.headers.get("retry-after")
             seconds = float(retry_after) if retry_after and str(retry_after).isdigit() else None
             return RetryLater("ratelimited", after_seconds=seconds if seconds is not None else 30.0)
         if status >= 500 or code in TRANSIENT_ERRORS:
@@ -112,9 +108,7 @@ class SlackGateway:
 
     def update_message(self, channel: str, ts: str, message: Message) -> bool:
         try:
-            self._delivery.chat_update(
-                channel=channel, ts=ts, text=message.text, blocks=list(message.blocks) or None
-            )
+            self._delivery.chat_update(channel=channel, ts=ts, text=message.text, blocks=list(message.blocks) or None)
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
             log.warning("slack.update_failed", extra={"channel": channel, "reason": _reason(error)})
             return False

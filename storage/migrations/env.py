@@ -9,7 +9,7 @@ from storage.db import make_engine
 from storage.models import Base
 
 config = context.config
-url = config.attributes.get("database_url")
+url: str = str(config.attributes.get("database_url") or "")
 if not url:
     raise RuntimeError("storage.migrate.alembic_config(url) must set the database URL")
 
