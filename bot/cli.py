@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -11,8 +10,7 @@ from typing import Any
 
 from bot.config import Settings, SettingsError, load_settings
 
-SETUP_HINT = """Baton needs a Slack app to talk to. Set these (in the environment or .env):
-{missing}
+SETUP_HINT = """{missing} not set: Baton needs them to talk to Slack (environment or .env).
 Create the app from the manifest (`baton manifest`) at https://api.slack.com/apps ->
 "Create New App" -> "From an app manifest", install it, then copy the Bot User OAuth Token
 (SLACK_BOT_TOKEN) and the Signing Secret (SLACK_SIGNING_SECRET); for Socket Mode also an
@@ -81,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _tick(settings, _parse_at(args.at) if args.at else None)
         missing = settings.missing_for_slack()
         if missing:
-            return _fail(SETUP_HINT.format(missing="\n".join(f"  {name}" for name in missing)))
+            return _fail(SETUP_HINT.format(missing=" and ".join(missing) + (" is" if len(missing) == 1 else " are")))
         if args.command == "run" and settings.uses_socket_mode:
             return _run_socket_mode(settings)
         port = args.port if args.command == "serve" and args.port else settings.port
@@ -159,4 +157,4 @@ def _serve(settings: Settings, *, host: str, port: int, workers: int, scheduler:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    os._exit(main())
+    sys.exit(main())

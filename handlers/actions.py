@@ -98,6 +98,9 @@ class Actions:
             self._s.tasks.complete(ws, body["user"]["id"], task_id=_task_id(body))
         except UserError as error:
             self._gateway.open_view(body["trigger_id"], blocks.notice_modal(title="Baton", text=error.reply))
+        except Exception:
+            log.exception("handler.failed", extra={"handler": "action.done"})
+            self._gateway.open_view(body["trigger_id"], blocks.notice_modal(title="Baton", text=SOMETHING_WENT_WRONG))
 
     def on_open_task_modal(self, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()

@@ -15,7 +15,7 @@ from typing import TypeAlias
 
 from bot.domain.errors import BadInput
 from bot.domain.model import CheckinSchedule, Priority, Weekday
-from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, parse_task_ref, unescape
+from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, escape, parse_task_ref, unescape
 from bot.domain.when import is_date_text
 
 MAX_KUDOS_CHARS = 500
@@ -184,8 +184,8 @@ def _split_first(raw: str) -> tuple[str, str]:
 
 
 def _shown(raw_word: str) -> str:
-    """A word the person typed, decoded and shortened for quoting in a reply (the edges escape it)."""
-    return clip(unescape(raw_word), _MAX_WORD_SHOWN)
+    """A word the person typed, shortened and escaped for quoting in a (mrkdwn) reply."""
+    return escape(clip(unescape(raw_word), _MAX_WORD_SHOWN))
 
 
 def _refuse_non_person(raw_word: str, *, example: str) -> None:
@@ -256,7 +256,7 @@ def _task_number(raw_rest: str, *, form: str) -> tuple[int, str]:
 
 def _refuse_extra(raw_extra: str, *, form: str) -> None:
     if raw_extra.strip():
-        raise BadInput(f'I didn\'t expect "{clip(unescape(raw_extra.strip()), _MAX_WORD_SHOWN)}" there. Use `{form}`.')
+        raise BadInput(f'I didn\'t expect "{_shown(raw_extra.strip())}" there. Use `{form}`.')
 
 
 def _free_text(raw: str, *, what: str) -> str:
@@ -328,7 +328,7 @@ def _take_priority(words: list[str]) -> tuple[list[str], Priority]:
             continue
         name = match.group(1).lower()
         if name not in {p.value for p in Priority}:
-            raise BadInput(f'"{clip(word, _MAX_WORD_SHOWN)}" is not a priority. Use {_PRIORITIES}.')
+            raise BadInput(f'"{escape(clip(word, _MAX_WORD_SHOWN))}" is not a priority. Use {_PRIORITIES}.')
         named.add(Priority(name))
     if len(named) > 1:
         raise BadInput(f"Give one priority, not several: {_PRIORITIES}.")
@@ -417,7 +417,7 @@ def _parse_schedule(raw_rest: str) -> CheckinSchedule:
     days_text, clock_text = parts
     clock = _CLOCK.match(clock_text)
     if clock is None:
-        raise BadInput(f'"{clip(clock_text, _MAX_WORD_SHOWN)}" is not a time. {_CHECKINS_FORM}')
+        raise BadInput(f'"{escape(clip(clock_text, _MAX_WORD_SHOWN))}" is not a time. {_CHECKINS_FORM}')
     return CheckinSchedule(days=_parse_days(days_text), at=time(int(clock.group(1)), int(clock.group(2))))
 
 
@@ -428,7 +428,7 @@ def _parse_days(days_text: str) -> frozenset[int]:
     days: set[int] = set()
     for name in compact.split(","):
         if name not in _DAY_NAMES:
-            shown = f'"{clip(name, _MAX_WORD_SHOWN)}" is not a day.' if name else "A day is missing."
+            shown = f'"{escape(clip(name, _MAX_WORD_SHOWN))}" is not a day.' if name else "A day is missing."
             raise BadInput(f"{shown} {_CHECKINS_FORM}")
         days.add(_DAY_NAMES[name])
     return frozenset(days)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from dateparser.date import DateDataParser
 
 from bot.domain.errors import BadInput
-from bot.domain.text import clip
+from bot.domain.text import clip, escape
 
 DEFAULT_DUE_TIME = time(17, 0)
 MAX_WHEN_CHARS = 80
@@ -156,6 +156,9 @@ def _to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
     return wall.astimezone(UTC)
 
 
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}[:.h]\d{2}\b|\bnoon\b|\bmidnight\b", re.I)
+
+
 def read_when(text: str, *, now: datetime, tz: str) -> datetime | None:
     """The aware UTC moment `text` names, read in zone `tz` relative to `now`; None when it names none."""
     if now.tzinfo is None:
@@ -171,7 +174,9 @@ def read_when(text: str, *, now: datetime, tz: str) -> datetime | None:
     words = _words(cleaned)
     if wall is None or not _is_precise(period, words):
         return None
-    if period in _DATE_ONLY_PERIODS:
+    # dateparser reports a "day" period when the typed time equals the current wall time
+    # ("tomorrow 9am" typed at 09:00), so the text decides whether a time was given.
+    if period in _DATE_ONLY_PERIODS and not _TIME_OF_DAY.search(cleaned):
         wall = datetime.combine(wall.date(), DEFAULT_DUE_TIME, tzinfo=wall.tzinfo)
     try:
         moment = _to_utc(wall, zone)
@@ -210,7 +215,7 @@ def parse_due(text: str, *, now: datetime, tz: str) -> datetime:
         raise BadInput(f"Give a due time, such as {examples}.")
     moment = read_when(text, now=now, tz=tz)
     if moment is None:
-        raise BadInput(f'I couldn\'t read "{clip(shown, MAX_WHEN_CHARS)}" as a date. Try {examples}.')
+        raise BadInput(f'I couldn\'t read "{escape(clip(shown, MAX_WHEN_CHARS))}" as a date. Try {examples}.')
     if moment <= now:
         raise BadInput(
             f"That due time ({_format_due(moment, tz=tz, now=now)}) is in the past. "

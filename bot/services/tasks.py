@@ -13,7 +13,7 @@ from bot.domain import lifecycle, permissions, when, worktime
 from bot.domain.errors import BadInput, NotFound
 from bot.domain.grammar import ListScope
 from bot.domain.lifecycle import Change
-from bot.domain.model import OutboxKind, Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.model import OutboxKind, PersonView, Priority, TaskAction, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
@@ -197,11 +197,12 @@ class TaskService:
         note: str = "",
     ) -> Outcome:
         """Mark done and queue the celebration; a second "done" changes and sends nothing."""
+        actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
         note = note.strip()[:500]
         with self._uow() as uow:
             task = self._load(uow, workspace_id, number=number, task_id=task_id)
-            self._require_change(uow, workspace_id, actor_id, task)
+            self._require_change(uow, workspace_id, actor, task)
             status = TaskStatus(task.status)
             if lifecycle.is_noop(status, Change.COMPLETE):
                 return Outcome(self._view(uow, task), changed=False)
@@ -234,11 +235,12 @@ class TaskService:
         return Outcome(view)
 
     def reassign(self, workspace_id: str, actor_id: str, *, number: int, assignee_id: str) -> Outcome:
+        actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
         self._people.assignable(workspace_id, assignee_id)
         with self._uow() as uow:
             task = self._load(uow, workspace_id, number=number)
-            self._require_change(uow, workspace_id, actor_id, task)
+            self._require_change(uow, workspace_id, actor, task)
             if task.assignee_id == assignee_id and task.status != TaskStatus.DECLINED:
                 raise BadInput(f"{task_ref(task.number)} is already assigned to <@{assignee_id}>.")
             task.status = lifecycle.transition(TaskStatus(task.status), Change.REASSIGN, number=task.number).value
@@ -277,11 +279,12 @@ class TaskService:
 
     def change_due(self, workspace_id: str, actor_id: str, *, number: int, when_text: str) -> Outcome:
         """Move the deadline; warnings are planned from the new one (old ones no longer apply)."""
+        actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
-        due_at = when.parse_due(when_text, now=now, tz=self._people.tz(workspace_id, actor_id))
+        due_at = when.parse_due(when_text, now=now, tz=actor.tz)
         with self._uow() as uow:
             task = self._load(uow, workspace_id, number=number)
-            self._require_change(uow, workspace_id, actor_id, task)
+            self._require_change(uow, workspace_id, actor, task)
             lifecycle.transition(TaskStatus(task.status), Change.CHANGE_DUE, number=task.number)
             if task.due_at == due_at:
                 return Outcome(self._view(uow, task), changed=False)
@@ -310,11 +313,12 @@ class TaskService:
         return Outcome(view)
 
     def cancel(self, workspace_id: str, actor_id: str, *, number: int, reason: str = "") -> Outcome:
+        actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
         reason = reason.strip()[:500]
         with self._uow() as uow:
             task = self._load(uow, workspace_id, number=number)
-            self._require_change(uow, workspace_id, actor_id, task)
+            self._require_change(uow, workspace_id, actor, task)
             status = TaskStatus(task.status)
             if lifecycle.is_noop(status, Change.CANCEL):
                 return Outcome(self._view(uow, task), changed=False)
@@ -394,19 +398,16 @@ class TaskService:
             raise NotFound(f"{ref} doesn't exist in this workspace. `/task list` shows your tasks.")
         return task
 
-    def _require_change(self, uow: UnitOfWork, workspace_id: str, actor_id: str, task: Task) -> None:
+    def _require_change(self, uow: UnitOfWork, workspace_id: str, actor: PersonView, task: Task) -> None:
         team = uow.teams.get(workspace_id, task.team_id) if task.team_id else None
         managers = [m.user_id for m in team.managers] if team else []
-        is_admin = False
-        if actor_id not in (task.assignee_id, task.delegator_id) and actor_id not in managers:
-            is_admin = self._people.get(workspace_id, actor_id).is_admin
         permissions.require_change(
-            actor_id,
+            actor.user_id,
             number=task.number,
             assignee_id=task.assignee_id,
             delegator_id=task.delegator_id,
             team_manager_ids=managers,
-            actor_is_admin=is_admin,
+            actor_is_admin=actor.is_admin,
         )
 
     def _view(self, uow: UnitOfWork, task: Task, *, with_history: bool = False) -> TaskView:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.domain import worktime
 from bot.domain.errors import BadInput, NotAllowed
-from bot.domain.model import CheckinSchedule, TeamOption, TeamView
+from bot.domain.model import CheckinSchedule, PersonView, TeamOption, TeamView
 from bot.services.people import PeopleService
 from bot.services.views import team_view
 from storage.models import Team
@@ -73,8 +73,9 @@ class TeamService:
             return SetupOutcome(view, created=False, added_manager=True)
 
     def set_checkins(self, workspace_id: str, actor_id: str, channel_id: str, schedule: CheckinSchedule) -> TeamView:
+        actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         with self._uow() as uow:
-            team = self._managed_team(uow, workspace_id, actor_id, channel_id)
+            team = self._managed_team(uow, workspace_id, actor, channel_id)
             team.checkin_days = ",".join(str(d) for d in sorted(schedule.days))
             team.checkin_time = schedule.at.strftime("%H:%M")
             uow.tasks.replan_team(workspace_id, team.id, now=self._clock.now())
@@ -98,10 +99,10 @@ class TeamService:
         with self._uow() as uow:
             return [team_view(t) for t in uow.teams.managed_by(workspace_id, user_id)]
 
-    def _managed_team(self, uow: UnitOfWork, workspace_id: str, actor_id: str, channel_id: str) -> Team:
+    def _managed_team(self, uow: UnitOfWork, workspace_id: str, actor: PersonView, channel_id: str) -> Team:
         team = uow.teams.by_channel(workspace_id, channel_id) if channel_id else None
         if team is None:
             raise BadInput("This channel isn't a team yet. Run `/team setup` here first.")
-        if actor_id not in {m.user_id for m in team.managers} and not self._people.get(workspace_id, actor_id).is_admin:
+        if actor.user_id not in {m.user_id for m in team.managers} and not actor.is_admin:
             raise NotAllowed("Only this team's managers or a workspace admin can change its check-ins.")
         return team

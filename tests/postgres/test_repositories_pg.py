@@ -1,0 +1,235 @@
+"""Repositories on PostgreSQL under real concurrency: T-<n> allocation, outbox claims, dedupe, aware UTC."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import StatementError
+
+from storage.models import OutboxMessage, Task, Workspace
+from storage.uow import UnitOfWorkFactory
+
+pytestmark = pytest.mark.postgres
+
+NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=2)
+WS = "T0PGWS"
+OTHER_WS = "T0PGOTHER"
+ALICE = "U0ALICE"
+MANAGER = "U0MANAGER"
+CHANNEL = "C0TEAM"
+
+
+def _workspaces(uow_factory: UnitOfWorkFactory, *ids: str) -> None:
+    with uow_factory() as uow:
+        for workspace_id in ids:
+            uow.workspaces.ensure(workspace_id, now=NOW)
+        uow.commit()
+
+
+def _task(workspace_id: str, number: int) -> Task:
+    return Task(
+        workspace_id=workspace_id,
+        number=number,
+        title=f"task {number}",
+        assignee_id=ALICE,
+        delegator_id=MANAGER,
+        priority="normal",
+        status="open",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def _outbox(uow_factory: UnitOfWorkFactory) -> list[OutboxMessage]:
+    with uow_factory() as uow:
+        rows = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        uow.session.expunge_all()
+        return rows
+
+
+def _in_threads(count: int, work: Callable[[], list[int]]) -> list[list[int]]:
+    """Run `work()` in `count` threads released together; any thread's error fails the test."""
+    start = threading.Barrier(count)
+
+    def run() -> list[int]:
+        start.wait(timeout=10)
+        return work()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = [pool.submit(run) for _ in range(count)]
+        return [future.result(timeout=60) for future in futures]
+
+
+def test_concurrent_task_numbers_are_distinct_and_consecutive(pg_uow_factory: UnitOfWorkFactory) -> None:
+    _workspaces(pg_uow_factory, WS, OTHER_WS)
+    threads, per_thread = 3, 30
+
+    def allocate() -> list[int]:
+        got = []
+        for _ in range(per_thread):
+            with pg_uow_factory() as uow:
+                number = uow.workspaces.next_task_number(WS)
+                uow.tasks.add(_task(WS, number))
+                uow.commit()
+            got.append(number)
+        return got
+
+    results = _in_threads(threads, allocate)
+
+    allocated = sorted(n for result in results for n in result)
+    assert allocated == list(range(1, threads * per_thread + 1))
+    for result in results:
+        assert result == sorted(result), "one creator's numbers only ever go up"
+    with pg_uow_factory() as uow:
+        stored = list(uow.session.scalars(select(Task.number).where(Task.workspace_id == WS).order_by(Task.number)))
+        assert stored == allocated
+        # The other workspace's counter was not touched.
+        assert uow.workspaces.next_task_number(OTHER_WS) == 1
+
+
+def test_concurrent_claims_take_each_row_exactly_once(pg_uow_factory: UnitOfWorkFactory) -> None:
+    _workspaces(pg_uow_factory, WS)
+    with pg_uow_factory() as uow:
+        for i in range(300):
+            uow.outbox.add(
+                WS,
+                dedupe_key=f"k{i}",
+                kind="kudos",
+                recipient_id=CHANNEL,
+                now=NOW - timedelta(minutes=1),
+                not_before=NOW - timedelta(seconds=i % 7),
+            )
+        uow.commit()
+
+    def claim_until_empty() -> list[int]:
+        got: list[int] = []
+        while True:
+            with pg_uow_factory() as uow:
+                batch = [r.id for r in uow.outbox.claim(now=NOW, limit=7, lease=LEASE)]
+                uow.commit()
+            if not batch:
+                return got
+            got.extend(batch)
+
+    results = _in_threads(3, claim_until_empty)
+
+    claimed = [row_id for result in results for row_id in result]
+    rows = _outbox(pg_uow_factory)
+    assert len(rows) == 300
+    assert sorted(claimed) == sorted(r.id for r in rows), "every row claimed, none twice"
+    assert {(r.state, r.attempts, r.lease_until) for r in rows} == {("sending", 1, NOW + LEASE)}
+
+
+def test_a_claimer_skips_rows_another_transaction_holds(pg_uow_factory: UnitOfWorkFactory) -> None:
+    """FOR UPDATE SKIP LOCKED: the second claimer neither waits for the first nor takes its rows."""
+    _workspaces(pg_uow_factory, WS)
+    with pg_uow_factory() as uow:
+        for i in range(10):
+            uow.outbox.add(
+                WS,
+                dedupe_key=f"k{i}",
+                kind="kudos",
+                recipient_id=CHANNEL,
+                now=NOW,
+                not_before=NOW - timedelta(minutes=10 - i),
+            )
+        uow.commit()
+
+    with pg_uow_factory() as first, pg_uow_factory() as second:
+        held = [r.id for r in first.outbox.claim(now=NOW, limit=4, lease=LEASE)]
+        # Waiting on the first transaction's locks would be a bug: make it an error, not a hang.
+        second.session.execute(text("SET LOCAL lock_timeout = '3s'"))
+        rest = [r.id for r in second.outbox.claim(now=NOW, limit=100, lease=LEASE)]
+        first.commit()
+        second.commit()
+
+    assert len(held) == 4
+    assert len(rest) == 6
+    assert not set(held) & set(rest)
+    assert {(r.state, r.attempts) for r in _outbox(pg_uow_factory)} == {("sending", 1)}
+
+
+def test_outbox_dedupe_on_conflict_writes_one_row(pg_uow_factory: UnitOfWorkFactory) -> None:
+    _workspaces(pg_uow_factory, WS, OTHER_WS)
+    with pg_uow_factory() as uow:
+        first = uow.outbox.add(WS, dedupe_key="assign:1:1", kind="assignment", recipient_id=ALICE, now=NOW)
+        again = uow.outbox.add(WS, dedupe_key="assign:1:1", kind="assignment", recipient_id=ALICE, now=NOW)
+        uow.commit()
+    with pg_uow_factory() as uow:
+        later = uow.outbox.add(WS, dedupe_key="assign:1:1", kind="assignment", recipient_id="U0BOB", now=NOW)
+        elsewhere = uow.outbox.add(OTHER_WS, dedupe_key="assign:1:1", kind="assignment", recipient_id=ALICE, now=NOW)
+        uow.commit()
+
+    assert isinstance(first, int)
+    assert again is None
+    assert later is None
+    assert isinstance(elsewhere, int) and elsewhere != first
+    rows = _outbox(pg_uow_factory)
+    assert [(r.workspace_id, r.recipient_id) for r in rows] == [(WS, ALICE), (OTHER_WS, ALICE)]
+
+
+def test_concurrent_adds_of_one_dedupe_key_write_one_row(pg_uow_factory: UnitOfWorkFactory) -> None:
+    _workspaces(pg_uow_factory, WS)
+
+    def add() -> list[int]:
+        with pg_uow_factory() as uow:
+            row_id = uow.outbox.add(WS, dedupe_key="celebrate:1", kind="celebration", recipient_id=CHANNEL, now=NOW)
+            uow.commit()
+        return [row_id] if row_id is not None else []
+
+    results = _in_threads(3, add)
+
+    written = [row_id for result in results for row_id in result]
+    rows = _outbox(pg_uow_factory)
+    assert len(rows) == 1
+    assert written == [rows[0].id]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/New_York", "Pacific/Kiritimati"])
+def test_datetimes_round_trip_as_aware_utc(pg_uow_factory: UnitOfWorkFactory, zone: str) -> None:
+    with pg_uow_factory() as uow:
+        uow.session.add(Workspace(id=WS, last_task_number=0, created_at=NOW.astimezone(ZoneInfo(zone))))
+        uow.commit()
+
+    with pg_uow_factory() as uow:
+        # Whatever the session's zone, Baton reads UTC back.
+        uow.session.execute(text("SET LOCAL TIME ZONE 'Australia/Lord_Howe'"))
+        read = uow.session.scalars(select(Workspace.created_at)).one()
+        stored_utc = uow.session.execute(text("SELECT created_at AT TIME ZONE 'UTC' FROM workspaces")).scalar_one()
+        column_type = uow.session.execute(
+            text(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'workspaces' AND column_name = 'created_at'"
+            )
+        ).scalar_one()
+
+    assert read == NOW
+    assert read.tzinfo == UTC
+    assert stored_utc == datetime(2026, 12, 1, 14, 0)
+    assert column_type == "timestamp with time zone"
+
+
+def test_a_naive_datetime_is_refused_pg(pg_uow_factory: UnitOfWorkFactory) -> None:
+    with pg_uow_factory() as uow:
+        uow.session.add(Workspace(id=WS, last_task_number=0, created_at=datetime(2026, 12, 1, 14, 0)))
+        with pytest.raises(StatementError) as raised:
+            uow.session.flush()
+    assert isinstance(raised.value.orig, ValueError)
+    with pg_uow_factory() as uow:
+        assert uow.session.get(Workspace, WS) is None
+
+
+def test_an_events_api_delivery_is_new_only_the_first_time_pg(pg_uow_factory: UnitOfWorkFactory) -> None:
+    """Slack retries an event it got no answer for; the second delivery must be recognised."""
+    with pg_uow_factory() as uow:
+        assert uow.events.first_time(WS, "Ev1", now=NOW) is True
+        uow.commit()
+    with pg_uow_factory() as uow:
+        assert uow.events.first_time(WS, "Ev1", now=NOW) is False
