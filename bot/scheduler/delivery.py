@@ -135,8 +135,8 @@ class Delivery:
                 self._mark(row, state=OutboxState.PENDING, not_before=self._clock.now() + PACE, uncount=True)
                 summary.paced += 1
                 continue
-            sent_to.add(row.recipient_id)
-            self._deliver_one(row, summary)
+            if self._deliver_one(row, summary):
+                sent_to.add(row.recipient_id)
         return summary
 
     def _claim(self, *, ids: Sequence[int] | None, limit: int) -> list[_Claimed]:
@@ -176,7 +176,8 @@ class Delivery:
                 assignment_seq=task.assignment_seq,
             )
 
-    def _deliver_one(self, row: _Claimed, summary: DeliverySummary) -> None:
+    def _deliver_one(self, row: _Claimed, summary: DeliverySummary) -> bool:
+        """Send one claimed row and mark it; True when Slack was asked to post it."""
         now = self._clock.now()
         facts = self._facts(row)
         out = Outgoing(
@@ -191,7 +192,7 @@ class Delivery:
         ):
             self._mark(row, state=OutboxState.SKIPPED, error="no longer applies")
             summary.skipped += 1
-            return
+            return False
         outcome, channel = self._send(row, out, now=now)
         if isinstance(outcome, Sent):
             self._mark(row, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now)
@@ -211,6 +212,7 @@ class Delivery:
             self._mark(row, state=OutboxState.FAILED, channel=channel, error=reason)
             summary.failed += 1
             log.warning("outbox.failed", extra={"outbox_id": row.id, "reason": reason})
+        return True
 
     def _send(self, row: _Claimed, out: Outgoing, *, now: datetime) -> tuple[SendOutcome, str | None]:
         channel = row.channel_id

@@ -45,8 +45,8 @@ class CheckinService:
         """Record one answer to one check-in message; the same answer again changes and sends nothing."""
         if answer is Answer.DONE:
             # Check-ins are the assignee's to answer, whoever else may close the task elsewhere.
-            task = self._tasks.get(workspace_id, task_id)
-            permissions.require_assignee(actor_id, number=task.number, assignee_id=task.assignee_id)
+            current = self._tasks.get(workspace_id, task_id)
+            permissions.require_assignee(actor_id, number=current.number, assignee_id=current.assignee_id)
             return self._tasks.complete(workspace_id, actor_id, task_id=task_id)
         now = self._clock.now()
         reason = reason.strip()[:500]

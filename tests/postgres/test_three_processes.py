@@ -69,12 +69,24 @@ def cli_env(database_url: str, slack: FakeSlack) -> dict[str, str]:
     return env
 
 
+# Each process imports Baton first, then waits for a shared start moment and runs the CLI's `main`
+# (what the `baton` script runs): the passes themselves take milliseconds, so without a common start
+# the slowest import would decide who runs alone.
+SYNCHRONISED_TICK = """
+import sys, time
+import bot.app, bot.cli
+time.sleep(max(float(sys.argv[1]) - time.time(), 0))
+sys.exit(bot.cli.main(sys.argv[2:]))
+"""
+
+
 def ticks_at_once(url: str, slack: FakeSlack, at: datetime, cwd: Path) -> list[dict[str, int]]:
     """Start PROCESSES `baton tick --at` together, wait for all (bounded), return their summaries."""
     env = cli_env(url, slack)
+    start = time.time() + 3.0  # after every process has imported Baton (if one is late, it just runs late)
     procs = [
         subprocess.Popen(
-            [*baton_command(), "tick", "--at", at.isoformat()],
+            [sys.executable, "-c", SYNCHRONISED_TICK, f"{start:.3f}", "tick", "--at", at.isoformat()],
             cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,

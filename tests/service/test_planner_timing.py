@@ -180,7 +180,7 @@ def test_checkins_go_out_on_team_days_at_team_time_in_the_assignees_zone_and_nev
     task_id = delegate(harness, f"<@{assignee}> Write the weekly summary")
 
     posts = run_passes(
-        harness, every(created + timedelta(minutes=10), until, minutes=30, also=[*expected, *just_before(expected)])
+        harness, every(created + timedelta(minutes=10), until, minutes=60, also=[*expected, *just_before(expected)])
     )
 
     assert of_kind(posts, "checkin:") == [
@@ -195,7 +195,7 @@ def test_daily_schedule_sends_checkins_on_saturday_and_sunday_too(harness: Harne
     set_checkins(harness, "daily 10:00")
     task_id = delegate(harness, f"<@{U_CAROL}> Watch the weekend queue")
 
-    posts = run_passes(harness, every(utc(2026, 12, 4, 16, 10), utc(2026, 12, 8, 4), minutes=30))
+    posts = run_passes(harness, every(utc(2026, 12, 4, 16, 10), utc(2026, 12, 8, 4), minutes=60))
 
     days = ["2026-12-05", "2026-12-06", "2026-12-07"]
     assert of_kind(posts, "checkin:") == [
@@ -213,7 +213,7 @@ def test_checkins_follow_a_mon_wed_0930_schedule(harness: Harness) -> None:
 
     posts = run_passes(
         harness,
-        every(utc(2026, 12, 4, 16, 10), utc(2026, 12, 12, 5), minutes=30, also=just_before([monday, wednesday])),
+        every(utc(2026, 12, 4, 16, 10), utc(2026, 12, 12, 5), minutes=60, also=[monday, wednesday, *just_before([monday, wednesday])]),
     )
 
     assert of_kind(posts, "checkin:") == [
@@ -271,7 +271,7 @@ def test_no_checkins_for_a_finished_task(harness: Harness, how: str) -> None:
     task_id = delegate(harness, f"<@{U_CAROL}> Short-lived task")
     _finish(harness, how, task_id)
 
-    posts = run_passes(harness, every(utc(2026, 12, 1, 14, 10), utc(2026, 12, 4, 5), minutes=30))
+    posts = run_passes(harness, every(utc(2026, 12, 1, 14, 10), utc(2026, 12, 4, 5), minutes=60))
 
     assert of_kind(posts, "checkin:") == []
     assert not [r for r in harness.outbox() if r.kind == "checkin"]
@@ -316,7 +316,7 @@ def test_warnings_go_out_24h_and_1h_before_due_moved_earlier_into_working_hours_
 
     posts = run_passes(
         harness,
-        every(utc(2026, 12, 1, 14, 10), datetime.fromisoformat(due), minutes=30, also=[at24, at1, *just_before([at24, at1])]),
+        every(utc(2026, 12, 1, 14, 10), datetime.fromisoformat(due), minutes=60, also=[at24, at1, *just_before([at24, at1])]),
     )
 
     assert of_kind(posts, "warn") == [
@@ -346,8 +346,9 @@ def test_warning_queued_but_undelivered_until_the_deadline_passed_is_skipped(har
     task_id = delegate(harness, f"<@{U_CAROL}> Renew the cert by 2026-12-03 17:00", channel="C0GENERAL")
     harness.clock.set(local(NEW_YORK, 2026, 12, 3, 16))
     harness.baton.run_pass(deliver=False)  # the 1 h warning is queued, then delivery stalls
+    late = local(NEW_YORK, 2026, 12, 3, 17, 5)
 
-    posts = run_passes(harness, [local(NEW_YORK, 2026, 12, 3, 17, 5)])
+    posts = run_passes(harness, [late + timedelta(seconds=n) for n in range(4)])  # paced: one a second
 
     assert of_kind(posts, "warn") == []
     [row] = [r for r in harness.outbox() if r.dedupe_key.startswith("warn1:")]
@@ -358,20 +359,20 @@ def test_moving_the_deadline_replans_warnings_and_the_old_ones_never_go_out(harn
     harness.slack.add_user(U_CAROL, name="carol", tz=NEW_YORK)
     task_id = delegate(harness, f"<@{U_CAROL}> Migrate billing by 2026-12-04 17:00", channel="C0GENERAL")
     old_due = due_key(harness, task_id)
-    before = run_passes(harness, every(utc(2026, 12, 1, 14, 10), local(NEW_YORK, 2026, 12, 3, 17, 30), minutes=30))
+    before = run_passes(harness, every(utc(2026, 12, 1, 14, 10), local(NEW_YORK, 2026, 12, 3, 17, 30), minutes=60))
     assert of_kind(before, "warn") == [(local(NEW_YORK, 2026, 12, 3, 17), "D0CAROL", f"warn24:{task_id}:{old_due}")]
 
     harness.clock.set(local(NEW_YORK, 2026, 12, 3, 17, 35))
     harness.command(f"due {task_id} 2026-12-08 17:00", user=U_MANAGER)
     new_due = due_key(harness, task_id)
     assert new_due != old_due
-    after = run_passes(harness, every(local(NEW_YORK, 2026, 12, 3, 17, 40), local(NEW_YORK, 2026, 12, 8, 17), minutes=30))
+    after = run_passes(harness, every(local(NEW_YORK, 2026, 12, 3, 17, 40), local(NEW_YORK, 2026, 12, 8, 17), minutes=60))
 
     assert of_kind(after, "warn") == [
         (local(NEW_YORK, 2026, 12, 7, 17), "D0CAROL", f"warn24:{task_id}:{new_due}"),
         (local(NEW_YORK, 2026, 12, 8, 16), "D0CAROL", f"warn1:{task_id}:{new_due}"),
     ]
-    assert [key for _, _, key in of_kind(after, "overdue:")] == []  # the old deadline is not overdue
+    assert [key for _, _, key in of_kind(after, f"overdue:{task_id}:{old_due}")] == []  # the old one is not overdue
     assert not [p for p in before + after if old_due in p.key and p.key.startswith("warn1:")]
 
 
@@ -383,7 +384,7 @@ def test_old_warning_queued_before_the_deadline_moved_is_skipped(harness: Harnes
     harness.baton.run_pass(deliver=False)  # the old 1 h warning is queued
     harness.command(f"due {task_id} 2026-12-08 17:00", user=U_MANAGER)
 
-    harness.baton.run_pass()
+    run_passes(harness, [harness.clock.now() + timedelta(seconds=n) for n in range(4)])  # paced: one a second
 
     assert not [c for c in harness.slack.calls_to("chat.postMessage") if key_of(c).startswith("warn")]
     [row] = [r for r in harness.outbox() if r.dedupe_key.startswith("warn1:")]
@@ -400,10 +401,10 @@ def test_overdue_notice_goes_to_assignee_and_delegator_at_due_then_each_working_
     task_id = delegate(harness, f"<@{U_CAROL}> File the taxes by 2026-12-03 17:00", channel="C0GENERAL")
     due = due_key(harness, task_id)
 
-    posts = run_passes(harness, every(local(NEW_YORK, 2026, 12, 3, 16), local(NEW_YORK, 2026, 12, 8, 11), minutes=30))
+    posts = run_passes(harness, every(local(NEW_YORK, 2026, 12, 3, 16), local(NEW_YORK, 2026, 12, 8, 11), minutes=60))
     harness.clock.set(local(NEW_YORK, 2026, 12, 8, 11, 5))
     harness.command(f"done {task_id}", user=U_CAROL)
-    posts += run_passes(harness, every(local(NEW_YORK, 2026, 12, 8, 11, 10), local(NEW_YORK, 2026, 12, 10, 20), minutes=30))
+    posts += run_passes(harness, every(local(NEW_YORK, 2026, 12, 8, 11, 10), local(NEW_YORK, 2026, 12, 10, 20), minutes=60))
 
     expected = []
     for day in (3, 4, 7):  # Thursday, Friday, Monday: the weekend is skipped, done on Tuesday stops it
@@ -421,7 +422,7 @@ def test_overdue_working_days_are_counted_in_the_assignees_zone(harness: Harness
     due = due_key(harness, task_id)
     assert due == "2026-12-04T00:00:00+00:00"
 
-    posts = run_passes(harness, every(utc(2026, 12, 3, 23), utc(2026, 12, 7, 1), minutes=30))
+    posts = run_passes(harness, every(utc(2026, 12, 3, 23), utc(2026, 12, 7, 1), minutes=60))
 
     # Saturday 00:00 UTC is Friday evening for the delegator but Saturday for Bob: no notice then.
     # Monday 09:00 JST is Sunday evening in New York: the notice goes to both.
@@ -489,7 +490,7 @@ def test_weekly_recognition_friday_16h_team_time_lists_finished_work_and_kudos_o
 
     posts = run_passes(
         harness,
-        every(utc(2026, 12, 3, 0), utc(2026, 12, 5, 12), minutes=30, also=burst),
+        every(utc(2026, 12, 3, 0), utc(2026, 12, 5, 12), minutes=60, also=burst),
     )
 
     recognitions = [p for p in posts if p.key.startswith("recognition:")]
@@ -529,9 +530,10 @@ def test_catch_up_after_three_days_down_sends_one_checkin_per_task_pending_warni
     monday = run_passes(harness, every(local(NEW_YORK, 2026, 12, 7, 8, 10), local(NEW_YORK, 2026, 12, 7, 11)))
     assert sorted(p.key for p in monday) == sorted(f"checkin:{t}:2026-12-07" for t in (a, b, c))
 
-    # Down from Monday 11:00 to Thursday 11:00: one pass inside the window.
-    [catch_up] = [local(NEW_YORK, 2026, 12, 10, 11)]
-    caught = run_passes(harness, [catch_up])
+    # Down from Monday 11:00 to Thursday 11:00: one pass inside the window plans it all; Carol's
+    # messages then go out one a second (pacing), in the passes of the next few seconds.
+    catch_up = local(NEW_YORK, 2026, 12, 10, 11)
+    caught = run_passes(harness, [catch_up + timedelta(seconds=n) for n in range(6)])
 
     assert sorted((p.channel, p.key) for p in caught) == sorted(
         [
@@ -591,6 +593,6 @@ def test_checkin_missed_with_no_pass_in_the_window_goes_out_at_the_next_pass_ins
     posts = run_passes(harness, mornings)
 
     assert of_kind(posts, "checkin:") == [
-        (morning, "D0CAROL", f"checkin:{task_id}:2026-12-0{day}")
-        for morning, day in zip(mornings, (7, 8, 9, 10), strict=True)
+        (morning, "D0CAROL", f"checkin:{task_id}:{day}")
+        for morning, day in zip(mornings, ("2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10"), strict=True)
     ]
