@@ -28,8 +28,11 @@ ACTIVE = (TaskStatus.OPEN.value, TaskStatus.ACCEPTED.value)
 NOT_FINAL = (TaskStatus.OPEN.value, TaskStatus.ACCEPTED.value, TaskStatus.DECLINED.value)
 
 
-def _insert_ignoring_conflicts(session: Session, model: type[Any], values: dict[str, Any]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True when a row was written."""
+def _insert_ignoring_conflicts(session: Session, model: type[Any], values: dict[str, Any]) -> Any | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING <primary key>: the new key, or None on a conflict.
+
+    RETURNING rather than rowcount, which psycopg reports as -1 for this statement.
+    """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         stmt: Any = postgresql.insert(model).values(**values).on_conflict_do_nothing()
@@ -37,8 +40,8 @@ def _insert_ignoring_conflicts(session: Session, model: type[Any], values: dict[
         stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
-    result = session.execute(stmt)
-    return bool(getattr(result, "rowcount", 0))
+    key = list(model.__table__.primary_key.columns)[0]
+    return session.execute(stmt.returning(key)).scalar_one_or_none()
 
 
 class WorkspaceRepository:
@@ -305,12 +308,8 @@ class OutboxRepository:
             "not_before": not_before or now,
             "created_at": now,
         }
-        if not _insert_ignoring_conflicts(self._session, OutboxMessage, values):
-            return None
-        stmt = select(OutboxMessage.id).where(
-            OutboxMessage.workspace_id == workspace_id, OutboxMessage.dedupe_key == dedupe_key
-        )
-        return int(self._session.execute(stmt).scalar_one())
+        new_id = _insert_ignoring_conflicts(self._session, OutboxMessage, values)
+        return int(new_id) if new_id is not None else None
 
     def claim(
         self,
@@ -374,8 +373,9 @@ class EventLog:
         self._session = session
 
     def first_time(self, workspace_id: str, event_id: str, *, now: datetime) -> bool:
-        return _insert_ignoring_conflicts(
+        new = _insert_ignoring_conflicts(
             self._session,
             ProcessedEvent,
             {"event_id": event_id, "workspace_id": workspace_id, "received_at": now},
         )
+        return new is not None

@@ -110,13 +110,14 @@ def test_concurrent_claims_take_each_row_exactly_once(pg_uow_factory: UnitOfWork
 
     def claim_until_empty() -> list[int]:
         got: list[int] = []
-        while True:
+        for _ in range(300):  # bounded: a claimer that keeps re-taking rows must fail, not spin
             with pg_uow_factory() as uow:
                 batch = [r.id for r in uow.outbox.claim(now=NOW, limit=7, lease=LEASE)]
                 uow.commit()
             if not batch:
                 return got
             got.extend(batch)
+        raise AssertionError("claims never ran dry: rows are being claimed again")
 
     results = _in_threads(3, claim_until_empty)
 

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -69,24 +70,29 @@ def cli_env(database_url: str, slack: FakeSlack) -> dict[str, str]:
     return env
 
 
-# Each process imports Baton first, then waits for a shared start moment and runs the CLI's `main`
-# (what the `baton` script runs): the passes themselves take milliseconds, so without a common start
-# the slowest import would decide who runs alone.
+# Each process imports Baton, says it is ready, then waits for the go file and runs the CLI's `main`
+# (what the `baton` script runs): a pass takes milliseconds, so without a common start the slowest
+# import would decide which process runs alone.
 SYNCHRONISED_TICK = """
-import sys, time
+import os, sys, time
 import bot.app, bot.cli
-time.sleep(max(float(sys.argv[1]) - time.time(), 0))
-sys.exit(bot.cli.main(sys.argv[2:]))
+ready, go = sys.argv[1], sys.argv[2]
+open(os.path.join(ready, str(os.getpid())), "w").close()
+deadline = time.monotonic() + 30
+while not os.path.exists(go) and time.monotonic() < deadline:
+    time.sleep(0.002)
+sys.exit(bot.cli.main(sys.argv[3:]))
 """
 
 
 def ticks_at_once(url: str, slack: FakeSlack, at: datetime, cwd: Path) -> list[dict[str, int]]:
     """Start PROCESSES `baton tick --at` together, wait for all (bounded), return their summaries."""
     env = cli_env(url, slack)
-    start = time.time() + 3.0  # after every process has imported Baton (if one is late, it just runs late)
+    ready = Path(tempfile.mkdtemp(prefix="ready-", dir=cwd))
+    go = ready.with_name(ready.name + ".go")
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", SYNCHRONISED_TICK, f"{start:.3f}", "tick", "--at", at.isoformat()],
+            [sys.executable, "-c", SYNCHRONISED_TICK, str(ready), str(go), "tick", "--at", at.isoformat()],
             cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
@@ -95,8 +101,13 @@ def ticks_at_once(url: str, slack: FakeSlack, at: datetime, cwd: Path) -> list[d
         )
         for _ in range(PROCESSES)
     ]
-    outputs: list[tuple[int, str, str]] = []
     deadline = time.monotonic() + TIMEOUT
+    while len(list(ready.iterdir())) < PROCESSES and time.monotonic() < deadline:
+        if any(proc.poll() is not None for proc in procs):
+            break  # one died while starting: collect its output below
+        time.sleep(0.01)
+    go.touch()
+    outputs: list[tuple[int, str, str]] = []
     try:
         for proc in procs:
             out, err = proc.communicate(timeout=max(deadline - time.monotonic(), 1))

@@ -1,0 +1,296 @@
+"""Delivery when Slack misbehaves: rate limits, 5xx, refusals, lost answers, a crashed deliverer and
+per-conversation pacing (CONTRACT "Each message is sent once" and its retry paragraph)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.domain.model import Message
+from storage.models import OutboxMessage
+from tests.conftest import Harness
+from tests.fakes.slack_api import U_MANAGER, Call
+
+TEAM_CHANNEL = "C0TEAM"
+NEW_YORK = "America/New_York"
+U_CAROL, U_DAVE = "U0CAROL", "U0DAVE"
+# The harness starts on Tuesday 1 December 2026 at 09:00 in New York; check-ins are at 10:00 there.
+CHECKIN_AT = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+PERMANENT_ERRORS = [
+    "channel_not_found",
+    "not_in_channel",
+    "user_not_found",
+    "account_inactive",
+    "is_archived",
+    "invalid_auth",
+]
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+
+
+def key_of(call: Call) -> str:
+    return str(call.params["metadata"]["event_payload"]["dedupe_key"])
+
+
+def posts_of(h: Harness, key: str) -> list[Call]:
+    """Every chat.postMessage request carrying `key`, failed ones included."""
+    return [c for c in h.slack.calls_to("chat.postMessage") if key_of(c) == key]
+
+
+def stored_with(h: Harness, key: str) -> list[dict[str, object]]:
+    """The messages FakeSlack holds (what people see) whose Baton metadata carries `key`."""
+    return [
+        m
+        for m in h.slack.messages()
+        if ((m.get("metadata") or {}).get("event_payload") or {}).get("dedupe_key") == key  # type: ignore[union-attr]
+    ]
+
+
+def row(h: Harness, key: str) -> OutboxMessage:
+    [found] = [r for r in h.outbox() if r.dedupe_key == key]
+    return found
+
+
+def at(h: Harness, moment: datetime) -> None:
+    h.clock.set(moment)
+    h.baton.run_pass()
+
+
+def checkin_tasks(h: Harness, *assignees: str) -> list[str]:
+    """A team in New York and one task per assignee (all in New York); returns their check-in keys."""
+    for user in set(assignees):
+        h.slack.add_user(user, name=user[2:].lower(), tz=NEW_YORK)
+    h.command("setup", user=U_MANAGER, command="/team", channel=TEAM_CHANNEL)
+    keys = []
+    for n, user in enumerate(assignees):
+        answer = h.command(f"<@{user}> Task number {n}", user=U_MANAGER, channel=TEAM_CHANNEL)
+        assert "Created T-" in answer, answer
+        keys.append(f"checkin:{h.tasks()[-1].id}:2026-12-01")
+    return keys
+
+
+@pytest.fixture(params=["fake-ts-counter", "slack-ts-from-clock"])
+def slack_clock(request: pytest.FixtureRequest, harness: Harness) -> Iterator[str]:
+    """Where FakeSlack's message timestamps come from.
+
+    FakeSlack numbers messages from 1 700 000 000 (November 2023) whatever the fake clock says, as a
+    Slack whose clock disagrees with Baton's would (a future `baton tick --at`, the playground's
+    fast-forwarded clock); with "slack-ts-from-clock" a message's ts is the fake clock's time, as
+    when both clocks agree. Baton must find a message whose answer was lost either way.
+    """
+    if request.param == "slack-ts-from-clock":
+        counter = itertools.count(1)
+        harness.slack._next_ts = lambda: f"{int(harness.clock.now().timestamp())}.{next(counter):06d}"  # type: ignore[method-assign]
+    yield request.param
+
+
+# -- 429 and 5xx: retried later ---------------------------------------------------------------------------
+
+
+def test_rate_limited_row_waits_for_retry_after_while_other_recipients_are_sent(harness: Harness) -> None:
+    keys = checkin_tasks(harness, U_CAROL, U_DAVE)
+    harness.slack.fail("chat.postMessage", retry_after=30)
+    harness.clock.set(CHECKIN_AT)
+
+    summary = harness.baton.run_pass()
+
+    assert (summary.sent, summary.retried, summary.failed) == (1, 1, 0)
+    limited = [r for r in harness.outbox() if r.dedupe_key in keys and r.state == "pending"]
+    other = [r for r in harness.outbox() if r.dedupe_key in keys and r.state == "sent"]
+    assert len(limited) == 1 and len(other) == 1
+    [waiting], [sent] = limited, other
+    assert (waiting.attempts, waiting.last_error) == (1, "ratelimited")
+    assert waiting.not_before == CHECKIN_AT + timedelta(seconds=30)
+    assert len(stored_with(harness, sent.dedupe_key)) == 1  # the other recipient got theirs in this pass
+
+    at(harness, CHECKIN_AT + timedelta(seconds=29))
+    assert len(posts_of(harness, waiting.dedupe_key)) == 1  # only the rate-limited try so far
+
+    at(harness, CHECKIN_AT + timedelta(seconds=30))
+    assert len(posts_of(harness, waiting.dedupe_key)) == 2
+    assert len(stored_with(harness, waiting.dedupe_key)) == 1
+    assert row(harness, waiting.dedupe_key).state == "sent"
+
+
+def test_server_error_is_retried_later_with_growing_backoff(harness: Harness) -> None:
+    [key] = checkin_tasks(harness, U_CAROL)
+    harness.slack.fail("chat.postMessage", status=500, times=2)
+
+    at(harness, CHECKIN_AT)
+    first = row(harness, key)
+    assert (first.state, first.attempts, first.last_error) == ("pending", 1, "internal_error")
+    assert first.not_before == CHECKIN_AT + timedelta(seconds=30)
+
+    at(harness, CHECKIN_AT + timedelta(seconds=29))
+    assert len(posts_of(harness, key)) == 1
+    at(harness, CHECKIN_AT + timedelta(seconds=30))
+    second = row(harness, key)
+    assert (second.state, second.attempts) == ("pending", 2)
+    assert second.not_before - (CHECKIN_AT + timedelta(seconds=30)) > timedelta(seconds=30)  # it grew
+
+    at(harness, second.not_before - timedelta(seconds=1))
+    assert len(posts_of(harness, key)) == 2
+    at(harness, second.not_before)
+    assert len(posts_of(harness, key)) == 3
+    assert (row(harness, key).state, row(harness, key).attempts) == ("sent", 3)
+    assert [m["channel"] for m in stored_with(harness, key)] == ["D0CAROL"]
+
+
+# -- refusals: failed for good -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("error", PERMANENT_ERRORS)
+def test_permanent_refusal_fails_the_row_with_its_reason_and_never_retries(harness: Harness, error: str) -> None:
+    [key] = checkin_tasks(harness, U_CAROL)
+    harness.slack.fail("chat.postMessage", error=error)
+
+    at(harness, CHECKIN_AT)
+    failed = row(harness, key)
+    assert (failed.state, failed.attempts, failed.last_error) == ("failed", 1, error)
+
+    for later in (timedelta(minutes=1), timedelta(hours=1), timedelta(days=2)):
+        at(harness, CHECKIN_AT + later)
+    assert len(posts_of(harness, key)) == 1
+    assert stored_with(harness, key) == []
+    assert row(harness, key).state == "failed"
+
+
+def test_gives_up_after_eight_transient_failures(harness: Harness) -> None:
+    [key] = checkin_tasks(harness, U_CAROL)
+    harness.slack.fail("chat.postMessage", status=503, times=8)
+
+    at(harness, CHECKIN_AT)
+    for _ in range(12):
+        current = row(harness, key)
+        if current.state != "pending":
+            break
+        at(harness, current.not_before)
+    at(harness, CHECKIN_AT + timedelta(days=1))
+
+    gave_up = row(harness, key)
+    assert (gave_up.state, gave_up.attempts) == ("failed", 8)
+    assert gave_up.last_error is not None and gave_up.last_error.startswith("gave up")
+    assert len(posts_of(harness, key)) == 8
+    assert stored_with(harness, key) == []
+
+
+# -- lost answers: found again, never posted twice -------------------------------------------------------
+
+
+def test_message_slack_stored_but_answered_500_is_found_in_history_not_posted_again(
+    harness: Harness, slack_clock: str
+) -> None:
+    [key] = checkin_tasks(harness, U_CAROL)
+    harness.slack.post_then_fail(status=500)
+
+    at(harness, CHECKIN_AT)
+    assert (row(harness, key).state, row(harness, key).attempts) == ("pending", 1)
+    [stored] = stored_with(harness, key)  # Slack has it; Baton does not know
+
+    at(harness, CHECKIN_AT + timedelta(minutes=1))
+    at(harness, CHECKIN_AT + timedelta(minutes=10))
+
+    history = harness.slack.calls_to("conversations.history")
+    assert history and history[0].params["channel"] == "D0CAROL"
+    assert str(history[0].params.get("include_all_metadata")).lower() in ("true", "1")
+    assert len(posts_of(harness, key)) == 1
+    assert stored_with(harness, key) == [stored]
+    recorded = row(harness, key)
+    assert (recorded.state, recorded.ts, recorded.channel_id) == ("sent", stored["ts"], "D0CAROL")
+
+
+def test_message_slack_stored_before_the_connection_dropped_is_found_in_history_not_posted_again(
+    harness: Harness, slack_clock: str
+) -> None:
+    [key] = checkin_tasks(harness, U_CAROL)
+    harness.slack.post_then_drop()
+
+    at(harness, CHECKIN_AT)
+    assert row(harness, key).state == "pending"
+    [stored] = stored_with(harness, key)
+
+    at(harness, CHECKIN_AT + timedelta(minutes=1))
+    at(harness, CHECKIN_AT + timedelta(minutes=10))
+
+    assert harness.slack.calls_to("conversations.history")
+    assert len(posts_of(harness, key)) == 1
+    assert stored_with(harness, key) == [stored]
+    assert (row(harness, key).state, row(harness, key).ts) == ("sent", stored["ts"])
+
+
+# -- a deliverer that crashed mid-send ----------------------------------------------------------------------
+
+
+def _crashed_claim(h: Harness, key: str) -> OutboxMessage:
+    """Plan at the check-in time, then claim the row as a deliverer would and "crash" (never mark)."""
+    h.clock.set(CHECKIN_AT)
+    assert h.baton.run_pass(deliver=False).planned == 1
+    claimed = h.baton.delivery._claim(ids=None, limit=100)
+    assert [c.dedupe_key for c in claimed] == [key]
+    taken = row(h, key)
+    assert (taken.state, taken.lease_until) == ("sending", CHECKIN_AT + timedelta(minutes=2))
+    return taken
+
+
+def test_row_claimed_by_a_crashed_deliverer_is_redelivered_once_after_its_lease_expires(harness: Harness) -> None:
+    [key] = checkin_tasks(harness, U_CAROL)
+    taken = _crashed_claim(harness, key)
+    assert taken.lease_until is not None
+
+    at(harness, taken.lease_until - timedelta(minutes=1))
+    at(harness, taken.lease_until - timedelta(seconds=1))
+    assert posts_of(harness, key) == []
+    assert row(harness, key).state == "sending"
+
+    at(harness, taken.lease_until)
+    at(harness, taken.lease_until + timedelta(minutes=5))
+
+    assert len(posts_of(harness, key)) == 1
+    assert [m["channel"] for m in stored_with(harness, key)] == ["D0CAROL"]
+    assert row(harness, key).state == "sent"
+
+
+def test_crash_after_slack_took_the_message_is_recorded_from_history_not_posted_again(
+    harness: Harness, slack_clock: str
+) -> None:
+    [key] = checkin_tasks(harness, U_CAROL)
+    taken = _crashed_claim(harness, key)
+    assert taken.lease_until is not None
+    # The crashed deliverer got as far as posting; Baton never recorded it.
+    harness.baton.gateway.post_message("D0CAROL", Message(text="How is Task number 0 going?"), dedupe_key=key)
+    [stored] = stored_with(harness, key)
+
+    at(harness, taken.lease_until)
+    at(harness, taken.lease_until + timedelta(minutes=5))
+
+    assert len(posts_of(harness, key)) == 1  # the crashed deliverer's, no second one
+    assert stored_with(harness, key) == [stored]
+    assert (row(harness, key).state, row(harness, key).ts) == ("sent", stored["ts"])
+
+
+# -- pacing ------------------------------------------------------------------------------------------------
+
+
+def test_busy_conversation_gets_one_message_a_second_while_another_is_sent_in_the_same_pass(
+    harness: Harness,
+) -> None:
+    keys = checkin_tasks(harness, U_CAROL, U_CAROL, U_CAROL, U_CAROL, U_CAROL, U_DAVE)
+    carol_keys, [dave_key] = keys[:5], keys[5:]
+    harness.slack.clear()
+
+    per_pass: list[list[str]] = []
+    for second in (0, 0, 1, 1, 2, 3, 4, 5):
+        before = len(harness.slack.calls_to("chat.postMessage"))
+        at(harness, CHECKIN_AT + timedelta(seconds=second))
+        per_pass.append([c.params["channel"] for c in harness.slack.calls_to("chat.postMessage")[before:]])
+
+    assert sorted(per_pass[0]) == ["D0CAROL", "D0DAVE"]  # Dave's is not held up behind Carol's
+    assert per_pass[1:] == [[], ["D0CAROL"], [], ["D0CAROL"], ["D0CAROL"], ["D0CAROL"], []]
+    assert sorted(key_of(c) for c in harness.slack.calls_to("chat.postMessage")) == sorted(keys)
+    assert [len(stored_with(harness, k)) for k in carol_keys] == [1] * 5
+    assert [len(stored_with(harness, dave_key))] == [1]
+    assert {(r.state, r.attempts) for r in harness.outbox() if r.dedupe_key in keys} == {("sent", 1)}
