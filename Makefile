@@ -27,7 +27,7 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check bot handlers storage tests
+	$(BIN)/ruff format --check bot handlers storage tests docs
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

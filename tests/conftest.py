@@ -39,9 +39,14 @@ def _no_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     for name in list(os.environ):
-        if name.startswith(("SLACK_", "BATON_")) and name != "BATON_TEST_POSTGRES_URL" or name in (
-            "DATABASE_URL",
-            "PORT",
+        if (
+            name.startswith(("SLACK_", "BATON_"))
+            and name != "BATON_TEST_POSTGRES_URL"
+            or name
+            in (
+                "DATABASE_URL",
+                "PORT",
+            )
         ):
             monkeypatch.delenv(name, raising=False)
 

@@ -145,12 +145,12 @@ def due_checkin(*, last_pass: datetime | None, now: datetime, tz: str, schedule:
     passes outside the window would then swallow the check-ins they could not send.
 
     The candidate is the latest scheduled moment m with last_pass < m <= now (and m > now - 7 days).
-    It is returned only when
-    - `now` is inside 08:00-20:00 of the assignee's day: a check-in scheduled outside the window,
-      or missed during downtime, waits for the next pass inside it; and
-    - the task's next scheduled check-in will not itself go out later on the same local day: a
-      check-in missed on an earlier day is then folded into today's, so nobody gets two in one day.
-    All older missed moments collapse into the returned one: an outage sends at most one per task.
+    It is returned only when `now` is inside 08:00-20:00 of the assignee's day: a check-in
+    scheduled outside the window, or missed during downtime, goes out at the next pass inside it
+    (CONTRACT, catch-up). All older missed moments collapse into the returned one: an outage sends
+    at most one per task. "At most one per local day" is the planner's dedupe key, which names the
+    local day the check-in is sent on: a caught-up check-in at 08:00 and that day's own at 10:00
+    share it, so the second plans nothing.
     After sending, store the returned moment as the task's next `last_pass`, then ask
     `next_checkin_pass` when to look again.
     """
@@ -158,13 +158,7 @@ def due_checkin(*, last_pass: datetime | None, now: datetime, tz: str, schedule:
     if schedule.is_off or not is_in_window(now, tz=tz):
         return None
     missed = _missed_checkins(last_pass, now=now, tz=tz, schedule=schedule)
-    if not missed:
-        return None
-    upcoming = next_checkin(now, tz=tz, schedule=schedule)
-    today = local_date(now, tz=tz)
-    if upcoming is not None and local_date(checkin_send_moment(upcoming, tz=tz), tz=tz) == today:
-        return None
-    return missed[-1]
+    return missed[-1] if missed else None
 
 
 def next_checkin_pass(

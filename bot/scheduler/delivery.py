@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
+from bot.domain import worktime
 from bot.domain.model import Message, OutboxKind, OutboxState, Outgoing, TaskStatus, TaskView
 from bot.services.home import HomePublisher
 from bot.services.ports import MessageSender, RetryLater, SendOutcome, Sent, SlackUnavailable
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
+HOUR = timedelta(hours=1)
 PACE = timedelta(seconds=1)  # per conversation: https://api.slack.com/apis/rate-limits#special
 BATCH = 100
 
@@ -78,14 +80,21 @@ def still_applies(out: Outgoing, *, assignment_seq: int | None, now: datetime) -
     if task is None:
         return out.kind in (OutboxKind.KUDOS, OutboxKind.RECOGNITION)
     due = task.due_at.isoformat() if task.due_at else None
+    tz = str(out.payload.get("tz") or "UTC")
     if out.kind is OutboxKind.CHECKIN:
-        return task.status.is_active
+        # A check-in held up past the local day it was for is not sent beside the next day's.
+        return task.status.is_active and out.payload.get("day") == worktime.local_date(now, tz=tz).isoformat()
     if out.kind is OutboxKind.WARNING:
-        return (
-            task.status.is_active and out.payload.get("due") == due and task.due_at is not None and (now < task.due_at)
-        )
+        if not (task.status.is_active and out.payload.get("due") == due and task.due_at is not None):
+            return False
+        if out.payload.get("hours_before") == 24 and worktime.warning_moment(task.due_at - HOUR, tz=tz) <= now:
+            return False  # the 1-hour warning's turn has come: the 24-hour one is old news
+        return now < task.due_at
     if out.kind is OutboxKind.OVERDUE:
-        return task.status.is_active and out.payload.get("due") == due
+        if not (task.status.is_active and out.payload.get("due") == due and task.due_at is not None):
+            return False
+        latest = worktime.latest_overdue_moment(task.due_at, tz=tz, now=now)
+        return latest is None or latest.isoformat() <= str(out.payload.get("moment") or "")
     if out.kind is OutboxKind.ASSIGNMENT:
         return (
             task.status is TaskStatus.OPEN
@@ -227,9 +236,7 @@ class Delivery:
         # A previous attempt may have reached Slack with its answer lost: look before posting again.
         if row.attempts > 1 and row.last_error != "ratelimited":
             try:
-                ts = self._sender.find_posted(
-                    channel, dedupe_key=row.dedupe_key, oldest=row.created_at.timestamp() - 60
-                )
+                ts = self._sender.find_posted(channel, dedupe_key=row.dedupe_key)
             except SlackUnavailable as error:
                 return RetryLater(str(error)), channel
             if ts is not None:

@@ -98,8 +98,14 @@ class Planner:
         last = task.checkin_after or task.created_at
         moment = worktime.due_checkin(last_pass=last, now=now, tz=tz, schedule=schedule)
         if moment is not None:
-            day = worktime.local_date(moment, tz=tz).isoformat()
-            add(f"checkin:{task.id}:{day}", OutboxKind.CHECKIN, task.assignee_id, {"scheduled": moment.isoformat()})
+            # Keyed by the local day it goes out on: a caught-up check-in and that day's own share it.
+            day = worktime.local_date(now, tz=tz).isoformat()
+            add(
+                f"checkin:{task.id}:{day}",
+                OutboxKind.CHECKIN,
+                task.assignee_id,
+                {"scheduled": moment.isoformat(), "day": day, "tz": tz},
+            )
             task.checkin_after = moment
         next_checkin = worktime.next_checkin_pass(
             last_pass=task.checkin_after or task.created_at, now=now, tz=tz, schedule=schedule
@@ -122,7 +128,7 @@ class Planner:
                         f"{name}:{task.id}:{due_key}",
                         OutboxKind.WARNING,
                         task.assignee_id,
-                        {"hours_before": hours, "due": due_key},
+                        {"hours_before": hours, "due": due_key, "tz": tz},
                     )
                 upcoming += [at for at in moments.values() if at > now]
                 upcoming.append(due)
@@ -138,7 +144,7 @@ class Planner:
                             f"overdue:{task.id}:{due_key}:{day}:{audience}",
                             OutboxKind.OVERDUE,
                             to,
-                            {"audience": audience, "due": due_key},
+                            {"audience": audience, "due": due_key, "moment": latest.isoformat(), "tz": tz},
                         )
                 upcoming.append(worktime.next_overdue_moment(due, tz=tz, after=now))
 

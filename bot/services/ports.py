@@ -54,8 +54,9 @@ class MessageSender(Protocol):
 
     def post_message(self, channel: str, message: Message, *, dedupe_key: str) -> SendOutcome: ...
 
-    def find_posted(self, channel: str, *, dedupe_key: str, oldest: float) -> str | None:
-        """The ts of a message Baton already posted with this dedupe key, if Slack has it."""
+    def find_posted(self, channel: str, *, dedupe_key: str) -> str | None:
+        """The ts of a message Baton already posted with this dedupe key, among the conversation's
+        latest messages (a retry comes minutes after the first attempt)."""
         ...
 
     def update_message(self, channel: str, ts: str, message: Message) -> bool: ...

@@ -91,11 +91,10 @@ class SlackGateway:
             return RetryLater(type(error).__name__)
         return Sent(channel=str(response["channel"]), ts=str(response["ts"]))
 
-    def find_posted(self, channel: str, *, dedupe_key: str, oldest: float) -> str | None:
+    def find_posted(self, channel: str, *, dedupe_key: str) -> str | None:
+        # No `oldest`: Slack's ts is Slack's clock, and Baton's may differ (`baton tick --at`).
         try:
-            response = self._delivery.conversations_history(
-                channel=channel, oldest=f"{oldest:.6f}", limit=100, include_all_metadata=True
-            )
+            response = self._delivery.conversations_history(channel=channel, limit=100, include_all_metadata=True)
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
             log.warning("slack.history_failed", extra={"reason": type(error).__name__})
             raise SlackUnavailable("conversations.history") from None

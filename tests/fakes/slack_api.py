@@ -184,9 +184,7 @@ def _decode_params(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
             if isinstance(decoded, dict):
                 params.update(decoded)
         elif "multipart/form-data" in content_type:
-            message = BytesParser(policy=HTTP).parsebytes(
-                b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
-            )
+            message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
             for part in message.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 payload = part.get_payload(decode=True)
@@ -314,16 +312,12 @@ class FakeSlack:
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Messages stored by chat.postMessage (as updated by chat.update), oldest first, with `channel`."""
         with self._lock:
-            return [
-                copy.deepcopy(m) for m in self._state.messages if channel is None or m["channel"] == channel
-            ]
+            return [copy.deepcopy(m) for m in self._state.messages if channel is None or m["channel"] == channel]
 
     def ephemerals(self, channel: str | None = None) -> list[dict[str, Any]]:
         """What chat.postEphemeral showed: dicts with channel, user, text, blocks, message_ts."""
         with self._lock:
-            return [
-                copy.deepcopy(m) for m in self._state.ephemerals if channel is None or m["channel"] == channel
-            ]
+            return [copy.deepcopy(m) for m in self._state.ephemerals if channel is None or m["channel"] == channel]
 
     @property
     def responses(self) -> list[dict[str, Any]]:
@@ -731,11 +725,7 @@ class FakeSlack:
         if view_id is None:
             external_id = params.get("external_id")
             view_id = next(
-                (
-                    vid
-                    for vid, v in self._state.views.items()
-                    if external_id and v["external_id"] == external_id
-                ),
+                (vid for vid, v in self._state.views.items() if external_id and v["external_id"] == external_id),
                 None,
             )
             if view_id is None:

@@ -294,3 +294,42 @@ def test_busy_conversation_gets_one_message_a_second_while_another_is_sent_in_th
     assert [len(stored_with(harness, k)) for k in carol_keys] == [1] * 5
     assert [len(stored_with(harness, dave_key))] == [1]
     assert {(r.state, r.attempts) for r in harness.outbox() if r.dedupe_key in keys} == {("sent", 1)}
+
+
+def test_checkin_paced_until_after_a_downtime_is_not_sent_beside_that_days_own_checkin(harness: Harness) -> None:
+    """At most one check-in per task per local day (CONTRACT), even when a check-in waiting for its
+    pacing second meets a scheduler that stopped: Monday's must not arrive on Wednesday with Wednesday's."""
+    keys = checkin_tasks(harness, U_CAROL, U_CAROL)
+    monday, wednesday = datetime(2026, 12, 7, 16, tzinfo=UTC), datetime(2026, 12, 9, 16, tzinfo=UTC)  # 11:00
+
+    at(harness, monday)  # both tasks' Monday check-ins are planned; the second waits a second
+    before = len(harness.slack.calls_to("chat.postMessage"))
+    for second in range(4):  # the scheduler was down until Wednesday
+        at(harness, wednesday + timedelta(seconds=second))
+
+    on_wednesday = [key_of(c) for c in harness.slack.calls_to("chat.postMessage")[before:]]
+    task_ids = [key.split(":")[1] for key in keys]
+    assert sorted(k for k in on_wednesday if k.startswith("checkin:")) == [
+        f"checkin:{t}:2026-12-09" for t in task_ids
+    ]  # Wednesday's for each task, and not Monday's late one beside it
+
+
+def test_overdue_notice_paced_until_after_a_downtime_is_not_sent_beside_that_days_own_notice(
+    harness: Harness,
+) -> None:
+    """Overdue notices go once each working day (CONTRACT); after an outage the latest only."""
+    harness.slack.add_user(U_CAROL, name="carol", tz=NEW_YORK)
+    harness.command("setup", user=U_MANAGER, command="/team", channel=TEAM_CHANNEL)
+    harness.command(f"<@{U_CAROL}> Close the quarter by 2026-12-07 07:00", user=U_MANAGER, channel=TEAM_CHANNEL)
+    monday, wednesday = datetime(2026, 12, 7, 16, tzinfo=UTC), datetime(2026, 12, 9, 16, tzinfo=UTC)  # 11:00
+
+    at(harness, monday)  # Monday's check-in goes first; Monday's overdue notice to Carol waits a second
+    for second in range(4):  # the scheduler was down until Wednesday
+        at(harness, wednesday + timedelta(seconds=second))
+
+    to_carol = [
+        key_of(c)
+        for c in harness.slack.calls_to("chat.postMessage")
+        if c.params["channel"] == "D0CAROL" and key_of(c).startswith("overdue:")
+    ]
+    assert [k.split(":")[-2] for k in to_carol] == ["2026-12-09"]  # Wednesday's only, not Monday's late

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from bot.app import Baton, create_app
@@ -112,6 +112,9 @@ pass_offsets = st.lists(st.integers(min_value=0, max_value=int(SPAN.total_second
 @settings(
     max_examples=30,
     deadline=None,
+    # Each example builds an app and runs up to 45 passes; shrinking a failure would take minutes,
+    # so a failure is reported as found (the deterministic tests beside the faults give short repros).
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(offsets=pass_offsets)
@@ -135,8 +138,10 @@ def test_passes_at_random_moments_never_post_a_key_twice_and_send_what_is_due(of
     # Nothing twice, at Slack's end either.
     assert [k for k, n in Counter(keys).items() if n > 1] == []
     assert [k for k, n in Counter(stored).items() if n > 1] == []
-    # Only what passes every 15 minutes would send.
-    assert set(keys) <= reference.keys
+    # Only what passes every 15 minutes would send. Check-ins are keyed by the local day they go out
+    # on, and a caught-up one may go out on a day without its own (Saturday for Friday's), so for
+    # them the claim is about days: one at most a day, checked below.
+    assert {k for k in keys if not k.startswith("checkin:")} <= reference.keys
     # At most one check-in per local day, and one overdue notice per person per local day.
     checkin_days = Counter(ny(p.at).date() for p in posts if p.key.startswith("checkin:"))
     assert [d for d, n in checkin_days.items() if n > 1] == []

@@ -213,7 +213,12 @@ def test_checkins_follow_a_mon_wed_0930_schedule(harness: Harness) -> None:
 
     posts = run_passes(
         harness,
-        every(utc(2026, 12, 4, 16, 10), utc(2026, 12, 12, 5), minutes=60, also=[monday, wednesday, *just_before([monday, wednesday])]),
+        every(
+            utc(2026, 12, 4, 16, 10),
+            utc(2026, 12, 12, 5),
+            minutes=60,
+            also=[monday, wednesday, *just_before([monday, wednesday])],
+        ),
     )
 
     assert of_kind(posts, "checkin:") == [
@@ -316,7 +321,12 @@ def test_warnings_go_out_24h_and_1h_before_due_moved_earlier_into_working_hours_
 
     posts = run_passes(
         harness,
-        every(utc(2026, 12, 1, 14, 10), datetime.fromisoformat(due), minutes=60, also=[at24, at1, *just_before([at24, at1])]),
+        every(
+            utc(2026, 12, 1, 14, 10),
+            datetime.fromisoformat(due),
+            minutes=60,
+            also=[at24, at1, *just_before([at24, at1])],
+        ),
     )
 
     assert of_kind(posts, "warn") == [
@@ -366,7 +376,9 @@ def test_moving_the_deadline_replans_warnings_and_the_old_ones_never_go_out(harn
     harness.command(f"due {task_id} 2026-12-08 17:00", user=U_MANAGER)
     new_due = due_key(harness, task_id)
     assert new_due != old_due
-    after = run_passes(harness, every(local(NEW_YORK, 2026, 12, 3, 17, 40), local(NEW_YORK, 2026, 12, 8, 17), minutes=60))
+    after = run_passes(
+        harness, every(local(NEW_YORK, 2026, 12, 3, 17, 40), local(NEW_YORK, 2026, 12, 8, 17), minutes=60)
+    )
 
     assert of_kind(after, "warn") == [
         (local(NEW_YORK, 2026, 12, 7, 17), "D0CAROL", f"warn24:{task_id}:{new_due}"),
@@ -404,7 +416,9 @@ def test_overdue_notice_goes_to_assignee_and_delegator_at_due_then_each_working_
     posts = run_passes(harness, every(local(NEW_YORK, 2026, 12, 3, 16), local(NEW_YORK, 2026, 12, 8, 11), minutes=60))
     harness.clock.set(local(NEW_YORK, 2026, 12, 8, 11, 5))
     harness.command(f"done {task_id}", user=U_CAROL)
-    posts += run_passes(harness, every(local(NEW_YORK, 2026, 12, 8, 11, 10), local(NEW_YORK, 2026, 12, 10, 20), minutes=60))
+    posts += run_passes(
+        harness, every(local(NEW_YORK, 2026, 12, 8, 11, 10), local(NEW_YORK, 2026, 12, 10, 20), minutes=60)
+    )
 
     expected = []
     for day in (3, 4, 7):  # Thursday, Friday, Monday: the weekend is skipped, done on Tuesday stops it
@@ -545,6 +559,8 @@ def test_catch_up_after_three_days_down_sends_one_checkin_per_task_pending_warni
             ("D0MANAGER", f"overdue:{c}:{due_c}:2026-12-09:delegator"),
         ]
     )
+    caught_keys = {p.key for p in caught}
+    assert {r.created_at for r in harness.outbox() if r.dedupe_key in caught_keys} == {catch_up}  # one pass
 
     rest = run_passes(harness, every(catch_up + timedelta(minutes=10), local(NEW_YORK, 2026, 12, 10, 23)))
     assert sorted((p.at, p.key) for p in rest) == sorted(
@@ -594,5 +610,6 @@ def test_checkin_missed_with_no_pass_in_the_window_goes_out_at_the_next_pass_ins
 
     assert of_kind(posts, "checkin:") == [
         (morning, "D0CAROL", f"checkin:{task_id}:{day}")
-        for morning, day in zip(mornings, ("2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10"), strict=True)
+        # keyed by the day each goes out on: Monday's at Tuesday 09:00 is Tuesday's check-in, and so on
+        for morning, day in zip(mornings, ("2026-12-08", "2026-12-09", "2026-12-10", "2026-12-11"), strict=True)
     ]

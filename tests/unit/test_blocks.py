@@ -180,9 +180,7 @@ def assert_valid_message(message: Message) -> None:
     _assert_within_limits(list(message.blocks))
     # chat.postMessage refuses blocks whose text adds up to about 12,000 characters
     # (msg_blocks_too_long; slackapi/bolt-js#2509, #2867), so Baton stays under 10,000.
-    total = sum(
-        len(node["text"]) for node in _nodes(list(message.blocks)) if isinstance(node.get("text"), str)
-    )
+    total = sum(len(node["text"]) for node in _nodes(list(message.blocks)) if isinstance(node.get("text"), str))
     assert total <= 10_000, total
 
 
@@ -232,9 +230,7 @@ def test_slack_sdk_validation_rejects_limit_breaks_so_our_checks_can_fail() -> N
 def test_when_gives_a_date_token_with_the_epoch_and_a_utc_fallback() -> None:
     moment = datetime(2026, 12, 4, 22, 0, tzinfo=UTC)
     epoch = calendar.timegm((2026, 12, 4, 22, 0, 0))
-    assert blocks.when(moment) == (
-        f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|Fri 4 Dec 2026 22:00 UTC>"
-    )
+    assert blocks.when(moment) == (f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|Fri 4 Dec 2026 22:00 UTC>")
 
 
 def test_when_converts_other_zones_to_the_same_instant() -> None:
@@ -300,16 +296,12 @@ def _message_builders() -> dict[str, Callable[[TaskView], Message]]:
         "task_list": lambda t: blocks.task_list([t, t], heading="Your tasks", now=NOW, empty="None"),
         "task_updated": lambda t: blocks.task_updated(t, verb="is done.", now=NOW),
         "assignment": lambda t: blocks.assignment(t, now=NOW),
-        "assignment_answered": lambda t: blocks.assignment_answered(
-            t, answer=f"Declined: {HOSTILE}", now=NOW
-        ),
+        "assignment_answered": lambda t: blocks.assignment_answered(t, answer=f"Declined: {HOSTILE}", now=NOW),
         "checkin": lambda t: blocks.checkin(t, now=NOW),
         "checkin_answered": lambda t: blocks.checkin_answered(t, answer=f"Blocked: {HOSTILE}", now=NOW),
     }
     for kind in OutboxKind:
-        builders[f"outbox_{kind.value}"] = lambda t, k=kind: blocks.render_outbox(
-            outgoing(k, t, text=t.title), now=NOW
-        )
+        builders[f"outbox_{kind.value}"] = lambda t, k=kind: blocks.render_outbox(outgoing(k, t, text=t.title), now=NOW)
     return builders
 
 
@@ -348,9 +340,7 @@ def test_every_message_stays_within_limits_with_the_longest_title_and_details(na
 
 @pytest.mark.parametrize("name", sorted(MESSAGE_BUILDERS))
 def test_every_message_also_works_without_optional_facts(name: str) -> None:
-    task = make_task(
-        details="", due_at=None, team_id=None, team_channel_id=None, source_link=None, history=()
-    )
+    task = make_task(details="", due_at=None, team_id=None, team_channel_id=None, source_link=None, history=())
     assert_valid_message(MESSAGE_BUILDERS[name](task))
 
 
@@ -374,18 +364,14 @@ def test_buttons_survive_the_largest_inputs() -> None:
 def test_details_made_of_escapable_characters_are_cut_to_fit_the_message() -> None:
     message = blocks.assignment(make_task(details="&" * 2000), now=NOW)
     assert_valid_message(message)
-    shown = "".join(
-        b["text"]["text"] for b in message.blocks if "text" in b and "&amp;&amp;" in b["text"]["text"]
-    )
+    shown = "".join(b["text"]["text"] for b in message.blocks if "text" in b and "&amp;&amp;" in b["text"]["text"])
     assert shown.endswith("…") and 1000 < len(unescape(shown)) < 2000
 
 
 def test_plain_text_is_clipped_not_escaped() -> None:
     view = blocks.new_task_modal(teams=[], title=HOSTILE, details=HOSTILE)
     assert_valid_view(view)
-    values = {
-        b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"
-    }
+    values = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"}
     assert values[ids.BLOCK_TITLE] == HOSTILE
     assert values[ids.BLOCK_DETAILS] == HOSTILE
 
@@ -466,10 +452,7 @@ def test_task_updated_keeps_baton_mrkdwn_in_the_verb() -> None:
     verb = f"is now due {blocks.when(DUE)}."
     message = blocks.task_updated(make_task(), verb=verb, now=NOW)
     assert message.text == f"T-12 {verb}"
-    assert (
-        blocks.task_updated(make_task(), verb="reassigned to <@U4>.", now=NOW).text
-        == "T-12 reassigned to <@U4>."
-    )
+    assert blocks.task_updated(make_task(), verb="reassigned to <@U4>.", now=NOW).text == "T-12 reassigned to <@U4>."
 
 
 def test_assignment_has_accept_and_decline_buttons_for_the_task() -> None:
@@ -703,9 +686,7 @@ def test_new_task_modal_has_every_input_with_ids_from_ids_py() -> None:
         ids.BLOCK_PRIORITY: (ids.INPUT_PRIORITY, "static_select", False),
         ids.BLOCK_TEAM: (ids.INPUT_TEAM, "radio_buttons", True),
     }
-    assert {
-        k: (b["element"]["action_id"], b["element"]["type"], b["optional"]) for k, b in inputs.items()
-    } == expected
+    assert {k: (b["element"]["action_id"], b["element"]["type"], b["optional"]) for k, b in inputs.items()} == expected
     assert inputs[ids.BLOCK_TITLE]["element"]["max_length"] == 200
     assert inputs[ids.BLOCK_DETAILS]["element"]["max_length"] == 2000
     assert inputs[ids.BLOCK_DETAILS]["element"]["multiline"] is True
@@ -800,9 +781,7 @@ def test_home_with_900_tasks_fits_in_100_blocks_and_says_how_many_more() -> None
 
 
 def test_home_has_a_new_task_button_and_a_done_button_per_task_of_mine() -> None:
-    view = blocks.home_view(
-        mine=_tasks(3, 1), delegated=_tasks(2, 10), team_tasks=[], is_manager=False, now=NOW
-    )
+    view = blocks.home_view(mine=_tasks(3, 1), delegated=_tasks(2, 10), team_tasks=[], is_manager=False, now=NOW)
     assert_valid_view(view)
     nodes = list(_nodes(view["blocks"]))
     assert any(n.get("action_id") == ids.ACTION_OPEN_TASK_MODAL for n in nodes)
@@ -821,9 +800,7 @@ def test_home_sections_say_so_when_empty() -> None:
 
 
 def test_home_gives_unused_room_to_the_busy_section() -> None:
-    view = blocks.home_view(
-        mine=_tasks(1, 1), delegated=_tasks(200, 100), team_tasks=[], is_manager=True, now=NOW
-    )
+    view = blocks.home_view(mine=_tasks(1, 1), delegated=_tasks(200, 100), team_tasks=[], is_manager=True, now=NOW)
     assert_valid_view(view)
     assert len(view["blocks"]) == 100
 

@@ -165,9 +165,7 @@ def test_a_missing_token_is_not_authed(slack: FakeSlack) -> None:
     assert raised.value.response["error"] == "not_authed"
 
 
-def test_history_is_newest_first_and_has_metadata_only_when_asked(
-    slack: FakeSlack, client: WebClient
-) -> None:
+def test_history_is_newest_first_and_has_metadata_only_when_asked(slack: FakeSlack, client: WebClient) -> None:
     old = client.chat_postMessage(channel="D0ALICE", text="old")["ts"]
     client.chat_postMessage(channel="D0ALICE", text="new", metadata=METADATA)
     client.chat_postMessage(channel="D0BOB", text="elsewhere")
@@ -224,9 +222,7 @@ def test_signature_verifies_and_goes_stale() -> None:
     verifier = SignatureVerifier(SIGNING_SECRET)
 
     assert verifier.is_valid(body, headers["x-slack-request-timestamp"], headers["x-slack-signature"])
-    assert not verifier.is_valid(
-        body + "x", headers["x-slack-request-timestamp"], headers["x-slack-signature"]
-    )
+    assert not verifier.is_valid(body + "x", headers["x-slack-request-timestamp"], headers["x-slack-signature"])
     stale = sign(body, timestamp=int(time.time()) - STALE_SECONDS)
     assert not verifier.is_valid(body, stale["x-slack-request-timestamp"], stale["x-slack-signature"])
 
@@ -241,9 +237,7 @@ def _bolt_app(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> App:
     )
 
 
-def test_bolt_dispatch_reaches_the_fake_through_respond(
-    slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_bolt_dispatch_reaches_the_fake_through_respond(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
     app = _bolt_app(slack, monkeypatch)
 
     @app.command(ids.COMMAND_TASK)
@@ -272,9 +266,7 @@ def test_bolt_routes_built_actions_and_events(slack: FakeSlack, monkeypatch: pyt
     def reacted(event: dict[str, Any]) -> None:
         seen.append(f"{event['user']} {event['reaction']}")
 
-    payload = block_action_payload(
-        ids.ACTION_ACCEPT, "T-1", user_id=U_ALICE, response_url=slack.response_url()
-    )
+    payload = block_action_payload(ids.ACTION_ACCEPT, "T-1", user_id=U_ALICE, response_url=slack.response_url())
     assert app.dispatch(bolt_request(action_body(payload))).status == 200
     event = reaction_added_event("+1", user_id=U_ALICE, channel="D0ALICE", ts="1700000000.000100")
     assert app.dispatch(bolt_request(event_body(event))).status == 200

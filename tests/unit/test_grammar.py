@@ -73,8 +73,7 @@ def test_list_scopes(text: str, expected: ListTasks) -> None:
 
 def test_list_of_an_unknown_scope_names_the_scopes() -> None:
     assert bad_reply(parse_task, "list everything") == (
-        '"everything" is not a list. `/task list` takes one of `mine`, `delegated`, `team`, `overdue` '
-        "or `@person`."
+        '"everything" is not a list. `/task list` takes one of `mine`, `delegated`, `team`, `overdue` or `@person`.'
     )
 
 
@@ -94,9 +93,7 @@ def test_task_ids_are_read_in_every_form(ref: str) -> None:
 
 
 def test_done_keeps_the_note_decoded_once() -> None:
-    assert parse_task("done T-3 shipped &amp; tested &lt;3") == CompleteTask(
-        number=3, note="shipped & tested <3"
-    )
+    assert parse_task("done T-3 shipped &amp; tested &lt;3") == CompleteTask(number=3, note="shipped & tested <3")
 
 
 def test_cancel_keeps_the_reason() -> None:
@@ -158,9 +155,7 @@ def test_missing_or_bad_task_id_names_the_right_form(text: str, reply: str) -> N
 
 
 def test_show_with_extra_words_is_refused() -> None:
-    assert (
-        bad_reply(parse_task, "show T-1 please") == 'I didn\'t expect "please" there. Use `/task show T-12`.'
-    )
+    assert bad_reply(parse_task, "show T-1 please") == 'I didn\'t expect "please" there. Use `/task show T-12`.'
 
 
 def test_unknown_sub_command_points_to_help_and_the_delegate_form() -> None:
@@ -186,9 +181,7 @@ def test_delegate_with_title_date_and_priority() -> None:
 
 def test_delegate_accepts_a_mention_with_a_name() -> None:
     command = parse_task("<@U123|alice> Fix it")
-    assert command == DelegateTask(
-        assignee_id="U123", title="Fix it", when_text=None, priority=Priority.NORMAL
-    )
+    assert command == DelegateTask(assignee_id="U123", title="Fix it", when_text=None, priority=Priority.NORMAL)
 
 
 def test_due_keyword_works_like_by() -> None:
@@ -244,9 +237,7 @@ def test_priority_is_case_insensitive_and_read_from_anywhere(token: str) -> None
 
 def test_priority_inside_the_due_part_is_removed_too() -> None:
     command = parse_task("<@U1> Fix it by fri !low 5pm")
-    assert command == DelegateTask(
-        assignee_id="U1", title="Fix it", when_text="fri 5pm", priority=Priority.LOW
-    )
+    assert command == DelegateTask(assignee_id="U1", title="Fix it", when_text="fri 5pm", priority=Priority.LOW)
 
 
 def test_same_priority_twice_is_fine() -> None:
@@ -273,9 +264,7 @@ def test_two_different_priorities_are_refused() -> None:
 
 @pytest.mark.parametrize("text", ["<@U1>", "<@U1>   ", "<@U1> !high", "<@U1> by fri 5pm"])
 def test_empty_title_is_refused_with_an_example(text: str) -> None:
-    assert bad_reply(parse_task, text) == (
-        "Give the task a title: `/task @alice Fix the refund macro by fri 5pm`"
-    )
+    assert bad_reply(parse_task, text) == ("Give the task a title: `/task @alice Fix the refund macro by fri 5pm`")
 
 
 def test_title_of_200_characters_is_accepted() -> None:
@@ -543,9 +532,7 @@ def test_parsers_raise_nothing_but_bad_input(text: str) -> None:
 
 
 _title_word = st.text(
-    alphabet=st.characters(
-        codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), exclude_characters="!<>&"
-    ),
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), exclude_characters="!<>&"),
     min_size=1,
     max_size=12,
 ).filter(lambda word: word.split() == [word] and word.lower() not in {"by", "due"})
@@ -557,9 +544,7 @@ _title_word = st.text(
     with_due=st.booleans(),
     with_priority=st.booleans(),
 )
-def test_title_is_the_typed_text_less_due_and_priority(
-    words: list[str], with_due: bool, with_priority: bool
-) -> None:
+def test_title_is_the_typed_text_less_due_and_priority(words: list[str], with_due: bool, with_priority: bool) -> None:
     title = " ".join(words)
     text = "<@U42> " + title + (" by fri 5pm" if with_due else "") + (" !high" if with_priority else "")
     command = parse_task(text)

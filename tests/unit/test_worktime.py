@@ -190,9 +190,7 @@ def test_daily_checkin_in_the_repeated_hour_goes_out_once() -> None:
 
 
 def test_checkins_use_the_assignees_zone_even_when_its_monday_is_sunday_in_utc() -> None:
-    moments = checkin_moments(
-        start=utc(2026, 3, 6), end=utc(2026, 3, 9, 12), tz=KIRITIMATI, schedule=WEEKDAYS
-    )
+    moments = checkin_moments(start=utc(2026, 3, 6), end=utc(2026, 3, 9, 12), tz=KIRITIMATI, schedule=WEEKDAYS)
 
     assert moments == [utc(2026, 3, 8, 20, 0)]  # Monday 10:00 +14
 
@@ -239,9 +237,7 @@ def test_checkin_outside_the_window_goes_out_when_it_opens(scheduled: datetime, 
 def test_pass_right_after_the_checkin_moment_sends_it() -> None:
     thursday = utc(2026, 3, 5, 15, 0)
 
-    due = due_checkin(
-        last_pass=utc(2026, 3, 4, 15, 0), now=thursday + timedelta(seconds=30), tz=NY, schedule=WEEKDAYS
-    )
+    due = due_checkin(last_pass=utc(2026, 3, 4, 15, 0), now=thursday + timedelta(seconds=30), tz=NY, schedule=WEEKDAYS)
 
     assert due == thursday
 
@@ -283,13 +279,13 @@ def test_checkin_missed_overnight_goes_out_at_the_next_morning_pass_when_no_chec
     assert thursday_morning == wednesday
 
 
-def test_missed_checkin_folds_into_the_one_due_later_that_day() -> None:
+def test_missed_checkin_goes_out_at_the_next_pass_inside_the_window() -> None:
     tuesday = utc(2026, 3, 3, 15, 0)
 
     early = due_checkin(last_pass=tuesday, now=utc(2026, 3, 5, 13, 0), tz=NY, schedule=WEEKDAYS)  # Thu 08:00
     on_time = due_checkin(last_pass=tuesday, now=utc(2026, 3, 5, 15, 0), tz=NY, schedule=WEEKDAYS)
 
-    assert early is None
+    assert early == utc(2026, 3, 4, 15, 0)  # Wednesday's, missed, goes out at Thursday 08:00
     assert on_time == utc(2026, 3, 5, 15, 0)
 
 
@@ -309,17 +305,13 @@ def test_checkin_for_a_task_created_after_todays_moment_waits_for_the_next_one()
     created = utc(2026, 3, 5, 18, 0)  # Thursday 13:00 EST, after 10:00
 
     assert due_checkin(last_pass=created, now=utc(2026, 3, 5, 19), tz=NY, schedule=WEEKDAYS) is None
-    assert due_checkin(last_pass=created, now=utc(2026, 3, 6, 15), tz=NY, schedule=WEEKDAYS) == utc(
-        2026, 3, 6, 15, 0
-    )
+    assert due_checkin(last_pass=created, now=utc(2026, 3, 6, 15), tz=NY, schedule=WEEKDAYS) == utc(2026, 3, 6, 15, 0)
 
 
 def test_unknown_last_pass_looks_back_one_week_for_the_latest_checkin() -> None:
     schedule = CheckinSchedule(days=frozenset({0}), at=time(10, 0))  # mondays
 
-    assert due_checkin(last_pass=None, now=utc(2026, 3, 8, 15), tz=NY, schedule=schedule) == utc(
-        2026, 3, 2, 15
-    )
+    assert due_checkin(last_pass=None, now=utc(2026, 3, 8, 15), tz=NY, schedule=schedule) == utc(2026, 3, 2, 15)
 
 
 def test_catch_up_uses_the_half_hour_zone_window() -> None:
@@ -335,9 +327,7 @@ def test_catch_up_uses_the_half_hour_zone_window() -> None:
 def test_next_checkin_pass_after_a_send_is_when_the_next_checkin_goes_out() -> None:
     thursday = utc(2026, 3, 5, 15, 0)
 
-    wake = next_checkin_pass(
-        last_pass=thursday, now=thursday + timedelta(seconds=30), tz=NY, schedule=WEEKDAYS
-    )
+    wake = next_checkin_pass(last_pass=thursday, now=thursday + timedelta(seconds=30), tz=NY, schedule=WEEKDAYS)
 
     assert wake == utc(2026, 3, 6, 15, 0)
 
@@ -363,12 +353,10 @@ def test_next_checkin_pass_waits_for_eight_when_a_checkin_is_waiting_outside_the
     assert after_outage == utc(2026, 3, 5, 13, 0)  # Wednesday's, at Thursday 08:00
 
 
-def test_next_checkin_pass_after_a_folded_checkin_is_todays_checkin() -> None:
-    wake = next_checkin_pass(
-        last_pass=utc(2026, 3, 3, 15), now=utc(2026, 3, 5, 13, 0), tz=NY, schedule=WEEKDAYS
-    )
+def test_next_checkin_pass_is_now_while_a_missed_checkin_waits_in_the_window() -> None:
+    wake = next_checkin_pass(last_pass=utc(2026, 3, 3, 15), now=utc(2026, 3, 5, 13, 0), tz=NY, schedule=WEEKDAYS)
 
-    assert wake == utc(2026, 3, 5, 15, 0)
+    assert wake == utc(2026, 3, 5, 13, 0)
 
 
 def test_next_checkin_pass_is_none_when_checkins_are_off() -> None:
@@ -500,17 +488,13 @@ def test_next_overdue_after_a_tokyo_friday_is_their_monday() -> None:
 def test_next_overdue_for_a_deadline_years_ago_is_the_next_working_day() -> None:
     due = utc(2016, 2, 29, 14, 0)  # a Monday, 09:00 EST
 
-    assert next_overdue_moment(due, tz=NY, after=utc(2026, 3, 6, 14, 0)) == utc(
-        2026, 3, 9, 13, 0
-    )  # 09:00 EDT
+    assert next_overdue_moment(due, tz=NY, after=utc(2026, 3, 6, 14, 0)) == utc(2026, 3, 9, 13, 0)  # 09:00 EDT
 
 
 # --- properties ----------------------------------------------------------------------------------
 
 zones = st.sampled_from(ZONES)
-moments = st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2040, 12, 31), timezones=st.just(UTC)
-)
+moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 12, 31), timezones=st.just(UTC))
 schedules = st.builds(
     CheckinSchedule,
     days=st.frozensets(st.integers(min_value=0, max_value=6), min_size=1),
@@ -557,9 +541,7 @@ def test_property_checkins_fall_on_configured_days_at_the_configured_time(
 
 
 @given(due=moments, span_days=st.integers(min_value=0, max_value=60), tz=zones)
-def test_property_overdue_notices_increase_and_fall_on_working_days(
-    due: datetime, span_days: int, tz: str
-) -> None:
+def test_property_overdue_notices_increase_and_fall_on_working_days(due: datetime, span_days: int, tz: str) -> None:
     until = due + timedelta(days=span_days, hours=3)
 
     found = overdue_moments(due, tz=tz, until=until)
@@ -598,15 +580,22 @@ def test_property_catch_up_sends_at_most_the_latest_checkin_and_only_in_the_wind
 def simulate(
     passes: list[datetime], *, created: datetime, tz: str, schedule: CheckinSchedule, wake_driven: bool
 ) -> list[tuple[datetime, datetime]]:
-    """Run a task's check-ins through passes: at every pass, or only once its `next_check_at` came."""
+    """Run a task's check-ins through passes: at every pass, or only once its `next_check_at` came.
+
+    Like the planner, a check-in is keyed by the local day it is sent on, so a second one that day
+    writes nothing (its moment still moves `last_pass` on)."""
     last_pass, sent = created, []
+    sent_days: set[date] = set()
     wake = next_checkin_pass(last_pass=last_pass, now=created, tz=tz, schedule=schedule)
     for now in passes:
         if wake_driven and (wake is None or now < wake):
             continue
         due = due_checkin(last_pass=last_pass, now=now, tz=tz, schedule=schedule)
         if due is not None:
-            sent.append((now, due))
+            day = local(now, tz).date()
+            if day not in sent_days:
+                sent_days.add(day)
+                sent.append((now, due))
             last_pass = due
         wake = next_checkin_pass(last_pass=last_pass, now=now, tz=tz, schedule=schedule)
     return sent
