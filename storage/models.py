@@ -149,6 +149,8 @@ class Task(Base):
     next_check_at: Mapped[datetime | None]
     # The scheduled moment of the last check-in planned (creation time until the first one).
     checkin_after: Mapped[datetime | None]
+    # The latest overdue moment already notified, so each is sent once however the days fall.
+    overdue_after: Mapped[datetime | None]
 
     history: Mapped[list[TaskEvent]] = relationship(
         back_populates="task", order_by="TaskEvent.id", cascade="all, delete-orphan"

@@ -133,10 +133,13 @@ class Planner:
                 upcoming += [at for at in moments.values() if at > now]
                 upcoming.append(due)
             else:
-                # Overdue: at the due time, then once each working day; an outage sends the latest only.
+                # Overdue: at the due time, then once each working day. Each moment is notified once
+                # (`overdue_after`), after an outage only the latest, and at most one notice a local
+                # day: the key names the day it goes out on.
                 latest = worktime.latest_overdue_moment(due, tz=tz, now=now)
-                if latest is not None:
-                    day = worktime.local_date(latest, tz=tz).isoformat()
+                if latest is not None and (task.overdue_after is None or latest > task.overdue_after):
+                    task.overdue_after = latest
+                    day = worktime.local_date(now, tz=tz).isoformat()
                     for audience, to in (("assignee", task.assignee_id), ("delegator", task.delegator_id)):
                         if audience == "delegator" and to == task.assignee_id:
                             continue

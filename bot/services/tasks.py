@@ -290,6 +290,7 @@ class TaskService:
                 return Outcome(self._view(uow, task), changed=False)
             old = task.due_at
             task.due_at = due_at
+            task.overdue_after = None
             task.updated_at = now
             task.next_check_at = now
             uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.DUE_CHANGED, detail=due_at.isoformat())

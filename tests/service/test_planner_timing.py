@@ -555,18 +555,18 @@ def test_catch_up_after_three_days_down_sends_one_checkin_per_task_pending_warni
             ("D0CAROL", f"checkin:{b}:2026-12-10"),
             ("D0CAROL", f"checkin:{c}:2026-12-10"),
             ("D0CAROL", f"warn24:{b}:{due_b}"),  # B's deadline has not passed
-            ("D0CAROL", f"overdue:{c}:{due_c}:2026-12-09:assignee"),  # C's latest notice only
-            ("D0MANAGER", f"overdue:{c}:{due_c}:2026-12-09:delegator"),
+            # C's latest notice only (Wednesday's), keyed by the day it goes out on
+            ("D0CAROL", f"overdue:{c}:{due_c}:2026-12-10:assignee"),
+            ("D0MANAGER", f"overdue:{c}:{due_c}:2026-12-10:delegator"),
         ]
     )
     caught_keys = {p.key for p in caught}
     assert {r.created_at for r in harness.outbox() if r.dedupe_key in caught_keys} == {catch_up}  # one pass
 
     rest = run_passes(harness, every(catch_up + timedelta(minutes=10), local(NEW_YORK, 2026, 12, 10, 23)))
+    # C's own notice at 12:00 would be a second one on Thursday: the caught-up one counted for today.
     assert sorted((p.at, p.key) for p in rest) == sorted(
         [
-            (local(NEW_YORK, 2026, 12, 10, 12), f"overdue:{c}:{due_c}:2026-12-10:assignee"),
-            (local(NEW_YORK, 2026, 12, 10, 12), f"overdue:{c}:{due_c}:2026-12-10:delegator"),
             (local(NEW_YORK, 2026, 12, 10, 16), f"warn1:{b}:{due_b}"),
             (local(NEW_YORK, 2026, 12, 10, 17), f"overdue:{b}:{due_b}:2026-12-10:assignee"),
             (local(NEW_YORK, 2026, 12, 10, 17), f"overdue:{b}:{due_b}:2026-12-10:delegator"),

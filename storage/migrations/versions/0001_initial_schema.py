@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:27:18.048542
+Create Date: 2026-11-26 01:57:02.358952
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ def upgrade() -> None:
     sa.Column('assignment_ts', sa.String(length=32), nullable=True),
     sa.Column('next_check_at', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('checkin_after', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('overdue_after', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_tasks_team_id_teams')),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_tasks_workspace_id_workspaces')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks')),
