@@ -44,6 +44,7 @@ def render_home(data: HomeData, *, now: Any) -> dict[str, Any]:
         team_tasks=data.team_tasks,
         is_manager=data.is_manager,
         now=now,
+        totals=data.totals,
     )
 
 

@@ -728,8 +728,11 @@ def _render_kudos(out: Outgoing, now: datetime) -> Message:
 
 def _render_warning(out: Outgoing, now: datetime) -> Message:
     task = _need_task(out)
-    hours = _payload_int(out.payload, "hours_before")
-    soon = f"in {_plural(hours, 'hour')}" if hours > 0 else "soon"
+    # Said from `now`: a warning moved earlier into the working day is more than 24 h or 1 h ahead.
+    left = (task.due_at - now) if task.due_at is not None else timedelta(0)
+    hours = round(left.total_seconds() / 3600)
+    minutes = max(1, round(left.total_seconds() / 60))
+    soon = f"in {_plural(hours, 'hour')}" if minutes >= 60 else f"in {_plural(minutes, 'minute')}"
     at = f" ({when(task.due_at)})" if task.due_at is not None else ""
     text = f"⏰ *{task.ref}* {_title(task)} is due {soon}{at}."
     return _task_notice(
@@ -1057,8 +1060,12 @@ def home_view(
     team_tasks: Sequence[TaskView],
     is_manager: bool,
     now: datetime,
+    totals: Sequence[int] | None = None,
 ) -> View:
-    """The App Home tab: what I must do, what I handed out, and (for managers) my teams' tasks."""
+    """The App Home tab: what I must do, what I handed out, and (for managers) my teams' tasks.
+
+    `totals` are the sections' real counts when the task lists were read with a limit; the lists
+    must then hold at least 100 tasks each (or all of them), more than any section can show."""
     # (heading, tasks, said when empty, where to see all, whether each task gets a Done button)
     sections: list[tuple[str, Sequence[TaskView], str, str, bool]] = [
         (
@@ -1095,17 +1102,20 @@ def home_view(
     ]
     # Each section costs a heading, a divider (but the first) and a closing line when it is empty
     # or cut short ("…and N more"); the tasks share what is left.
-    sizes = [len(tasks) for _, tasks, _, _, _ in sections]
+    sizes = [
+        max(len(tasks), totals[index] if totals is not None and index < len(totals) else 0)
+        for index, (_, tasks, _, _, _) in enumerate(sections)
+    ]
     fixed = len(blocks) + 2 * len(sections) - 1 + sum(1 for size in sizes if size == 0)
     budget = MAX_VIEW_BLOCKS - fixed - sum(1 for size in sizes if size > 0)
     shares = _share(budget, sizes)
     freed = sum(1 for share, size in zip(shares, sizes, strict=True) if 0 < size == share)
     shares = _share(budget + freed, sizes)  # sections shown whole need no closing line
-    for index, (section, share) in enumerate(zip(sections, shares, strict=True)):
+    for index, (section, share, count) in enumerate(zip(sections, shares, sizes, strict=True)):
         name, tasks, empty, everything, with_buttons = section
         if index:
             blocks.append(_divider())
-        blocks.append(_section(f"*{name}* · {len(tasks)} open" if tasks else f"*{name}*"))
+        blocks.append(_section(f"*{name}* · {count} open" if tasks else f"*{name}*"))
         if not tasks:
             blocks.append(_context(empty))
             continue
@@ -1122,6 +1132,7 @@ def home_view(
                     accessory=accessory,
                 )
             )
-        if len(tasks) > share:
-            blocks.append(_context(f"…and {len(tasks) - share} more. {everything}"))
+        shown = min(share, len(tasks))
+        if count > shown:
+            blocks.append(_context(f"…and {count - shown} more. {everything}"))
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}

@@ -249,6 +249,18 @@ class TaskRepository:
             .values(next_check_at=now)
         )
 
+    def open_counts(self, workspace_id: str, *, user_id: str, team_ids: Sequence[int]) -> tuple[int, int, int]:
+        """How many open tasks a person has assigned, has delegated, and their teams have."""
+
+        def count(*where: Any) -> int:
+            stmt = select(func.count()).select_from(Task).where(
+                Task.workspace_id == workspace_id, Task.status.in_(NOT_FINAL), *where
+            )
+            return int(self._session.execute(stmt).scalar_one())
+
+        teams = count(Task.team_id.in_(team_ids)) if team_ids else 0
+        return count(Task.assignee_id == user_id), count(Task.delegator_id == user_id), teams
+
     def count_open(self, workspace_id: str) -> int:
         stmt = (
             select(func.count()).select_from(Task).where(Task.workspace_id == workspace_id, Task.status.in_(NOT_FINAL))

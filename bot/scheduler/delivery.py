@@ -19,7 +19,9 @@ from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+# 429s and 5xx are retried until then: Slack's outages last minutes to hours, and a message a day
+# late is worse than a failure an operator can see in `baton outbox --state failed`.
+MAX_RETRY_AGE = timedelta(hours=24)
 LEASE = timedelta(minutes=2)
 HOUR = timedelta(hours=1)
 PACE = timedelta(seconds=1)  # per conversation: https://api.slack.com/apis/rate-limits#special
@@ -81,6 +83,12 @@ def still_applies(out: Outgoing, *, assignment_seq: int | None, now: datetime) -
         return out.kind in (OutboxKind.KUDOS, OutboxKind.RECOGNITION)
     due = task.due_at.isoformat() if task.due_at else None
     tz = str(out.payload.get("tz") or "UTC")
+    if out.kind in (OutboxKind.CHECKIN, OutboxKind.WARNING) and out.recipient_id != task.assignee_id:
+        return False  # reassigned since: the new assignee gets their own
+    if out.kind is OutboxKind.OVERDUE:
+        audience = out.payload.get("audience")
+        if out.recipient_id != (task.assignee_id if audience == "assignee" else task.delegator_id):
+            return False
     if out.kind is OutboxKind.CHECKIN:
         # A check-in held up past the local day it was for is not sent beside the next day's.
         return task.status.is_active and out.payload.get("day") == worktime.local_date(now, tz=tz).isoformat()
@@ -121,14 +129,14 @@ class Delivery:
         sender: MessageSender,
         render: OutboxRenderer,
         lease: timedelta = LEASE,
-        max_attempts: int = MAX_ATTEMPTS,
+        max_retry_age: timedelta = MAX_RETRY_AGE,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._sender = sender
         self._render = render
         self._lease = lease
-        self._max_attempts = max_attempts
+        self._max_retry_age = max_retry_age
 
     def deliver(self, *, ids: Sequence[int] | None = None, limit: int = BATCH) -> DeliverySummary:
         """Claim up to `limit` due rows (or just `ids`) and send each once.
@@ -207,7 +215,7 @@ class Delivery:
             self._mark(row, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now)
             summary.sent += 1
             log.info("outbox.sent", extra={"outbox_id": row.id, "kind": row.kind.value})
-        elif isinstance(outcome, RetryLater) and row.attempts < self._max_attempts:
+        elif isinstance(outcome, RetryLater) and now - row.created_at < self._max_retry_age:
             wait = (
                 timedelta(seconds=outcome.after_seconds) if outcome.after_seconds is not None else backoff(row.attempts)
             )
@@ -217,7 +225,7 @@ class Delivery:
         else:
             reason = outcome.reason
             if isinstance(outcome, RetryLater):
-                reason = f"gave up after {row.attempts} attempts: {reason}"
+                reason = f"gave up after {row.attempts} attempts over 24 h: {reason}"
             self._mark(row, state=OutboxState.FAILED, channel=channel, error=reason)
             summary.failed += 1
             log.warning("outbox.failed", extra={"outbox_id": row.id, "reason": reason})

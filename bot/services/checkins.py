@@ -69,7 +69,7 @@ class CheckinService:
             if answer is Answer.BLOCKED and task.delegator_id != actor_id:
                 row = uow.outbox.add(
                     workspace_id,
-                    dedupe_key=f"blocked:{task.id}:{message_ts}",
+                    dedupe_key=f"blocked:{task.id}:{message_ts}:{task.delegator_id}",
                     kind=OutboxKind.BLOCKED,
                     recipient_id=task.delegator_id,
                     task_id=task.id,

@@ -15,7 +15,7 @@ from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-SECTION_LIMIT = 60  # rows read per section; the view summarises beyond what fits
+SECTION_LIMIT = 100  # rows read per section: more than a Home tab shows; the counts say the rest
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class HomeData:
     delegated: tuple[TaskView, ...]
     team_tasks: tuple[TaskView, ...]
     is_manager: bool
+    totals: tuple[int, int, int] = (0, 0, 0)  # open tasks in each section, however many were read
 
 
 class HomeRenderer(Protocol):
@@ -43,11 +44,13 @@ class HomeService:
             def view(rows: Sequence[Any]) -> tuple[TaskView, ...]:
                 return tuple(task_view(t, team_channel_id=channels.get(t.team_id or -1)) for t in rows)
 
+            team_ids = [t.id for t in teams]
             return HomeData(
                 mine=view(uow.tasks.assigned_to(workspace_id, user_id, limit=SECTION_LIMIT)),
                 delegated=view(uow.tasks.delegated_by(workspace_id, user_id, limit=SECTION_LIMIT)),
-                team_tasks=view(uow.tasks.of_teams(workspace_id, [t.id for t in teams], limit=SECTION_LIMIT)),
+                team_tasks=view(uow.tasks.of_teams(workspace_id, team_ids, limit=SECTION_LIMIT)),
                 is_manager=bool(teams),
+                totals=uow.tasks.open_counts(workspace_id, user_id=user_id, team_ids=team_ids),
             )
 
 

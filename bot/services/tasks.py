@@ -105,9 +105,10 @@ class TaskService:
             if not is_self:
                 outbox_ids.append(self._queue_assignment(uow, task, now=now))
             view = task_view(task, team_channel_id=team.channel_id if team else None)
+            concerned = self._concerned(uow, task)
             uow.commit()
         log.info("task.created", extra={"workspace": workspace_id, "task": view.ref})
-        self._after(workspace_id, outbox_ids, view.assignee_id, view.delegator_id)
+        self._after(workspace_id, outbox_ids, concerned)
         return view
 
     def _resolve_due(self, workspace_id: str, actor_id: str, new: NewTask, *, now: datetime) -> datetime | None:
@@ -175,15 +176,16 @@ class TaskService:
                 uow,
                 task,
                 kind,
-                to=task.delegator_id,
+                to=[task.delegator_id],
                 actor_id=actor_id,
                 now=now,
                 payload=payload,
                 key=f"{kind.value}:{task.id}:{task.assignment_seq}",
             )
             view = self._view(uow, task)
+            concerned = self._concerned(uow, task)
             uow.commit()
-        self._after(workspace_id, ids, view.assignee_id, view.delegator_id)
+        self._after(workspace_id, ids, concerned)
         return Outcome(view)
 
     # changes by anyone allowed -----------------------------------------------------------------
@@ -222,7 +224,7 @@ class TaskService:
                 uow,
                 task,
                 OutboxKind.CELEBRATION,
-                to=where,
+                to=[where],
                 actor_id=actor_id,
                 now=now,
                 payload={"actor_id": actor_id, "note": note},
@@ -230,8 +232,9 @@ class TaskService:
                 skip_self=False,
             )
             view = self._view(uow, task)
+            concerned = self._concerned(uow, task)
             uow.commit()
-        self._after(workspace_id, ids, view.assignee_id, view.delegator_id)
+        self._after(workspace_id, ids, concerned)
         return Outcome(view)
 
     def reassign(self, workspace_id: str, actor_id: str, *, number: int, assignee_id: str) -> Outcome:
@@ -266,15 +269,16 @@ class TaskService:
                     uow,
                     task,
                     OutboxKind.UNASSIGNED,
-                    to=previous,
+                    to=[previous, task.delegator_id],
                     actor_id=actor_id,
                     now=now,
                     payload={"actor_id": actor_id, "new_assignee_id": assignee_id},
                     key=f"unassigned:{task.id}:{task.assignment_seq}",
                 )
+            concerned = (*self._concerned(uow, task), previous)
             view = self._view(uow, task)
             uow.commit()
-        self._after(workspace_id, ids, assignee_id, previous, view.delegator_id)
+        self._after(workspace_id, ids, concerned)
         return Outcome(view)
 
     def change_due(self, workspace_id: str, actor_id: str, *, number: int, when_text: str) -> Outcome:
@@ -298,7 +302,7 @@ class TaskService:
                 uow,
                 task,
                 OutboxKind.DUE_CHANGED,
-                to=task.assignee_id,
+                to=[task.assignee_id, task.delegator_id],
                 actor_id=actor_id,
                 now=now,
                 payload={
@@ -309,8 +313,9 @@ class TaskService:
                 key=f"due:{task.id}:{due_at.isoformat()}",
             )
             view = self._view(uow, task)
+            concerned = self._concerned(uow, task)
             uow.commit()
-        self._after(workspace_id, ids, view.assignee_id, view.delegator_id)
+        self._after(workspace_id, ids, concerned)
         return Outcome(view)
 
     def cancel(self, workspace_id: str, actor_id: str, *, number: int, reason: str = "") -> Outcome:
@@ -332,15 +337,16 @@ class TaskService:
                 uow,
                 task,
                 OutboxKind.CANCELLED,
-                to=task.assignee_id,
+                to=[task.assignee_id, task.delegator_id],
                 actor_id=actor_id,
                 now=now,
                 payload={"actor_id": actor_id, "reason": reason},
                 key=f"cancelled:{task.id}",
             )
             view = self._view(uow, task)
+            concerned = self._concerned(uow, task)
             uow.commit()
-        self._after(workspace_id, ids, view.assignee_id, view.delegator_id)
+        self._after(workspace_id, ids, concerned)
         return Outcome(view)
 
     # reading -----------------------------------------------------------------------------------
@@ -421,26 +427,36 @@ class TaskService:
         task: Task,
         kind: OutboxKind,
         *,
-        to: str,
+        to: Sequence[str],
         actor_id: str,
         now: datetime,
         payload: Mapping[str, object],
         key: str,
         skip_self: bool = True,
     ) -> list[int]:
-        """Queue a notice to `to`, unless they did it themselves (nobody needs telling)."""
-        if skip_self and to == actor_id:
-            return []
-        row = uow.outbox.add(
-            task.workspace_id,
-            dedupe_key=key,
-            kind=kind,
-            recipient_id=to,
-            task_id=task.id,
-            payload=dict(payload),
-            now=now,
-        )
-        return [row] if row is not None else []
+        """Queue a notice to each of `to` once, except whoever did it (nobody needs telling)."""
+        ids = []
+        for recipient in dict.fromkeys(to):
+            if skip_self and recipient == actor_id:
+                continue
+            row = uow.outbox.add(
+                task.workspace_id,
+                dedupe_key=f"{key}:{recipient}",
+                kind=kind,
+                recipient_id=recipient,
+                task_id=task.id,
+                payload=dict(payload),
+                now=now,
+            )
+            if row is not None:
+                ids.append(row)
+        return ids
 
-    def _after(self, workspace_id: str, outbox_ids: Sequence[int], *touched: str) -> None:
+    def _concerned(self, uow: UnitOfWork, task: Task) -> tuple[str, ...]:
+        """Whose Home tab shows this task: assignee, delegator and the team's managers."""
+        team = uow.teams.get(task.workspace_id, task.team_id) if task.team_id else None
+        managers = tuple(m.user_id for m in team.managers) if team else ()
+        return (task.assignee_id, task.delegator_id, *managers)
+
+    def _after(self, workspace_id: str, outbox_ids: Sequence[int], touched: Sequence[str]) -> None:
         self._deliverer.deliver(outbox_ids, workspace_id=workspace_id, touched=tuple(dict.fromkeys(touched)))

@@ -568,9 +568,17 @@ def test_cancelled_quotes_the_reason() -> None:
     assert "cancelled" in rendered and "> Not needed" in rendered
 
 
-@pytest.mark.parametrize(("hours", "said"), [(24, "due in 24 hours"), (1, "due in 1 hour")])
-def test_warning_says_how_soon(hours: int, said: str) -> None:
-    text, _ = _render(OutboxKind.WARNING, hours_before=hours)
+@pytest.mark.parametrize(
+    ("left", "said"),
+    [
+        (timedelta(hours=24), "due in 24 hours"),
+        (timedelta(hours=27), "due in 27 hours"),  # moved earlier into the working day: said as it is
+        (timedelta(hours=1), "due in 1 hour"),
+        (timedelta(minutes=40), "due in 40 minutes"),
+    ],
+)
+def test_warning_says_how_soon_from_now(left: timedelta, said: str) -> None:
+    text, _ = _render(OutboxKind.WARNING, make_task(due_at=NOW + left), hours_before=24)
     assert text.startswith(f"⏰ T-12 is {said}")
 
 

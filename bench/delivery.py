@@ -1,0 +1,422 @@
+"""Benchmarks Baton's outbox delivery against a fake Slack that enforces about one message a second per channel.
+
+Run from the repository root:
+
+    .venv/bin/python bench/delivery.py           # 300 DMs; 60 to one channel beside 30 quiet ones (~3 minutes)
+    .venv/bin/python bench/delivery.py --quick   # 100 DMs; 15 to one channel beside 10 quiet ones (CI smoke)
+
+The fake is the tests' FakeSlack (tests/fakes/slack_api.py) with chat.postMessage overridden in a subclass:
+a second message to a channel within 1 s of the last one it accepted gets HTTP 429 with `Retry-After: 1`.
+Baton is built with `create_app` (a real SystemClock, SLACK_API_URL at the fake, a temporary SQLite file
+migrated with storage.migrate.upgrade), outbox rows are inserted with OutboxRepository.add (kind `kudos`, which
+renders without a task), and `baton.run_pass()` is called every 200 ms the way the scheduler would, until every
+row is final or a deadline passes. Everything listens on 127.0.0.1 and stops by itself.
+
+(a) many channels: N DMs to N people, against the same gateway calls (open the DM, render, post) in a bare
+    loop with no outbox: what the database round trips cost.
+(b) one busy channel: a burst of B messages to one channel while Q quiet channels each get one message, every
+    2 s during the burst. Sent/s to the busy channel against Slack's ceiling of 1/s, the share of 429s, rows
+    not sent, and the quiet channels' delay (insert to Slack accepting it) against the same quiet messages
+    delivered with no busy channel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from bot.app import Baton, create_app  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.domain.model import OutboxKind, OutboxState, Outgoing  # noqa: E402
+from bot.scheduler.delivery import Delivery, DeliverySummary  # noqa: E402
+from bot.services.ports import Sent  # noqa: E402
+from handlers.blocks import render_outbox  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.models import OutboxMessage  # noqa: E402
+from tests.fakes.slack_api import FakeSlack  # noqa: E402
+
+WORKSPACE = "T0BENCH"
+GIVER = "U0GIVER"
+BUSY = "C0BUSY"
+TICK_SECONDS = 0.2
+QUIET_EVERY_SECONDS = 2.0
+WINDOW_SECONDS = 1.0  # Slack: about one message a second per channel
+
+
+def log(message: str) -> None:
+    print(f"[delivery] {message}", file=sys.stderr, flush=True)
+
+
+class PacedSlack(FakeSlack):
+    """FakeSlack that refuses a second chat.postMessage to a channel within 1 s, as Slack does (429)."""
+
+    def __init__(self) -> None:
+        super().__init__(default_users=False)
+        self.last_accepted: dict[str, float] = {}
+        self.accepted: list[tuple[str, float]] = []  # (channel, time.monotonic()) of each message taken
+        self.post_calls = 0
+        self.rate_limited = 0
+
+    def _chat_post_message(self, params: dict[str, Any]) -> Any:
+        # Called by FakeSlack._answer under its lock, so the bookkeeping needs no lock of its own.
+        self.post_calls += 1
+        channel = self._channel_for(str(params.get("channel") or ""))
+        now = time.monotonic()
+        last = self.last_accepted.get(channel or "")
+        if channel and last is not None and now - last < WINDOW_SECONDS:
+            self.rate_limited += 1
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+        answer = super()._chat_post_message(params)
+        if answer[0] == 200 and answer[1].get("ok") and channel:
+            self.last_accepted[channel] = now
+            self.accepted.append((channel, now))
+        return answer
+
+    def accepted_at(self, channel: str) -> list[float]:
+        with self._lock:
+            return [at for ch, at in self.accepted if ch == channel]
+
+
+def payload(recipient: str, i: int) -> dict[str, Any]:
+    return {"giver_id": GIVER, "recipient_ids": [recipient], "message": f"Thanks for the release notes, #{i}!"}
+
+
+@contextmanager
+def baton_at(slack: PacedSlack) -> Iterator[Baton]:
+    with tempfile.TemporaryDirectory(prefix="baton-bench-") as folder:
+        url = f"sqlite:///{folder}/baton.db"
+        upgrade(url)
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            slack_bot_token="xoxb-bench-token",
+            slack_signing_secret="bench-signing-secret",
+            slack_api_url=slack.base_url,
+            database_url=url,
+        )
+        baton = create_app(settings)  # SystemClock, make_engine(url), the real gateway and renderer
+        try:
+            with baton.uow() as uow:
+                uow.workspaces.ensure(WORKSPACE, now=baton.clock.now())
+                uow.commit()
+            yield baton
+        finally:
+            baton.close()
+
+
+class CountingDelivery:
+    """Wraps Baton's Delivery to add up every batch's summary, `paced` included (PassSummary drops it)."""
+
+    def __init__(self, inner: Delivery) -> None:
+        self.inner = inner
+        self.total = DeliverySummary()
+
+    def deliver(self, **kwargs: Any) -> DeliverySummary:
+        summary = self.inner.deliver(**kwargs)
+        self.total.add(summary)
+        return summary
+
+
+@dataclass
+class Run:
+    inserted_at: dict[str, float] = field(default_factory=dict)  # recipient -> time.monotonic() of the insert
+    started: float = 0.0
+    finished: float = 0.0
+    pass_seconds: list[float] = field(default_factory=list)
+    states: dict[str, int] = field(default_factory=dict)
+    paced: int = 0
+    timed_out: bool = False
+
+
+def insert(baton: Baton, recipients: list[tuple[str, str]], run: Run) -> None:
+    """Queue one kudos row per (dedupe key, recipient) in one transaction, as a service would."""
+    with baton.uow() as uow:
+        now = baton.clock.now()
+        for key, recipient in recipients:
+            uow.outbox.add(
+                WORKSPACE,
+                dedupe_key=key,
+                kind=OutboxKind.KUDOS.value,
+                recipient_id=recipient,
+                now=now,
+                payload=payload(recipient, len(run.inserted_at)),
+            )
+        uow.commit()
+    at = time.monotonic()
+    for _, recipient in recipients:
+        run.inserted_at.setdefault(recipient, at)
+
+
+def unfinished(baton: Baton) -> int:
+    open_states = (OutboxState.PENDING.value, OutboxState.SENDING.value)
+    with baton.uow() as uow:
+        stmt = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state.in_(open_states))
+        return int(uow.session.execute(stmt).scalar_one())
+
+
+def drive(
+    baton: Baton,
+    *,
+    upfront: list[tuple[str, str]],
+    later: list[tuple[float, str, str]],
+    deadline_seconds: float,
+) -> Run:
+    """Insert `upfront`, then call run_pass() every TICK_SECONDS (inserting `later` rows on their offsets)
+    until no row is pending or sending and nothing is left to insert, or the deadline passes."""
+    counting = CountingDelivery(baton.delivery)
+    baton.delivery = counting  # type: ignore[assignment]
+    run = Run()
+    if upfront:
+        insert(baton, upfront, run)
+    schedule = sorted(later)
+    run.started = time.monotonic()
+    deadline = run.started + deadline_seconds
+    max_passes = int(deadline_seconds / TICK_SECONDS) + 10
+    for _ in range(max_passes):
+        now = time.monotonic()
+        if now > deadline:
+            run.timed_out = True
+            break
+        due = [(key, recipient) for offset, key, recipient in schedule if run.started + offset <= now]
+        if due:
+            insert(baton, due, run)
+            schedule = schedule[len(due) :]
+        begun = time.monotonic()
+        baton.run_pass()
+        run.pass_seconds.append(time.monotonic() - begun)
+        if not schedule and unfinished(baton) == 0:
+            break
+        time.sleep(max(0.0, begun + TICK_SECONDS - time.monotonic()))
+    else:
+        run.timed_out = True
+    run.finished = time.monotonic()
+    run.paced = counting.total.paced
+    baton.delivery = counting.inner
+    with baton.uow() as uow:
+        stmt = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+        run.states = {state: int(count) for state, count in uow.session.execute(stmt)}
+    return run
+
+
+def bare_gateway_loop(baton: Baton, users: list[str]) -> float:
+    """The same calls Delivery makes for a DM (open, render, post), in a loop with no outbox; seconds."""
+    started = time.monotonic()
+    for i, user in enumerate(users):
+        channel = baton.gateway.open_dm(user)
+        assert isinstance(channel, str), channel
+        out = Outgoing(
+            kind=OutboxKind.KUDOS, dedupe_key=f"bare:{i}", recipient_id=user, task=None, payload=payload(user, i)
+        )
+        outcome = baton.gateway.post_message(channel, render_outbox(out, now=baton.clock.now()), dedupe_key=out.dedupe_key)
+        assert isinstance(outcome, Sent), outcome
+    return time.monotonic() - started
+
+
+@dataclass
+class Row:
+    measure: str
+    value: str
+    baseline: str
+    ratio: str
+
+
+def ratio(value: float, base: float) -> str:
+    if base == 0:
+        return "n/a"
+    r = value / base
+    return f"{r:.3f}" if r < 0.1 else f"{r:.2f}"
+
+
+def not_sent(run: Run) -> int:
+    return sum(count for state, count in run.states.items() if state != OutboxState.SENT.value)
+
+
+def many_channels(n: int, rows: list[Row]) -> None:
+    users = [f"U0BENCH{i:04d}" for i in range(n)]
+    log(f"(a) bare gateway loop: {n} DMs")
+    with PacedSlack() as slack:
+        for user in users:
+            slack.add_user(user, name=user.lower(), tz="UTC")
+        with baton_at(slack) as baton:
+            bare_seconds = bare_gateway_loop(baton, users)
+    log(f"(a) Baton: {n} DMs through the outbox")
+    with PacedSlack() as slack:
+        for user in users:
+            slack.add_user(user, name=user.lower(), tz="UTC")
+        with baton_at(slack) as baton:
+            run = drive(baton, upfront=[(f"dm:{u}", u) for u in users], later=[], deadline_seconds=60 + n * 0.2)
+        last = max(at for _, at in slack.accepted) if slack.accepted else run.finished
+        calls = len(slack.calls)
+        opens = len(slack.calls_to("conversations.open"))
+        rate_limited, post_calls = slack.rate_limited, slack.post_calls
+    sent = run.states.get(OutboxState.SENT.value, 0)
+    seconds = last - run.started
+    rows.append(
+        Row(
+            f"(a) {n} DMs to {n} people: messages/s",
+            f"{sent / seconds:.0f}/s ({sent} in {seconds:.2f} s, {len(run.pass_seconds)} passes)",
+            f"{n / bare_seconds:.0f}/s bare gateway loop, no outbox",
+            ratio(sent / seconds, n / bare_seconds),
+        )
+    )
+    rows.append(
+        Row(
+            f"(a) {n} DMs: Web API calls per message",
+            f"{calls / max(sent, 1):.2f} ({opens} conversations.open)",
+            "1.00 (chat.postMessage alone)",
+            ratio(calls / max(sent, 1), 1.0),
+        )
+    )
+    rows.append(
+        Row(
+            f"(a) {n} DMs: 429s among chat.postMessage calls",
+            f"{rate_limited / max(post_calls, 1):.1%} ({rate_limited} of {post_calls})",
+            "0 % (distinct channels)",
+            "n/a",
+        )
+    )
+    rows.append(Row(f"(a) {n} DMs: rows not sent", f"{not_sent(run)}{' (deadline hit)' if run.timed_out else ''}", "0", "n/a"))
+
+
+def quiet_schedule(q: int) -> list[tuple[float, str, str]]:
+    return [(1.0 + i * QUIET_EVERY_SECONDS, f"quiet:{i}", f"C0QUIET{i:03d}") for i in range(q)]
+
+
+def quiet_delays(slack: PacedSlack, run: Run, q: int) -> list[float]:
+    delays = []
+    for _, _, channel in quiet_schedule(q):
+        accepted = slack.accepted_at(channel)
+        if accepted and channel in run.inserted_at:
+            delays.append(accepted[0] - run.inserted_at[channel])
+    return delays
+
+
+def one_busy_channel(busy: int, quiet: int, rows: list[Row]) -> None:
+    deadline = busy * 2.5 + quiet * QUIET_EVERY_SECONDS + 30
+    log(f"(b) baseline: {quiet} quiet channels alone, one message every {QUIET_EVERY_SECONDS:.0f} s")
+    with PacedSlack() as slack, baton_at(slack) as baton:
+        alone = drive(baton, upfront=[], later=quiet_schedule(quiet), deadline_seconds=deadline)
+        alone_delays = quiet_delays(slack, alone, quiet)
+    log(f"(b) {busy} messages to {BUSY} at once, {quiet} quiet channels beside them")
+    with PacedSlack() as slack, baton_at(slack) as baton:
+        run = drive(
+            baton,
+            upfront=[(f"busy:{i}", BUSY) for i in range(busy)],
+            later=quiet_schedule(quiet),
+            deadline_seconds=deadline,
+        )
+        delays = quiet_delays(slack, run, quiet)
+        busy_times = slack.accepted_at(BUSY)
+        rate_limited, post_calls = slack.rate_limited, slack.post_calls
+        gaps = [b - a for a, b in zip(busy_times, busy_times[1:], strict=False)]
+    span = busy_times[-1] - busy_times[0] if len(busy_times) > 1 else 0.0
+    busy_rate = (len(busy_times) - 1) / span if span else 0.0
+    rows.append(
+        Row(
+            f"(b) busy channel ({busy} queued at once): sent/s",
+            f"{busy_rate:.2f}/s ({len(busy_times)} sent over {span:.1f} s)",
+            "1.00/s (Slack's ceiling)",
+            ratio(busy_rate, 1.0),
+        )
+    )
+    if gaps:
+        rows.append(
+            Row(
+                "(b) busy channel: gap between messages, median / max",
+                f"{statistics.median(gaps):.2f} s / {max(gaps):.2f} s",
+                "1.00 s",
+                ratio(statistics.median(gaps), 1.0),
+            )
+        )
+    rows.append(
+        Row(
+            "(b) 429s among chat.postMessage calls",
+            f"{rate_limited / max(post_calls, 1):.1%} ({rate_limited} of {post_calls})",
+            "0 % (a client that paces perfectly)",
+            "n/a",
+        )
+    )
+    rows.append(
+        Row(
+            "(b) rows not sent",
+            f"{not_sent(run)} of {busy + quiet}{' (deadline hit)' if run.timed_out else ''} {dict(sorted(run.states.items()))}",
+            "0",
+            "n/a",
+        )
+    )
+    if delays and alone_delays:
+        med, base = statistics.median(delays), statistics.median(alone_delays)
+        rows.append(
+            Row(
+                f"(b) quiet channels ({len(delays)}): median delay, insert to Slack",
+                f"{med * 1000:.0f} ms",
+                f"{base * 1000:.0f} ms same messages, no busy channel",
+                ratio(med, base),
+            )
+        )
+        rows.append(
+            Row(
+                "(b) quiet channels: worst delay",
+                f"{max(delays) * 1000:.0f} ms",
+                f"{max(alone_delays) * 1000:.0f} ms no busy channel",
+                ratio(max(delays), max(alone_delays)),
+            )
+        )
+    rows.append(
+        Row(
+            "(b) busy rows claimed then put back (paced) during the burst",
+            f"{run.paced}",
+            f"{busy - 1} (each waiting row once)",
+            ratio(run.paced, busy - 1),
+        )
+    )
+    p95 = statistics.quantiles(run.pass_seconds, n=20)[-1] if len(run.pass_seconds) > 1 else run.pass_seconds[0]
+    p95_alone = (
+        statistics.quantiles(alone.pass_seconds, n=20)[-1] if len(alone.pass_seconds) > 1 else alone.pass_seconds[0]
+    )
+    rows.append(
+        Row(
+            "(b) pass duration p95 during the burst",
+            f"{p95 * 1000:.0f} ms ({len(run.pass_seconds)} passes)",
+            f"{p95_alone * 1000:.0f} ms no busy channel",
+            ratio(p95, p95_alone),
+        )
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller counts (CI smoke)")
+    args = parser.parse_args()
+    dms, busy, quiet = (100, 15, 10) if args.quick else (300, 60, 30)
+    started = time.monotonic()
+    rows: list[Row] = []
+    many_channels(dms, rows)
+    one_busy_channel(busy, quiet, rows)
+    import sqlite3
+
+    print(
+        f"Delivery benchmark (Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}; "
+        f"a pass every {TICK_SECONDS * 1000:.0f} ms; {time.monotonic() - started:.0f} s)\n"
+    )
+    print("| measure | value | baseline | ratio |")
+    print("| --- | --- | --- | --- |")
+    for row in rows:
+        print(f"| {row.measure} | {row.value} | {row.baseline} | {row.ratio} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
