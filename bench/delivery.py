@@ -26,6 +26,7 @@ import argparse
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -166,6 +167,25 @@ def unfinished(baton: Baton) -> int:
         return int(uow.session.execute(stmt).scalar_one())
 
 
+class Inserter(threading.Thread):
+    """Inserts the scheduled rows at their own moments, as services commit them, whatever the passes do."""
+
+    def __init__(self, baton: Baton, schedule: list[tuple[float, str, str]], run: Run) -> None:
+        super().__init__(name="bench-inserter", daemon=True)
+        self.baton, self.schedule, self.run_record = baton, sorted(schedule), run
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for offset, key, recipient in self.schedule:
+                if self.stop.wait(max(0.0, self.run_record.started + offset - time.monotonic())):
+                    return
+                insert(self.baton, [(key, recipient)], self.run_record)
+        except BaseException as error:  # reported by drive(), never lost with the thread
+            self.error = error
+
+
 def drive(
     baton: Baton,
     *,
@@ -173,37 +193,39 @@ def drive(
     later: list[tuple[float, str, str]],
     deadline_seconds: float,
 ) -> Run:
-    """Insert `upfront`, then call run_pass() every TICK_SECONDS (inserting `later` rows on their offsets)
-    until no row is pending or sending and nothing is left to insert, or the deadline passes."""
+    """Insert `upfront`, then call run_pass() every TICK_SECONDS while a thread inserts `later` rows at their
+    offsets, until every row is sent, failed or skipped and nothing is left to insert, or the deadline passes."""
     counting = CountingDelivery(baton.delivery)
     baton.delivery = counting  # type: ignore[assignment]
     run = Run()
     if upfront:
         insert(baton, upfront, run)
-    schedule = sorted(later)
     run.started = time.monotonic()
+    inserter = Inserter(baton, later, run)
+    inserter.start()
     deadline = run.started + deadline_seconds
     max_passes = int(deadline_seconds / TICK_SECONDS) + 10
-    for _ in range(max_passes):
-        now = time.monotonic()
-        if now > deadline:
+    try:
+        for _ in range(max_passes):
+            if time.monotonic() > deadline:
+                run.timed_out = True
+                break
+            begun = time.monotonic()
+            baton.run_pass()
+            run.pass_seconds.append(time.monotonic() - begun)
+            if not inserter.is_alive() and unfinished(baton) == 0:
+                break
+            time.sleep(max(0.0, begun + TICK_SECONDS - time.monotonic()))
+        else:
             run.timed_out = True
-            break
-        due = [(key, recipient) for offset, key, recipient in schedule if run.started + offset <= now]
-        if due:
-            insert(baton, due, run)
-            schedule = schedule[len(due) :]
-        begun = time.monotonic()
-        baton.run_pass()
-        run.pass_seconds.append(time.monotonic() - begun)
-        if not schedule and unfinished(baton) == 0:
-            break
-        time.sleep(max(0.0, begun + TICK_SECONDS - time.monotonic()))
-    else:
-        run.timed_out = True
+    finally:
+        inserter.stop.set()
+        inserter.join(timeout=10)
+        baton.delivery = counting.inner
+    if inserter.error is not None:
+        raise RuntimeError("inserting rows failed") from inserter.error
     run.finished = time.monotonic()
     run.paced = counting.total.paced
-    baton.delivery = counting.inner
     with baton.uow() as uow:
         stmt = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
         run.states = {state: int(count) for state, count in uow.session.execute(stmt)}
@@ -291,7 +313,12 @@ def many_channels(n: int, rows: list[Row]) -> None:
 
 
 def quiet_schedule(q: int) -> list[tuple[float, str, str]]:
-    return [(1.0 + i * QUIET_EVERY_SECONDS, f"quiet:{i}", f"C0QUIET{i:03d}") for i in range(q)]
+    """One quiet message every QUIET_EVERY_SECONDS, each at a different phase of the 200 ms tick (golden-ratio
+    steps), so the delays include the wait for the next pass as a row committed at a random moment sees it."""
+    return [
+        (1.0 + i * QUIET_EVERY_SECONDS + (i * 0.618034 % 1.0) * TICK_SECONDS, f"quiet:{i}", f"C0QUIET{i:03d}")
+        for i in range(q)
+    ]
 
 
 def quiet_delays(slack: PacedSlack, run: Run, q: int) -> list[float]:

@@ -8,13 +8,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
 from bot.config import Settings, SettingsError, load_settings
 
-SETUP_HINT = """{missing} not set: Baton needs them to talk to Slack (environment or .env).
-Create the app from the manifest (`baton manifest`) at https://api.slack.com/apps ->
-"Create New App" -> "From an app manifest", install it, then copy the Bot User OAuth Token
-(SLACK_BOT_TOKEN) and the Signing Secret (SLACK_SIGNING_SECRET); for Socket Mode also an
-app-level token with connections:write (SLACK_APP_TOKEN). See README.md, "Connect Slack"."""
+SETUP_HINT = (
+    "{missing} not set: Baton needs them to talk to Slack; create the app from `baton manifest` and see "
+    'README.md, "Connect Slack"'
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, host=host, port=port, workers=workers, scheduler=scheduler)
     except SettingsError as error:
         return _fail(str(error))
+    except (OperationalError, ProgrammingError) as error:
+        first = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        return _fail(f"the database is unreachable or not migrated (run `baton db upgrade`): {first}")
+    except SlackApiError as error:
+        return _fail(f"Slack refused the connection: {error.response.get('error', 'error')} (check SLACK_APP_TOKEN)")
 
 
 def _tick(settings: Settings, at: datetime | None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     baton_tick_seconds: float = Field(default=30, gt=0, le=3600)
     baton_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     baton_log_format: Literal["text", "json"] = "text"
+
+    @field_validator("baton_log_level", "baton_log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "baton_log_level" else value.lower()
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -63,5 +63,6 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Alembic narrates every plugin it loads at INFO; keep its warnings only.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+    # Alembic narrates every plugin it loads and APScheduler every run at INFO; keep their warnings.
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from gunicorn.glogging import Logger as GunicornLogger
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
@@ -70,6 +71,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
             self.cfg.set("timeout", 30)
             self.cfg.set("accesslog", None)
             self.cfg.set("errorlog", "-")
+            self.cfg.set("logger_class", _RootLogger)
             self.cfg.set("worker_exit", _on_worker_exit)
 
         def load(self) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
@@ -80,6 +82,16 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
             return make_wsgi_app(baton)
 
     _Server().run()
+
+
+class _RootLogger(GunicornLogger):  # type: ignore[misc]
+    """gunicorn's own lines go through Baton's handler: JSON with BATON_LOG_FORMAT=json, redacted."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            logger.handlers[:] = []
+            logger.propagate = True
 
 
 _running: list[Baton] = []

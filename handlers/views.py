@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, time
 from typing import Any
 
@@ -30,6 +31,14 @@ FIELD_BLOCKS = {
 }
 
 
+def as_plain_text(reply: str) -> str:
+    """Modal errors are plain text: mentions and code marks would show raw, so say them plainly."""
+    reply = re.sub(r"<@[A-Z0-9]+(\|[^>]*)?>", "this person", reply)
+    reply = re.sub(r"<#[A-Z0-9]+(\|[^>]*)?>", "this channel", reply)
+    reply = reply.replace("`", "")
+    return reply.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _value(values: dict[str, Any], block: str, action: str) -> dict[str, Any]:
     return dict((values.get(block) or {}).get(action) or {})
 
@@ -55,7 +64,7 @@ class Views:
             task = self._s.tasks.delegate(ws, user, new)
         except UserError as error:
             block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_TITLE)
-            ack(response_action="errors", errors={block: error.reply})
+            ack(response_action="errors", errors={block: as_plain_text(error.reply)})
             return
         except Exception:
             log.exception("handler.failed", extra={"handler": "view.new_task"})

@@ -253,8 +253,10 @@ class TaskRepository:
         """How many open tasks a person has assigned, has delegated, and their teams have."""
 
         def count(*where: Any) -> int:
-            stmt = select(func.count()).select_from(Task).where(
-                Task.workspace_id == workspace_id, Task.status.in_(NOT_FINAL), *where
+            stmt = (
+                select(func.count())
+                .select_from(Task)
+                .where(Task.workspace_id == workspace_id, Task.status.in_(NOT_FINAL), *where)
             )
             return int(self._session.execute(stmt).scalar_one())
 

@@ -303,7 +303,7 @@ def _parse_delegate(raw: str) -> DelegateTask:
     if match is None:  # "<@" that is not a well-formed user mention
         raise BadInput(f"Start with the person, picked from Slack's autocomplete: {_DELEGATE_EXAMPLE}")
     raw_rest = raw[match.end() :].lstrip()
-    if _USER_MENTION.match(raw_rest) or _SPECIAL_MENTION.match(raw_rest) or _CHANNEL_MENTION.match(raw_rest):
+    if _USER_MENTION.match(raw_rest):  # a second person; <!here> or <#C…> there is title text, escaped
         raise BadInput(f"A task has one assignee; make one task per person: {_DELEGATE_EXAMPLE}")
     words, priority = _take_priority(unescape(raw_rest).split())
     title, when_text = _split_due(" ".join(words))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain import lifecycle, permissions, when, worktime
-from bot.domain.errors import BadInput, NotFound
+from bot.domain.errors import BadInput, NotFound, UserError
 from bot.domain.grammar import ListScope
 from bot.domain.lifecycle import Change
 from bot.domain.model import OutboxKind, PersonView, Priority, TaskAction, TaskStatus, TaskView
@@ -73,7 +73,10 @@ class TaskService:
         details = new.details.strip()
         if len(details) > MAX_DETAILS_CHARS:
             raise BadInput(f"Details are limited to {MAX_DETAILS_CHARS} characters.", field="details")
-        self._people.assignable(workspace_id, new.assignee_id)
+        try:
+            self._people.assignable(workspace_id, new.assignee_id)
+        except UserError as error:
+            raise type(error)(error.reply, field="assignee") from None
         due_at = self._resolve_due(workspace_id, actor_id, new, now=now)
 
         with self._uow() as uow:

@@ -473,7 +473,9 @@ def test_done_is_celebrated_once_in_the_team_channel_saying_early_on_time_or_lat
     harness.baton.run_pass()
 
     celebrations = [c for c in harness.slack.calls_to("chat.postMessage") if key_of(c).startswith("celebrate:")]
-    assert [(c.params["channel"], key_of(c)) for c in celebrations] == [(TEAM_CHANNEL, f"celebrate:{task_id}:{TEAM_CHANNEL}")]
+    assert [(c.params["channel"], key_of(c)) for c in celebrations] == [
+        (TEAM_CHANNEL, f"celebrate:{task_id}:{TEAM_CHANNEL}")
+    ]
     assert said in celebrations[0].params["text"]
     assert said in flatten(celebrations[0].params.get("blocks"))
 

@@ -299,11 +299,19 @@ def test_mention_and_broadcast_in_a_title_stay_literal_text() -> None:
     assert command.title == "Pair with <@U2> and tell <!channel>"
 
 
-@pytest.mark.parametrize("second", ["<@U2>", "<@U2|bob>", "<!subteam^S1|@devs>", "<!here>"])
+@pytest.mark.parametrize("second", ["<@U2>", "<@U2|bob>"])
 def test_more_than_one_assignee_is_refused(second: str) -> None:
     assert bad_reply(parse_task, f"<@U1> {second} Fix it") == (
         "A task has one assignee; make one task per person: `/task @alice Fix the refund macro by fri 5pm`"
     )
+
+
+@pytest.mark.parametrize("special", ["<!subteam^S1|@devs>", "<!here>", "<!channel>", "<#C1|general>"])
+def test_a_title_that_starts_with_a_group_or_channel_keeps_it_as_text(special: str) -> None:
+    command = parse_task(f"<@U1> {special} Fix it")
+
+    assert isinstance(command, DelegateTask)
+    assert command.title == f"{special} Fix it"  # stored as typed; every message escapes it
 
 
 @pytest.mark.parametrize(
