@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -41,6 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _forget_slack_environment() -> None:
+    """Settings are read once, here. Bolt also reads SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and
+    SLACK_CLIENT_ID from the environment behind our back (and warns or switches to OAuth when it
+    finds them), so the process forgets them once Baton has its Settings."""
+    for name in [n for n in os.environ if n.startswith("SLACK_")]:
+        del os.environ[name]
+
+
 def _fail(message: str, code: int = 2) -> int:
     print(f"baton: {message}", file=sys.stderr)
     return code
@@ -66,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         settings = load_settings()
+        _forget_slack_environment()
         from bot.logs import setup_logging
 
         setup_logging(settings.baton_log_level, settings.baton_log_format)

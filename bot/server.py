@@ -72,6 +72,9 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
             self.cfg.set("accesslog", None)
             self.cfg.set("errorlog", "-")
             self.cfg.set("logger_class", _RootLogger)
+            if "control_socket_disable" in self.cfg.settings:
+                # One socket per user in $HOME: a second `baton serve` on the machine would fight over it.
+                self.cfg.set("control_socket_disable", True)
             self.cfg.set("worker_exit", _on_worker_exit)
 
         def load(self) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
