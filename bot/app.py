@@ -23,6 +23,8 @@ from bot.services.home import HomeData, HomePublisher, HomeService
 from bot.services.kudos import KudosService
 from bot.services.people import PeopleService
 from bot.services.planning import Planner
+from bot.services.reports import ReportService
+from bot.services.skills import SkillService
 from bot.services.tasks import TaskService
 from bot.services.teams import TeamService
 from bot.slack.client import make_delivery_client, make_interactive_client
@@ -111,9 +113,11 @@ def create_app(
         tasks=tasks,
         checkins=CheckinService(uow=uow, clock=clock, tasks=tasks, deliverer=deliverer),
         teams=TeamService(uow=uow, clock=clock, people=people),
+        reports=ReportService(uow=uow, clock=clock, people=people),
         kudos=KudosService(uow=uow, clock=clock, people=people, deliverer=deliverer),
         home=home,
         home_publisher=home_publisher,
+        skills=SkillService(uow=uow, people=people),
     )
 
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None

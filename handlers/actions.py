@@ -14,7 +14,7 @@ from bot.domain.model import Message, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, unescape
 from bot.services import Services
 from handlers import blocks, ids
-from handlers.edges import SOMETHING_WENT_WRONG, workspace_of
+from handlers.edges import SOMETHING_WENT_WRONG, suggested_assignees, workspace_of
 from handlers.gateway_port import Gateway
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ class Actions:
             private_metadata=json.dumps(
                 {"channel_id": channel, "source_link": link, "response_url": body.get("response_url")}
             ),
+            suggested=suggested_assignees(self._s, ws, team.id if team else None),
         )
         self._gateway.open_view(body["trigger_id"], view)
 

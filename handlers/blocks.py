@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.domain.insight import PersonReport, Ratio, TeamReport
 from bot.domain.model import (
     WORKING_DAYS,
     CheckinSchedule,
@@ -27,6 +28,8 @@ from bot.domain.model import (
     TaskView,
     TeamOption,
 )
+from bot.domain.skills import PersonSkills
+from bot.domain.suggest import Suggestion, load_word
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, escape
 from handlers import ids
 
@@ -861,6 +864,116 @@ def schedule_text(schedule: CheckinSchedule) -> str:
     return f"{named} at {schedule.at:%H:%M} in each person's time zone"
 
 
+# --------------------------------------------------------------------------- skills and suggestions
+
+_SKILLS_HOW = "`/team skills @person billing, refunds` sets someone's skills (managers); `-` clears them."
+_SUGGEST_TEXT_CHARS = 600
+
+
+def _skills_text(skills: Sequence[str]) -> str:
+    return ", ".join(escape(skill) for skill in skills)
+
+
+def _teams_text(channel_ids: Sequence[str]) -> str:
+    shown = ", ".join(_channel(c) for c in channel_ids[:10])
+    return shown + (f" and {len(channel_ids) - 10} more" if len(channel_ids) > 10 else "")
+
+
+def skills_list(people: Sequence[PersonSkills], *, channel_id: str) -> Message:
+    """`/team skills` alone: the team's people and their skills."""
+    where = _channel(channel_id)
+    if not people:
+        empty = f"No one in {where} has skills or tasks on record yet."
+        return _message(empty, [_section(f"*Skills in {where}*\n{empty}"), _context(_SKILLS_HOW)])
+    lines = [
+        f"• {_user(p.user_id)}: {_skills_text(p.skills)}" if p.skills else f"• {_user(p.user_id)}: _no skills yet_"
+        for p in people
+    ]
+    chunks = _pack_within(
+        [f"*Skills in {where}*", *lines],
+        max_blocks=MAX_MESSAGE_BLOCKS - 2,
+        max_chars=MAX_MESSAGE_TEXT_CHARS - 500,
+        more=lambda n: f"…and {n} more {'person' if n == 1 else 'people'}",
+    )
+    people_count = "1 person" if len(people) == 1 else f"{len(people)} people"
+    return _message(f"Skills in {where}: {people_count}", [*(_section(c) for c in chunks), _context(_SKILLS_HOW)])
+
+
+def skills_saved(person: PersonSkills, *, channel_id: str) -> Message:
+    """The manager's confirmation after `/team skills @person …`."""
+    who, where = _user(person.user_id), _channel(channel_id)
+    if not person.skills:
+        text = f"Cleared {who}'s skills in {where}."
+        return _message(text, [_section(text)])
+    text = f"🧰 {who}'s skills in {where}: {_skills_text(person.skills)}."
+    hint = "`/task suggest what needs doing #skill` puts people forward by these skills."
+    return _message(text, [_section(text), _context(hint)])
+
+
+def _on_time(found: Suggestion) -> str:
+    percent = found.on_time_percent
+    if percent is None:
+        return "no finished task with a deadline yet"
+    return f"{percent}% on time (last {_plural(found.finished, 'task')} with a deadline)"
+
+
+def _reasons(found: Suggestion) -> str:
+    skills = f"skills: {_skills_text(found.matched_skills)}" if found.matched_skills else "no matching skills"
+    load = "no open tasks"
+    if found.open_tasks:
+        load = f"open load {found.load} ({_plural(found.open_tasks, 'open task')})"
+    reasons = [skills, load, _on_time(found)]
+    if found.away:
+        reasons.insert(0, "🌴 away")
+    return " · ".join(reasons)
+
+
+def suggestions(
+    found: Sequence[Suggestion],
+    *,
+    text: str,
+    wanted: Sequence[str],
+    unmatched: Sequence[str],
+    channel_ids: Sequence[str],
+) -> Message:
+    """`/task suggest`: the best people, each with the reasons for their place."""
+    where = _teams_text(channel_ids)
+    asked = _escaped(_one_line(text), _SUGGEST_TEXT_CHARS)
+    wanted_text = f" · {', '.join('#' + escape(skill) for skill in wanted)}" if wanted else ""
+    heading = f"*Who could take* “{asked}”{wanted_text} _(from {where})_"
+    if not found:
+        empty = (
+            f"No one to suggest yet: no one in {where} has skills or tasks on record. "
+            "`/team skills @person billing, refunds` records what someone is good at."
+        )
+        return _message(f"No one to suggest yet in {where}.", [_section(heading), _section(empty)])
+    blocks: list[Block] = [_section(heading)]
+    blocks.extend(_section(f"{n}. {_user(s.user_id)} — {_reasons(s)}") for n, s in enumerate(found, start=1))
+    if unmatched:
+        missing = ", ".join("#" + escape(skill) for skill in unmatched)
+        blocks.append(_context(f"No one in {where} has {missing} on record; {_SKILLS_HOW}"))
+    blocks.append(
+        _context(
+            "Ranked by matching skills (#skill counts double), then lighter open load "
+            "(low 1, normal 2, high 3, urgent 4 a task), then on-time rate. "
+            "Delegate with `/task @person title`."
+        )
+    )
+    names = ", ".join(_user(s.user_id) for s in found)
+    return _message(f"Suggested for {_escaped(_one_line(text), _FALLBACK_TITLE_CHARS)}: {names}", blocks)
+
+
+def suggested_lines(found: Sequence[Suggestion]) -> list[str]:
+    """Short lines for the New task modal's hint: `@a (light load, 95% on time)`."""
+    lines = []
+    for s in found:
+        percent = s.on_time_percent
+        record = "no on-time record yet" if percent is None else f"{percent}% on time"
+        away = "away, " if s.away else ""
+        lines.append(f"{_user(s.user_id)} ({away}{load_word(s.load)}, {record})")
+    return lines
+
+
 # --------------------------------------------------------------------------- views
 
 
@@ -945,8 +1058,11 @@ def new_task_modal(
     team_id: int | None = None,
     source_link: str | None = None,
     private_metadata: str = "",
+    suggested: Sequence[str] = (),
 ) -> View:
-    """The New task modal (`/task` alone, the message shortcut), prefilled when values are given."""
+    """The New task modal (`/task` alone, the message shortcut), prefilled when values are given.
+
+    `suggested` are Baton's own mrkdwn lines (`suggested_lines`), shown under the assignee picker."""
     title_input: Block = {
         "type": "plain_text_input",
         "action_id": ids.INPUT_TITLE,
@@ -975,6 +1091,7 @@ def new_task_modal(
         _input(ids.BLOCK_TITLE, "Title", title_input),
         _input(ids.BLOCK_DETAILS, "Details", details_input, optional=True),
         _input(ids.BLOCK_ASSIGNEE, "Assign to", assignee_input),
+        *([_context("Suggested: " + ", ".join(suggested))] if suggested else []),
         _input(
             ids.BLOCK_DUE_DATE,
             "Due date",
@@ -1136,3 +1253,185 @@ def home_view(
         if count > shown:
             blocks.append(_context(f"…and {count - shown} more. {everything}"))
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
+
+
+# --------------------------------------------------------------------------- team report
+
+_BAR_CELLS = 5
+# The per-person table is one inline-code line per person, every column padded to its width, so
+# the lines align in Slack's monospace font; the mention goes after it, where Slack renders it.
+_REPORT_COLUMNS = (
+    ("on time", 11),
+    ("done", 6),
+    ("load", 6),
+    ("overdue", 9),
+    ("to done", 9),
+    ("check-ins", 14),
+    ("reply", 7),
+    ("kudos", 7),
+)
+_REPORT_KEY = (
+    "*On time*: done by the due date, of the tasks done that had one. *Load*: open tasks weighted "
+    "low 1 · normal 2 · high 3 · urgent 4. *Check-ins*: answered within 24 h and before the next "
+    "one; *reply* is the median time to answer. ▲▼: against the period before."
+)
+
+
+def _bar(percent: int) -> str:
+    """`▇▇▇▇▁` for 82 %: filled fifths, to the nearest (halves up)."""
+    filled = max(0, min(_BAR_CELLS, (percent + 10) // 20))
+    return "▇" * filled + "▁" * (_BAR_CELLS - filled)
+
+
+def _tenths(amount: int, unit: int) -> str:
+    """`amount / unit` to one decimal, halves up, without a trailing `.0`."""
+    tenths = (amount * 10 + unit // 2) // unit
+    whole, rest = divmod(tenths, 10)
+    return f"{whole}.{rest}" if rest else str(whole)
+
+
+def _short_span(span: timedelta | None) -> str:
+    """A duration in a few characters: `45m`, `1.5h`, `20h`, `2.3d`; none is `—`."""
+    if span is None:
+        return "—"
+    minutes = (int(span.total_seconds()) + 30) // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 10 * 60:
+        return _tenths(minutes, 60) + "h"
+    if minutes < 48 * 60:
+        return f"{(minutes + 30) // 60}h"
+    return _tenths(minutes, 24 * 60) + "d"
+
+
+def _change(delta: int, *, unit: str = "") -> str:
+    """`▲ 7 pts`, `▼ 3`, or `no change`."""
+    if delta == 0:
+        return "no change"
+    return f"{'▲' if delta > 0 else '▼'} {abs(delta)}{unit}"
+
+
+def _span_change(delta: timedelta | None) -> str:
+    """`▲ 1.5h`, `▼ 30m`, or `no change`."""
+    if delta is None:
+        return ""
+    size = _short_span(abs(delta))
+    if size == "0m":
+        return "no change"
+    return f"{'▲' if delta > timedelta() else '▼'} {size}"
+
+
+def _compared(now: str | None, before: str | None, change: str) -> str:
+    """A figure with its trend: `82 % (▲ 7 pts)`; `— (was 75 %)` or `82 % (was —)` when one is missing."""
+    if now is None:
+        return "—" + (f" (was {before})" if before is not None else "")
+    if before is None:
+        return f"{now} (was —)"
+    return f"{now} ({change})"
+
+
+def _pct(ratio: Ratio) -> str | None:
+    return None if ratio.percent is None else f"{ratio.percent} %"
+
+
+def _points(delta: int | None) -> str:
+    if delta is None:
+        return ""
+    return _change(delta, unit=" pt" if abs(delta) == 1 else " pts")
+
+
+def _report_totals(report: TeamReport) -> Block:
+    team, before, trend, load = report.team, report.previous, report.trend, report.load
+    on_time = None if team.on_time.percent is None else f"`{_bar(team.on_time.percent)}` {_pct(team.on_time)}"
+    answered = _pct(team.checkins)
+    if answered is not None:
+        answered += f" · {team.checkins.hits} of {team.checkins.total}"
+
+    return _fields(
+        ("Done", _compared(str(team.done), str(before.done), _change(trend.done))),
+        ("On time", _compared(on_time, _pct(before.on_time), _points(trend.on_time_pts))),
+        ("Open load", f"{load.weighted} ({_plural(load.open_tasks, 'open task')})"),
+        ("Overdue now", f"⚠️ {load.overdue}" if load.overdue else "0"),
+        (
+            "Avg time to done",
+            _compared(
+                None if team.time_to_done is None else _short_span(team.time_to_done),
+                None if before.time_to_done is None else _short_span(before.time_to_done),
+                _span_change(trend.time_to_done),
+            ),
+        ),
+        ("Check-ins answered", _compared(answered, _pct(before.checkins), _points(trend.answered_pts))),
+        (
+            "Median reply",
+            _compared(
+                None if team.response is None else _short_span(team.response),
+                None if before.response is None else _short_span(before.response),
+                _span_change(trend.response),
+            ),
+        ),
+        ("Kudos", _compared(str(team.kudos), str(before.kudos), _change(trend.kudos))),
+    )
+
+
+def _report_cells(cells: Sequence[str]) -> str:
+    first, *rest = cells
+    line = first.ljust(_REPORT_COLUMNS[0][1])
+    line += "".join(cell.rjust(width) for cell, (_, width) in zip(rest, _REPORT_COLUMNS[1:], strict=True))
+    return f"`{line}`"
+
+
+def _report_row(person: PersonReport) -> str:
+    stats, load = person.stats, person.load
+    percent = stats.on_time.percent
+    on_time = f"{_bar(percent)} {f'{percent} %':>5}" if percent is not None else f"{'—':>11}"
+    checkins = "—"
+    if stats.checkins.percent is not None:
+        checkins = f"{stats.checkins.hits}/{stats.checkins.total} {_pct(stats.checkins)}"
+    cells = (
+        on_time,
+        str(stats.done),
+        str(load.weighted),
+        str(load.overdue),
+        _short_span(stats.time_to_done),
+        checkins,
+        _short_span(stats.response),
+        str(stats.kudos),
+    )
+    return f"{_report_cells(cells)} {_user(person.user_id)}"
+
+
+def team_report(report: TeamReport, *, now: datetime, channel_id: str) -> Message:
+    """`/team report`: the team's totals with their trend, then one aligned line per person."""
+    days = report.period.days
+    where = _channel(channel_id)
+    blocks: list[Block] = [
+        _header(f"📊 Team report · last {days} days"),
+        _context(f"{where} · {when(report.period.start)} to {when(now)} · ▲▼ against the {days} days before"),
+        _report_totals(report),
+        _divider(),
+    ]
+    if report.people:
+        heading = _report_cells([name for name, _ in _REPORT_COLUMNS])
+        lines = ["*Per person*, most overdue, then heaviest load, first", heading]
+        lines += [_report_row(person) for person in report.people]
+        chunks = _pack_within(
+            lines,
+            max_blocks=MAX_MESSAGE_BLOCKS - len(blocks) - 2,
+            max_chars=MAX_MESSAGE_TEXT_CHARS - 2500,
+            more=lambda n: f"…and {n} more {'person' if n == 1 else 'people'}",
+        )
+        blocks.extend(_section(chunk) for chunk in chunks)
+    else:
+        blocks.append(
+            _section(
+                f"No one in {where} had open tasks, finished one or got a check-in in these {days} days. "
+                "`/task @person <title>` here delegates a task to the team."
+            )
+        )
+    blocks.append(_context(_REPORT_KEY))
+    on_time = _pct(report.team.on_time) or "—"
+    text = (
+        f"Team report for {where}, last {days} days: {report.team.done} done, on time {on_time}, "
+        f"{report.load.overdue} overdue now."
+    )
+    return _message(text, blocks)

@@ -13,13 +13,8 @@ from bot.domain.model import Message
 from bot.services import Services
 from bot.services.tasks import NewTask
 from handlers import blocks, ids
-from handlers.edges import answer, workspace_of
+from handlers.edges import answer, suggested_assignees, workspace_of
 from handlers.gateway_port import Gateway
-
-TEAM_REPORT_LATER = (
-    "`/team report` isn't available yet; it comes with the team insight release. "
-    "`/task list team` shows this team's open tasks now."
-)
 
 
 class Commands:
@@ -85,6 +80,15 @@ class Commands:
             due = tasks.change_due(ws, user, number=parsed.number, when_text=parsed.when_text)
             verb = "is now due " if due.changed else "was already due "
             return blocks.task_updated(due.task, verb=verb + blocks.when(due.task.due_at) + ".", now=now)
+        if isinstance(parsed, grammar.SuggestAssignee):
+            found = self._s.skills.suggest(ws, user, channel, text=parsed.text, skills=parsed.skills)
+            return blocks.suggestions(
+                found.suggestions,
+                text=parsed.text,
+                wanted=found.wanted,
+                unmatched=found.unmatched,
+                channel_ids=found.channel_ids,
+            )
         if isinstance(parsed, grammar.CancelTask):
             gone = tasks.cancel(ws, user, number=parsed.number, reason=parsed.reason)
             verb = "is cancelled." if gone.changed else "was already cancelled; nothing changed."
@@ -113,6 +117,7 @@ class Commands:
             teams=self._s.teams.options(ws),
             team_id=team.id if team else None,
             private_metadata=json.dumps({"channel_id": channel, "response_url": response_url}),
+            suggested=suggested_assignees(self._s, ws, team.id if team else None),
         )
         return self._gateway.open_view(trigger_id, view)
 
@@ -162,9 +167,16 @@ class Commands:
             if outcome.added_manager:
                 return Message(text=f"You are now a manager of <#{channel}>.")
             return Message(text=f"<#{channel}> is already a team channel, and you manage it.")
+        if isinstance(parsed, grammar.SetSkills):
+            saved = self._s.skills.set_skills(ws, user, channel, user_id=parsed.user_id, skills=parsed.skills)
+            return blocks.skills_saved(saved, channel_id=channel)
+        if isinstance(parsed, grammar.ListSkills):
+            listed = self._s.skills.list_skills(ws, channel)
+            return blocks.skills_list(listed.people, channel_id=listed.channel_id)
         if isinstance(parsed, grammar.SetCheckins):
             team = self._s.teams.set_checkins(ws, user, channel, parsed.schedule)
             return Message(text=f"Check-ins for <#{channel}>: {blocks.schedule_text(team.schedule)}.")
         if isinstance(parsed, grammar.TeamReport):
-            return Message(text=TEAM_REPORT_LATER)
+            report = self._s.reports.team_report(ws, user, channel, days=parsed.days)
+            return blocks.team_report(report, now=self._clock.now(), channel_id=channel)
         raise AssertionError(f"unhandled /team command {parsed!r}")

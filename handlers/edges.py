@@ -11,6 +11,8 @@ from slack_bolt import BoltContext
 
 from bot.domain.errors import UserError
 from bot.domain.model import Message
+from bot.services import Services
+from handlers import blocks
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +50,14 @@ def load_metadata(view: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def suggested_assignees(services: Services, workspace_id: str, team_id: int | None) -> list[str]:
+    """The New task modal's "Suggested:" lines for a team; a failure here never keeps the form from opening."""
+    if team_id is None:
+        return []
+    try:
+        return blocks.suggested_lines(services.skills.for_new_task(workspace_id, team_id))
+    except Exception:
+        log.exception("handler.failed", extra={"handler": "modal.suggestions"})
+        return []

@@ -109,6 +109,22 @@ class TeamManager(Base):
     team: Mapped[Team] = relationship(back_populates="managers")
 
 
+class Skill(Base):
+    """One skill a manager recorded for a person in a team (`/team skills`), normalised lowercase."""
+
+    __tablename__ = "skills"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "team_id", "user_id", "skill"),
+        Index("ix_skills_workspace_team", "workspace_id", "team_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    skill: Mapped[str] = mapped_column(String(30))
+
+
 class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
@@ -119,6 +135,8 @@ class Task(Base):
         Index("ix_tasks_workspace_delegator", "workspace_id", "delegator_id", "status"),
         Index("ix_tasks_workspace_team", "workspace_id", "team_id", "status"),
         Index("ix_tasks_workspace_due", "workspace_id", "status", "due_at"),
+        # `/team report`: a team's tasks done since a moment.
+        Index("ix_tasks_workspace_team_done", "workspace_id", "team_id", "done_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -205,6 +223,8 @@ class OutboxMessage(Base):
         UniqueConstraint("workspace_id", "dedupe_key"),
         Index("ix_outbox_state_not_before", "state", "not_before"),
         Index("ix_outbox_channel_ts", "channel_id", "ts"),
+        # `/team report`: the check-ins sent in a period.
+        Index("ix_outbox_workspace_kind_sent", "workspace_id", "kind", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -6,17 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from bot.domain.model import OutboxState, TaskStatus
+from bot.domain.model import OutboxKind, OutboxState, TaskStatus
 from storage.models import (
     Kudos,
     KudosRecipient,
     OutboxMessage,
     Person,
     ProcessedEvent,
+    Skill,
     Task,
     TaskEvent,
     Team,
@@ -76,6 +77,42 @@ class PersonRepository:
 
     def save(self, person: Person) -> None:
         self._session.merge(person)
+
+    def many(self, workspace_id: str, user_ids: Sequence[str]) -> list[Person]:
+        """The cached rows of these people (those never looked up are missing)."""
+        if not user_ids:
+            return []
+        stmt = select(Person).where(Person.workspace_id == workspace_id, Person.user_id.in_(user_ids))
+        return list(self._session.scalars(stmt))
+
+
+class SkillRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def of_teams(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[Skill]:
+        """The teams' skills by person, each person's in the order they were typed."""
+        if not team_ids:
+            return []
+        stmt = (
+            select(Skill)
+            .where(Skill.workspace_id == workspace_id, Skill.team_id.in_(team_ids))
+            .order_by(Skill.user_id, Skill.team_id, Skill.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def replace(self, workspace_id: str, team_id: int, user_id: str, skills: Sequence[str]) -> None:
+        """Make `skills` the person's whole list in the team (none clears it)."""
+        self._session.execute(
+            delete(Skill).where(Skill.workspace_id == workspace_id, Skill.team_id == team_id, Skill.user_id == user_id)
+        )
+        for skill in skills:
+            _insert_ignoring_conflicts(
+                self._session,
+                Skill,
+                {"workspace_id": workspace_id, "team_id": team_id, "user_id": user_id, "skill": skill},
+            )
 
 
 class TeamRepository:
@@ -241,6 +278,54 @@ class TaskRepository:
         )
         return list(self._session.scalars(stmt))
 
+    def active_in_team(self, workspace_id: str, team_id: int, *, limit: int) -> list[Task]:
+        """A team's open and accepted tasks (`/team report`'s load; uses ix_tasks_workspace_team)."""
+        stmt = (
+            select(Task)
+            .where(Task.workspace_id == workspace_id, Task.team_id == team_id, Task.status.in_(ACTIVE))
+            .order_by(Task.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def finished_in_team(
+        self, workspace_id: str, team_id: int, *, after: datetime, until: datetime, limit: int
+    ) -> list[Task]:
+        """A team's tasks done in (after, until], newest first (uses ix_tasks_workspace_team_done)."""
+        stmt = (
+            select(Task)
+            .where(
+                Task.workspace_id == workspace_id,
+                Task.team_id == team_id,
+                Task.done_at > after,
+                Task.done_at <= until,
+                Task.status == TaskStatus.DONE.value,
+            )
+            .order_by(Task.done_at.desc())
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def events_of(
+        self, workspace_id: str, task_ids: Sequence[int], *, actions: Sequence[str], after: datetime, limit: int
+    ) -> list[TaskEvent]:
+        """History lines of these tasks since a moment, oldest first (uses ix_task_events_task_id)."""
+        if not task_ids:
+            return []
+        stmt = (
+            select(TaskEvent)
+            .join(Task, Task.id == TaskEvent.task_id)
+            .where(
+                Task.workspace_id == workspace_id,
+                TaskEvent.task_id.in_(task_ids),
+                TaskEvent.action.in_(actions),
+                TaskEvent.at > after,
+            )
+            .order_by(TaskEvent.at, TaskEvent.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
     def replan_team(self, workspace_id: str, team_id: int, *, now: datetime) -> None:
         """Ask the planner to look again at a team's active tasks (its schedule changed)."""
         self._session.execute(
@@ -262,6 +347,61 @@ class TaskRepository:
 
         teams = count(Task.team_id.in_(team_ids)) if team_ids else 0
         return count(Task.assignee_id == user_id), count(Task.delegator_id == user_id), teams
+
+    def recent_assignees(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[str]:
+        """Who the teams' tasks went to, most recently given one first."""
+        if not team_ids:
+            return []
+        latest = func.max(Task.created_at)
+        stmt = (
+            select(Task.assignee_id)
+            .where(Task.workspace_id == workspace_id, Task.team_id.in_(team_ids))
+            .group_by(Task.assignee_id)
+            .order_by(latest.desc(), Task.assignee_id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def active_priorities(self, workspace_id: str, user_ids: Sequence[str]) -> list[tuple[str, str, int]]:
+        """(assignee, priority, how many) of the people's open and accepted tasks, in any team."""
+        if not user_ids:
+            return []
+        stmt = (
+            select(Task.assignee_id, Task.priority, func.count())
+            .where(Task.workspace_id == workspace_id, Task.assignee_id.in_(user_ids), Task.status.in_(ACTIVE))
+            .group_by(Task.assignee_id, Task.priority)
+        )
+        return [(str(who), str(priority), int(count)) for who, priority, count in self._session.execute(stmt)]
+
+    def recent_deadline_finishes(
+        self, workspace_id: str, user_ids: Sequence[str], *, per_person: int
+    ) -> list[tuple[str, datetime, datetime]]:
+        """(assignee, done_at, due_at) of each person's latest `per_person` finished tasks that had a
+        due date, newest first per person: one query, with a window function (SQLite 3.25+, PostgreSQL)."""
+        if not user_ids:
+            return []
+        newest = (
+            func.row_number()
+            .over(partition_by=Task.assignee_id, order_by=(Task.done_at.desc(), Task.id.desc()))
+            .label("newest")
+        )
+        ranked = (
+            select(Task.assignee_id, Task.done_at, Task.due_at, Task.id, newest)
+            .where(
+                Task.workspace_id == workspace_id,
+                Task.assignee_id.in_(user_ids),
+                Task.status == TaskStatus.DONE.value,
+                Task.due_at.is_not(None),
+                Task.done_at.is_not(None),
+            )
+            .subquery()
+        )
+        stmt = (
+            select(ranked.c.assignee_id, ranked.c.done_at, ranked.c.due_at)
+            .where(ranked.c.newest <= per_person)
+            .order_by(ranked.c.assignee_id, ranked.c.newest)
+        )
+        return [(str(who), done_at, due_at) for who, done_at, due_at in self._session.execute(stmt)]
 
     def count_open(self, workspace_id: str) -> int:
         stmt = (
@@ -291,6 +431,25 @@ class KudosRepository:
             .order_by(Kudos.id)
         )
         return list(self._session.scalars(stmt))
+
+    def received_in_team(
+        self, workspace_id: str, *, team_id: int, after: datetime, until: datetime, limit: int
+    ) -> list[tuple[str, datetime]]:
+        """(recipient, when) for each person thanked in a team's kudos in (after, until]
+        (uses ix_kudos_workspace_team_created)."""
+        stmt = (
+            select(KudosRecipient.user_id, Kudos.created_at)
+            .join(Kudos, Kudos.id == KudosRecipient.kudos_id)
+            .where(
+                Kudos.workspace_id == workspace_id,
+                Kudos.team_id == team_id,
+                Kudos.created_at > after,
+                Kudos.created_at <= until,
+            )
+            .order_by(Kudos.created_at.desc(), KudosRecipient.kudos_id, KudosRecipient.position)
+            .limit(limit)
+        )
+        return [(user_id, created_at) for user_id, created_at in self._session.execute(stmt)]
 
 
 class OutboxRepository:
@@ -378,6 +537,28 @@ class OutboxRepository:
         if state is not None:
             stmt = stmt.where(OutboxMessage.state == state)
         return list(self._session.scalars(stmt.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+    def checkins_sent(
+        self, workspace_id: str, *, team_id: int, after: datetime, until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        """Check-in DMs really sent in (after, until] about a team's tasks, newest first
+        (uses ix_outbox_workspace_kind_sent)."""
+        stmt = (
+            select(OutboxMessage)
+            .join(Task, Task.id == OutboxMessage.task_id)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.kind == OutboxKind.CHECKIN.value,
+                OutboxMessage.sent_at > after,
+                OutboxMessage.sent_at <= until,
+                OutboxMessage.state == OutboxState.SENT.value,
+                Task.workspace_id == workspace_id,
+                Task.team_id == team_id,
+            )
+            .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
 
 
 class EventLog:

@@ -11,6 +11,7 @@ from storage.repositories import (
     KudosRepository,
     OutboxRepository,
     PersonRepository,
+    SkillRepository,
     TaskRepository,
     TeamRepository,
     WorkspaceRepository,
@@ -26,6 +27,7 @@ class UnitOfWork:
     teams: TeamRepository
     tasks: TaskRepository
     kudos: KudosRepository
+    skills: SkillRepository
     outbox: OutboxRepository
     events: EventLog
 
@@ -39,6 +41,7 @@ class UnitOfWork:
         self.teams = TeamRepository(self.session)
         self.tasks = TaskRepository(self.session)
         self.kudos = KudosRepository(self.session)
+        self.skills = SkillRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.events = EventLog(self.session)
         return self

@@ -15,6 +15,7 @@ from typing import TypeAlias
 
 from bot.domain.errors import BadInput
 from bot.domain.model import CheckinSchedule, Priority, Weekday
+from bot.domain.skills import normalise_skills
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, escape, parse_task_ref, unescape
 from bot.domain.when import is_date_text
 
@@ -42,6 +43,7 @@ TASK_HELP = "\n".join(
         "• `/task reassign T-12 @person` hands it to someone else",
         "• `/task due T-12 when` moves the deadline",
         "• `/task cancel T-12 [reason]` cancels it",
+        "• `/task suggest what needs doing [#skill…]` names the three best people of the team to do it",
         '_when_ is "fri 5pm", "tomorrow", "in 3 days" or "2026-12-04 17:00", read in your time zone; '
         "a date alone means 17:00. Ids may be typed `T-12`, `t-12` or `12`.",
     ]
@@ -55,6 +57,8 @@ TEAM_HELP = "\n".join(
         "or a comma list such as `mon,wed,fri`, and the time is 24-hour",
         "• `/team checkins off` stops check-ins",
         "• `/team report [7d|30d]` (managers) per person: on-time rate, open load, overdue, time to done and kudos",
+        "• `/team skills @person billing, refunds, spanish` (managers) sets what someone is good at; "
+        "`-` clears it, and `/team skills` alone lists the team's people and their skills",
     ]
 )
 
@@ -123,6 +127,14 @@ class DelegateTask:
     priority: Priority = Priority.NORMAL
 
 
+@dataclass(frozen=True, kw_only=True)
+class SuggestAssignee:
+    """`/task suggest`: who should do the work `text` describes; `skills` were asked for with `#skill`."""
+
+    text: str
+    skills: tuple[str, ...] = ()
+
+
 TaskCommand: TypeAlias = (
     OpenTaskModal
     | TaskHelp
@@ -133,6 +145,7 @@ TaskCommand: TypeAlias = (
     | ChangeDue
     | CancelTask
     | DelegateTask
+    | SuggestAssignee
 )
 
 # --- /kudos --------------------------------------------------------------------------------------------
@@ -167,7 +180,20 @@ class TeamReport:
     days: int = 7
 
 
-TeamCommand: TypeAlias = SetupTeam | TeamHelp | SetCheckins | TeamReport
+@dataclass(frozen=True, kw_only=True)
+class SetSkills:
+    """Replace a person's skills in the channel's team; no skills clears them."""
+
+    user_id: str
+    skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListSkills:
+    pass
+
+
+TeamCommand: TypeAlias = SetupTeam | TeamHelp | SetCheckins | TeamReport | SetSkills | ListSkills
 
 
 # --- shared pieces -------------------------------------------------------------------------------------
@@ -233,6 +259,8 @@ def parse_task(text: str) -> TaskCommand:
         if not when_text:
             raise BadInput("`/task due` needs a new due time after the id, like `/task due T-12 fri 5pm`.")
         return ChangeDue(number=number, when_text=when_text)
+    if sub == "suggest":
+        return _parse_suggest(rest)
     if sub == "cancel":
         number, extra = _task_number(rest, form="/task cancel T-12")
         return CancelTask(number=number, reason=_free_text(extra, what="reason"))
@@ -347,6 +375,48 @@ def _split_due(text: str) -> tuple[str, str | None]:
     return text.strip(), None
 
 
+_MAX_SUGGEST_CHARS = 500
+_SUGGEST_EXAMPLE = "`/task suggest Refund a Spanish customer #billing`"
+# Slack links a `#word` that is also a channel's name: `<#C123|word>`, or `<#C123|>` for a private one.
+_CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]*(?:\|([^<>]*))?>")
+
+
+def _channels_as_skills(raw: str, *, unreadable: str) -> str:
+    """Read a `#skill` that Slack turned into a channel link back as `#skill`."""
+
+    def as_skill(match: re.Match[str]) -> str:
+        name = (match.group(1) or "").strip()
+        if not name:
+            raise BadInput(unreadable)
+        return "#" + name
+
+    return _CHANNEL_LINK.sub(as_skill, raw)
+
+
+def _parse_suggest(raw_rest: str) -> SuggestAssignee:
+    """`#skill` words anywhere are the skills asked for; the other words say what needs doing."""
+    unreadable = (
+        "Slack turned a #skill into a link to the channel of that name, so I can't read it; write that "
+        "skill as a plain word in the text instead (skills named there count too)."
+    )
+    words: list[str] = []
+    wanted: list[str] = []
+    for word in unescape(_channels_as_skills(raw_rest, unreadable=unreadable)).split():
+        if word.startswith("#") and len(word) > 1:
+            wanted.append(word.rstrip(",.;:!?"))
+        else:
+            words.append(word)
+    text = " ".join(words)
+    if not text:
+        raise BadInput(f"Say what needs doing after `/task suggest`, like {_SUGGEST_EXAMPLE}.")
+    if len(text) > _MAX_SUGGEST_CHARS:
+        raise BadInput(
+            f"That description is {len(text)} characters long; keep it to {_MAX_SUGGEST_CHARS} or fewer, "
+            f"like {_SUGGEST_EXAMPLE}."
+        )
+    return SuggestAssignee(text=text, skills=normalise_skills(wanted))
+
+
 # --- /kudos --------------------------------------------------------------------------------------------
 
 _KUDOS_EXAMPLE = "`/kudos @alice @bob Thanks for covering the on-call weekend!`"
@@ -402,9 +472,42 @@ def parse_team(text: str) -> TeamCommand:
         return SetupTeam()
     if sub == "checkins":
         return SetCheckins(schedule=_parse_schedule(rest))
+    if sub == "skills":
+        return _parse_skills(rest)
     if sub == "report":
         return _parse_report(rest)
     raise BadInput(f'Unknown sub-command "{_shown(word)}". Try `/team help`.')
+
+
+_SKILLS_EXAMPLE = "`/team skills @alice billing, refunds, spanish`"
+_NO_SKILLS = frozenset({"-", "none"})
+
+
+def _parse_skills(raw_rest: str) -> SetSkills | ListSkills:
+    rest = raw_rest.strip()
+    if not rest:
+        return ListSkills()
+    mention = _USER_MENTION.match(rest)
+    if mention is None:
+        word, _ = _split_first(rest)
+        _refuse_non_person(word, example=_SKILLS_EXAMPLE)
+        raise BadInput(
+            f"Name the person first, then their skills: {_SKILLS_EXAMPLE}. `/team skills` alone lists everyone's."
+        )
+    raw_skills = rest[mention.end() :].strip()
+    if _USER_MENTION.search(raw_skills):
+        raise BadInput(f"Set one person's skills at a time: {_SKILLS_EXAMPLE}")
+    no_skills = (
+        f"Add the skills after the person, separated by commas: {_SKILLS_EXAMPLE}. `/team skills @alice -` clears them."
+    )
+    unreadable = f"Slack turned a #skill into a link to a channel; type skills without `#`, like {_SKILLS_EXAMPLE}."
+    typed = unescape(_channels_as_skills(raw_skills, unreadable=unreadable))
+    if typed.strip().lower() in _NO_SKILLS:
+        return SetSkills(user_id=mention.group(1), skills=())
+    skills = normalise_skills(typed.split(","))
+    if not skills:  # nothing but commas: clearing takes a plain `-`
+        raise BadInput(no_skills)
+    return SetSkills(user_id=mention.group(1), skills=skills)
 
 
 def _parse_schedule(raw_rest: str) -> CheckinSchedule:

@@ -8,6 +8,8 @@ from bot.services.checkins import CheckinService
 from bot.services.home import HomePublisher, HomeService
 from bot.services.kudos import KudosService
 from bot.services.people import PeopleService
+from bot.services.reports import ReportService
+from bot.services.skills import SkillService
 from bot.services.tasks import TaskService
 from bot.services.teams import TeamService
 
@@ -17,7 +19,9 @@ class Services:
     people: PeopleService
     tasks: TaskService
     teams: TeamService
+    reports: ReportService
     kudos: KudosService
     home: HomeService
     home_publisher: HomePublisher
     checkins: CheckinService
+    skills: SkillService
