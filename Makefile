@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Baton needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -30,6 +30,15 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check bot handlers storage tests docs
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# Benchmarks print Markdown tables; docs/performance.md holds a recorded run. Not part of `make test`.
+bench: $(VENV)/.installed-run
+	$(BIN)/python bench/planner.py
+	$(BIN)/python bench/delivery.py
+
+bench-quick: $(VENV)/.installed-run
+	$(BIN)/python bench/planner.py --quick
+	$(BIN)/python bench/delivery.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
