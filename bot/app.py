@@ -23,10 +23,13 @@ from bot.services.home import HomeData, HomePublisher, HomeService
 from bot.services.kudos import KudosService
 from bot.services.people import PeopleService
 from bot.services.planning import Planner
+from bot.services.preview import PreviewService
 from bot.services.reports import ReportService
+from bot.services.series import SeriesService
 from bot.services.skills import SkillService
 from bot.services.tasks import TaskService
 from bot.services.teams import TeamService
+from bot.services.timeoff import TimeOffService
 from bot.slack.client import make_delivery_client, make_interactive_client
 from bot.slack.gateway import SlackGateway
 from handlers import blocks, register
@@ -117,7 +120,10 @@ def create_app(
         kudos=KudosService(uow=uow, clock=clock, people=people, deliverer=deliverer),
         home=home,
         home_publisher=home_publisher,
-        skills=SkillService(uow=uow, people=people),
+        skills=SkillService(uow=uow, people=people, clock=clock),
+        series=SeriesService(uow=uow, clock=clock, people=people, deliverer=deliverer),
+        time_off=TimeOffService(uow=uow, clock=clock, people=people, deliverer=deliverer),
+        preview=PreviewService(engine=engine, uow=uow, clock=clock, people=people),
     )
 
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None

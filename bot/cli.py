@@ -1,4 +1,4 @@
-"""The `baton` console script: run, serve, tick, db upgrade, manifest. Settings are read here once."""
+"""The `baton` console script: run, serve, tick, preview, db upgrade, manifest. Settings are read here once."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     outbox = sub.add_parser("outbox", help="the delivery log: messages with state, attempts, last error")
     outbox.add_argument("--state", choices=["pending", "sending", "sent", "failed", "skipped"], default=None)
     outbox.add_argument("--limit", type=int, default=50)
+    preview = sub.add_parser("preview", help="what the scheduler will send, and when (nothing is changed)")
+    preview.add_argument("--days", type=int, default=7, help="how far ahead, 1-30 (default 7)")
+    preview.add_argument("--at", default=None, help="ISO-8601 moment to look from (default: now)")
+    preview.add_argument("--limit", type=int, default=500)
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
@@ -89,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _outbox(settings, state=args.state, limit=args.limit)
         if args.command == "tick":
             return _tick(settings, _parse_at(args.at) if args.at else None)
+        if args.command == "preview":
+            return _preview(settings, at=_parse_at(args.at) if args.at else None, days=args.days, limit=args.limit)
         missing = settings.missing_for_slack()
         if missing:
             return _fail(SETUP_HINT.format(missing=" and ".join(missing) + (" is" if len(missing) == 1 else " are")))
@@ -146,6 +152,33 @@ def _outbox(settings: Settings, *, state: str | None, limit: int) -> int:
                 )
     finally:
         engine.dispose()
+    return 0
+
+
+def _preview(settings: Settings, *, at: datetime | None, days: int, limit: int) -> int:
+    """Every workspace's coming messages, from the same Planner as a real pass, rolled back."""
+    from bot.services.preview import MAX_DAYS, preview
+    from handlers.blocks import local_wall, preview_kind
+    from storage.db import make_engine
+
+    if not 1 <= days <= MAX_DAYS:
+        return _fail(f"--days must be from 1 to {MAX_DAYS}, e.g. --days 14")
+    if limit < 1:
+        return _fail("--limit must be 1 or more")
+    engine = make_engine(settings.database_url)
+    try:
+        shown = preview(engine, now=at or datetime.now(UTC), days=days, limit=limit)
+    finally:
+        engine.dispose()
+    print(f"{'when (UTC)':<16}  {'their time':<10}  {'workspace':<12} {'kind':<18} {'to':<12} task")
+    for item in shown.items:
+        task = f"T-{item.task_number} {item.task_title}" if item.task_number is not None else ""
+        print(
+            f"{item.at:%Y-%m-%d %H:%M}  {local_wall(item.at, item.recipient_tz):<10}  {item.workspace_id:<12} "
+            f"{preview_kind(item.kind):<18} {item.recipient_id:<12} {task}"
+        )
+    more = " (stopped at the limit; more follow)" if shown.truncated else ""
+    print(f"{len(shown.items)} messages in the next {days} days{more}")
     return 0
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.insight import PersonReport, Ratio, TeamReport
 from bot.domain.model import (
@@ -28,10 +29,14 @@ from bot.domain.model import (
     TaskView,
     TeamOption,
 )
+from bot.domain.recurrence import Rule, describe
 from bot.domain.skills import PersonSkills
 from bot.domain.suggest import Suggestion, load_word
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, escape
 from handlers import ids
+
+if TYPE_CHECKING:
+    from bot.services.preview import TeamPreview
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks and …/composition-objects)
 MAX_MESSAGE_BLOCKS = 50
@@ -91,6 +96,7 @@ _HISTORY: dict[TaskAction, str] = {
     TaskAction.CANCELLED: "cancelled it",
     TaskAction.CHECKIN_ON_TRACK: "said it is on track",
     TaskAction.CHECKIN_BLOCKED: "said they are blocked",
+    TaskAction.CHECKIN_SNOOZED: "asked to be checked on later",
 }
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -466,6 +472,28 @@ def task_created(task: TaskView, *, now: datetime) -> Message:
     return _message(f"Created {task.ref} for {who}: {_fallback_title(task)}", blocks)
 
 
+def recurring_created(task: TaskView, *, rule: Rule, tz: str, now: datetime) -> Message:
+    """`/task @user … every …`: the first occurrence, and how the series goes on."""
+    created = task_created(task, now=now)
+    repeats = (
+        f"🔁 Repeats {describe(rule)} ({escape(tz)} time). The next one is created when this one is done "
+        f"or due; `/task stop {task.ref}` stops the series."
+    )
+    return _message(f"{created.text} (repeats {describe(rule)})", [*created.blocks, _context(repeats)])
+
+
+def series_stopped(task: TaskView, *, rule: Rule, changed: bool) -> Message:
+    """`/task stop`: the series has ended (or already had); the open occurrence is left as it is."""
+    if changed:
+        text = (
+            f"Stopped the series of *{task.ref}* ({describe(rule)}): no more occurrences will be created. "
+            f"{task.ref} itself stays as it is; `/task cancel {task.ref}` drops it too."
+        )
+    else:
+        text = f"The series of *{task.ref}* ({describe(rule)}) was already stopped; nothing changed."
+    return _message(text.replace("*", ""), [_section(text)])
+
+
 def task_detail(task: TaskView, *, now: datetime) -> Message:
     """`/task show`: everything about one task, history newest last."""
     blocks: list[Block] = [_section(_headline(task)), *_details(task)]
@@ -579,6 +607,7 @@ def checkin(task: TaskView, *, now: datetime) -> Message:
             _button("👍 On track", action_id=ids.ACTION_CHECKIN_ON_TRACK, value=value),
             _button("🚧 Blocked", action_id=ids.ACTION_CHECKIN_BLOCKED, value=value),
             _button("✅ Done", action_id=ids.ACTION_CHECKIN_DONE, value=value, style="primary"),
+            _button("⏰ Later", action_id=ids.ACTION_CHECKIN_LATER, value=value),
         ),
         _context("A reaction on this message also answers: ✅ done, 👍 on track, 🚧 blocked."),
     ]
@@ -774,6 +803,17 @@ def _render_blocked(out: Outgoing, now: datetime) -> Message:
     )
 
 
+def _render_away_flag(out: Outgoing, now: datetime) -> Message:
+    """To the delegator, once per task and absence: the deadline falls while the assignee is away."""
+    task = _need_task(out)
+    who = _user(_payload_str(out.payload, "user_id") or task.assignee_id)
+    back = _payload_time(out.payload, "ends_at")
+    until = f" until {last_day(back)}" if back is not None else ""
+    text = f"🏖️ {who} is away{until}, and *{task.ref}* {_title(task)} is due {_due(task, now)}, while they are out."
+    hint = f"`/task due {task.ref} …` moves the deadline; `/task reassign {task.ref} @person` hands it on."
+    return _task_notice(task, now, text, f"{who} is away{until}; {task.ref} is due meanwhile", _context(hint))
+
+
 def _finished_line(entry: Mapping[str, Any]) -> str:
     count = _payload_int(entry, "count")
     on_time = _payload_int(entry, "on_time")
@@ -825,6 +865,75 @@ def _render_recognition(out: Outgoing, now: datetime) -> Message:
     return _message(f"🏆 Weekly recognition: {_plural(total, 'task')} finished by {people}", blocks)
 
 
+def _payload_float(payload: Mapping[str, Any], key: str) -> float:
+    value = payload.get(key)
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _render_digest(out: Outgoing, now: datetime) -> Message:
+    """The weekly manager digest: five short sections, each summarised beyond a few lines."""
+    payload = out.payload
+
+    def tasks(key: str, heading: str) -> list[str]:
+        entries = [e for e in _payload_list(payload, key) if isinstance(e, Mapping)]
+        lines = [heading]
+        for e in entries:
+            due = _payload_time(e, "due")
+            reason = _payload_str(e, "reason")
+            line = (
+                f"• *{_escaped(_payload_str(e, 'ref'), 20)}* {_escaped(_one_line(_payload_str(e, 'title')), 150)}"
+                f" — {_user(_payload_str(e, 'assignee_id'))}, due {when(due)}"
+            )
+            lines.append(f"{line} ({_escaped(reason, 100)})" if reason else line)
+        return lines
+
+    def people(key: str, heading: str) -> list[str]:
+        entries = [e for e in _payload_list(payload, key) if isinstance(e, Mapping)]
+        return [heading] + [
+            f"• {_user(_payload_str(e, 'user_id'))}: {_escaped(_payload_str(e, 'reason'), 200)}" for e in entries
+        ]
+
+    def load() -> list[str]:
+        lines = ["*⚖️ Load imbalance*"]
+        for e in (e for e in _payload_list(payload, "imbalance") if isinstance(e, Mapping)):
+            where = _payload_str(e, "team_channel_id")
+            team = f" in {_channel(where)}" if where else ""
+            if _payload_str(e, "reason") == "idle":
+                lines.append(f"• {_user(_payload_str(e, 'user_id'))} has no open tasks{team} while others carry 3+")
+            else:
+                lines.append(
+                    f"• {_user(_payload_str(e, 'user_id'))} carries a load of {_payload_int(e, 'load')}{team}"
+                    f" (team median {_payload_float(e, 'median'):g})"
+                )
+        return lines
+
+    sections = [
+        ("overdue", tasks("overdue", "*⚠️ Overdue*")),
+        ("at_risk", tasks("at_risk", "*🔶 At risk*")),
+        ("imbalance", load()),
+        ("support", people("support", "*🤝 May need support*")),
+        ("recognise", people("recognise", "*🏅 To recognise*")),
+    ]
+    blocks: list[Block] = [_header("📋 Your weekly digest")]
+    counts: list[str] = []
+    for key, lines in sections:
+        if len(lines) < 2:
+            continue
+        total = max(_payload_int(payload, f"{key}_total"), len(lines) - 1)
+        hidden = total - (len(lines) - 1)
+        counts.append(f"{total} {key.replace('_', ' ')}")
+
+        def more(count: int, hidden: int = hidden) -> str:
+            return f"…and {count + hidden} more"
+
+        chunks = _pack_within(lines, max_blocks=8, max_chars=1800, more=more)
+        if hidden and chunks and not chunks[-1].endswith("more"):
+            chunks[-1] += f"\n…and {hidden} more"
+        blocks.extend(_section(c) for c in chunks)
+    blocks.append(_context("`/task list overdue` and `/team report` give the details."))
+    return _message("📋 Your weekly digest: " + ", ".join(counts), blocks)
+
+
 _RENDERERS: dict[OutboxKind, Callable[[Outgoing, datetime], Message]] = {
     OutboxKind.ASSIGNMENT: _render_assignment,
     OutboxKind.ACCEPTED: _render_accepted,
@@ -838,7 +947,9 @@ _RENDERERS: dict[OutboxKind, Callable[[Outgoing, datetime], Message]] = {
     OutboxKind.WARNING: _render_warning,
     OutboxKind.OVERDUE: _render_overdue,
     OutboxKind.BLOCKED: _render_blocked,
+    OutboxKind.AWAY_FLAG: _render_away_flag,
     OutboxKind.RECOGNITION: _render_recognition,
+    OutboxKind.DIGEST: _render_digest,
 }
 
 
@@ -1435,3 +1546,119 @@ def team_report(report: TeamReport, *, now: datetime, channel_id: str) -> Messag
         f"{report.load.overdue} overdue now."
     )
     return _message(text, blocks)
+
+
+# --------------------------------------------------------------------------- time off and snooze
+
+
+def last_day(ends_at: datetime) -> str:
+    """The last day of a period that ends (exclusive) at `ends_at`, as a date in the reader's zone."""
+    utc = ends_at.astimezone(UTC) - timedelta(seconds=1)
+    fallback = f"{_DAYS[utc.weekday()]} {utc.day} {_MONTHS[utc.month - 1]} {utc.year}"
+    return f"<!date^{math.floor(utc.timestamp())}^{{date_short_pretty}}|{fallback}>"
+
+
+def away_recorded(user_id: str, *, starts_at: datetime, ends_at: datetime, flagged: int, own: bool) -> Message:
+    """The answer to `/task away …` or `/team away @person …`."""
+    who = "You are" if own else f"{_user(user_id)} is"
+    first = last_day(starts_at + timedelta(seconds=1))
+    text = f"🏖️ {who} away from {first} to {last_day(ends_at)}: no check-ins or deadline warnings meanwhile."
+    if flagged:
+        text += f" {_plural(flagged, 'task')} due meanwhile flagged to who delegated them."
+    off = "`/task away off`" if own else f"`/team away {_user(user_id)} off`"
+    return _message(text, [_section(text), _context(f"{off} ends it early.")])
+
+
+def away_ended(user_id: str, *, changed: int, own: bool) -> Message:
+    who = "You are" if own else f"{_user(user_id)} is"
+    if not changed:
+        text = f"{'You have' if own else _user(user_id) + ' has'} no time off recorded; nothing changed."
+    else:
+        text = f"👋 {who} back: check-ins and deadline warnings resume."
+    return _message(text, [_section(text)])
+
+
+def away_list(periods: Sequence[tuple[str, datetime, datetime]], *, now: datetime) -> Message:
+    """`/team away`: who is away now or later (user, start, end)."""
+    if not periods:
+        text = "No one is away. `/task away today fri` records your own time off."
+        return _message(text, [_section(text)])
+    lines = [
+        f"• {_user(user)}: {'away' if start <= now else 'from ' + last_day(start + timedelta(seconds=1))} "
+        f"until {last_day(end)}"
+        for user, start, end in periods
+    ]
+    chunks = _pack_within(
+        ["*Time off*", *lines],
+        max_blocks=MAX_MESSAGE_BLOCKS - 1,
+        max_chars=MAX_MESSAGE_TEXT_CHARS - 500,
+        more=lambda n: f"…and {n} more",
+    )
+    return _message("Time off", [_section(chunk) for chunk in chunks])
+
+
+def away_warning(user_id: str, ends_at: datetime) -> Block:
+    """Added to the delegator's reply when the new task's assignee is away."""
+    return _context(f"🏖️ {_user(user_id)} is away until {last_day(ends_at)}; check-ins wait until they are back.")
+
+
+def checkin_snoozed(task: TaskView, *, until: datetime, now: datetime) -> Message:
+    """The check-in DM after **Later**, without buttons."""
+    blocks = [*_checkin_intro(task, now), _section(f"⏰ Snoozed until {when(until)}")]
+    return _message(f"{task.ref}: snoozed", blocks)
+
+
+# --------------------------------------------------------------------------- schedule preview
+
+PREVIEW_LIMIT = 200
+PREVIEW_KINDS: dict[str, str] = {
+    OutboxKind.ASSIGNMENT.value: "assignment",
+    OutboxKind.CHECKIN.value: "check-in",
+    OutboxKind.WARNING.value: "deadline warning",
+    OutboxKind.OVERDUE.value: "overdue notice",
+    OutboxKind.RECOGNITION.value: "weekly recognition",
+    OutboxKind.DIGEST.value: "weekly digest",
+}
+
+
+def preview_kind(kind: str) -> str:
+    return PREVIEW_KINDS.get(kind, kind.replace("_", " "))
+
+
+def local_wall(at: datetime, tz: str) -> str:
+    """`Mon 09:00` in a zone (UTC when the zone is unknown)."""
+    try:
+        zone: tzinfo = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return f"{at.astimezone(zone):%a %H:%M}"
+
+
+def schedule_preview(shown: TeamPreview, *, now: datetime) -> Message:
+    """`/team preview`: what Baton will send for the team in the next days, soonest first."""
+    items = shown.preview.items
+    where = _channel(shown.channel_id)
+    if not items:
+        text = f"Nothing is scheduled for {where} in the next {_plural(shown.days, 'day')}."
+        return _message(text, [_section(text)])
+    lines = [f"*What Baton will send for {where} in the next {_plural(shown.days, 'day')}*"]
+    for item in items:
+        to = _user(item.recipient_id) if item.recipient_id[:1] in ("U", "W") else _channel(item.recipient_id)
+        theirs = local_wall(item.at, item.recipient_tz)
+        line = f"• {when(item.at)} ({theirs} their time): {preview_kind(item.kind)} to {to}"
+        if item.task_number is not None:
+            line += f" — *T-{item.task_number}* {_escaped(_one_line(item.task_title), 120)}"
+        lines.append(line)
+    more_beyond = " or more" if shown.preview.truncated else ""
+    chunks = _pack_within(
+        lines,
+        max_blocks=MAX_MESSAGE_BLOCKS - 2,
+        max_chars=MAX_MESSAGE_TEXT_CHARS - 1000,
+        more=lambda n: f"…and {n}{more_beyond} more",
+    )
+    if shown.preview.truncated and not chunks[-1].endswith("more"):
+        chunks[-1] += f"\n…and more beyond these {len(items)}"
+    return _message(
+        f"{_plural(len(items), 'message')} scheduled for the next {_plural(shown.days, 'day')}",
+        [*(_section(c) for c in chunks), _context("Times as planned now; changes to tasks change them.")],
+    )

@@ -38,6 +38,7 @@ class Checkins:
         app.action(ids.ACTION_CHECKIN_ON_TRACK)(self.on_on_track)
         app.action(ids.ACTION_CHECKIN_DONE)(self.on_done)
         app.action(ids.ACTION_CHECKIN_BLOCKED)(self.on_blocked)
+        app.action(ids.ACTION_CHECKIN_LATER)(self.on_later)
         app.view(ids.VIEW_BLOCKED)(self.on_blocked_reason)
         app.event(ids.EVENT_REACTION_ADDED)(self.on_reaction)
 
@@ -60,6 +61,18 @@ class Checkins:
             respond(replace_original=False, text=error.reply)
             return
         respond(replace_original=True, **self._answered(outcome.task, _answer_text(answer)).as_kwargs())
+
+    def on_later(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        """**Later**: ask again on the next working morning; the message says until when."""
+        ack()
+        ws = workspace_of(context, body)
+        try:
+            snoozed = self._s.checkins.snooze(ws, body["user"]["id"], int(body["actions"][0]["value"]))
+        except UserError as error:
+            respond(replace_original=False, text=error.reply)
+            return
+        message = blocks.checkin_snoozed(snoozed.task, until=snoozed.until, now=self._clock.now())
+        respond(replace_original=True, **message.as_kwargs())
 
     def on_blocked(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         """Ask what is in the way (optional); the alert goes out when the modal is submitted."""

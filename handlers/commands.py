@@ -52,6 +52,20 @@ class Commands:
             return None if opened else Message(text="Slack didn't open the form; please try again.")
         if isinstance(parsed, grammar.TaskHelp):
             return blocks.help_message(grammar.TASK_HELP)
+        if isinstance(parsed, grammar.DelegateTask) and parsed.rule is not None:
+            started = self._s.series.delegate(
+                ws,
+                user,
+                assignee_id=parsed.assignee_id,
+                title=parsed.title,
+                rule=parsed.rule,
+                priority=parsed.priority,
+                channel_id=channel,
+            )
+            return blocks.recurring_created(started.task, rule=started.series.rule, tz=started.series.tz, now=now)
+        if isinstance(parsed, grammar.StopSeries):
+            stopped = self._s.series.stop(ws, user, number=parsed.number)
+            return blocks.series_stopped(stopped.task, rule=stopped.series.rule, changed=stopped.changed)
         if isinstance(parsed, grammar.DelegateTask):
             task = tasks.delegate(
                 ws,
@@ -64,7 +78,9 @@ class Commands:
                     channel_id=channel,
                 ),
             )
-            return blocks.task_created(task, now=now)
+            return self._warn_if_away(ws, task.assignee_id, blocks.task_created(task, now=now))
+        if isinstance(parsed, grammar.SetAway):
+            return self._away(ws, user, channel, parsed)
         if isinstance(parsed, grammar.ListTasks):
             return self._list(ws, user, channel, parsed)
         if isinstance(parsed, grammar.ShowTask):
@@ -94,6 +110,25 @@ class Commands:
             verb = "is cancelled." if gone.changed else "was already cancelled; nothing changed."
             return blocks.task_updated(gone.task, verb=verb, now=now)
         raise AssertionError(f"unhandled /task command {parsed!r}")
+
+    def _warn_if_away(self, ws: str, assignee_id: str, message: Message) -> Message:
+        """The delegator's reply, with a line when the new task's assignee is away now."""
+        until = self._s.time_off.away_until(ws, assignee_id)
+        if until is None:
+            return message
+        return Message(text=message.text, blocks=(*message.blocks, blocks.away_warning(assignee_id, until)))
+
+    def _away(self, ws: str, user: str, channel: str, parsed: grammar.SetAway) -> Message:
+        target = parsed.user_id or user
+        own = target == user
+        if parsed.off:
+            changed = self._s.time_off.end_away(ws, user, user_id=target, channel_id=channel)
+            return blocks.away_ended(target, changed=changed, own=own)
+        recorded = self._s.time_off.set_away(ws, user, user_id=target, text=parsed.when_text, channel_id=channel)
+        period = recorded.period
+        return blocks.away_recorded(
+            target, starts_at=period.starts_at, ends_at=period.ends_at, flagged=recorded.flagged, own=own
+        )
 
     def _list(self, ws: str, user: str, channel: str, parsed: grammar.ListTasks) -> Message:
         scope = parsed.scope
@@ -179,4 +214,12 @@ class Commands:
         if isinstance(parsed, grammar.TeamReport):
             report = self._s.reports.team_report(ws, user, channel, days=parsed.days)
             return blocks.team_report(report, now=self._clock.now(), channel_id=channel)
+        if isinstance(parsed, grammar.TeamPreview):
+            shown = self._s.preview.team_preview(ws, user, channel, days=parsed.days, limit=blocks.PREVIEW_LIMIT)
+            return blocks.schedule_preview(shown, now=self._clock.now())
+        if isinstance(parsed, grammar.SetAway):
+            return self._away(ws, user, channel, parsed)
+        if isinstance(parsed, grammar.ListAway):
+            found = self._s.time_off.away(ws)
+            return blocks.away_list([(p.user_id, p.starts_at, p.ends_at) for p in found], now=self._clock.now())
         raise AssertionError(f"unhandled /team command {parsed!r}")

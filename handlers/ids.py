@@ -27,6 +27,7 @@ ACTION_DONE = "baton_done"
 ACTION_CHECKIN_ON_TRACK = "baton_checkin_on_track"
 ACTION_CHECKIN_BLOCKED = "baton_checkin_blocked"
 ACTION_CHECKIN_DONE = "baton_checkin_done"
+ACTION_CHECKIN_LATER = "baton_checkin_later"
 ACTION_OPEN_TASK_MODAL = "baton_open_task_modal"
 
 # Modals (callback ids) and their inputs (block id, action id)

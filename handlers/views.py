@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.clock import Clock
 from bot.domain.errors import UserError
-from bot.domain.model import Priority
+from bot.domain.model import Message, Priority
 from bot.services import Services
 from bot.services.tasks import NewTask
 from handlers import blocks, ids
@@ -73,7 +73,13 @@ class Views:
         ack()
         response_url = metadata.get("response_url")
         if isinstance(response_url, str) and response_url:
-            self._gateway.respond(response_url, blocks.task_created(task, now=self._clock.now()))
+            created = blocks.task_created(task, now=self._clock.now())
+            until = self._s.time_off.away_until(ws, task.assignee_id)
+            if until is not None:  # still created, but the delegator learns the assignee is away
+                created = Message(
+                    text=created.text, blocks=(*created.blocks, blocks.away_warning(task.assignee_id, until))
+                )
+            self._gateway.respond(response_url, created)
 
     def _read_form(self, values: dict[str, Any], metadata: dict[str, Any]) -> NewTask:
         title = _value(values, ids.BLOCK_TITLE, ids.INPUT_TITLE).get("value") or ""

@@ -105,6 +105,9 @@ class TeamManager(Base):
 
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # When this manager's weekly digest is next due (Monday 09:00 in their zone), for the planner's
+    # scan; None until the planner first sees the manager.
+    next_digest_at: Mapped[datetime | None] = mapped_column(index=True, default=None)
 
     team: Mapped[Team] = relationship(back_populates="managers")
 
@@ -125,6 +128,36 @@ class Skill(Base):
     skill: Mapped[str] = mapped_column(String(30))
 
 
+class TaskSeries(Base):
+    """A recurring task (`/task @x … every mon`): each occurrence is an ordinary task linked to it.
+
+    `rule` and `at` are `bot.domain.recurrence.Rule` stored; `tz` is the delegator's zone at creation.
+    `last_due_at` is the due time of the latest occurrence created: when it comes (or that occurrence is
+    done) the next one, due `next_due_at`, is created and both move on.
+    """
+
+    __tablename__ = "task_series"
+    # The planner's scan: active series whose latest occurrence's moment has come.
+    __table_args__ = (Index("ix_task_series_active_last_due_at", "active", "last_due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    assignee_id: Mapped[str] = mapped_column(String(32))
+    delegator_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    priority: Mapped[str] = mapped_column(String(10))
+    rule: Mapped[str] = mapped_column(String(20))
+    at: Mapped[str] = mapped_column(String(5))  # HH:MM, wall time in `tz`
+    tz: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_channel_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]
+    last_due_at: Mapped[datetime]
+    next_due_at: Mapped[datetime]
+
+
 class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
@@ -137,6 +170,8 @@ class Task(Base):
         Index("ix_tasks_workspace_due", "workspace_id", "status", "due_at"),
         # `/team report`: a team's tasks done since a moment.
         Index("ix_tasks_workspace_team_done", "workspace_id", "team_id", "done_at"),
+        # One occurrence of a series per moment, however many planners race to create it.
+        UniqueConstraint("series_id", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -169,6 +204,11 @@ class Task(Base):
     checkin_after: Mapped[datetime | None]
     # The latest overdue moment already notified, so each is sent once however the days fall.
     overdue_after: Mapped[datetime | None]
+    # The recurring series this task is an occurrence of (`/task … every …`); None for one-off tasks.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("task_series.id"))
+    # Snooze ("Later" on a check-in): a one-off check-in then; and when it was last asked for.
+    snoozed_until: Mapped[datetime | None]
+    snoozed_at: Mapped[datetime | None]
 
     history: Mapped[list[TaskEvent]] = relationship(
         back_populates="task", order_by="TaskEvent.id", cascade="all, delete-orphan"
@@ -243,6 +283,21 @@ class OutboxMessage(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class TimeOff(Base):
+    """A person away from `starts_at` to `ends_at` (exclusive, UTC): no check-ins or warnings then."""
+
+    __tablename__ = "time_off"
+    __table_args__ = (Index("ix_time_off_workspace_user_ends", "workspace_id", "user_id", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
 
 
 class ProcessedEvent(Base):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -20,8 +20,10 @@ from storage.models import (
     Skill,
     Task,
     TaskEvent,
+    TaskSeries,
     Team,
     TeamManager,
+    TimeOff,
     Workspace,
 )
 
@@ -156,6 +158,19 @@ class TeamRepository:
         )
         if self._session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True, of=Team)
+        return list(self._session.scalars(stmt))
+
+    def due_for_digest(self, *, now: datetime, limit: int) -> list[TeamManager]:
+        """Managers whose weekly digest is due, or not yet scheduled, across workspaces (the
+        scheduler's scan; uses ix_team_managers_next_digest_at)."""
+        stmt = (
+            select(TeamManager)
+            .where(or_(TeamManager.next_digest_at.is_(None), TeamManager.next_digest_at <= now))
+            .order_by(TeamManager.next_digest_at)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True, of=TeamManager)
         return list(self._session.scalars(stmt))
 
     def of_workspace(self, workspace_id: str, *, limit: int = 100) -> list[Team]:
@@ -574,3 +589,69 @@ class EventLog:
             {"event_id": event_id, "workspace_id": workspace_id, "received_at": now},
         )
         return new is not None
+
+
+class TimeOffRepository:
+    """People's time off; every read is one person's (or one workspace's) periods still running."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, period: TimeOff) -> None:
+        self._session.add(period)
+        self._session.flush()
+
+    def of_user(self, workspace_id: str, user_id: str, *, ending_after: datetime, limit: int = 20) -> list[TimeOff]:
+        """That person's periods that end after `ending_after`, soonest first (ix_time_off_workspace_user_ends)."""
+        stmt = (
+            select(TimeOff)
+            .where(TimeOff.workspace_id == workspace_id, TimeOff.user_id == user_id, TimeOff.ends_at > ending_after)
+            .order_by(TimeOff.starts_at)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def current(self, workspace_id: str, *, now: datetime, limit: int = 50) -> list[TimeOff]:
+        """Everyone's periods that have not ended, soonest first."""
+        stmt = (
+            select(TimeOff)
+            .where(TimeOff.workspace_id == workspace_id, TimeOff.ends_at > now)
+            .order_by(TimeOff.starts_at)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+
+class SeriesRepository:
+    """Recurring series (`/task … every …`); their occurrences are ordinary tasks."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, series: TaskSeries) -> None:
+        self._session.add(series)
+        self._session.flush()
+
+    def get(self, workspace_id: str, series_id: int, *, for_update: bool = False) -> TaskSeries | None:
+        stmt = select(TaskSeries).where(TaskSeries.workspace_id == workspace_id, TaskSeries.id == series_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self._session.scalars(stmt).first()
+
+    def occurrence(self, workspace_id: str, series_id: int, *, due_at: datetime) -> Task | None:
+        """The series' task due `due_at`, if one exists (uq_tasks_series_id_due_at)."""
+        stmt = select(Task).where(Task.workspace_id == workspace_id, Task.series_id == series_id, Task.due_at == due_at)
+        return self._session.scalars(stmt).first()
+
+    def due_for_next(self, *, now: datetime, limit: int) -> list[TaskSeries]:
+        """Active series whose latest occurrence's moment has come, across workspaces (the scheduler's
+        scan; uses ix_task_series_active_last_due_at). Other planners skip the rows locked here."""
+        stmt = (
+            select(TaskSeries)
+            .where(TaskSeries.active == true(), TaskSeries.last_due_at <= now)
+            .order_by(TaskSeries.last_due_at)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list(self._session.scalars(stmt))

@@ -11,9 +11,11 @@ from storage.repositories import (
     KudosRepository,
     OutboxRepository,
     PersonRepository,
+    SeriesRepository,
     SkillRepository,
     TaskRepository,
     TeamRepository,
+    TimeOffRepository,
     WorkspaceRepository,
 )
 
@@ -30,6 +32,8 @@ class UnitOfWork:
     skills: SkillRepository
     outbox: OutboxRepository
     events: EventLog
+    time_off: TimeOffRepository
+    series: SeriesRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -44,6 +48,8 @@ class UnitOfWork:
         self.skills = SkillRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.events = EventLog(self.session)
+        self.time_off = TimeOffRepository(self.session)
+        self.series = SeriesRepository(self.session)
         return self
 
     def __exit__(

@@ -15,6 +15,7 @@ from typing import TypeAlias
 
 from bot.domain.errors import BadInput
 from bot.domain.model import CheckinSchedule, Priority, Weekday
+from bot.domain.recurrence import Rule, parse_rule
 from bot.domain.skills import normalise_skills
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, escape, parse_task_ref, unescape
 from bot.domain.when import is_date_text
@@ -29,6 +30,7 @@ _GROUP_WORDS = frozenset({"@here", "@channel", "@everyone"})
 _PRIORITY_TOKEN = re.compile(r"^!([A-Za-z]+)$")
 # `by` or `due` as a whole word; lookarounds so "x by by fri" finds both.
 _DUE_KEYWORD = re.compile(r"(?<!\S)(?:by|due)(?=\s)", re.IGNORECASE)
+_EVERY_KEYWORD = re.compile(r"(?<!\S)every(?=\s)", re.IGNORECASE)
 _CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 TASK_HELP = "\n".join(
@@ -43,6 +45,10 @@ TASK_HELP = "\n".join(
         "• `/task reassign T-12 @person` hands it to someone else",
         "• `/task due T-12 when` moves the deadline",
         "• `/task cancel T-12 [reason]` cancels it",
+        "• `/task away today fri` records your time off (the last day included); `/task away off` ends it",
+        "• `/task @person title every mon|day|weekday|15th [at HH:MM]` repeats it, e.g. "
+        "`/task @alice Send the invoices every 1st at 09:30`; a day past a month's end means its last day",
+        "• `/task stop T-12` stops the series T-12 belongs to; T-12 itself stays open",
         "• `/task suggest what needs doing [#skill…]` names the three best people of the team to do it",
         '_when_ is "fri 5pm", "tomorrow", "in 3 days" or "2026-12-04 17:00", read in your time zone; '
         "a date alone means 17:00. Ids may be typed `T-12`, `t-12` or `12`.",
@@ -56,7 +62,11 @@ TEAM_HELP = "\n".join(
         "• `/team checkins weekdays 10:00` sets the check-in days and time; days are `weekdays`, `daily` "
         "or a comma list such as `mon,wed,fri`, and the time is 24-hour",
         "• `/team checkins off` stops check-ins",
+        "• `/team away @person mon to fri` (managers) records someone's time off; `off` ends it; "
+        "`/team away` alone lists who is away",
         "• `/team report [7d|30d]` (managers) per person: on-time rate, open load, overdue, time to done and kudos",
+        "• `/team preview [days]` (managers) lists what Baton will send for the team, and when (7 days by default, "
+        "at most 30)",
         "• `/team skills @person billing, refunds, spanish` (managers) sets what someone is good at; "
         "`-` clears it, and `/team skills` alone lists the team's people and their skills",
     ]
@@ -125,6 +135,14 @@ class DelegateTask:
     title: str
     when_text: str | None = None
     priority: Priority = Priority.NORMAL
+    rule: Rule | None = None  # `every …`: a recurring task, due at each occurrence
+
+
+@dataclass(frozen=True, kw_only=True)
+class StopSeries:
+    """`/task stop`: no more occurrences of the series task `number` belongs to."""
+
+    number: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,6 +151,20 @@ class SuggestAssignee:
 
     text: str
     skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetAway:
+    """`/task away <from> <to>` (`user_id` None: the caller) or `/team away @user …`; `off` ends it early."""
+
+    user_id: str | None = None
+    when_text: str = ""
+    off: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListAway:
+    """`/team away`: who is away now or later."""
 
 
 TaskCommand: TypeAlias = (
@@ -146,6 +178,8 @@ TaskCommand: TypeAlias = (
     | CancelTask
     | DelegateTask
     | SuggestAssignee
+    | SetAway
+    | StopSeries
 )
 
 # --- /kudos --------------------------------------------------------------------------------------------
@@ -193,7 +227,16 @@ class ListSkills:
     pass
 
 
-TeamCommand: TypeAlias = SetupTeam | TeamHelp | SetCheckins | TeamReport | SetSkills | ListSkills
+@dataclass(frozen=True, kw_only=True)
+class TeamPreview:
+    """`/team preview [days]`: what Baton will send for the team in the next days (1-30)."""
+
+    days: int = 7
+
+
+TeamCommand: TypeAlias = (
+    SetupTeam | TeamHelp | SetCheckins | TeamReport | SetSkills | ListSkills | SetAway | ListAway | TeamPreview
+)
 
 
 # --- shared pieces -------------------------------------------------------------------------------------
@@ -261,9 +304,15 @@ def parse_task(text: str) -> TaskCommand:
         return ChangeDue(number=number, when_text=when_text)
     if sub == "suggest":
         return _parse_suggest(rest)
+    if sub == "away":
+        return _parse_away(rest, user_id=None)
     if sub == "cancel":
         number, extra = _task_number(rest, form="/task cancel T-12")
         return CancelTask(number=number, reason=_free_text(extra, what="reason"))
+    if sub == "stop":
+        number, extra = _task_number(rest, form="/task stop T-12")
+        _refuse_extra(extra, form="/task stop T-12")
+        return StopSeries(number=number)
     raise BadInput(
         f'Unknown sub-command "{_shown(word)}". To delegate, type `/task @person title`; for the rest, '
         "try `/task help`."
@@ -334,7 +383,13 @@ def _parse_delegate(raw: str) -> DelegateTask:
     if _USER_MENTION.match(raw_rest):  # a second person; <!here> or <#C…> there is title text, escaped
         raise BadInput(f"A task has one assignee; make one task per person: {_DELEGATE_EXAMPLE}")
     words, priority = _take_priority(unescape(raw_rest).split())
-    title, when_text = _split_due(" ".join(words))
+    typed, rule = _split_every(" ".join(words))
+    title, when_text = _split_due(typed)
+    if rule is not None and when_text is not None:
+        raise BadInput(
+            "A repeating task is due at each occurrence; drop the `by …` part, like "
+            "`/task @alice Send the invoices every mon at 09:30`."
+        )
     if not title:
         raise BadInput(f"Give the task a title: {_DELEGATE_EXAMPLE}")
     if len(title) > MAX_TITLE_CHARS:
@@ -342,7 +397,7 @@ def _parse_delegate(raw: str) -> DelegateTask:
             f"That title is {len(title)} characters long; keep it to {MAX_TITLE_CHARS} or fewer "
             "and put the rest in the details (type `/task` alone for the form)."
         )
-    return DelegateTask(assignee_id=match.group(1), title=title, when_text=when_text, priority=priority)
+    return DelegateTask(assignee_id=match.group(1), title=title, when_text=when_text, priority=priority, rule=rule)
 
 
 def _take_priority(words: list[str]) -> tuple[list[str], Priority]:
@@ -361,6 +416,15 @@ def _take_priority(words: list[str]) -> tuple[list[str], Priority]:
     if len(named) > 1:
         raise BadInput(f"Give one priority, not several: {_PRIORITIES}.")
     return kept, next(iter(named), Priority.NORMAL)
+
+
+def _split_every(text: str) -> tuple[str, Rule | None]:
+    """Split off a trailing `every …` when what follows reads as a rule; else it is all title."""
+    for match in reversed(list(_EVERY_KEYWORD.finditer(text))):
+        rule = parse_rule(text[match.end() :])
+        if rule is not None:
+            return text[: match.start()].strip(), rule
+    return text, None
 
 
 def _split_due(text: str) -> tuple[str, str | None]:
@@ -476,7 +540,32 @@ def parse_team(text: str) -> TeamCommand:
         return _parse_skills(rest)
     if sub == "report":
         return _parse_report(rest)
+    if sub == "preview":
+        return _parse_preview(rest)
+    if sub == "away":
+        rest = rest.strip()
+        if not rest:
+            return ListAway()
+        mention = _USER_MENTION.match(rest)
+        if mention is None:
+            first, _ = _split_first(rest)
+            _refuse_non_person(first, example=_TEAM_AWAY_EXAMPLE)
+            raise BadInput(f"Name the person first: {_TEAM_AWAY_EXAMPLE}, or `/team away` alone to list who is away.")
+        return _parse_away(rest[mention.end() :], user_id=mention.group(1))
     raise BadInput(f'Unknown sub-command "{_shown(word)}". Try `/team help`.')
+
+
+_TEAM_AWAY_EXAMPLE = "`/team away @alice 2026-12-21 to 2026-12-31`"
+
+
+def _parse_away(raw_rest: str, *, user_id: str | None) -> SetAway:
+    when_text = " ".join(unescape(raw_rest).split())
+    if when_text.lower() == "off":
+        return SetAway(user_id=user_id, off=True)
+    if not when_text:
+        example = _TEAM_AWAY_EXAMPLE if user_id else "`/task away today fri`"
+        raise BadInput(f"Say which days: {example} (the last day included), or `off` to end it.")
+    return SetAway(user_id=user_id, when_text=when_text)
 
 
 _SKILLS_EXAMPLE = "`/team skills @alice billing, refunds, spanish`"
@@ -535,6 +624,15 @@ def _parse_days(days_text: str) -> frozenset[int]:
             raise BadInput(f"{shown} {_CHECKINS_FORM}")
         days.add(_DAY_NAMES[name])
     return frozenset(days)
+
+
+def _parse_preview(raw_rest: str) -> TeamPreview:
+    value = unescape(raw_rest).strip().lower().removesuffix("d")
+    if not value:
+        return TeamPreview()
+    if value.isdigit() and 1 <= int(value) <= 30:
+        return TeamPreview(days=int(value))
+    raise BadInput("`/team preview` takes a number of days from 1 to 30 (7 by default), like `/team preview 14`.")
 
 
 def _parse_report(raw_rest: str) -> TeamReport:

@@ -50,6 +50,7 @@ class TaskAction(StrEnum):
     CANCELLED = "cancelled"
     CHECKIN_ON_TRACK = "checkin_on_track"
     CHECKIN_BLOCKED = "checkin_blocked"
+    CHECKIN_SNOOZED = "checkin_snoozed"
 
 
 class OutboxKind(StrEnum):
@@ -65,9 +66,11 @@ class OutboxKind(StrEnum):
     KUDOS = "kudos"  # to the team channel or where it was typed
     CHECKIN = "checkin"  # DM to the assignee
     WARNING = "warning"  # DM to the assignee, 24 h / 1 h before due
+    DIGEST = "digest"  # DM to a manager, Monday 09:00 their time
     OVERDUE = "overdue"  # to the assignee and the delegator
     BLOCKED = "blocked"  # to the delegator
     RECOGNITION = "recognition"  # weekly, to the team channel
+    AWAY_FLAG = "away_flag"  # to the delegator: a deadline falls inside the assignee's time off
 
 
 class OutboxState(StrEnum):

@@ -68,6 +68,7 @@ class _Claimed:
 class _Facts:
     task: TaskView | None
     assignment_seq: int | None = None
+    assignee_away: bool = False
 
 
 def backoff(attempts: int) -> timedelta:
@@ -75,12 +76,17 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
 
 
-def still_applies(out: Outgoing, *, assignment_seq: int | None, now: datetime) -> bool:
+_NOT_WHILE_AWAY = (OutboxKind.CHECKIN, OutboxKind.WARNING, OutboxKind.OVERDUE)
+
+
+def still_applies(out: Outgoing, *, assignment_seq: int | None, now: datetime, assignee_away: bool = False) -> bool:
     """Whether a queued message still says something true when its turn comes: a check-in for a
     finished task, or a warning for a deadline that moved or passed, is skipped, never sent."""
     task = out.task
     if task is None:
-        return out.kind in (OutboxKind.KUDOS, OutboxKind.RECOGNITION)
+        return out.kind in (OutboxKind.KUDOS, OutboxKind.RECOGNITION, OutboxKind.DIGEST)
+    if assignee_away and out.recipient_id == task.assignee_id and out.kind in _NOT_WHILE_AWAY:
+        return False  # queued before their time off was recorded
     due = task.due_at.isoformat() if task.due_at else None
     tz = str(out.payload.get("tz") or "UTC")
     if out.kind in (OutboxKind.CHECKIN, OutboxKind.WARNING) and out.recipient_id != task.assignee_id:
@@ -188,9 +194,15 @@ class Delivery:
             if task is None:
                 return _Facts(task=None)
             team = uow.teams.get(row.workspace_id, task.team_id) if task.team_id else None
+            away = False
+            if row.kind in _NOT_WHILE_AWAY:
+                now = self._clock.now()
+                periods = uow.time_off.of_user(row.workspace_id, task.assignee_id, ending_after=now)
+                away = any(p.starts_at <= now for p in periods)
             return _Facts(
                 task=task_view(task, team_channel_id=team.channel_id if team else None),
                 assignment_seq=task.assignment_seq,
+                assignee_away=away,
             )
 
     def _deliver_one(self, row: _Claimed, summary: DeliverySummary) -> bool:
@@ -205,7 +217,7 @@ class Delivery:
             payload=row.payload,
         )
         if (row.task_id is not None and facts.task is None) or not still_applies(
-            out, assignment_seq=facts.assignment_seq, now=now
+            out, assignment_seq=facts.assignment_seq, now=now, assignee_away=facts.assignee_away
         ):
             self._mark(row, state=OutboxState.SKIPPED, error="no longer applies")
             summary.skipped += 1

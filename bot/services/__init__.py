@@ -8,10 +8,13 @@ from bot.services.checkins import CheckinService
 from bot.services.home import HomePublisher, HomeService
 from bot.services.kudos import KudosService
 from bot.services.people import PeopleService
+from bot.services.preview import PreviewService
 from bot.services.reports import ReportService
+from bot.services.series import SeriesService
 from bot.services.skills import SkillService
 from bot.services.tasks import TaskService
 from bot.services.teams import TeamService
+from bot.services.timeoff import TimeOffService
 
 
 @dataclass(frozen=True)
@@ -25,3 +28,6 @@ class Services:
     home_publisher: HomePublisher
     checkins: CheckinService
     skills: SkillService
+    series: SeriesService
+    time_off: TimeOffService
+    preview: PreviewService

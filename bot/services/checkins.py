@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from bot.clock import Clock
-from bot.domain import permissions
+from bot.domain import permissions, timeoff
 from bot.domain.errors import BadInput, NotFound
-from bot.domain.model import OutboxKind, TaskAction, TaskStatus
+from bot.domain.model import OutboxKind, TaskAction, TaskStatus, TaskView
 from bot.domain.text import task_ref
 from bot.services.ports import Deliverer
 from bot.services.tasks import Outcome, TaskService
@@ -30,6 +32,12 @@ REACTION_ANSWERS: dict[str, Answer] = {
     "octagonal_sign": Answer.BLOCKED,
     "no_entry": Answer.BLOCKED,
 }
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    task: TaskView
+    until: datetime
 
 
 class CheckinService:
@@ -80,6 +88,32 @@ class CheckinService:
             uow.commit()
         self._deliverer.deliver(ids, workspace_id=workspace_id, touched=(view.delegator_id,))
         return Outcome(view)
+
+    def snooze(self, workspace_id: str, actor_id: str, task_id: int) -> Snoozed:
+        """**Later**: the next check-in moves to 08:00 of the assignee's next working morning, once a local day."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            task = uow.tasks.get(workspace_id, task_id, for_update=True)
+            if task is None:
+                raise NotFound("That task no longer exists.")
+            permissions.require_assignee(actor_id, number=task.number, assignee_id=task.assignee_id)
+            status = TaskStatus(task.status)
+            if not status.is_active:
+                raise BadInput(f"{task_ref(task.number)} is {status.value}; there is nothing to snooze.")
+            person = uow.people.get(workspace_id, task.assignee_id)
+            tz = person.tz if person else "UTC"
+            if not timeoff.may_snooze(last_snoozed_at=task.snoozed_at, now=now, tz=tz):
+                raise BadInput(
+                    f"{task_ref(task.number)} was already snoozed today; answer with On track, Blocked or Done."
+                )
+            until = timeoff.next_working_morning(now, tz=tz)
+            task.snoozed_until, task.snoozed_at = until, now
+            task.next_check_at = until if task.next_check_at is None else min(task.next_check_at, until)
+            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.CHECKIN_SNOOZED)
+            team = uow.teams.get(workspace_id, task.team_id) if task.team_id else None
+            view = task_view(task, team_channel_id=team.channel_id if team else None)
+            uow.commit()
+        return Snoozed(task=view, until=until)
 
     def check_in_for_message(self, workspace_id: str, *, channel_id: str, ts: str) -> int | None:
         """The task a check-in message Baton sent is about, if (channel, ts) is one."""

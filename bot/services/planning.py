@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain import worktime
+from bot.domain import timeoff, worktime
 from bot.domain.model import CheckinSchedule, OutboxKind
+from bot.services.digests import plan_digests
+from bot.services.series import plan_occurrences
 from bot.services.views import schedule_of
 from storage.models import Task, Team
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -34,6 +36,7 @@ class _Cache:
 
     teams: dict[int, Team | None]
     zones: dict[tuple[str, str], str]
+    away: dict[tuple[str, str], list[timeoff.Period]] = field(default_factory=dict)
 
 
 def _is_on_time(task: Task) -> bool:
@@ -46,7 +49,7 @@ class Planner:
 
     def plan_due(self, now: datetime) -> int:
         """Plan everything due at `now`; returns how many outbox rows were written."""
-        planned = 0
+        planned = plan_occurrences(self._uow, now)  # first, so a new occurrence is planned in this pass too
         for _ in range(MAX_PLAN_BATCHES):
             with self._uow() as uow:
                 tasks = uow.tasks.due_for_planning(now=now, limit=PLAN_BATCH)
@@ -57,6 +60,7 @@ class Planner:
             if len(tasks) < PLAN_BATCH:
                 break
         planned += self._plan_recognitions(now)
+        planned += plan_digests(self._uow, now)
         return planned
 
     # tasks -------------------------------------------------------------------------------------
@@ -74,9 +78,19 @@ class Planner:
             cache.zones[key] = person.tz if person else (team.tz if team else "UTC")
         return cache.zones[key]
 
+    def _time_off(self, uow: UnitOfWork, task: Task, now: datetime, cache: _Cache) -> list[timeoff.Period]:
+        """The assignee's time off that ended in the last two days or has not ended (warnings look back that far)."""
+        key = (task.workspace_id, task.assignee_id)
+        if key not in cache.away:
+            rows = uow.time_off.of_user(task.workspace_id, task.assignee_id, ending_after=now - timedelta(days=2))
+            cache.away[key] = [timeoff.Period(starts_at=r.starts_at, ends_at=r.ends_at) for r in rows]
+        return cache.away[key]
+
     def _plan_task(self, uow: UnitOfWork, task: Task, *, now: datetime, cache: _Cache) -> int:
         team = self._team(uow, task, cache)
         tz = self._zone(uow, task, team, cache)
+        periods = self._time_off(uow, task, now, cache)
+        away = timeoff.covering(periods, now)  # away: no check-ins or warnings until it ends
         schedule = schedule_of(team) if team else CheckinSchedule()
         planned = 0
         upcoming: list[datetime] = []
@@ -97,6 +111,23 @@ class Planner:
         # Check-ins: at most one per task per local day, caught up once after an outage.
         last = task.checkin_after or task.created_at
         moment = worktime.due_checkin(last_pass=last, now=now, tz=tz, schedule=schedule)
+        if away is not None:
+            # Check-ins missed while away are not caught up afterwards; a snooze ending inside it lapses.
+            moment = None
+            task.checkin_after = max(last, away.ends_at)
+            if task.snoozed_until is not None and task.snoozed_until <= away.ends_at:
+                task.snoozed_until = None
+            upcoming.append(away.ends_at)
+        elif task.snoozed_until is not None:
+            # "Later": the regular check-ins until then are skipped, and one goes out at that moment.
+            if moment is not None:
+                task.checkin_after = moment
+                moment = None
+            if task.snoozed_until <= now and worktime.is_in_window(now, tz=tz):
+                moment = now
+                task.snoozed_until = None
+            else:
+                upcoming.append(max(task.snoozed_until, worktime.checkin_send_moment(now, tz=tz)))
         if moment is not None:
             # Keyed by the local day it goes out on: a caught-up check-in and that day's own share it.
             day = worktime.local_date(now, tz=tz).isoformat()
@@ -110,7 +141,7 @@ class Planner:
         next_checkin = worktime.next_checkin_pass(
             last_pass=task.checkin_after or task.created_at, now=now, tz=tz, schedule=schedule
         )
-        if next_checkin is not None:
+        if next_checkin is not None and away is None:
             upcoming.append(next_checkin)
 
         if task.due_at is not None:
@@ -120,8 +151,12 @@ class Planner:
                 # Deadline warnings, moved into the assignee's 08:00-20:00; after an outage only the
                 # latest one that is due goes out (a 24 h warning an hour before the deadline is noise).
                 moments = worktime.warning_moments(due, tz=tz)
-                ready = [(at, name) for name, at in moments.items() if task.created_at < at <= now]
-                if ready:
+                ready = [
+                    (at, name)
+                    for name, at in moments.items()
+                    if task.created_at < at <= now and timeoff.covering(periods, at) is None
+                ]
+                if ready and away is None:
                     _, name = max(ready)
                     hours = 24 if name == "warn24" else 1
                     add(
@@ -143,6 +178,8 @@ class Planner:
                     for audience, to in (("assignee", task.assignee_id), ("delegator", task.delegator_id)):
                         if audience == "delegator" and to == task.assignee_id:
                             continue
+                        if audience == "assignee" and away is not None:
+                            continue  # away: only the delegator hears of it
                         add(
                             f"overdue:{task.id}:{due_key}:{day}:{audience}",
                             OutboxKind.OVERDUE,

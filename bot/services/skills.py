@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.clock import Clock
 from bot.domain.errors import BadInput, NotAllowed
 from bot.domain.model import PersonView, Priority
 from bot.domain.skills import MAX_SKILLS_PER_PERSON, PersonSkills
@@ -49,9 +50,10 @@ class Suggestions:
 
 
 class SkillService:
-    def __init__(self, *, uow: UnitOfWorkFactory, people: PeopleService) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, people: PeopleService, clock: Clock | None = None) -> None:
         self._uow = uow
         self._people = people
+        self._clock = clock
 
     def set_skills(
         self, workspace_id: str, actor_id: str, channel_id: str, *, user_id: str, skills: Sequence[str]
@@ -138,13 +140,17 @@ class SkillService:
             workspace_id, user_ids, per_person=ON_TIME_WINDOW
         ):
             finishes[user_id].append(done_at <= due_at)
+        away: set[str] = set()
+        if self._clock is not None:  # people away now rank last
+            now = self._clock.now()
+            away = {p.user_id for p in uow.time_off.current(workspace_id, now=now) if p.starts_at <= now}
         return [
             Candidate(
                 user_id=person.user_id,
                 skills=frozenset(person.skills),
                 open_tasks=tuple(sorted(open_tasks[person.user_id], key=lambda p: p.weight)),
                 recent_finishes=tuple(finishes[person.user_id]),
-                away=False,  # no time-off yet (issue 5): nobody is away
+                away=person.user_id in away,
             )
             for person in people
         ]

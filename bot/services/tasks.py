@@ -17,6 +17,7 @@ from bot.domain.model import OutboxKind, PersonView, Priority, TaskAction, TaskS
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
+from bot.services.series import open_next_after_done
 from bot.services.views import task_view
 from storage.models import Task, Team
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -234,6 +235,7 @@ class TaskService:
                 key=f"celebrate:{task.id}",
                 skip_self=False,
             )
+            ids += open_next_after_done(uow, task, now=now)  # a repeating task's next occurrence
             view = self._view(uow, task)
             concerned = self._concerned(uow, task)
             uow.commit()

@@ -79,6 +79,26 @@ def recognition_payload(people: int = 2, title: str = "Ship it") -> dict[str, An
     }
 
 
+def digest_payload(rows: int = 2, title: str = "Ship it") -> dict[str, Any]:
+    tasks = [
+        {"ref": f"T-{n}", "title": title, "assignee_id": f"U{10 + n}", "due": "2026-11-27T16:00:00+00:00", "reason": ""}
+        for n in range(rows)
+    ]
+    people = [{"user_id": f"U{10 + n}", "reason": "2 overdue tasks"} for n in range(rows)]
+    return {
+        "since": "2026-11-23T09:00:00+00:00",
+        "overdue": tasks,
+        "overdue_total": rows + 5,
+        "at_risk": [{**t, "reason": "blocked"} for t in tasks],
+        "imbalance": [
+            {"user_id": f"U{10 + n}", "team_channel_id": "C9", "load": 8, "median": 2.5, "reason": "heavy"}
+            for n in range(rows)
+        ],
+        "support": people,
+        "recognise": people,
+    }
+
+
 def outgoing(kind: OutboxKind, task: TaskView, *, text: str = HOSTILE) -> Outgoing:
     """A row of each kind; `text` is what people typed (reason, note, kudos, titles)."""
     payloads: dict[OutboxKind, Mapping[str, Any]] = {
@@ -94,9 +114,11 @@ def outgoing(kind: OutboxKind, task: TaskView, *, text: str = HOSTILE) -> Outgoi
         OutboxKind.WARNING: {"hours_before": 24},
         OutboxKind.OVERDUE: {"audience": "assignee"},
         OutboxKind.BLOCKED: {"reason": text},
+        OutboxKind.AWAY_FLAG: {"user_id": "U2", "ends_at": "2026-12-05T00:00:00+00:00"},
         OutboxKind.RECOGNITION: recognition_payload(title=text),
+        OutboxKind.DIGEST: digest_payload(title=text),
     }
-    without_task = {OutboxKind.KUDOS, OutboxKind.RECOGNITION}
+    without_task = {OutboxKind.KUDOS, OutboxKind.RECOGNITION, OutboxKind.DIGEST}
     return Outgoing(
         kind=kind,
         dedupe_key=f"{kind.value}:{task.id}",
@@ -478,13 +500,14 @@ def test_assignment_answered_has_no_buttons_and_shows_the_answer(answer: str) ->
     assert escape(answer) in message_json(message)
 
 
-def test_checkin_has_three_buttons_and_mentions_reactions() -> None:
+def test_checkin_has_three_answers_a_later_button_and_mentions_reactions() -> None:
     message = blocks.checkin(make_task(), now=NOW)
     (actions,) = [b for b in message.blocks if b["type"] == "actions"]
     assert [e["action_id"] for e in actions["elements"]] == [
         ids.ACTION_CHECKIN_ON_TRACK,
         ids.ACTION_CHECKIN_BLOCKED,
         ids.ACTION_CHECKIN_DONE,
+        ids.ACTION_CHECKIN_LATER,
     ]
     assert {e["value"] for e in actions["elements"]} == {"7"}
     rendered = message_json(message)
@@ -625,6 +648,17 @@ def test_recognition_of_a_big_team_fits_in_fifty_blocks() -> None:
     message = blocks.render_outbox(row, now=NOW)
     assert_valid_message(message)
     assert "more" in message_json(message)
+
+
+def test_digest_of_many_teams_fits_in_fifty_blocks_and_says_how_many_more() -> None:
+    row = Outgoing(
+        kind=OutboxKind.DIGEST, dedupe_key="x", recipient_id="U2", payload=digest_payload(rows=30, title="&" * 200)
+    )
+    message = blocks.render_outbox(row, now=NOW)
+    assert_valid_message(message)
+    rendered = message_json(message)
+    assert "more" in rendered and "35 overdue" in message.text
+    assert "Load imbalance" in rendered and "(team median 2.5)" in rendered
 
 
 def test_recognition_of_a_quiet_week_says_so() -> None:

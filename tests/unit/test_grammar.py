@@ -543,7 +543,7 @@ _title_word = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), exclude_characters="!<>&"),
     min_size=1,
     max_size=12,
-).filter(lambda word: word.split() == [word] and word.lower() not in {"by", "due"})
+).filter(lambda word: word.split() == [word] and word.lower() not in {"by", "due", "every"})
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,0 +1,209 @@
+"""What Baton will send, and when: the real Planner, run ahead of time and then undone.
+
+`preview` opens one connection and one outer transaction, hands the Planner a unit-of-work factory
+whose sessions commit only SAVEPOINTs inside it, and runs `Planner.plan_due` at `now` and then at
+each next moment anything could be due (a task's `next_check_at`, a team's recognition, a manager's
+digest), collecting the outbox rows each run inserts. The outer transaction is rolled back at the
+end, on SQLite and PostgreSQL alike, so nothing is kept: no second copy of the rules exists.
+Bounded by the horizon, `limit` rows and `MAX_STEPS` planner runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.domain.errors import BadInput, NotAllowed
+from bot.domain.model import OutboxState
+from bot.services.people import PeopleService
+from bot.services.planning import Planner
+from storage.models import OutboxMessage, Person, Task, Team, TeamManager
+from storage.repositories import ACTIVE
+from storage.uow import UnitOfWorkFactory
+
+MAX_STEPS = 500
+MAX_DAYS = 30
+SLACK_BUDGET_SECONDS = 2.0  # `/team preview` answers within Slack's 3 seconds
+
+
+@dataclass(frozen=True)
+class PreviewItem:
+    at: datetime  # UTC
+    workspace_id: str
+    kind: str
+    dedupe_key: str
+    recipient_id: str
+    recipient_tz: str
+    task_id: int | None
+    task_number: int | None
+    task_title: str
+    team_id: int | None  # the task's team, or the team whose channel it is posted in
+
+
+@dataclass(frozen=True)
+class Preview:
+    items: list[PreviewItem]
+    truncated: bool  # stopped at `limit` rows or MAX_STEPS runs before the horizon
+
+
+Keep = Callable[[PreviewItem], bool]
+
+
+def preview(
+    engine: Engine,
+    *,
+    now: datetime,
+    days: int,
+    limit: int,
+    keep: Keep | None = None,
+    budget_seconds: float | None = None,
+) -> Preview:
+    """The messages the scheduler would send from `now` for `days` days, soonest first; with a
+    `budget_seconds` (Slack's 3-second answer) it stops early and says it was truncated."""
+    until = now + timedelta(days=days)
+    stop_at = time.monotonic() + budget_seconds if budget_seconds is not None else None
+    items: list[PreviewItem] = []
+    truncated = False
+    with engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            factory = sessionmaker(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
+            planner = Planner(uow=UnitOfWorkFactory(factory))
+            with factory() as session:
+                items += _pending(session, now=now, keep=keep)
+                last_id = session.scalar(select(func.max(OutboxMessage.id))) or 0
+            moment: datetime | None = now
+            steps = 0
+            while moment is not None and moment <= until:
+                out_of_time = stop_at is not None and time.monotonic() > stop_at
+                if steps >= MAX_STEPS or len(items) >= limit or out_of_time:
+                    truncated = True
+                    break
+                steps += 1
+                planner.plan_due(moment)
+                with factory() as session:
+                    rows = list(
+                        session.scalars(
+                            select(OutboxMessage).where(OutboxMessage.id > last_id).order_by(OutboxMessage.id)
+                        )
+                    )
+                    for row in rows:
+                        last_id = max(last_id, row.id)
+                        item = _item(session, row, at=moment)
+                        if keep is None or keep(item):
+                            items.append(item)
+                    moment = _next_moment(session, after=moment)
+        finally:
+            outer.rollback()
+    items.sort(key=lambda i: (i.at, i.workspace_id, i.kind, i.recipient_id))
+    if len(items) > limit:
+        truncated = True
+    return Preview(items=items[:limit], truncated=truncated)
+
+
+def _pending(session: Session, *, now: datetime, keep: Keep | None) -> list[PreviewItem]:
+    """Rows already queued and not yet sent go out at their `not_before` (or at once)."""
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.state == OutboxState.PENDING.value)
+        .order_by(OutboxMessage.not_before)
+        .limit(MAX_STEPS)
+    )
+    items = [_item(session, row, at=max(row.not_before, now)) for row in rows]
+    return [i for i in items if keep is None or keep(i)]
+
+
+def _item(session: Session, row: OutboxMessage, *, at: datetime) -> PreviewItem:
+    task = session.get(Task, row.task_id) if row.task_id is not None else None
+    team_id = task.team_id if task is not None else None
+    tz = "UTC"
+    if row.recipient_id[:1] in ("U", "W"):
+        person = session.get(Person, (row.workspace_id, row.recipient_id))
+        tz = person.tz if person is not None else "UTC"
+    else:
+        team = session.scalars(
+            select(Team).where(Team.workspace_id == row.workspace_id, Team.channel_id == row.recipient_id)
+        ).first()
+        if team is not None:
+            tz = team.tz
+            team_id = team_id if team_id is not None else team.id
+    return PreviewItem(
+        at=at,
+        workspace_id=row.workspace_id,
+        kind=row.kind,
+        dedupe_key=row.dedupe_key,
+        recipient_id=row.recipient_id,
+        recipient_tz=tz,
+        task_id=row.task_id,
+        task_number=task.number if task is not None else None,
+        task_title=task.title if task is not None else "",
+        team_id=team_id,
+    )
+
+
+def _next_moment(session: Session, *, after: datetime) -> datetime | None:
+    """The soonest moment anything could next be due (each scan below is an indexed MIN)."""
+    candidates = [
+        session.scalar(select(func.min(Task.next_check_at)).where(Task.status.in_(ACTIVE), Task.next_check_at > after)),
+        session.scalar(select(func.min(Team.next_recognition_at)).where(Team.next_recognition_at > after)),
+        session.scalar(select(func.min(TeamManager.next_digest_at)).where(TeamManager.next_digest_at > after)),
+    ]
+    found = [c for c in candidates if c is not None]
+    return min(found) if found else None
+
+
+def for_team(workspace_id: str, team_id: int, manager_ids: set[str]) -> Keep:
+    """Keep what concerns one team: its tasks' messages, its channel's posts, its managers' digests."""
+
+    def keep(item: PreviewItem) -> bool:
+        if item.workspace_id != workspace_id:
+            return False
+        if item.kind == "digest":
+            return item.recipient_id in manager_ids
+        return item.team_id == team_id
+
+    return keep
+
+
+@dataclass(frozen=True)
+class TeamPreview:
+    channel_id: str
+    days: int
+    preview: Preview
+
+
+class PreviewService:
+    """`/team preview`: the team's managers (or a workspace admin) see what Baton will send."""
+
+    def __init__(self, *, engine: Engine, uow: UnitOfWorkFactory, clock: Clock, people: PeopleService) -> None:
+        self._engine = engine
+        self._uow = uow
+        self._clock = clock
+        self._people = people
+
+    def team_preview(self, workspace_id: str, actor_id: str, channel_id: str, *, days: int, limit: int) -> TeamPreview:
+        actor = self._people.get(workspace_id, actor_id)  # before any transaction: may call Slack
+        with self._uow() as uow:
+            team = uow.teams.by_channel(workspace_id, channel_id) if channel_id else None
+            if team is None:
+                raise BadInput("Type `/team preview` in a team channel (`/team setup` makes one).")
+            managers = {m.user_id for m in team.managers}
+            team_id = team.id
+        if actor_id not in managers and not actor.is_admin:
+            raise NotAllowed("Only this team's managers or a workspace admin can preview what Baton will send.")
+        days = max(1, min(days, MAX_DAYS))
+        shown = preview(
+            self._engine,
+            now=self._clock.now(),
+            days=days,
+            limit=limit,
+            keep=for_team(workspace_id, team_id, managers),
+            budget_seconds=SLACK_BUDGET_SECONDS,
+        )
+        return TeamPreview(channel_id=channel_id, days=days, preview=shown)
