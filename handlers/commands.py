@@ -91,7 +91,8 @@ class Commands:
             return blocks.task_updated(done.task, verb=verb, now=now)
         if isinstance(parsed, grammar.ReassignTask):
             moved = tasks.reassign(ws, user, number=parsed.number, assignee_id=parsed.assignee_id)
-            return blocks.task_updated(moved.task, verb=f"is now assigned to <@{moved.task.assignee_id}>.", now=now)
+            updated = blocks.task_updated(moved.task, verb=f"is now assigned to <@{moved.task.assignee_id}>.", now=now)
+            return self._warn_if_away(ws, moved.task.assignee_id, updated)
         if isinstance(parsed, grammar.ChangeDue):
             due = tasks.change_due(ws, user, number=parsed.number, when_text=parsed.when_text)
             verb = "is now due " if due.changed else "was already due "

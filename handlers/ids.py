@@ -12,9 +12,15 @@ COMMAND_KUDOS = "/kudos"
 COMMAND_TEAM = "/team"
 COMMANDS: dict[str, tuple[str, str]] = {
     # command: (description, usage hint) as shown in Slack's autocomplete
-    COMMAND_TASK: ("Create, delegate and follow tasks", "@person title by fri 5pm !high | list | suggest … | away … | help"),
+    COMMAND_TASK: (
+        "Create, delegate and follow tasks",
+        "@person title by fri 5pm !high | list | suggest … | away … | help",
+    ),
     COMMAND_KUDOS: ("Give someone a shout-out in the team channel", "@person [@person…] message"),
-    COMMAND_TEAM: ("Set up this channel's team and its check-ins", "setup | checkins weekdays 10:00 | report | skills | away | preview | help"),
+    COMMAND_TEAM: (
+        "Set up this channel's team, its check-ins and reports",
+        "setup | checkins weekdays 10:00 | report | skills | away | preview | help",
+    ),
 }
 
 # Shortcuts

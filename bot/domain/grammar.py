@@ -64,7 +64,8 @@ TEAM_HELP = "\n".join(
         "• `/team checkins off` stops check-ins",
         "• `/team away @person mon to fri` (managers) records someone's time off; `off` ends it; "
         "`/team away` alone lists who is away",
-        "• `/team report [7d|30d]` (managers) per person: on-time rate, open load, overdue, time to done and kudos",
+        "• `/team report [7d|30d]` (managers) per person: on-time rate, open load, overdue, time to done, "
+        "check-ins answered and reply time, kudos",
         "• `/team preview [days]` (managers) lists what Baton will send for the team, and when (7 days by default, "
         "at most 30)",
         "• `/team skills @person billing, refunds, spanish` (managers) sets what someone is good at; "

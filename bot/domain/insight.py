@@ -287,7 +287,8 @@ def team_report(
 
     `tasks` are the team's tasks open or accepted now and those done in either period. A person is
     in the report when they have one open now, finished one in the period, or got a check-in in
-    it. Kudos count for those people only, so the team's figures add up from its people's.
+    it. The team's kudos count everyone thanked in the team channel, in each period alike, so the
+    trend compares like with like (a person thanked but otherwise idle has no row of their own).
     """
     now = period.end
     answered = _match_answers(checkins, answers, now=now)
@@ -318,7 +319,7 @@ def team_report(
     return TeamReport(
         period=period,
         people=tuple(reports),
-        team=_stats(period, tasks, answered, kept_kudos),
-        previous=_stats(period.previous(), tasks, answered, kept_kudos),
+        team=_stats(period, tasks, answered, kudos),
+        previous=_stats(period.previous(), tasks, answered, kudos),
         load=_load(tasks, now=now),
     )

@@ -2,7 +2,7 @@
 
 The ranking, most important first (each later rule only breaks ties of the earlier ones):
 
-1. **Away** people come last, whatever else they have (there is no time-off yet: always False).
+1. **Away** people (time off recorded with `/task away` or `/team away`) come last, whatever else they have.
 2. **Skill match**, higher first: 2 points for each of the person's skills asked for with `#skill`,
    1 point for each other skill of theirs named in the text. Skills compare by their words, so
    `#customer-support` matches "Customer support", and a plural `s` is ignored ("refunds" is

@@ -108,6 +108,7 @@ class TaskService:
             outbox_ids = []
             if not is_self:
                 outbox_ids.append(self._queue_assignment(uow, task, now=now))
+            outbox_ids += self._flag_if_away(uow, task, now=now)
             view = task_view(task, team_channel_id=team.channel_id if team else None)
             concerned = self._concerned(uow, task)
             uow.commit()
@@ -280,6 +281,7 @@ class TaskService:
                     payload={"actor_id": actor_id, "new_assignee_id": assignee_id},
                     key=f"unassigned:{task.id}:{task.assignment_seq}",
                 )
+            ids += self._flag_if_away(uow, task, now=now)
             concerned = (*self._concerned(uow, task), previous)
             view = self._view(uow, task)
             uow.commit()
@@ -317,6 +319,7 @@ class TaskService:
                 },
                 key=f"due:{task.id}:{due_at.isoformat()}",
             )
+            ids += self._flag_if_away(uow, task, now=now)
             view = self._view(uow, task)
             concerned = self._concerned(uow, task)
             uow.commit()
@@ -455,6 +458,27 @@ class TaskService:
             )
             if row is not None:
                 ids.append(row)
+        return ids
+
+    def _flag_if_away(self, uow: UnitOfWork, task: Task, *, now: datetime) -> list[int]:
+        """Tell the delegator once when the task's deadline falls inside its assignee's recorded
+        time off: on delegation, reassignment or a new deadline, as when the time off is recorded."""
+        if task.due_at is None or task.delegator_id == task.assignee_id:
+            return []
+        ids = []
+        for period in uow.time_off.of_user(task.workspace_id, task.assignee_id, ending_after=now):
+            if period.starts_at <= task.due_at < period.ends_at:
+                row = uow.outbox.add(
+                    task.workspace_id,
+                    dedupe_key=f"away:{task.id}:{period.id}",
+                    kind=OutboxKind.AWAY_FLAG,
+                    recipient_id=task.delegator_id,
+                    task_id=task.id,
+                    payload={"user_id": task.assignee_id, "ends_at": period.ends_at.isoformat()},
+                    now=now,
+                )
+                if row is not None:
+                    ids.append(row)
         return ids
 
     def _concerned(self, uow: UnitOfWork, task: Task) -> tuple[str, ...]:

@@ -263,6 +263,21 @@ def test_a_deadline_inside_the_absence_is_flagged_to_the_delegator_once(harness:
     assert len(harness.rows(OutboxMessage, OutboxMessage.kind == "away_flag")) == 1
 
 
+def test_a_task_created_or_moved_into_a_recorded_absence_is_flagged_once(harness: Harness) -> None:
+    harness.command("away 2026-12-07 2026-12-09", user=U_ALICE)  # Monday to Wednesday next week
+    delegate(harness, title="Created inside", when="2026-12-08 17:00")
+    moved = delegate(harness, title="Moved inside", when="2026-12-11 17:00")
+    harness.command(f"due T-{moved.number} 2026-12-09 12:00", user=U_MANAGER)
+    harness.command(f"due T-{moved.number} 2026-12-09 13:00", user=U_MANAGER)  # moved again: no second flag
+
+    flags = [m for m in harness.slack.messages(D_MANAGER) if dedupe_key(m).startswith("away:")]
+    assert len(flags) == 2
+    assert sorted(("Created inside" in shown(f), "Moved inside" in shown(f)) for f in flags) == [
+        (False, True),
+        (True, False),
+    ]
+
+
 # -- /team away --------------------------------------------------------------------------------------------------
 
 

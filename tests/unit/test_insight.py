@@ -79,7 +79,7 @@ KUDOS = [
     KudosRow(ALICE, at(14, 15)),
     KudosRow(BOB, at(11, 15)),
     KudosRow(BOB, at(8, 12)),  # exactly the start of this week: it belongs to the week before
-    KudosRow(CAROL, at(12, 15)),  # Carol is not in this week's report: not counted
+    KudosRow(CAROL, at(12, 15)),  # Carol has no row this week, but the team's total counts her kudos
 ]
 
 
@@ -143,7 +143,7 @@ def test_team_totals_add_up_over_everyone(report: TeamReport) -> None:
     assert team.checkins == Ratio(4, 7)
     assert team.checkins.percent == 57
     assert team.response == timedelta(hours=1.5)  # median of 30 min, 1 h, 2 h, 23 h
-    assert team.kudos == 3
+    assert team.kudos == 4
 
 
 def test_previous_period_counts_everyone_who_finished_then(report: TeamReport) -> None:
@@ -165,7 +165,7 @@ def test_trend_compares_with_the_previous_period(report: TeamReport) -> None:
     assert trend.time_to_done == timedelta(hours=34.5 - 33)
     assert trend.answered_pts == 57 - 0
     assert trend.response is None  # nothing was answered the week before
-    assert trend.kudos == 2
+    assert trend.kudos == 3
 
 
 def test_an_empty_period_has_no_figures_and_divides_by_nothing() -> None:
@@ -229,3 +229,16 @@ def test_a_period_excludes_its_start_and_the_previous_one_ends_there() -> None:
     assert not month.holds(month.start)
     assert month.holds(month.end)
     assert month.previous().holds(month.start)
+
+
+def test_kudos_trend_counts_both_periods_alike() -> None:
+    """B was thanked twice last week and did nothing this week; A once this week: the trend is -1."""
+    report = team_report(
+        period=WEEK,
+        tasks=[live(ALICE, Priority.LOW)],
+        checkins=[],
+        answers=[],
+        kudos=[KudosRow(BOB, at(5, 12)), KudosRow(BOB, at(6, 12)), KudosRow(ALICE, at(10, 12))],
+    )
+
+    assert (report.team.kudos, report.previous.kudos) == (1, 2)
