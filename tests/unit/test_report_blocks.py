@@ -66,7 +66,7 @@ def test_team_totals_show_each_figure_with_its_trend(text: str) -> None:
     assert "*Avg time to done*\n35h (▲ 1.5h)" in text  # 34.5 h against 33 h
     assert "*Check-ins answered*\n57 % · 4 of 7 (▲ 57 pts)" in text
     assert "*Median reply*\n1.5h (was —)" in text  # nothing was answered the week before
-    assert "*Kudos*\n3 (▲ 2)" in text
+    assert "*Kudos*\n4 (▲ 3)" in text  # the team counts everyone thanked, Carol too
 
 
 def test_fallback_text_sums_the_report_up(text: str) -> None:
