@@ -14,7 +14,8 @@ from bot.domain.text import task_ref
 from bot.services.ports import Deliverer
 from bot.services.tasks import Outcome, TaskService
 from bot.services.views import task_view
-from storage.uow import UnitOfWorkFactory
+from storage.models import Task
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 
 class Answer(StrEnum):
@@ -40,6 +41,18 @@ class Snoozed:
     until: datetime
 
 
+def load_for_answer(uow: UnitOfWork, workspace_id: str, task_id: int, *, actor_id: str, what: str) -> Task:
+    """The task a check-in answer is about, locked: only its assignee answers, and only while it is active."""
+    task = uow.tasks.get(workspace_id, task_id, for_update=True)
+    if task is None:
+        raise NotFound("That task no longer exists.")
+    permissions.require_assignee(actor_id, number=task.number, assignee_id=task.assignee_id)
+    status = TaskStatus(task.status)
+    if not status.is_active:
+        raise BadInput(f"{task_ref(task.number)} is {status.value}; there is nothing to {what}.")
+    return task
+
+
 class CheckinService:
     def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, tasks: TaskService, deliverer: Deliverer) -> None:
         self._uow = uow
@@ -59,13 +72,7 @@ class CheckinService:
         now = self._clock.now()
         reason = reason.strip()[:500]
         with self._uow() as uow:
-            task = uow.tasks.get(workspace_id, task_id, for_update=True)
-            if task is None:
-                raise NotFound("That task no longer exists.")
-            permissions.require_assignee(actor_id, number=task.number, assignee_id=task.assignee_id)
-            status = TaskStatus(task.status)
-            if not status.is_active:
-                raise BadInput(f"{task_ref(task.number)} is {status.value}; there is nothing to check in on.")
+            task = load_for_answer(uow, workspace_id, task_id, actor_id=actor_id, what="check in on")
             team = uow.teams.get(workspace_id, task.team_id) if task.team_id else None
             view = task_view(task, team_channel_id=team.channel_id if team else None)
             # A double click, a retried event, or a button and a reaction on the same message.
@@ -93,13 +100,7 @@ class CheckinService:
         """**Later**: the next check-in moves to 08:00 of the assignee's next working morning, once a local day."""
         now = self._clock.now()
         with self._uow() as uow:
-            task = uow.tasks.get(workspace_id, task_id, for_update=True)
-            if task is None:
-                raise NotFound("That task no longer exists.")
-            permissions.require_assignee(actor_id, number=task.number, assignee_id=task.assignee_id)
-            status = TaskStatus(task.status)
-            if not status.is_active:
-                raise BadInput(f"{task_ref(task.number)} is {status.value}; there is nothing to snooze.")
+            task = load_for_answer(uow, workspace_id, task_id, actor_id=actor_id, what="snooze")
             person = uow.people.get(workspace_id, task.assignee_id)
             tz = person.tz if person else "UTC"
             if not timeoff.may_snooze(last_snoozed_at=task.snoozed_at, now=now, tz=tz):

@@ -15,9 +15,10 @@ from datetime import datetime, time
 from bot.clock import Clock
 from bot.domain import permissions
 from bot.domain.errors import BadInput, NotFound
-from bot.domain.model import OutboxKind, Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.model import Priority, TaskAction, TaskStatus, TaskView
 from bot.domain.recurrence import Rule, next_occurrence
 from bot.domain.text import MAX_TITLE_CHARS, task_ref
+from bot.services.assignment import queue_assignment
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
 from bot.services.views import task_view
@@ -85,15 +86,7 @@ def _open_occurrence(uow: UnitOfWork, series: TaskSeries, *, due_at: datetime, n
     uow.tasks.record(task, at=now, actor_id=series.delegator_id, action=TaskAction.CREATED)
     ids: list[int] = []
     if not is_self:
-        row = uow.outbox.add(
-            task.workspace_id,
-            dedupe_key=f"assign:{task.id}:{task.assignment_seq}",
-            kind=OutboxKind.ASSIGNMENT,
-            recipient_id=task.assignee_id,
-            task_id=task.id,
-            payload={"seq": task.assignment_seq},
-            now=now,
-        )
+        row = queue_assignment(uow, task, now=now)
         if row is not None:
             ids.append(row)
     series.last_due_at = due_at

@@ -15,6 +15,7 @@ from bot.domain.grammar import ListScope
 from bot.domain.lifecycle import Change
 from bot.domain.model import OutboxKind, PersonView, Priority, TaskAction, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
+from bot.services.assignment import queue_assignment
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
 from bot.services.series import open_next_after_done
@@ -139,15 +140,7 @@ class TaskService:
         return None
 
     def _queue_assignment(self, uow: UnitOfWork, task: Task, *, now: datetime) -> int:
-        row = uow.outbox.add(
-            task.workspace_id,
-            dedupe_key=f"assign:{task.id}:{task.assignment_seq}",
-            kind=OutboxKind.ASSIGNMENT,
-            recipient_id=task.assignee_id,
-            task_id=task.id,
-            payload={"seq": task.assignment_seq},
-            now=now,
-        )
+        row = queue_assignment(uow, task, now=now)
         assert row is not None, "a new assignment sequence number cannot already be queued"
         return row
 
