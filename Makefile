@@ -35,10 +35,12 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-run
 	$(BIN)/python bench/planner.py
 	$(BIN)/python bench/delivery.py
+	$(BIN)/python bench/ack.py
 
 bench-quick: $(VENV)/.installed-run
 	$(BIN)/python bench/planner.py --quick
 	$(BIN)/python bench/delivery.py --quick
+	$(BIN)/python bench/ack.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

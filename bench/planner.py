@@ -11,10 +11,10 @@ nothing answers. Progress goes to stderr; the Markdown table goes to stdout.
 
 What is measured, for each database and N:
 (a) the planner's scan, `TaskRepository.due_for_planning(now=NOW, limit=500)`, p50/p95 over ~50 runs, against
-    the same query (same ORM hydration) on `tasks_noidx`, a copy of `tasks` without ix_tasks_status_next_check_at;
+    the same query (same ORM hydration) on `tasks_noidx`, a copy of `tasks` without ix_tasks_next_check_at;
     and the same scan after a one-day outage (`now` = NOW + 24 h, so ~1/30 of all tasks are due);
 (b) one `Planner.plan_due(NOW)` pass with 1 000 tasks due (p50 of 5 passes, the due slice reset between passes),
-    against the same passes with ix_tasks_status_next_check_at dropped from `tasks`;
+    against the same passes with ix_tasks_next_check_at dropped from `tasks`;
 (c) the peak RSS (getrusage) of a fresh process after one pass, against the same process before the pass.
 
 The data: 20 workspaces, 250 people and 10 teams each, N active tasks (70 % open, 30 % accepted) whose
@@ -101,7 +101,7 @@ ZONES = (
     "Australia/Sydney",
     "UTC",
 )
-SCAN_INDEX = "ix_tasks_status_next_check_at"
+SCAN_INDEX = "ix_tasks_next_check_at"
 
 
 def log(message: str) -> None:

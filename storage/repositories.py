@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from bot.domain.model import OutboxKind, OutboxState, TaskStatus
 from storage.models import (
@@ -125,8 +125,10 @@ class TeamRepository:
         stmt = select(Team).where(Team.workspace_id == workspace_id, Team.channel_id == channel_id)
         return self._session.scalars(stmt).first()
 
-    def get(self, workspace_id: str, team_id: int) -> Team | None:
-        team = self._session.get(Team, team_id)
+    def get(self, workspace_id: str, team_id: int, *, with_managers: bool = True) -> Team | None:
+        """`with_managers=False` skips the eager (selectin) load of `managers`; they load on first use."""
+        options = [] if with_managers else [lazyload(Team.managers)]
+        team = self._session.get(Team, team_id, options=options)
         return team if team is not None and team.workspace_id == workspace_id else None
 
     def add(self, team: Team) -> None:
@@ -253,7 +255,7 @@ class TaskRepository:
 
     def due_for_planning(self, *, now: datetime, limit: int) -> list[Task]:
         """Active tasks whose next follow-up moment has come, across workspaces (the scheduler's
-        scan; uses ix_tasks_status_next_check_at). Other planners skip the rows locked here."""
+        scan; uses the partial index ix_tasks_next_check_at). Other planners skip the rows locked here."""
         stmt = (
             select(Task)
             .where(Task.status.in_(ACTIVE), Task.next_check_at.is_not(None), Task.next_check_at <= now)

@@ -54,8 +54,11 @@ class Planner:
             with self._uow() as uow:
                 tasks = uow.tasks.due_for_planning(now=now, limit=PLAN_BATCH)
                 cache = _Cache(teams={}, zones={})
-                for task in tasks:
-                    planned += self._plan_task(uow, task, now=now, cache=cache)
+                # No autoflush: the batch's task updates are written once, at the commit, rather than one
+                # UPDATE before each lookup or outbox insert (none of which reads them back).
+                with uow.session.no_autoflush:
+                    for task in tasks:
+                        planned += self._plan_task(uow, task, now=now, cache=cache)
                 uow.commit()
             if len(tasks) < PLAN_BATCH:
                 break
@@ -68,7 +71,7 @@ class Planner:
         if task.team_id is None:
             return None
         if task.team_id not in cache.teams:
-            cache.teams[task.team_id] = uow.teams.get(task.workspace_id, task.team_id)
+            cache.teams[task.team_id] = uow.teams.get(task.workspace_id, task.team_id, with_managers=False)
         return cache.teams[task.team_id]
 
     def _zone(self, uow: UnitOfWork, task: Task, team: Team | None, cache: _Cache) -> str:
