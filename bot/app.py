@@ -93,7 +93,7 @@ def create_app(
     """Build Baton from settings; tests pass their own engine, clock, client and executors."""
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database_url)
-    uow = UnitOfWorkFactory(make_session_factory(engine))
+    uow = UnitOfWorkFactory(make_session_factory(engine), make_session_factory(engine, read_only=True))
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else NO_TOKEN
     interactive = web_client or make_interactive_client(token=token, base_url=settings.slack_api_url)
     delivery_client = (

@@ -71,10 +71,16 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    """Hands out a fresh UnitOfWork per use case; sessions never cross threads."""
+    """Hands out a fresh UnitOfWork per use case; sessions never cross threads.
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    `read_only=True` is for use cases that only read: on SQLite they do not queue behind writers.
+    """
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], read_session_factory: sessionmaker[Session] | None = None
+    ) -> None:
         self._session_factory = session_factory
+        self._read_session_factory = read_session_factory or session_factory
 
-    def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self._session_factory)
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(self._read_session_factory if read_only else self._session_factory)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -189,7 +190,7 @@ class Delivery:
     def _facts(self, row: _Claimed) -> _Facts:
         if row.task_id is None:
             return _Facts(task=None)
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             task = uow.tasks.get(row.workspace_id, row.task_id)
             if task is None:
                 return _Facts(task=None)
@@ -312,16 +313,29 @@ class BackgroundDeliverer:
     executor: Executor
     on_error: Callable[[BaseException], None] = field(default=lambda e: log.error("delivery.crashed", exc_info=e))
 
+    # Home tabs waiting to be re-published; a refresh already queued for a person serves every
+    # change made before it runs, so a burst of changes publishes once, not once per change.
+    _pending_homes: set[tuple[str, str]] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
     def deliver(self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = ()) -> None:
-        if not outbox_ids and not touched:
+        with self._lock:
+            homes = [u for u in dict.fromkeys(touched) if (workspace_id, u) not in self._pending_homes]
+            self._pending_homes.update((workspace_id, u) for u in homes)
+        if not outbox_ids and not homes:
             return
-        self.executor.submit(self._run, list(outbox_ids), workspace_id, list(touched))
+        self.executor.submit(self._run, list(outbox_ids), workspace_id, homes)
 
     def _run(self, outbox_ids: list[int], workspace_id: str, touched: list[str]) -> None:
         try:
             if outbox_ids:
                 self.delivery.deliver(ids=outbox_ids, limit=len(outbox_ids))
             for user_id in touched:
+                with self._lock:  # from here on a new change queues a new refresh
+                    self._pending_homes.discard((workspace_id, user_id))
                 self.home.publish(workspace_id, user_id)
         except Exception as error:  # a bug here must not vanish silently with the thread
             self.on_error(error)
+        finally:
+            with self._lock:
+                self._pending_homes.difference_update((workspace_id, u) for u in touched)

@@ -118,7 +118,7 @@ class CheckinService:
 
     def check_in_for_message(self, workspace_id: str, *, channel_id: str, ts: str) -> int | None:
         """The task a check-in message Baton sent is about, if (channel, ts) is one."""
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             row = uow.outbox.find_sent(workspace_id, channel_id=channel_id, ts=ts, kind=OutboxKind.CHECKIN)
             return row.task_id if row is not None else None
 

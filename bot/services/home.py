@@ -37,7 +37,7 @@ class HomeService:
         self._clock = clock
 
     def snapshot(self, workspace_id: str, user_id: str) -> HomeData:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             teams = uow.teams.managed_by(workspace_id, user_id)
             channels = {t.id: t.channel_id for t in uow.teams.of_workspace(workspace_id)}
 

@@ -33,7 +33,7 @@ class PeopleService:
     def get(self, workspace_id: str, user_id: str) -> PersonView:
         """The person, from the cache while fresh; a stale row still serves when Slack is down."""
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             cached = uow.people.get(workspace_id, user_id)
             if cached is not None and now - cached.fetched_at < self._ttl:
                 return _view(cached)

@@ -352,12 +352,12 @@ class TaskService:
 
     # reading -----------------------------------------------------------------------------------
     def show(self, workspace_id: str, *, number: int) -> TaskView:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             task = self._load(uow, workspace_id, number=number)
             return self._view(uow, task, with_history=True)
 
     def get(self, workspace_id: str, task_id: int) -> TaskView:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             return self._view(uow, self._load(uow, workspace_id, task_id=task_id))
 
     def list_tasks(
@@ -372,7 +372,7 @@ class TaskService:
     ) -> list[TaskView]:
         """Open tasks, soonest due first, as `/task list` scopes them."""
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             if scope is ListScope.MINE:
                 rows = uow.tasks.assigned_to(workspace_id, actor_id, limit=limit)
             elif scope is ListScope.USER:

@@ -84,19 +84,19 @@ class TeamService:
             return view
 
     def by_channel(self, workspace_id: str, channel_id: str) -> TeamView | None:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             team = uow.teams.by_channel(workspace_id, channel_id)
             return team_view(team) if team else None
 
     def options(self, workspace_id: str) -> list[TeamOption]:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             return [
                 TeamOption(id=t.id, channel_id=t.channel_id)
                 for t in uow.teams.of_workspace(workspace_id, limit=TEAM_OPTIONS_LIMIT)
             ]
 
     def managed_by(self, workspace_id: str, user_id: str) -> list[TeamView]:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             return [team_view(t) for t in uow.teams.managed_by(workspace_id, user_id)]
 
     def _managed_team(self, uow: UnitOfWork, workspace_id: str, actor: PersonView, channel_id: str) -> Team:

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import StatementError
 
 from storage.db import make_engine, make_session_factory
@@ -446,3 +447,24 @@ def test_an_events_api_delivery_is_new_only_the_first_time(uow_factory: UnitOfWo
         uow.commit()
     with uow_factory() as uow:
         assert uow.events.first_time(WS_A, "Ev1", now=NOW) is False
+
+
+def test_read_only_units_of_work_begin_deferred_and_writers_immediate(tmp_path: Path) -> None:
+    """On SQLite a writer takes the write lock at BEGIN; a reader must not queue behind writers."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'begin.db'}")
+    Base.metadata.create_all(engine)
+    begins: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    uow = UnitOfWorkFactory(make_session_factory(engine), make_session_factory(engine, read_only=True))
+    with uow(read_only=True) as reader:
+        reader.teams.of_workspace("T1")
+    with uow() as writer:
+        writer.teams.of_workspace("T1")
+    engine.dispose()
+
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]

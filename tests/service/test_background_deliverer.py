@@ -1,0 +1,71 @@
+"""After a commit, Home tabs are refreshed off the request path, once per burst of changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any
+
+from bot.scheduler.delivery import BackgroundDeliverer
+
+
+class HeldExecutor(Executor):
+    """Keeps submitted jobs until the test runs them: a busy thread pool, made visible."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Callable[[], Any]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.jobs.append(lambda: fn(*args, **kwargs))
+        return Future()
+
+    def run_all(self) -> None:
+        jobs, self.jobs = self.jobs, []
+        for job in jobs:
+            job()
+
+
+class RecordingHome:
+    def __init__(self) -> None:
+        self.published: list[tuple[str, str]] = []
+
+    def publish(self, workspace_id: str, user_id: str) -> bool:
+        self.published.append((workspace_id, user_id))
+        return True
+
+
+def _deliverer() -> tuple[BackgroundDeliverer, HeldExecutor, RecordingHome]:
+    executor, home = HeldExecutor(), RecordingHome()
+    deliverer = BackgroundDeliverer(delivery=None, home=home, executor=executor)  # type: ignore[arg-type]
+    return deliverer, executor, home
+
+
+def test_a_burst_of_changes_publishes_each_home_once() -> None:
+    deliverer, executor, home = _deliverer()
+
+    for _ in range(3):
+        deliverer.deliver([], workspace_id="T1", touched=["U1", "U2"])
+    executor.run_all()
+
+    assert sorted(home.published) == [("T1", "U1"), ("T1", "U2")]
+
+
+def test_a_change_after_the_refresh_ran_publishes_again() -> None:
+    deliverer, executor, home = _deliverer()
+
+    deliverer.deliver([], workspace_id="T1", touched=["U1"])
+    executor.run_all()
+    deliverer.deliver([], workspace_id="T1", touched=["U1"])
+    executor.run_all()
+
+    assert home.published == [("T1", "U1"), ("T1", "U1")]
+
+
+def test_the_same_person_in_two_workspaces_is_two_homes() -> None:
+    deliverer, executor, home = _deliverer()
+
+    deliverer.deliver([], workspace_id="T1", touched=["U1"])
+    deliverer.deliver([], workspace_id="T2", touched=["U1"])
+    executor.run_all()
+
+    assert sorted(home.published) == [("T1", "U1"), ("T2", "U1")]
