@@ -32,7 +32,7 @@ from bot.services.teams import TeamService
 from bot.services.timeoff import TimeOffService
 from bot.slack.client import make_delivery_client, make_interactive_client
 from bot.slack.gateway import SlackGateway
-from handlers import blocks, register
+from handlers import blocks, ids, register
 from storage.db import make_engine, make_session_factory
 from storage.uow import UnitOfWorkFactory
 
@@ -102,7 +102,9 @@ def create_app(
         else make_delivery_client(token=token, base_url=settings.slack_api_url)
     )
     delivery_client.retry_handlers = []
-    gateway = SlackGateway(interactive=interactive, delivery=delivery_client)
+    gateway = SlackGateway(
+        interactive=interactive, delivery=delivery_client, metadata_event_type=ids.METADATA_EVENT_TYPE
+    )
 
     executor = delivery_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="baton-delivery")
     people = PeopleService(uow=uow, clock=clock, reader=gateway)

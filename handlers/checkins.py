@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.domain.errors import UserError
 from bot.domain.model import TaskView
 from bot.services import Services
-from bot.services.checkins import REACTION_ANSWERS, Answer
+from bot.services.checkins import Answer
 from handlers import blocks, ids
 from handlers.edges import load_metadata, workspace_of
 from handlers.gateway_port import Gateway
@@ -21,6 +21,14 @@ from handlers.gateway_port import Gateway
 log = logging.getLogger(__name__)
 
 ANSWER_TEXT = {Answer.ON_TRACK: "On track 👍", Answer.DONE: "Done 🎉", Answer.BLOCKED: "Blocked 🚧"}
+
+
+# The emoji that answer a check-in, named once in handlers/ids.py (CONTRACT's list).
+REACTION_ANSWERS: dict[str, Answer] = {
+    **dict.fromkeys(ids.REACTIONS_DONE, Answer.DONE),
+    **dict.fromkeys(ids.REACTIONS_ON_TRACK, Answer.ON_TRACK),
+    **dict.fromkeys(ids.REACTIONS_BLOCKED, Answer.BLOCKED),
+}
 
 
 def _answer_text(answer: Answer, reason: str = "") -> str:

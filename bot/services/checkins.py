@@ -24,17 +24,6 @@ class Answer(StrEnum):
     DONE = "done"
 
 
-REACTION_ANSWERS: dict[str, Answer] = {
-    "white_check_mark": Answer.DONE,
-    "heavy_check_mark": Answer.DONE,
-    "+1": Answer.ON_TRACK,
-    "thumbsup": Answer.ON_TRACK,
-    "construction": Answer.BLOCKED,
-    "octagonal_sign": Answer.BLOCKED,
-    "no_entry": Answer.BLOCKED,
-}
-
-
 @dataclass(frozen=True)
 class Snoozed:
     task: TaskView

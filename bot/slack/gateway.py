@@ -15,7 +15,6 @@ from bot.services.ports import Failed, RetryLater, SendOutcome, Sent, SlackUnava
 
 log = logging.getLogger(__name__)
 
-METADATA_EVENT_TYPE = "baton_message"
 # Answers that mean "try again later"; any other error is Slack refusing for good.
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 
@@ -38,9 +37,11 @@ def _classify(error: SlackApiError | SlackClientError) -> RetryLater | Failed:
 class SlackGateway:
     """Typed Web API calls; posting never retries by itself (see bot/slack/client.py)."""
 
-    def __init__(self, *, interactive: WebClient, delivery: WebClient) -> None:
+    def __init__(self, *, interactive: WebClient, delivery: WebClient, metadata_event_type: str) -> None:
         self._interactive = interactive
         self._delivery = delivery
+        # Marks every message Baton posts, so a message whose answer was lost can be found again.
+        self._metadata_event_type = metadata_event_type
 
     # people -----------------------------------------------------------------------------------
     def user_info(self, user_id: str) -> SlackUser | None:
@@ -81,7 +82,7 @@ class SlackGateway:
                 channel=channel,
                 text=message.text,
                 blocks=list(message.blocks) or None,
-                metadata=Metadata(event_type=METADATA_EVENT_TYPE, event_payload={"dedupe_key": dedupe_key}),
+                metadata=Metadata(event_type=self._metadata_event_type, event_payload={"dedupe_key": dedupe_key}),
                 unfurl_links=False,
                 unfurl_media=False,
             )
@@ -101,7 +102,7 @@ class SlackGateway:
         for item in response.get("messages") or []:
             metadata = item.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == METADATA_EVENT_TYPE and payload.get("dedupe_key") == dedupe_key:
+            if metadata.get("event_type") == self._metadata_event_type and payload.get("dedupe_key") == dedupe_key:
                 return str(item["ts"])
         return None
 
