@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -20,6 +20,7 @@ from bot.scheduler.tick import PassSummary, run_pass
 from bot.services import Services
 from bot.services.checkins import CheckinService
 from bot.services.home import HomeData, HomePublisher, HomeService
+from bot.services.installs import InstallService
 from bot.services.kudos import KudosService
 from bot.services.people import PeopleService
 from bot.services.planning import Planner
@@ -32,9 +33,13 @@ from bot.services.teams import TeamService
 from bot.services.timeoff import TimeOffService
 from bot.slack.client import make_delivery_client, make_interactive_client
 from bot.slack.gateway import SlackGateway
+from bot.slack.tokens import StaticToken
 from handlers import blocks, ids, register
 from storage.db import make_engine, make_session_factory
 from storage.uow import UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from bot.slack.oauth import OAuthMode
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,7 @@ class Baton:
     clock: Clock
     uow: UnitOfWorkFactory
     executor: Executor
+    oauth: OAuthMode | None = None
 
     def run_pass(self, *, deliver: bool = True) -> PassSummary:
         """One scheduler pass as of the app's clock (`baton tick --at` gives a fixed one)."""
@@ -94,7 +100,10 @@ def create_app(
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database_url)
     uow = UnitOfWorkFactory(make_session_factory(engine), make_session_factory(engine, read_only=True))
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else NO_TOKEN
+    settings.check_oauth()
+    token: str | None = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else NO_TOKEN
+    if settings.uses_oauth:
+        token = None  # each workspace's token comes from the installation store
     interactive = web_client or make_interactive_client(token=token, base_url=settings.slack_api_url)
     delivery_client = (
         WebClient(token=interactive.token, base_url=interactive.base_url, timeout=interactive.timeout)
@@ -102,8 +111,17 @@ def create_app(
         else make_delivery_client(token=token, base_url=settings.slack_api_url)
     )
     delivery_client.retry_handlers = []
+    oauth = None
+    if settings.uses_oauth:
+        from bot.slack.oauth import oauth_mode  # slack_sdk's OAuth stores load only in OAuth mode
+
+        oauth = oauth_mode(settings, engine=engine, client=interactive, scopes=ids.BOT_SCOPES)
+    tokens = oauth.tokens if oauth is not None else StaticToken(token or NO_TOKEN)
     gateway = SlackGateway(
-        interactive=interactive, delivery=delivery_client, metadata_event_type=ids.METADATA_EVENT_TYPE
+        interactive=interactive,
+        delivery=delivery_client,
+        metadata_event_type=ids.METADATA_EVENT_TYPE,
+        tokens=tokens,
     )
 
     executor = delivery_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="baton-delivery")
@@ -126,18 +144,21 @@ def create_app(
         series=SeriesService(uow=uow, clock=clock, people=people, deliverer=deliverer),
         time_off=TimeOffService(uow=uow, clock=clock, people=people, deliverer=deliverer),
         preview=PreviewService(engine=engine, uow=uow, clock=clock, people=people),
+        installs=InstallService(uow=uow, clock=clock, credentials=tokens),
     )
 
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app_kwargs: dict[str, Any] = {}
     if listener_executor is not None:
         app_kwargs["listener_executor"] = listener_executor
+    if oauth is not None:
+        app_kwargs.update(oauth.bolt_kwargs(on_installed=services.installs.installed))
     bolt = App(
         client=interactive,
         signing_secret=signing_secret or "",
         # Without a secret (Socket Mode) there is no HTTP request to verify.
         request_verification_enabled=signing_secret is not None,
-        token_verification_enabled=False,
+        token_verification_enabled=False,  # single-workspace mode: the token is checked on first use
         # Answer Slack when the listener has finished: ack carries the reply, no ack-polling thread.
         process_before_response=True,
         ignoring_self_events_enabled=True,
@@ -155,4 +176,5 @@ def create_app(
         clock=clock,
         uow=uow,
         executor=executor,
+        oauth=oauth,
     )

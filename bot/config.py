@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
+from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+KEYGEN = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 
 
 class SettingsError(Exception):
@@ -20,6 +23,10 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # OAuth (many workspaces): the app's credentials, and the key that encrypts installed tokens at rest.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    baton_encryption_key: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = "sqlite:///baton.db"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -48,6 +55,21 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
+    @field_validator("baton_encryption_key")
+    @classmethod
+    def _encryption_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
+        keys = [k.strip() for k in value.get_secret_value().split(",") if k.strip()]
+        try:
+            for key in keys:
+                Fernet(key.encode())
+        except (ValueError, TypeError):
+            raise ValueError(f"must be Fernet keys, comma-separated; make one with: {KEYGEN}") from None
+        if not keys:
+            raise ValueError(f"is empty; make a key with: {KEYGEN}")
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_shape(cls, value: str) -> str:
@@ -70,14 +92,44 @@ class Settings(BaseSettings):
     def uses_socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
+    @property
+    def uses_oauth(self) -> bool:
+        """Many workspaces: installed through /slack/install, tokens in the database (no SLACK_BOT_TOKEN)."""
+        return self.slack_bot_token is None and (
+            self.slack_client_id is not None or self.slack_client_secret is not None
+        )
+
     def missing_for_slack(self) -> list[str]:
         """The settings still needed to talk to Slack (HTTP needs the signing secret too)."""
         missing = []
-        if self.slack_bot_token is None:
+        if self.uses_oauth:
+            if self.slack_client_id is None:
+                missing.append("SLACK_CLIENT_ID")
+            if self.slack_client_secret is None:
+                missing.append("SLACK_CLIENT_SECRET")
+            if self.baton_encryption_key is None:
+                missing.append("BATON_ENCRYPTION_KEY")
+        elif self.slack_bot_token is None:
             missing.append("SLACK_BOT_TOKEN")
         if self.slack_signing_secret is None and not self.uses_socket_mode:
             missing.append("SLACK_SIGNING_SECRET")
         return missing
+
+    def check_oauth(self) -> None:
+        """OAuth mode cannot start without its key, nor over Socket Mode (installs need the HTTP redirect)."""
+        if not self.uses_oauth:
+            return
+        missing = [m for m in self.missing_for_slack() if m != "SLACK_SIGNING_SECRET"]
+        if missing:
+            raise SettingsError(
+                f"Setting {missing[0]} is missing: OAuth mode (SLACK_CLIENT_ID/SLACK_CLIENT_SECRET without "
+                f"SLACK_BOT_TOKEN) needs {', '.join(missing)}"
+                + (f"; make a key with: {KEYGEN}" if "BATON_ENCRYPTION_KEY" in missing else "")
+            )
+        if self.uses_socket_mode:
+            raise SettingsError(
+                "Setting SLACK_APP_TOKEN cannot be used with OAuth: installs need `baton serve` (HTTP); unset it"
+            )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -88,7 +88,7 @@ class Actions:
             label="Why are you declining? The person who delegated it will see this.",
             private_metadata=json.dumps(metadata),
         )
-        self._gateway.open_view(body["trigger_id"], view)
+        self._gateway.open_view(ws, body["trigger_id"], view)
 
     def on_done(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         """Done from the Home tab (no message to update: the Home tab is re-published)."""
@@ -97,16 +97,18 @@ class Actions:
         try:
             self._s.tasks.complete(ws, body["user"]["id"], task_id=_task_id(body))
         except UserError as error:
-            self._gateway.open_view(body["trigger_id"], blocks.notice_modal(title="Baton", text=error.reply))
+            self._gateway.open_view(ws, body["trigger_id"], blocks.notice_modal(title="Baton", text=error.reply))
         except Exception:
             log.exception("handler.failed", extra={"handler": "action.done"})
-            self._gateway.open_view(body["trigger_id"], blocks.notice_modal(title="Baton", text=SOMETHING_WENT_WRONG))
+            self._gateway.open_view(
+                ws, body["trigger_id"], blocks.notice_modal(title="Baton", text=SOMETHING_WENT_WRONG)
+            )
 
     def on_open_task_modal(self, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         ws = workspace_of(context, body)
         view = blocks.new_task_modal(teams=self._s.teams.options(ws), private_metadata=json.dumps({}))
-        self._gateway.open_view(body["trigger_id"], view)
+        self._gateway.open_view(ws, body["trigger_id"], view)
 
     def on_task_from_message(self, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """Open the New task modal prefilled with the message and a link back to it."""
@@ -133,7 +135,7 @@ class Actions:
             ),
             suggested=suggested_assignees(self._s, ws, team.id if team else None),
         )
-        self._gateway.open_view(body["trigger_id"], view)
+        self._gateway.open_view(ws, body["trigger_id"], view)
 
     def _answered(self, task: TaskView) -> Message:
         return blocks.assignment_answered(task, answer=status_answer(task), now=self._clock.now())

@@ -107,7 +107,7 @@ class Checkins:
             label="What is in the way? (optional) The person who delegated it will see this.",
             private_metadata=json.dumps(metadata),
         )
-        self._gateway.open_view(body["trigger_id"], view)
+        self._gateway.open_view(ws, body["trigger_id"], view)
 
     def on_blocked_reason(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         ws = workspace_of(context, body)
@@ -125,7 +125,7 @@ class Checkins:
         ack()
         if channel and ts:
             self._gateway.update_message(
-                str(channel), ts, self._answered(outcome.task, _answer_text(Answer.BLOCKED, reason))
+                ws, str(channel), ts, self._answered(outcome.task, _answer_text(Answer.BLOCKED, reason))
             )
 
     def on_reaction(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
@@ -150,7 +150,7 @@ class Checkins:
             log.info("checkin.reaction_ignored", extra={"task_id": task_id, "reason": type(error).__name__})
             return
         if outcome.changed:
-            self._gateway.update_message(channel, ts, self._answered(outcome.task, _answer_text(answer)))
+            self._gateway.update_message(ws, channel, ts, self._answered(outcome.task, _answer_text(answer)))
 
     def _answered(self, task: TaskView, answer: str) -> Any:
         return blocks.checkin_answered(task, answer=answer, now=self._clock.now())

@@ -155,7 +155,7 @@ class Commands:
             private_metadata=json.dumps({"channel_id": channel, "response_url": response_url}),
             suggested=suggested_assignees(self._s, ws, team.id if team else None),
         )
-        return self._gateway.open_view(trigger_id, view)
+        return self._gateway.open_view(ws, trigger_id, view)
 
     # /kudos -----------------------------------------------------------------------------------
     def on_kudos(self, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:

@@ -62,7 +62,9 @@ INPUT_REASON = "reason_input"
 # Events
 EVENT_APP_HOME_OPENED = "app_home_opened"
 EVENT_REACTION_ADDED = "reaction_added"
-EVENTS = (EVENT_APP_HOME_OPENED, EVENT_REACTION_ADDED)
+EVENT_APP_UNINSTALLED = "app_uninstalled"
+EVENT_TOKENS_REVOKED = "tokens_revoked"
+EVENTS = (EVENT_APP_HOME_OPENED, EVENT_REACTION_ADDED, EVENT_APP_UNINSTALLED, EVENT_TOKENS_REVOKED)
 
 # Message metadata that marks every message Baton posts (see CONTRACT "Each message is sent once")
 METADATA_EVENT_TYPE = "baton_message"

@@ -119,4 +119,4 @@ class Views:
         if channel and ts:
             task = outcome.task
             answered = blocks.assignment_answered(task, answer=status_answer(task), now=self._clock.now())
-            self._gateway.update_message(str(channel), str(ts), answered)
+            self._gateway.update_message(ws, str(channel), str(ts), answered)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     DateTime,
     Dialect,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -63,6 +65,8 @@ class Workspace(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # Slack team id
     last_task_number: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+    # Set by app_uninstalled / tokens_revoked: nothing is sent there until Baton is installed or used again.
+    uninstalled_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Person(Base):
@@ -316,3 +320,77 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime]
+
+
+# -- Slack's OAuth tables --------------------------------------------------------------------------
+# The shapes of slack_sdk's SQLAlchemyInstallationStore and SQLAlchemyOAuthStateStore tables, declared here so
+# the Alembic migrations create them (never `create_tables()` at run time) and `alembic check` sees them. Token
+# columns are Text rather than String(200): they hold Fernet ciphertext (bot/slack/installations.py), which is
+# longer than the token. tests/unit/test_installations.py keeps the column names equal to slack_sdk's.
+_TOKEN = Text
+
+
+def _installed_at() -> Column[datetime]:
+    return Column("installed_at", DateTime, nullable=False)
+
+
+slack_installations = Table(
+    "slack_installations",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("enterprise_url", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", _TOKEN),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", _TOKEN),
+    Column("bot_token_expires_at", DateTime),
+    Column("user_id", String(32), nullable=False),
+    Column("user_token", _TOKEN),
+    Column("user_scopes", String(1000)),
+    Column("user_refresh_token", _TOKEN),
+    Column("user_token_expires_at", DateTime),
+    Column("incoming_webhook_url", _TOKEN),
+    Column("incoming_webhook_channel", String(200)),
+    Column("incoming_webhook_channel_id", String(200)),
+    Column("incoming_webhook_configuration_url", String(200)),
+    Column("is_enterprise_install", Boolean, default=False, nullable=False),
+    Column("token_type", String(32)),
+    _installed_at(),
+    Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+)
+
+slack_bots = Table(
+    "slack_bots",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", _TOKEN),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", _TOKEN),
+    Column("bot_token_expires_at", DateTime),
+    Column("is_enterprise_install", Boolean, default=False, nullable=False),
+    _installed_at(),
+    Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+)

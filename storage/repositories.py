@@ -52,11 +52,28 @@ class WorkspaceRepository:
         self._session = session
 
     def ensure(self, workspace_id: str, *, now: datetime) -> None:
-        """Create the workspace row on first contact; safe when two requests race."""
-        if self._session.get(Workspace, workspace_id) is None:
+        """Create the workspace row on first contact; safe when two requests race. Someone using Baton
+        there again means it is installed again, so sending resumes."""
+        workspace = self._session.get(Workspace, workspace_id)
+        if workspace is None:
             _insert_ignoring_conflicts(
                 self._session, Workspace, {"id": workspace_id, "last_task_number": 0, "created_at": now}
             )
+        elif workspace.uninstalled_at is not None:
+            workspace.uninstalled_at = None
+
+    def mark_uninstalled(self, workspace_id: str, *, now: datetime) -> None:
+        """Stop sending there (app_uninstalled, tokens_revoked) until it is installed or used again."""
+        self.ensure(workspace_id, now=now)
+        self._session.execute(update(Workspace).where(Workspace.id == workspace_id).values(uninstalled_at=now))
+
+    def mark_installed(self, workspace_id: str, *, now: datetime) -> None:
+        self.ensure(workspace_id, now=now)
+        self._session.execute(update(Workspace).where(Workspace.id == workspace_id).values(uninstalled_at=None))
+
+    def uninstalled(self) -> set[str]:
+        """The workspaces nothing may be sent to (a handful at most, read once per delivery batch)."""
+        return set(self._session.scalars(select(Workspace.id).where(Workspace.uninstalled_at.is_not(None))))
 
     def next_task_number(self, workspace_id: str) -> int:
         """Allocate `T-<n>` with one atomic UPDATE … RETURNING, so concurrent creators never collide."""
@@ -535,6 +552,18 @@ class OutboxRepository:
 
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, outbox_id)
+
+    def skip_unsent(self, workspace_id: str, *, reason: str) -> int:
+        """Give up every message not yet sent to a workspace (it uninstalled Baton); returns how many."""
+        result = self._session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value)),
+            )
+            .values(state=OutboxState.SKIPPED.value, last_error=reason, lease_until=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def find_sent(
         self, workspace_id: str, *, channel_id: str, ts: str, kind: str | None = None

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.domain import worktime
 from bot.domain.model import Message, OutboxKind, OutboxState, Outgoing, TaskStatus, TaskView
 from bot.services.home import HomePublisher
+from bot.services.installs import UNINSTALLED
 from bot.services.ports import MessageSender, RetryLater, SendOutcome, Sent, SlackUnavailable
 from bot.services.views import task_view
 from storage.uow import UnitOfWorkFactory
@@ -167,6 +168,11 @@ class Delivery:
         now = self._clock.now()
         with self._uow() as uow:
             rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)
+            uninstalled = uow.workspaces.uninstalled() if rows else set()
+            for r in rows:
+                if r.workspace_id in uninstalled:  # app_uninstalled came after this row was planned
+                    r.state, r.last_error, r.lease_until = OutboxState.SKIPPED.value, UNINSTALLED, None
+            rows = [r for r in rows if r.workspace_id not in uninstalled]
             claimed = [
                 _Claimed(
                     id=r.id,
@@ -248,7 +254,7 @@ class Delivery:
         channel = row.channel_id
         if channel is None:
             if row.recipient_id[:1] in ("U", "W"):
-                opened = self._sender.open_dm(row.recipient_id)
+                opened = self._sender.open_dm(row.workspace_id, row.recipient_id)
                 if not isinstance(opened, str):
                     return opened, None
                 channel = opened
@@ -257,13 +263,13 @@ class Delivery:
         # A previous attempt may have reached Slack with its answer lost: look before posting again.
         if row.attempts > 1 and row.last_error != "ratelimited":
             try:
-                ts = self._sender.find_posted(channel, dedupe_key=row.dedupe_key)
+                ts = self._sender.find_posted(row.workspace_id, channel, dedupe_key=row.dedupe_key)
             except SlackUnavailable as error:
                 return RetryLater(str(error)), channel
             if ts is not None:
                 return Sent(channel=channel, ts=ts), channel
         message = self._render(out, now=now)
-        return self._sender.post_message(channel, message, dedupe_key=row.dedupe_key), channel
+        return self._sender.post_message(row.workspace_id, channel, message, dedupe_key=row.dedupe_key), channel
 
     def _mark(
         self,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.services.checkins import CheckinService
 from bot.services.home import HomePublisher, HomeService
+from bot.services.installs import InstallService
 from bot.services.kudos import KudosService
 from bot.services.people import PeopleService
 from bot.services.preview import PreviewService
@@ -31,3 +32,4 @@ class Services:
     series: SeriesService
     time_off: TimeOffService
     preview: PreviewService
+    installs: InstallService

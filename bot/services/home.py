@@ -65,4 +65,4 @@ class HomePublisher:
 
     def publish(self, workspace_id: str, user_id: str) -> bool:
         data = self._home.snapshot(workspace_id, user_id)
-        return self._sender.publish_home(user_id, self._render(data, now=self._clock.now()))
+        return self._sender.publish_home(workspace_id, user_id, self._render(data, now=self._clock.now()))

@@ -38,7 +38,7 @@ class PeopleService:
             if cached is not None and now - cached.fetched_at < self._ttl:
                 return _view(cached)
         try:
-            user = self._reader.user_info(user_id)
+            user = self._reader.user_info(workspace_id, user_id)
         except SlackUnavailable:
             if cached is not None:
                 log.warning("people.stale_cache", extra={"user": user_id})

@@ -12,10 +12,12 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.domain.model import Message
 from bot.services.ports import Failed, RetryLater, SendOutcome, Sent, SlackUnavailable, SlackUser
+from bot.slack.tokens import TokenSource, TokenUnavailable
 
 log = logging.getLogger(__name__)
 
 # Answers that mean "try again later"; any other error is Slack refusing for good.
+NOT_INSTALLED = "app_uninstalled"
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 
 
@@ -34,19 +36,39 @@ def _classify(error: SlackApiError | SlackClientError) -> RetryLater | Failed:
     return RetryLater(type(error).__name__)
 
 
-class SlackGateway:
-    """Typed Web API calls; posting never retries by itself (see bot/slack/client.py)."""
+class _NoToken(Exception):
+    def __init__(self, outcome: RetryLater | Failed) -> None:
+        self.outcome = outcome
 
-    def __init__(self, *, interactive: WebClient, delivery: WebClient, metadata_event_type: str) -> None:
+
+class SlackGateway:
+    """Typed Web API calls, each in one workspace with that workspace's bot token; posting never retries
+    by itself (see bot/slack/client.py)."""
+
+    def __init__(
+        self, *, interactive: WebClient, delivery: WebClient, metadata_event_type: str, tokens: TokenSource
+    ) -> None:
         self._interactive = interactive
         self._delivery = delivery
         # Marks every message Baton posts, so a message whose answer was lost can be found again.
         self._metadata_event_type = metadata_event_type
+        self._tokens = tokens
+
+    def _token(self, workspace_id: str) -> str:
+        try:
+            token = self._tokens.bot_token(workspace_id)
+        except TokenUnavailable as error:
+            raise _NoToken(RetryLater(str(error))) from None
+        if token is None:
+            raise _NoToken(Failed(NOT_INSTALLED))
+        return token
 
     # people -----------------------------------------------------------------------------------
-    def user_info(self, user_id: str) -> SlackUser | None:
+    def user_info(self, workspace_id: str, user_id: str) -> SlackUser | None:
         try:
-            response = self._interactive.users_info(user=user_id)
+            response = self._interactive.users_info(token=self._token(workspace_id), user=user_id)
+        except _NoToken as error:
+            raise SlackUnavailable(error.outcome.reason) from None
         except SlackApiError as error:
             if error.response.get("error") in ("user_not_found", "users_not_found"):
                 return None
@@ -66,19 +88,22 @@ class SlackGateway:
         )
 
     # messages ---------------------------------------------------------------------------------
-    def open_dm(self, user_id: str) -> str | Failed | RetryLater:
+    def open_dm(self, workspace_id: str, user_id: str) -> str | Failed | RetryLater:
         try:
-            response = self._delivery.conversations_open(users=user_id)
+            response = self._delivery.conversations_open(token=self._token(workspace_id), users=user_id)
+        except _NoToken as error:
+            return error.outcome
         except (SlackApiError, SlackClientError) as error:
             return _classify(error)
         except (OSError, TimeoutError) as error:
             return RetryLater(type(error).__name__)
         return str(response["channel"]["id"])
 
-    def post_message(self, channel: str, message: Message, *, dedupe_key: str) -> SendOutcome:
+    def post_message(self, workspace_id: str, channel: str, message: Message, *, dedupe_key: str) -> SendOutcome:
         """Post with Baton's metadata, so a message whose answer was lost can be found again."""
         try:
             response = self._delivery.chat_postMessage(
+                token=self._token(workspace_id),
                 channel=channel,
                 text=message.text,
                 blocks=list(message.blocks) or None,
@@ -86,16 +111,22 @@ class SlackGateway:
                 unfurl_links=False,
                 unfurl_media=False,
             )
+        except _NoToken as error:
+            return error.outcome
         except (SlackApiError, SlackClientError) as error:
             return _classify(error)
         except (OSError, TimeoutError) as error:
             return RetryLater(type(error).__name__)
         return Sent(channel=str(response["channel"]), ts=str(response["ts"]))
 
-    def find_posted(self, channel: str, *, dedupe_key: str) -> str | None:
+    def find_posted(self, workspace_id: str, channel: str, *, dedupe_key: str) -> str | None:
         # No `oldest`: Slack's ts is Slack's clock, and Baton's may differ (`baton tick --at`).
         try:
-            response = self._delivery.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+            response = self._delivery.conversations_history(
+                token=self._token(workspace_id), channel=channel, limit=100, include_all_metadata=True
+            )
+        except _NoToken as error:
+            raise SlackUnavailable(error.outcome.reason) from None
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
             log.warning("slack.history_failed", extra={"reason": type(error).__name__})
             raise SlackUnavailable("conversations.history") from None
@@ -106,18 +137,28 @@ class SlackGateway:
                 return str(item["ts"])
         return None
 
-    def update_message(self, channel: str, ts: str, message: Message) -> bool:
+    def update_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> bool:
         try:
-            self._delivery.chat_update(channel=channel, ts=ts, text=message.text, blocks=list(message.blocks) or None)
+            self._delivery.chat_update(
+                token=self._token(workspace_id),
+                channel=channel,
+                ts=ts,
+                text=message.text,
+                blocks=list(message.blocks) or None,
+            )
+        except _NoToken:
+            return False
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
             log.warning("slack.update_failed", extra={"channel": channel, "reason": _reason(error)})
             return False
         return True
 
     # views ------------------------------------------------------------------------------------
-    def open_view(self, trigger_id: str, view: dict[str, Any]) -> bool:
+    def open_view(self, workspace_id: str, trigger_id: str, view: dict[str, Any]) -> bool:
         try:
-            self._interactive.views_open(trigger_id=trigger_id, view=view)
+            self._interactive.views_open(token=self._token(workspace_id), trigger_id=trigger_id, view=view)
+        except _NoToken:
+            return False
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
             log.warning("slack.views_open_failed", extra={"reason": _reason(error)})
             return False
@@ -126,9 +167,11 @@ class SlackGateway:
     def respond(self, response_url: str, message: Message, *, replace_original: bool = False) -> bool:
         return respond_via(response_url, message, replace_original=replace_original)
 
-    def publish_home(self, user_id: str, view: dict[str, Any]) -> bool:
+    def publish_home(self, workspace_id: str, user_id: str, view: dict[str, Any]) -> bool:
         try:
-            self._interactive.views_publish(user_id=user_id, view=view)
+            self._interactive.views_publish(token=self._token(workspace_id), user_id=user_id, view=view)
+        except _NoToken:
+            return False
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
             log.warning("slack.views_publish_failed", extra={"user": user_id, "reason": _reason(error)})
             return False

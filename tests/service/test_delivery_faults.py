@@ -12,7 +12,7 @@ import pytest
 from bot.domain.model import Message
 from storage.models import OutboxMessage
 from tests.conftest import Harness
-from tests.fakes.slack_api import U_MANAGER, Call
+from tests.fakes.slack_api import TEAM_ID, U_MANAGER, Call
 
 TEAM_CHANNEL = "C0TEAM"
 NEW_YORK = "America/New_York"
@@ -278,7 +278,7 @@ def test_crash_after_slack_took_the_message_is_recorded_from_history_not_posted_
     taken = _crashed_claim(harness, key)
     assert taken.lease_until is not None
     # The crashed deliverer got as far as posting; Baton never recorded it.
-    harness.baton.gateway.post_message("D0CAROL", Message(text="How is Task number 0 going?"), dedupe_key=key)
+    harness.baton.gateway.post_message(TEAM_ID, "D0CAROL", Message(text="How is Task number 0 going?"), dedupe_key=key)
     [stored] = stored_with(harness, key)
 
     at(harness, taken.lease_until)
