@@ -1,4 +1,4 @@
-"""The `baton` console script: run, serve, tick, preview, db upgrade, manifest. Settings are read here once."""
+"""The `baton` console script: run, serve, tick, preview, export, purge, db upgrade, manifest; reads settings once."""
 
 from __future__ import annotations
 
@@ -10,10 +10,42 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from bot.config import Settings, SettingsError, load_settings
 
+EXPORT_HELP = """\
+Write one team's data as a single JSON document (UTF-8), for an access request or a move.
+
+--team is the team's channel id (C…, from the channel's About tab in Slack) or its number. When the
+same channel is a team in two workspaces of this database, --workspace says which one.
+
+The document: schema_version (1; bumped only when a field is renamed or removed), kind,
+exported_at, workspace_id, team (channel, time zone, managers, check-in days and time, created),
+tasks (number as T-<n>, title, details, assignee, delegator, status, priority, due/created/
+accepted/done/cancelled times and the whole history in the order it was recorded), kudos counted
+for the team, skills, recurring series, and the cached name and time zone of everyone named.
+Text is exactly as stored (data, not Slack mrkdwn); people are Slack user ids; every time is UTC
+ISO-8601. The check-in time is wall time in each assignee's own zone. Other teams' and other
+workspaces' data is never included.
+
+Output goes to stdout unless --output names a file, which is written with mode 0600 (owner only)
+and replaced whole, never left half-written. Exit status: 0 written; 2 bad input, no such team,
+or a channel that needs --workspace.
+"""
+PURGE_HELP = """\
+Delete every row Baton holds for one Slack workspace: tasks and their history, teams and managers,
+kudos, skills, series, time off, people, queued messages, processed events, the workspace itself,
+and Slack installation tables (slack_*, by team_id) when present. Other workspaces are untouched.
+
+Without --yes nothing is deleted: it prints how many rows each table holds for the workspace and
+exits 1. With --yes it deletes them all in one transaction (all or nothing) and prints the counts.
+A workspace with no rows here is reported and exits 0.
+
+Uninstall Baton from the workspace first (or stop Baton): a request arriving afterwards would start
+the workspace again, empty. Database backups keep their copies until they expire.
+Exit status: 0 deleted or nothing to delete; 1 dry run (rows found, nothing deleted); 2 bad input.
+"""
 SETUP_HINT = (
     "{missing} not set: Baton needs them to talk to Slack; create the app from `baton manifest` and see "
     'README.md, "Connect Slack"'
@@ -38,11 +70,31 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--days", type=int, default=7, help="how far ahead, 1-30 (default 7)")
     preview.add_argument("--at", default=None, help="ISO-8601 moment to look from (default: now)")
     preview.add_argument("--limit", type=int, default=500)
+    export = sub.add_parser(
+        "export",
+        help="write a team's tasks, history, kudos, skills and series as JSON",
+        description=EXPORT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("--team", required=True, metavar="C…|N", help="the team's channel id, or its number")
+    export.add_argument("--workspace", default=None, metavar="T…", help="the workspace, when the channel is in two")
+    export.add_argument("--output", default=None, metavar="FILE", help="write here (mode 0600) instead of stdout")
+    purge = sub.add_parser(
+        "purge",
+        help="delete every row of one workspace (a dry run without --yes)",
+        description=PURGE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    purge.add_argument("--workspace", required=True, metavar="T…", help="the Slack workspace (team) id")
+    purge.add_argument("--yes", action="store_true", help="really delete (default: only count)")
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
     manifest.add_argument("--url", default=None, help="public base URL, e.g. https://baton.example.com")
     manifest.add_argument("--socket-mode", action="store_true", help="a manifest for Socket Mode")
+    manifest.add_argument(
+        "--token-rotation", action="store_true", help="turn on token rotation (OAuth installs; cannot be undone)"
+    )
     return parser
 
 
@@ -72,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "manifest":
         from handlers.manifest import manifest_yaml
 
-        kwargs: dict[str, Any] = {"socket_mode": args.socket_mode}
+        kwargs: dict[str, Any] = {"socket_mode": args.socket_mode, "token_rotation": args.token_rotation}
         if args.url:
             kwargs["request_url"] = args.url.rstrip("/") + "/slack/events"
         print(manifest_yaml(**kwargs), end="")
@@ -93,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _outbox(settings, state=args.state, limit=args.limit)
         if args.command == "tick":
             return _tick(settings, _parse_at(args.at) if args.at else None)
+        if args.command == "export":
+            return _export(settings, team=args.team, workspace_id=args.workspace, output=args.output)
+        if args.command == "purge":
+            return _purge(settings, workspace_id=args.workspace, delete=args.yes)
         if args.command == "preview":
             return _preview(settings, at=_parse_at(args.at) if args.at else None, days=args.days, limit=args.limit)
         missing = settings.missing_for_slack()
@@ -179,6 +235,96 @@ def _preview(settings: Settings, *, at: datetime | None, days: int, limit: int) 
         )
     more = " (stopped at the limit; more follow)" if shown.truncated else ""
     print(f"{len(shown.items)} messages in the next {days} days{more}")
+    return 0
+
+
+def _export(settings: Settings, *, team: str, workspace_id: str | None, output: str | None) -> int:
+    """One team's data as JSON, on stdout or in a file only its owner can read."""
+    import json
+
+    from bot.clock import SystemClock
+    from bot.domain.errors import UserError
+    from bot.services.workspace_data import export_team
+    from storage.db import make_engine, make_session_factory
+    from storage.uow import UnitOfWorkFactory
+
+    engine = make_engine(settings.database_url)
+    try:
+        uow = UnitOfWorkFactory(make_session_factory(engine), make_session_factory(engine, read_only=True))
+        exported = export_team(uow, team=team, workspace_id=workspace_id, now=SystemClock().now())
+    except UserError as error:
+        return _fail(error.reply)
+    finally:
+        engine.dispose()
+    data = (json.dumps(exported.document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return 0
+    try:
+        _write_owner_only(output, data)
+    except OSError as error:
+        return _fail(f"cannot write {output}: {error.strerror or error}")
+    print(
+        f"exported team {exported.channel_id} of workspace {exported.workspace_id}: "
+        f"{exported.task_count} tasks to {output}"
+    )
+    return 0
+
+
+def _write_owner_only(path: str, data: bytes) -> None:
+    """Write a temporary file (mode 0600) beside `path`, then rename it over `path`: never half a file."""
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path)
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _purge(settings: Settings, *, workspace_id: str, delete: bool) -> int:
+    """Count, or with --yes delete, one workspace's rows in every table."""
+    from bot.domain.errors import UserError
+    from bot.services.workspace_data import purge_workspace
+    from storage.db import make_engine, make_session_factory
+    from storage.uow import UnitOfWorkFactory
+
+    engine = make_engine(settings.database_url)
+    try:
+        uow = UnitOfWorkFactory(make_session_factory(engine), make_session_factory(engine, read_only=True))
+        report = purge_workspace(uow, workspace_id, delete=delete)
+    except UserError as error:
+        return _fail(error.reply)
+    except IntegrityError as error:
+        # A row written meanwhile (Baton still running there) still points at one being deleted.
+        first = str(error.orig).strip().splitlines()[0]
+        return _fail(f"nothing was deleted: {first}; stop Baton or uninstall it from the workspace, then run it again")
+    finally:
+        engine.dispose()
+    if report.total == 0:
+        print(f"workspace {report.workspace_id} has no rows in this database; nothing to delete ({report.hint})")
+        return 0
+    heading = "deleted" if report.deleted else "would delete"
+    print(f"{heading} from workspace {report.workspace_id}:")
+    width = max(len(name) for name, _ in report.counts)
+    for name, count in report.counts:
+        print(f"  {name:<{width}}  {count:>8}")
+    print(f"  {'total':<{width}}  {report.total:>8}")
+    if report.left_alone:
+        print(f"not per workspace, left as they are: {', '.join(report.left_alone)}")
+    if not report.deleted:
+        print("nothing was deleted; add --yes to delete")
+        return 1
+    print("other workspaces were not touched")
     return 0
 
 
