@@ -13,6 +13,8 @@ import yaml
 from handlers import ids
 
 DEFAULT_REQUEST_URL = "https://baton.example.com/slack/events"
+EVENTS_PATH = "/slack/events"
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
 
 DESCRIPTION = "Delegate tasks to your team and let Baton follow up: check-ins, deadline warnings, kudos."
 SHORTCUT_NAME = "Create task from message"
@@ -24,8 +26,10 @@ def build_manifest(
     request_url: str = DEFAULT_REQUEST_URL,
     socket_mode: bool = False,
     name: str = "Baton",
+    token_rotation: bool = False,
 ) -> dict[str, Any]:
     """The manifest as a dict; in Socket Mode Slack needs no request URLs, so none are declared.
+    Over HTTP it also names the OAuth redirect URL, used when Baton is installed in many workspaces.
 
     Raises ValueError for a request_url that is not http(s), which Slack's schema would refuse.
     """
@@ -69,15 +73,22 @@ def build_manifest(
             ],
             "slash_commands": slash_commands,
         },
-        "oauth_config": {"scopes": {"bot": list(ids.BOT_SCOPES)}},
+        "oauth_config": {
+            **({} if socket_mode else {"redirect_urls": [_base_url(request_url) + OAUTH_REDIRECT_PATH]}),
+            "scopes": {"bot": list(ids.BOT_SCOPES)},
+        },
         "settings": {
             "event_subscriptions": {**request, "bot_events": list(ids.EVENTS)},
             "interactivity": {"is_enabled": True, **request},
             "org_deploy_enabled": False,
             "socket_mode_enabled": socket_mode,
-            "token_rotation_enabled": False,
+            "token_rotation_enabled": token_rotation,
         },
     }
+
+
+def _base_url(request_url: str) -> str:
+    return request_url.removesuffix(EVENTS_PATH).rstrip("/")
 
 
 def manifest_yaml(
@@ -85,7 +96,10 @@ def manifest_yaml(
     request_url: str = DEFAULT_REQUEST_URL,
     socket_mode: bool = False,
     name: str = "Baton",
+    token_rotation: bool = False,
 ) -> str:
     """The manifest as the YAML `baton manifest` prints, keys in Slack's documented order."""
-    manifest = build_manifest(request_url=request_url, socket_mode=socket_mode, name=name)
+    manifest = build_manifest(
+        request_url=request_url, socket_mode=socket_mode, name=name, token_rotation=token_rotation
+    )
     return yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120)

@@ -27,7 +27,7 @@ from tests.fakes.requests import (
     event_body,
     view_submission_payload,
 )
-from tests.fakes.slack_api import C_GENERAL, FakeSlack
+from tests.fakes.slack_api import C_GENERAL, TEAM_ID, FakeSlack
 
 # Tuesday 1 December 2026, 14:00 UTC: 09:00 in New York, 15:00 in Berlin, 23:00 in Tokyo.
 START = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -85,10 +85,19 @@ class Harness:
     def dispatch(self, body: str, **kwargs: Any) -> BoltResponse:
         return self.baton.bolt.dispatch(bolt_request(body, **kwargs))
 
-    def command(self, text: str, *, user: str, command: str = "/task", channel: str = C_GENERAL) -> str:
+    def command(
+        self, text: str, *, user: str, command: str = "/task", channel: str = C_GENERAL, team: str = TEAM_ID
+    ) -> str:
         """Send a slash command and return the ephemeral answer's text (blocks included)."""
         response = self.dispatch(
-            command_body(command, text, user_id=user, channel_id=channel, response_url=self.slack.response_url())
+            command_body(
+                command,
+                text,
+                user_id=user,
+                channel_id=channel,
+                response_url=self.slack.response_url(),
+                team_id=team,
+            )
         )
         assert response.status == 200, response.body
         return answer_text(response)
@@ -109,8 +118,10 @@ class Harness:
         )
         return self.dispatch(action_body(payload))
 
-    def event(self, event: dict[str, Any], *, event_id: str = "Ev1", **kwargs: Any) -> BoltResponse:
-        return self.dispatch(event_body(event, event_id=event_id), **kwargs)
+    def event(
+        self, event: dict[str, Any], *, event_id: str = "Ev1", team: str = TEAM_ID, **kwargs: Any
+    ) -> BoltResponse:
+        return self.dispatch(event_body(event, event_id=event_id, team_id=team), **kwargs)
 
     # database reads ---------------------------------------------------------------------------
     def rows(self, model: type[Any], *where: Any) -> list[Any]:
