@@ -6,10 +6,12 @@ sleep-polling: listeners run inline, so a call has been recorded by the time dis
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,6 +90,20 @@ class _Failure:
 
 
 @dataclass
+class _Grant:
+    team_id: str
+    team_name: str
+    bot_token: str
+    installer: str
+    expires_in: int | None  # seconds; None: a token that never expires (no rotation)
+
+
+OAUTH_CLIENT_ID = "1111.2222"
+OAUTH_CLIENT_SECRET = "fake-client-secret"
+NO_TOKEN_METHODS = frozenset({"oauth.v2.access"})
+
+
+@dataclass
 class _State:
     calls: list[Call] = field(default_factory=list)
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -99,6 +115,14 @@ class _State:
     users: dict[str, FakeUser] = field(default_factory=dict)
     failures: dict[str, list[_Failure]] = field(default_factory=dict)
     ts_counter: int = 0
+    # OAuth: which workspace each bot token belongs to, revoked tokens, codes waiting to be exchanged.
+    token_teams: dict[str, str] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)
+    grants: dict[str, _Grant] = field(default_factory=dict)
+    refresh_tokens: dict[str, _Grant] = field(default_factory=dict)
+    rotations: int = 0
+    token: str = ""  # of the request being answered (answers are made under the lock)
+    headers: dict[str, str] = field(default_factory=dict)
     view_counter: int = 0
 
 
@@ -157,6 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/api/"):
             params = _decode_params(raw, headers.get("content-type", ""), url.query)
             answer = fake._answer(url.path.removeprefix("/api/"), params, headers)
+            fake._traffic.answered(Call(url.path.removeprefix("/api/"), params, headers))
         elif url.path.startswith("/response/"):
             answer = fake._respond(url.path.removeprefix("/response/"), raw)
         else:
@@ -209,6 +234,91 @@ DEFAULT_USERS = (
 )
 
 
+HOLD_LIMIT_SECONDS = 60.0  # a gate nobody releases must not keep a server thread forever
+
+
+class Gate:
+    """Answers to one method held back after Slack did the work (a post is stored), until the test
+    releases them: what a client sees while a slow Slack has not answered yet."""
+
+    def __init__(self, method: str, *, let_through: int) -> None:
+        self.method = method
+        self._let_through = let_through
+        self._cond = threading.Condition()
+        self._seen = 0
+        self._held: list[Call] = []
+        self._open = False
+
+    def wait_held(self, count: int = 1, *, timeout: float = 10.0) -> list[Call]:
+        """Block until `count` calls are being held (AssertionError after `timeout` s); returns them."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self._held) >= count, timeout=timeout):
+                raise AssertionError(f"{len(self._held)} {self.method} calls held after {timeout} s, wanted {count}")
+            return list(self._held)
+
+    @property
+    def held(self) -> list[Call]:
+        with self._cond:
+            return list(self._held)
+
+    def release(self) -> None:
+        """Answer every held call and let all later ones through."""
+        with self._cond:
+            self._open = True
+            self._cond.notify_all()
+
+    def _pass(self, call: Call) -> None:
+        with self._cond:
+            self._seen += 1
+            if self._open or self._seen <= self._let_through:
+                return
+            self._held.append(call)
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self._open, timeout=HOLD_LIMIT_SECONDS)
+
+
+class _Traffic:
+    """What happens after Slack answered and before the client hears it: latency, gates, waiters."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._latency: dict[str, float] = {}
+        self._gates: dict[str, Gate] = {}
+        self._counts: dict[str, int] = {}
+
+    def answered(self, call: Call) -> None:
+        with self._cond:
+            self._counts[call.method] = self._counts.get(call.method, 0) + 1
+            self._cond.notify_all()
+            latency = self._latency.get(call.method, 0.0)
+            gate = self._gates.get(call.method)
+        if latency:
+            time.sleep(latency)  # the configured latency of a slow Slack, in this server thread only
+        if gate is not None:
+            gate._pass(call)
+
+    def slow(self, method: str, seconds: float) -> None:
+        with self._cond:
+            self._latency[method] = seconds
+
+    def gate(self, method: str, *, let_through: int) -> Gate:
+        gate = Gate(method, let_through=let_through)
+        with self._cond:
+            self._gates[method] = gate
+        return gate
+
+    def wait_for(self, method: str, count: int, *, timeout: float) -> int:
+        with self._cond:
+            self._cond.wait_for(lambda: self._counts.get(method, 0) >= count, timeout=timeout)
+            return self._counts.get(method, 0)
+
+    def release_all(self) -> None:
+        with self._cond:
+            gates = list(self._gates.values())
+        for gate in gates:
+            gate.release()
+
+
 class FakeSlack:
     """A Slack Web API stand-in on 127.0.0.1:<free port>: point WebClient(base_url=...) at `base_url`.
 
@@ -220,6 +330,7 @@ class FakeSlack:
     def __init__(self, *, clock: _NowSource | None = None, default_users: bool = True) -> None:
         self._lock = threading.Lock()
         self._state = _State()
+        self._traffic = _Traffic()
         self._clock = clock
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -237,6 +348,7 @@ class FakeSlack:
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "reactions.add": self._reactions_add,
+            "oauth.v2.access": self._oauth_v2_access,
         }
         if default_users:
             for user in DEFAULT_USERS:
@@ -260,6 +372,7 @@ class FakeSlack:
     def stop(self) -> None:
         server, thread = self._server, self._thread
         self._server, self._thread = None, None
+        self._traffic.release_all()
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -414,6 +527,27 @@ class FakeSlack:
         """Slack does what was asked, then the connection closes with no answer."""
         self._script(method, None, 200, None, times, apply_effect=True, drop=True)
 
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer every later call to `method` `seconds` after doing it (0 makes it fast again)."""
+        if seconds < 0:
+            raise ValueError("seconds must be 0 or more")
+        self._traffic.slow(method, seconds)
+
+    def hold(self, method: str = "chat.postMessage", *, let_through: int = 0) -> Gate:
+        """Answer the first `let_through` calls to `method`, then do each later one (a post is stored)
+        but hold its answer until `Gate.release()`: a request in flight when its client dies."""
+        if let_through < 0:
+            raise ValueError("let_through must be 0 or more")
+        return self._traffic.gate(method, let_through=let_through)
+
+    def wait_for_calls(self, method: str, count: int, *, timeout: float = 10.0) -> int:
+        """Block until `count` calls to `method` have been received since start (clear() does not
+        reset this); AssertionError after `timeout` s. Returns how many there were."""
+        seen = self._traffic.wait_for(method, count, timeout=timeout)
+        if seen < count:
+            raise AssertionError(f"{seen} {method} calls after {timeout} s, wanted {count}")
+        return seen
+
     def _script(
         self,
         method: str,
@@ -433,6 +567,42 @@ class FakeSlack:
         with self._lock:
             self._state.failures.setdefault(method, []).append(failure)
 
+    # -- OAuth -----------------------------------------------------------------------------------
+
+    def grant_install(
+        self,
+        code: str,
+        *,
+        team_id: str,
+        bot_token: str,
+        team_name: str = "Other Workspace",
+        installer: str = U_ADMIN,
+        expires_in: int | None = None,
+    ) -> None:
+        """What Slack does when an admin approves the install: `code` comes back to the redirect URL and
+        oauth.v2.access exchanges it for `bot_token` (rotating when `expires_in` is given)."""
+        with self._lock:
+            self._state.grants[code] = _Grant(team_id, team_name, bot_token, installer, expires_in)
+
+    def register_token(self, token: str, team_id: str) -> None:
+        """A bot token of another workspace (auth.test answers with its team)."""
+        with self._lock:
+            self._state.token_teams[token] = team_id
+
+    def revoke(self, token: str) -> None:
+        """Calls with this token now answer token_revoked, as after an uninstall."""
+        with self._lock:
+            self._state.revoked.add(token)
+
+    @property
+    def rotations(self) -> int:
+        with self._lock:
+            return self._state.rotations
+
+    def tokens_used(self, method: str) -> list[str]:
+        """The bearer token of every call to `method`, in order."""
+        return [c.headers.get("authorization", "").removeprefix("Bearer ").strip() for c in self.calls_to(method)]
+
     # -- the server side -----------------------------------------------------------------------
 
     def _answer(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> Answer | None:
@@ -445,7 +615,9 @@ class FakeSlack:
             if handler is None:
                 answer = _error("unknown_method")
             else:
-                answer = self._check_token(params, headers) or handler(params)
+                self._state.headers = headers
+                checked = None if method in NO_TOKEN_METHODS else self._check_token(params, headers)
+                answer = checked or handler(params)
             if failure is not None:
                 return self._failure_answer(failure)
             return answer
@@ -479,13 +651,16 @@ class FakeSlack:
             return failure.status, {"ok": False, "error": failure.error or "internal_error"}, {}
         return _error(failure.error or "internal_error")
 
-    @staticmethod
-    def _check_token(params: dict[str, Any], headers: dict[str, str]) -> Answer | None:
+    def _check_token(self, params: dict[str, Any], headers: dict[str, str]) -> Answer | None:
         auth = headers.get("authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token")
+        self._state.token = str(token or "")
         if not token:
             return _error("not_authed")
-        if not str(token).startswith("xoxb-"):
+        if token in self._state.revoked:
+            return _error("token_revoked")
+        # Rotating bot tokens look like xoxe.xoxb-…
+        if not str(token).startswith(("xoxb-", "xoxe.xoxb-")):
             return _error("invalid_auth")
         return None
 
@@ -513,15 +688,58 @@ class FakeSlack:
     # -- the methods -------------------------------------------------------------------------------
 
     def _auth_test(self, params: dict[str, Any]) -> Answer:
+        team_id = self._state.token_teams.get(self._state.token, TEAM_ID)
         return _ok(
             url=f"https://{TEAM_DOMAIN}.slack.com/",
             team=TEAM_NAME,
             user="baton",
-            team_id=TEAM_ID,
+            team_id=team_id,
             user_id=BOT_USER_ID,
             bot_id=BOT_ID,
             is_enterprise_install=False,
         )
+
+    def _oauth_v2_access(self, params: dict[str, Any]) -> Answer:
+        client_id, client_secret = params.get("client_id"), params.get("client_secret")
+        auth = self._state.headers.get("authorization", "")
+        if auth.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
+        if client_id != OAUTH_CLIENT_ID or client_secret != OAUTH_CLIENT_SECRET:
+            return _error("invalid_client_id" if client_id != OAUTH_CLIENT_ID else "bad_client_secret")
+        if params.get("grant_type") == "refresh_token":
+            grant = self._state.refresh_tokens.pop(str(params.get("refresh_token")), None)
+            if grant is None:
+                return _error("invalid_refresh_token")
+            self._state.rotations += 1
+            grant = _Grant(
+                grant.team_id,
+                grant.team_name,
+                f"xoxe.xoxb-{grant.team_id}-{self._state.rotations}",
+                grant.installer,
+                grant.expires_in,
+            )
+        else:
+            found = self._state.grants.pop(str(params.get("code")), None)
+            if found is None:
+                return _error("invalid_code")
+            grant = found
+        self._state.token_teams[grant.bot_token] = grant.team_id
+        answer: dict[str, Any] = {
+            "access_token": grant.bot_token,
+            "token_type": "bot",
+            "scope": "chat:write,commands,users:read",
+            "bot_user_id": BOT_USER_ID,
+            "app_id": APP_ID,
+            "team": {"id": grant.team_id, "name": grant.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": grant.installer},
+        }
+        if grant.expires_in is not None:
+            refresh = f"xoxe-1-refresh-{grant.team_id}-{self._state.rotations}"
+            self._state.refresh_tokens[refresh] = grant
+            answer.update(refresh_token=refresh, expires_in=grant.expires_in)
+        return _ok(**answer)
 
     def _users_info(self, params: dict[str, Any]) -> Answer:
         user = self._state.users.get(str(params.get("user", "")))
