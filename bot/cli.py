@@ -163,9 +163,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, host=host, port=port, workers=workers, scheduler=scheduler)
     except SettingsError as error:
         return _fail(str(error))
-    except (OperationalError, ProgrammingError) as error:
+    except OperationalError as error:
         first = str(getattr(error, "orig", error)).strip().splitlines()[0]
-        return _fail(f"the database is unreachable or not migrated (run `baton db upgrade`): {first}")
+        if "no such table" in first:  # SQLite's answer before the migrations ran
+            return _fail(f"the database is not migrated (run `baton db upgrade`): {first}")
+        return _fail(f"the database is unreachable (check DATABASE_URL and that the server is up): {first}")
+    except ProgrammingError as error:
+        first = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        return _fail(f"the database is not migrated (run `baton db upgrade`): {first}")
     except SlackApiError as error:
         return _fail(f"Slack refused the connection: {error.response.get('error', 'error')} (check SLACK_APP_TOKEN)")
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App, BoltResponse
 
 from bot.clock import Clock
+from bot.domain.model import Message
 from bot.services import Services
+from handlers import blocks
 from handlers.actions import Actions
 from handlers.checkins import Checkins
 from handlers.commands import Commands
+from handlers.edges import DATABASE_DOWN, is_database_down, log_database_down
 from handlers.events import Events
 from handlers.gateway_port import Gateway
 from handlers.views import Views
@@ -28,8 +32,21 @@ def register(app: App, *, services: Services, gateway: Gateway, clock: Clock) ->
     Events(services=services).register(app)
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> None:
-        # Listeners answer their own errors; reaching here is a bug worth its ids in the log.
+    def on_error(
+        error: Exception, body: dict[str, Any], response: BoltResponse | None, ack: Ack
+    ) -> BoltResponse | None:
+        """Listeners answer their own errors; a database outage that got past one still gets a polite
+        answer, and anything else is a bug worth its ids in the log (and Bolt's 500)."""
+        if is_database_down(error):
+            log_database_down(error, what=_what(body))
+            if response is None:
+                return None
+            answered = ack.response
+            if answered is not None and (body.get("command") or body.get("type") == "view_submission"):
+                # The listener had already given its answer (a commit may be behind it, as when a
+                # lookup after creating a task fails): that answer stands, never "nothing was changed".
+                return BoltResponse(status=answered.status, body=answered.body, headers=answered.headers)
+            return database_down_answer(body, gateway)
         log.error(
             "bolt.unhandled",
             exc_info=error,
@@ -38,3 +55,42 @@ def register(app: App, *, services: Services, gateway: Gateway, clock: Clock) ->
                 "team": (body.get("team") or {}).get("id") or body.get("team_id"),
             },
         )
+        return None
+
+
+def _what(body: dict[str, Any]) -> str:
+    """The command, button or form a request was for: ids only, never what was typed."""
+    actions = body.get("actions") or [{}]
+    view = body.get("view") or {}
+    event = body.get("event") or {}
+    found = body.get("command") or actions[0].get("action_id") or view.get("callback_id") or event.get("type")
+    return str(found or body.get("type") or "unknown")
+
+
+def database_down_answer(body: dict[str, Any], gateway: Gateway) -> BoltResponse | None:
+    """Say "try again in a minute" where the person is looking; None keeps Bolt's 500 for the Events
+    API, whose retries (after 1 and 5 minutes) bring the event back once the database is."""
+    reply: dict[str, Any]
+    if body.get("command"):
+        reply = {"response_type": "ephemeral", "text": DATABASE_DOWN}
+        return BoltResponse(status=200, body=json.dumps(reply), headers={"content-type": "application/json"})
+    if body.get("type") == "view_submission":
+        view = body.get("view") or {}
+        inputs = [b["block_id"] for b in view.get("blocks") or [] if b.get("type") == "input" and b.get("block_id")]
+        if inputs:  # keep the modal and what was typed in it
+            reply = {"response_action": "errors", "errors": {inputs[0]: DATABASE_DOWN}}
+        else:
+            reply = {"response_action": "update", "view": blocks.notice_modal(title="Baton", text=DATABASE_DOWN)}
+        return BoltResponse(status=200, body=json.dumps(reply), headers={"content-type": "application/json"})
+    if body.get("type") in ("block_actions", "message_action", "shortcut"):
+        response_url = body.get("response_url")
+        if isinstance(response_url, str) and response_url:
+            gateway.respond(response_url, Message(text=DATABASE_DOWN))
+        elif body.get("trigger_id"):  # the Home tab has no response_url
+            gateway.open_view(
+                str((body.get("team") or {}).get("id") or body.get("team_id") or ""),
+                str(body["trigger_id"]),
+                blocks.notice_modal(title="Baton", text=DATABASE_DOWN),
+            )
+        return BoltResponse(status=200, body="")
+    return None

@@ -14,7 +14,7 @@ from bot.domain.model import Message, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, unescape
 from bot.services import Services
 from handlers import blocks, ids
-from handlers.edges import SOMETHING_WENT_WRONG, suggested_assignees, workspace_of
+from handlers.edges import failure_text, suggested_assignees, workspace_of
 from handlers.gateway_port import Gateway
 
 log = logging.getLogger(__name__)
@@ -98,11 +98,9 @@ class Actions:
             self._s.tasks.complete(ws, body["user"]["id"], task_id=_task_id(body))
         except UserError as error:
             self._gateway.open_view(ws, body["trigger_id"], blocks.notice_modal(title="Baton", text=error.reply))
-        except Exception:
-            log.exception("handler.failed", extra={"handler": "action.done"})
-            self._gateway.open_view(
-                ws, body["trigger_id"], blocks.notice_modal(title="Baton", text=SOMETHING_WENT_WRONG)
-            )
+        except Exception as error:
+            text = failure_text(error, what="action.done")
+            self._gateway.open_view(ws, body["trigger_id"], blocks.notice_modal(title="Baton", text=text))
 
     def on_open_task_modal(self, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
@@ -147,9 +145,8 @@ class Actions:
         except UserError:
             respond(replace_original=False, text=error.reply)
             return
-        except Exception:
-            log.exception("handler.failed", extra={"handler": "action.refuse"})
-            respond(replace_original=False, text=SOMETHING_WENT_WRONG)
+        except Exception as failure:
+            respond(replace_original=False, text=failure_text(failure, what="action.refuse"))
             return
         if body["user"]["id"] == task.assignee_id:
             respond(replace_original=True, **self._answered(task).as_kwargs())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -15,6 +16,8 @@ from bot.services.tasks import NewTask
 from handlers import blocks, ids
 from handlers.edges import answer, suggested_assignees, workspace_of
 from handlers.gateway_port import Gateway
+
+log = logging.getLogger(__name__)
 
 
 class Commands:
@@ -113,8 +116,13 @@ class Commands:
         raise AssertionError(f"unhandled /task command {parsed!r}")
 
     def _warn_if_away(self, ws: str, assignee_id: str, message: Message) -> Message:
-        """The delegator's reply, with a line when the new task's assignee is away now."""
-        until = self._s.time_off.away_until(ws, assignee_id)
+        """The delegator's reply, with a line when the new task's assignee is away now. The task is saved
+        by then, so a failed lookup drops the line rather than reporting the task as not created."""
+        try:
+            until = self._s.time_off.away_until(ws, assignee_id)
+        except Exception:
+            log.warning("handler.away_lookup_failed", extra={"user": assignee_id})
+            return message
         if until is None:
             return message
         return Message(text=message.text, blocks=(*message.blocks, blocks.away_warning(assignee_id, until)))

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from bot.domain.errors import UserError
 from bot.domain.model import Message
@@ -17,6 +19,26 @@ from handlers import blocks
 log = logging.getLogger(__name__)
 
 SOMETHING_WENT_WRONG = "Something went wrong on Baton's side; nothing was changed. Please try again."
+DATABASE_DOWN = "Baton can't reach its database right now, so nothing was changed. Please try again in a minute."
+
+
+def is_database_down(error: BaseException) -> bool:
+    """An outage, not a bug: the database refused, dropped or timed out (here or behind an explicit `from`)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OperationalError | InterfaceError | PoolTimeoutError):
+            return True
+        # A disconnect the dialect recognised, whatever class the driver gave it; an IntegrityError or a
+        # ProgrammingError on a live connection stays a bug.
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def log_database_down(error: BaseException, *, what: str) -> None:
+    """One warning line per refused request: the exception's class only, never its SQL or parameters."""
+    log.warning("database.unavailable", extra={"handler": what, "reason": type(error).__name__})
 
 
 def workspace_of(context: BoltContext, body: dict[str, Any]) -> str:
@@ -37,11 +59,21 @@ def answer(run: Callable[[], Message | None], reply: Callable[[Message | None], 
     except UserError as error:
         reply(Message(text=error.reply))
         return
-    except Exception:
-        log.exception("handler.failed", extra={"handler": what})
-        reply(Message(text=SOMETHING_WENT_WRONG))
+    except Exception as error:
+        # The unit of work rolled back (or never began): nothing was committed, so say so.
+        reply(Message(text=failure_text(error, what=what)))
         return
     reply(message)
+
+
+def failure_text(error: Exception, *, what: str) -> str:
+    """Call inside `except`: log an unexpected failure and return what the person reads; an outage
+    asks to try again in a minute, a bug apologises (and is logged with its traceback)."""
+    if is_database_down(error):
+        log_database_down(error, what=what)
+        return DATABASE_DOWN
+    log.exception("handler.failed", extra={"handler": what})
+    return SOMETHING_WENT_WRONG
 
 
 def load_metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -58,6 +90,9 @@ def suggested_assignees(services: Services, workspace_id: str, team_id: int | No
         return []
     try:
         return blocks.suggested_lines(services.skills.for_new_task(workspace_id, team_id))
-    except Exception:
-        log.exception("handler.failed", extra={"handler": "modal.suggestions"})
+    except Exception as error:
+        if is_database_down(error):
+            log_database_down(error, what="modal.suggestions")
+        else:
+            log.exception("handler.failed", extra={"handler": "modal.suggestions"})
         return []

@@ -16,7 +16,7 @@ from bot.services import Services
 from bot.services.tasks import NewTask
 from handlers import blocks, ids
 from handlers.actions import status_answer
-from handlers.edges import SOMETHING_WENT_WRONG, load_metadata, workspace_of
+from handlers.edges import failure_text, load_metadata, workspace_of
 from handlers.gateway_port import Gateway
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,8 @@ class Views:
             block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_TITLE)
             ack(response_action="errors", errors={block: as_plain_text(error.reply)})
             return
-        except Exception:
-            log.exception("handler.failed", extra={"handler": "view.new_task"})
-            ack(response_action="errors", errors={ids.BLOCK_TITLE: SOMETHING_WENT_WRONG})
+        except Exception as error:
+            ack(response_action="errors", errors={ids.BLOCK_TITLE: failure_text(error, what="view.new_task")})
             return
         ack()
         response_url = metadata.get("response_url")

@@ -95,7 +95,18 @@ class PersonRepository:
         return self._session.get(Person, (workspace_id, user_id))
 
     def save(self, person: Person) -> None:
-        self._session.merge(person)
+        """Insert or refresh the cached row in one statement: two requests meeting the same new person
+        at once (several replicas) must not both INSERT."""
+        values = {
+            c.key: getattr(person, c.key)
+            for c in Person.__table__.columns
+            if getattr(person, c.key) is not None or c.default is None  # unset: the column's default
+        }
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(Person).values(**values)
+        changed = {k: stmt.excluded[k] for k in values if k not in ("workspace_id", "user_id")}
+        self._session.execute(stmt.on_conflict_do_update(index_elements=["workspace_id", "user_id"], set_=changed))
 
     def many(self, workspace_id: str, user_ids: Sequence[str]) -> list[Person]:
         """The cached rows of these people (those never looked up are missing)."""
