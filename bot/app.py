@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from prometheus_client import CollectorRegistry
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.logs import bind_request_fields
+from bot.metrics import Metrics
 from bot.scheduler.delivery import BackgroundDeliverer, Delivery
 from bot.scheduler.runner import start_scheduler
 from bot.scheduler.tick import PassSummary, run_pass
@@ -33,6 +36,7 @@ from bot.services.teams import TeamService
 from bot.services.timeoff import TimeOffService
 from bot.slack.client import make_delivery_client, make_interactive_client
 from bot.slack.gateway import SlackGateway
+from bot.slack.observer import ObservedWebClient
 from bot.slack.tokens import StaticToken
 from handlers import blocks, ids, register
 from storage.db import make_engine, make_session_factory
@@ -72,12 +76,16 @@ class Baton:
     clock: Clock
     uow: UnitOfWorkFactory
     executor: Executor
+    metrics: Metrics
     oauth: OAuthMode | None = None
 
     def run_pass(self, *, deliver: bool = True) -> PassSummary:
         """One scheduler pass as of the app's clock (`baton tick --at` gives a fixed one)."""
-        planned = self.planner.plan_due(self.clock.now())
-        return run_pass(delivery=self.delivery if deliver else None, planned=planned)
+        return run_pass(
+            plan=lambda: self.planner.plan_due(self.clock.now()),
+            delivery=self.delivery if deliver else None,
+            observer=self.metrics,
+        )
 
     def start_scheduler(self) -> BackgroundScheduler:
         return start_scheduler(self.run_pass, every_seconds=self.settings.baton_tick_seconds)
@@ -95,20 +103,24 @@ def create_app(
     web_client: WebClient | None = None,
     listener_executor: Executor | None = None,
     delivery_executor: Executor | None = None,
+    metrics: Metrics | None = None,
 ) -> Baton:
     """Build Baton from settings; tests pass their own engine, clock, client and executors."""
     clock = clock or SystemClock()
+    metrics = metrics or Metrics(CollectorRegistry())
     engine = engine or make_engine(settings.database_url)
     uow = UnitOfWorkFactory(make_session_factory(engine), make_session_factory(engine, read_only=True))
     settings.check_oauth()
     token: str | None = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else NO_TOKEN
     if settings.uses_oauth:
         token = None  # each workspace's token comes from the installation store
-    interactive = web_client or make_interactive_client(token=token, base_url=settings.slack_api_url)
+    interactive = web_client or make_interactive_client(token=token, base_url=settings.slack_api_url, observer=metrics)
     delivery_client = (
-        WebClient(token=interactive.token, base_url=interactive.base_url, timeout=interactive.timeout)
+        ObservedWebClient(
+            token=interactive.token, base_url=interactive.base_url, timeout=interactive.timeout, observer=metrics
+        )
         if web_client is not None
-        else make_delivery_client(token=token, base_url=settings.slack_api_url)
+        else make_delivery_client(token=token, base_url=settings.slack_api_url, observer=metrics)
     )
     delivery_client.retry_handlers = []
     oauth = None
@@ -164,6 +176,7 @@ def create_app(
         ignoring_self_events_enabled=True,
         **app_kwargs,
     )
+    bolt.use(bind_request_fields)  # log records of a verified request carry its workspace and user
     register(bolt, services=services, gateway=gateway, clock=clock)
     return Baton(
         settings=settings,
@@ -176,5 +189,6 @@ def create_app(
         clock=clock,
         uow=uow,
         executor=executor,
+        metrics=metrics,
         oauth=oauth,
     )

@@ -1,22 +1,45 @@
-"""The WSGI app `baton serve` runs: POST /slack/events to Bolt, GET /healthz to the database."""
+"""The WSGI app `baton serve` runs: POST /slack/events to Bolt, GET /healthz to the database, GET /metrics."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from gunicorn.glogging import Logger as GunicornLogger
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot.app import Baton
 from bot.config import Settings
+from bot.logs import request_scope
+from bot.metrics import Metrics, OutboxCollector, outbox_reader, request_kind, scrape_registry
+from bot.scheduler.runner import stop_scheduler
 
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+# gunicorn's graceful_timeout: after SIGTERM the master kills a worker that has not exited by then.
+GRACEFUL_SECONDS = 10
+# Of those, what a worker gives in-flight sends to finish once its requests are answered; the rest is
+# the margin for the request loop to notice the signal (up to 1 s) and for the process to exit.
+STOP_SECONDS = 6.0
+# A request id we accept from X-Request-Id: short, and nothing that could forge a log line.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> Iterable[bytes]:
@@ -25,8 +48,20 @@ def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> I
     return [data]
 
 
-def make_wsgi_app(baton: Baton) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+def request_id_of(environ: dict[str, Any]) -> str:
+    """The caller's X-Request-Id when it is a plain short token, else a fresh uuid4 hex."""
+    given = str(environ.get("HTTP_X_REQUEST_ID") or "")
+    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def make_wsgi_app(baton: Baton, *, metrics: Metrics | None = None, multiprocess_dir: str | None = None) -> WsgiApp:
+    """Route the paths; requests count into `metrics` (default: the app's), and with `multiprocess_dir`
+    (see `serve`) GET /metrics adds up every gunicorn worker's counts."""
     slack = SlackRequestHandler(baton.bolt, path="/slack/events")
+    counted = metrics if metrics is not None else baton.metrics
+    scraped = scrape_registry(
+        counted, OutboxCollector(outbox_reader(baton.uow), baton.clock), multiprocess_dir=multiprocess_dir
+    )
 
     def health(start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -41,18 +76,81 @@ def make_wsgi_app(baton: Baton) -> Callable[[dict[str, Any], StartResponse], Ite
             )
         return _json(start_response, "200 OK", {"status": "ok", "database": "ok"})
 
+    def scrape(start_response: StartResponse) -> Iterable[bytes]:
+        data = generate_latest(scraped)
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(data)))])
+        return [data]
+
+    def slack_events(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        arrived = time.perf_counter()
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        # Bolt reads the body again; it is looked at here only for its kind, never logged.
+        environ["wsgi.input"] = io.BytesIO(body)
+        kind = request_kind(body, str(environ.get("CONTENT_TYPE") or ""))
+        request_id = request_id_of(environ)
+        answered: list[int] = []
+
+        def start_with_id(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answered.append(int(status.split(" ", 1)[0]))
+            return start_response(status, [*headers, ("X-Request-Id", request_id)], exc_info)
+
+        with request_scope(request_id):
+            try:
+                return slack(environ, start_with_id)
+            except Exception:
+                answered.append(500)
+                raise
+            finally:
+                counted.request(
+                    kind=kind, status=answered[0] if answered else 500, seconds=time.perf_counter() - arrived
+                )
+
+    # OAuth mode: Bolt answers its install page and redirect (GET) through the same adapter.
+    oauth = baton.bolt.oauth_flow
+    oauth_paths = {oauth.install_path, oauth.redirect_uri_path} if oauth is not None else set()
+
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return health(start_response)
+        if path in oauth_paths and method == "GET":
+            with request_scope(request_id_of(environ)):
+                return slack(environ, start_response)
+        if path == "/metrics":
+            if method not in ("GET", "HEAD"):
+                return _json(start_response, "405 Method Not Allowed", {"error": "GET only"})
+            return scrape(start_response)
         if path == "/slack/events":
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
-            return slack(environ, start_response)
+            return slack_events(environ, start_response)
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return app
+
+
+def stop_worker(baton: Baton, scheduler: BackgroundScheduler | None, *, seconds: float = STOP_SECONDS) -> bool:
+    """SIGTERM: start no pass, claim nothing more, put claimed-but-unsent rows back to pending, and give
+    sends in flight up to `seconds`; True when everything finished in time."""
+    if scheduler is not None:
+        stop_scheduler(scheduler)
+    # Deliveries queued after a commit and not started stay pending in the outbox: the next pass sends them.
+    baton.executor.shutdown(wait=False, cancel_futures=True)
+    finished = baton.delivery.stop(timeout=seconds)
+    if not finished:
+        log.warning("shutdown.sends_in_flight", extra={"seconds": seconds})
+    baton.engine.dispose()
+    return finished
+
+
+@dataclass
+class _Worker:
+    """What one gunicorn worker runs; filled in by `load()` after the fork, so each worker has its own."""
+
+    baton: Baton | None = None
+    scheduler: BackgroundScheduler | None = None
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: bool) -> None:
@@ -61,13 +159,30 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
 
     from bot.app import create_app
 
+    metrics_dir = _start_multiprocess_metrics()
+    master_pid = os.getpid()
+    worker = _Worker()
+
+    def on_worker_exit(_server: Any, _gunicorn_worker: Any) -> None:
+        if worker.baton is not None and not stop_worker(worker.baton, worker.scheduler, seconds=STOP_SECONDS):
+            # The interpreter would join the thread stuck on Slack and hold the worker past gunicorn's
+            # graceful timeout; the row keeps its lease and is sent again (after a history check) later.
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            os._exit(0)
+
+    def on_child_exit(_server: Any, gunicorn_worker: Any) -> None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(gunicorn_worker.pid, metrics_dir)  # type: ignore[no-untyped-call]
+
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", 4)
-            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("graceful_timeout", GRACEFUL_SECONDS)
             self.cfg.set("timeout", 30)
             self.cfg.set("accesslog", None)
             self.cfg.set("errorlog", "-")
@@ -75,16 +190,37 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
             if "control_socket_disable" in self.cfg.settings:
                 # One socket per user in $HOME: a second `baton serve` on the machine would fight over it.
                 self.cfg.set("control_socket_disable", True)
-            self.cfg.set("worker_exit", _on_worker_exit)
+            self.cfg.set("worker_exit", on_worker_exit)
+            self.cfg.set("child_exit", on_child_exit)
 
-        def load(self) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+        def load(self) -> WsgiApp:
             baton = create_app(settings)
-            _running.append(baton)
+            worker.baton = baton
             if scheduler:
-                _schedulers.append(baton.start_scheduler())
-            return make_wsgi_app(baton)
+                worker.scheduler = baton.start_scheduler()
+            return make_wsgi_app(baton, multiprocess_dir=metrics_dir)  # baton.metrics count into metrics_dir
 
-    _Server().run()
+    try:
+        _Server().run()
+    finally:
+        if os.getpid() == master_pid:  # a worker leaves through here too, after the fork
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _start_multiprocess_metrics() -> str:
+    """Workers count into files in a fresh directory that the scrape adds up.
+
+    prometheus_client picks its value class when it is imported, from PROMETHEUS_MULTIPROC_DIR
+    (prometheus_client/values.py get_value_class), and creates values through `values.ValueClass`;
+    Baton imported it before the directory existed, so the class is picked again here, before any
+    worker forks and builds its metrics.
+    """
+    from prometheus_client import values
+
+    path = tempfile.mkdtemp(prefix="baton-metrics-")
+    os.environ[_MULTIPROC_ENV] = path
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+    return path
 
 
 class _RootLogger(GunicornLogger):  # type: ignore[misc]
@@ -95,14 +231,3 @@ class _RootLogger(GunicornLogger):  # type: ignore[misc]
         for logger in (self.error_log, self.access_log):
             logger.handlers[:] = []
             logger.propagate = True
-
-
-_running: list[Baton] = []
-_schedulers: list[Any] = []
-
-
-def _on_worker_exit(_server: Any, _worker: Any) -> None:
-    for scheduler in _schedulers:
-        scheduler.shutdown(wait=True)
-    for baton in _running:
-        baton.close()

@@ -564,6 +564,37 @@ class OutboxRepository:
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, outbox_id)
 
+    def renew_lease(self, outbox_id: int, *, held_until: datetime, until: datetime) -> bool:
+        """Extend our lease on a row we are about to send, only if it is still ours (same lease):
+        a deliverer whose batch outlived its lease must not post a row someone else took over."""
+        stmt = (
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == outbox_id,
+                OutboxMessage.state == OutboxState.SENDING.value,
+                OutboxMessage.lease_until == held_until,
+            )
+            .values(lease_until=until)
+            .returning(OutboxMessage.id)
+        )
+        return self._session.execute(stmt).scalar_one_or_none() is not None
+
+    def was_sent(self, workspace_id: str, *, task_id: int, kind: str, recipient_id: str, since: datetime) -> bool:
+        """Whether a message of this kind about the task reached this person at or after `since`."""
+        stmt = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.task_id == task_id,
+                OutboxMessage.kind == kind,
+                OutboxMessage.recipient_id == recipient_id,
+                OutboxMessage.state == OutboxState.SENT.value,
+                OutboxMessage.sent_at >= since,
+            )
+            .limit(1)
+        )
+        return self._session.scalars(stmt).first() is not None
+
     def skip_unsent(self, workspace_id: str, *, reason: str) -> int:
         """Give up every message not yet sent to a workspace (it uninstalled Baton); returns how many."""
         result = self._session.execute(

@@ -6,8 +6,8 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
@@ -71,6 +71,7 @@ class _Facts:
     task: TaskView | None
     assignment_seq: int | None = None
     assignee_away: bool = False
+    overdue_sent_today: bool = False  # to this recipient, about this task, on their local today
 
 
 def backoff(attempts: int) -> timedelta:
@@ -81,7 +82,14 @@ def backoff(attempts: int) -> timedelta:
 _NOT_WHILE_AWAY = (OutboxKind.CHECKIN, OutboxKind.WARNING, OutboxKind.OVERDUE)
 
 
-def still_applies(out: Outgoing, *, assignment_seq: int | None, now: datetime, assignee_away: bool = False) -> bool:
+def still_applies(
+    out: Outgoing,
+    *,
+    assignment_seq: int | None,
+    now: datetime,
+    assignee_away: bool = False,
+    overdue_sent_today: bool = False,
+) -> bool:
     """Whether a queued message still says something true when its turn comes: a check-in for a
     finished task, or a warning for a deadline that moved or passed, is skipped, never sent."""
     task = out.task
@@ -110,7 +118,9 @@ def still_applies(out: Outgoing, *, assignment_seq: int | None, now: datetime, a
         if not (task.status.is_active and out.payload.get("due") == due and task.due_at is not None):
             return False
         latest = worktime.latest_overdue_moment(task.due_at, tz=tz, now=now)
-        return latest is None or latest.isoformat() <= str(out.payload.get("moment") or "")
+        # A notice held up into the next day (paced, retried, caught up) counts for the day it goes out
+        # on, like a check-in: that day's own one is then not sent as well.
+        return not overdue_sent_today and (latest is None or latest.isoformat() <= str(out.payload.get("moment") or ""))
     if out.kind is OutboxKind.ASSIGNMENT:
         return (
             task.status is TaskStatus.OPEN
@@ -145,6 +155,17 @@ class Delivery:
         self._render = render
         self._lease = lease
         self._max_retry_age = max_retry_age
+        # Shutdown (SIGTERM): once stopping, nothing more is claimed; `_running` counts deliver() calls.
+        self._stopping = False
+        self._running = 0
+        self._idle = threading.Condition()
+
+    def stop(self, *, timeout: float) -> bool:
+        """Shutdown: claim nothing more, put claimed rows not yet sent back to pending, and wait up to
+        `timeout` seconds for sends in flight; True when no delivery is still running."""
+        with self._idle:
+            self._stopping = True
+            return self._idle.wait_for(lambda: self._running == 0, timeout=timeout)
 
     def deliver(self, *, ids: Sequence[int] | None = None, limit: int = BATCH) -> DeliverySummary:
         """Claim up to `limit` due rows (or just `ids`) and send each once.
@@ -154,15 +175,57 @@ class Delivery:
         recipients' rows go on.
         """
         summary = DeliverySummary()
-        sent_to: set[str] = set()
-        for row in self._claim(ids=ids, limit=limit):
-            if row.recipient_id in sent_to:
-                self._mark(row, state=OutboxState.PENDING, not_before=self._clock.now() + PACE, uncount=True)
-                summary.paced += 1
-                continue
-            if self._deliver_one(row, summary):
-                sent_to.add(row.recipient_id)
+        with self._idle:
+            if self._stopping:
+                return summary
+            self._running += 1
+        try:
+            sent_to: set[str] = set()
+            claimed = self._claim(ids=ids, limit=limit)
+            for index, row in enumerate(claimed):
+                if self._stopping:
+                    self._release(claimed[index:])
+                    break
+                if row.recipient_id in sent_to:
+                    self._mark(row, state=OutboxState.PENDING, not_before=self._clock.now() + PACE, uncount=True)
+                    summary.paced += 1
+                    continue
+                held = self._renew(row)
+                if held is None:
+                    continue  # our lease ran out meanwhile and another deliverer has the row now
+                if self._deliver_one(held, summary):
+                    sent_to.add(row.recipient_id)
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
         return summary
+
+    def _renew(self, row: _Claimed) -> _Claimed | None:
+        """The row with a fresh lease, or None when it is no longer ours: checked just before each send,
+        so a batch that outlives its lease (a slow Slack) never posts what another replica took over."""
+        until = self._clock.now() + self._lease
+        with self._uow() as uow:
+            if not uow.outbox.renew_lease(row.id, held_until=row.lease_until, until=until):
+                log.warning("outbox.lease_lost", extra={"outbox_id": row.id, "workspace": row.workspace_id})
+                return None
+            uow.commit()
+        return replace(row, lease_until=until)
+
+    def _release(self, rows: Sequence[_Claimed]) -> None:
+        """Hand rows claimed but not sent back to pending (attempt not counted), for the next pass anywhere."""
+        with self._uow() as uow:
+            released = []
+            for row in rows:
+                stored = uow.outbox.get(row.id)
+                if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
+                    continue  # another deliverer holds it now
+                stored.state = OutboxState.PENDING.value
+                stored.lease_until = None
+                stored.attempts -= 1
+                released.append(row.id)
+            uow.commit()
+        log.info("outbox.released", extra={"count": len(released), "outbox_ids": released[:20]})
 
     def _claim(self, *, ids: Sequence[int] | None, limit: int) -> list[_Claimed]:
         now = self._clock.now()
@@ -206,10 +269,23 @@ class Delivery:
                 now = self._clock.now()
                 periods = uow.time_off.of_user(row.workspace_id, task.assignee_id, ending_after=now)
                 away = any(p.starts_at <= now for p in periods)
+            sent_today = False
+            if row.kind is OutboxKind.OVERDUE:
+                now = self._clock.now()
+                tz = str(row.payload.get("tz") or "UTC")
+                midnight = worktime.at_local(worktime.local_date(now, tz=tz), time(0, 0), tz=tz)
+                sent_today = uow.outbox.was_sent(
+                    row.workspace_id,
+                    task_id=task.id,
+                    kind=OutboxKind.OVERDUE.value,
+                    recipient_id=row.recipient_id,
+                    since=midnight,
+                )
             return _Facts(
                 task=task_view(task, team_channel_id=team.channel_id if team else None),
                 assignment_seq=task.assignment_seq,
                 assignee_away=away,
+                overdue_sent_today=sent_today,
             )
 
     def _deliver_one(self, row: _Claimed, summary: DeliverySummary) -> bool:
@@ -224,30 +300,36 @@ class Delivery:
             payload=row.payload,
         )
         if (row.task_id is not None and facts.task is None) or not still_applies(
-            out, assignment_seq=facts.assignment_seq, now=now, assignee_away=facts.assignee_away
+            out,
+            assignment_seq=facts.assignment_seq,
+            now=now,
+            assignee_away=facts.assignee_away,
+            overdue_sent_today=facts.overdue_sent_today,
         ):
             self._mark(row, state=OutboxState.SKIPPED, error="no longer applies")
             summary.skipped += 1
             return False
         outcome, channel = self._send(row, out, now=now)
         if isinstance(outcome, Sent):
-            self._mark(row, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now)
-            summary.sent += 1
-            log.info("outbox.sent", extra={"outbox_id": row.id, "kind": row.kind.value})
+            if self._mark(row, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now):
+                summary.sent += 1
+            log.info("outbox.sent", extra={"outbox_id": row.id, "workspace": row.workspace_id, "kind": row.kind.value})
         elif isinstance(outcome, RetryLater) and now - row.created_at < self._max_retry_age:
             wait = (
                 timedelta(seconds=outcome.after_seconds) if outcome.after_seconds is not None else backoff(row.attempts)
             )
             self._mark(row, state=OutboxState.PENDING, channel=channel, error=outcome.reason, not_before=now + wait)
             summary.retried += 1
-            log.info("outbox.retry", extra={"outbox_id": row.id, "reason": outcome.reason})
+            log.info(
+                "outbox.retry", extra={"outbox_id": row.id, "workspace": row.workspace_id, "reason": outcome.reason}
+            )
         else:
             reason = outcome.reason
             if isinstance(outcome, RetryLater):
                 reason = f"gave up after {row.attempts} attempts over 24 h: {reason}"
             self._mark(row, state=OutboxState.FAILED, channel=channel, error=reason)
             summary.failed += 1
-            log.warning("outbox.failed", extra={"outbox_id": row.id, "reason": reason})
+            log.warning("outbox.failed", extra={"outbox_id": row.id, "workspace": row.workspace_id, "reason": reason})
         return True
 
     def _send(self, row: _Claimed, out: Outgoing, *, now: datetime) -> tuple[SendOutcome, str | None]:
@@ -282,13 +364,14 @@ class Delivery:
         now: datetime | None = None,
         not_before: datetime | None = None,
         uncount: bool = False,
-    ) -> None:
+    ) -> bool:
+        """Record the row's outcome; False when another deliverer holds it now (its word counts)."""
         with self._uow() as uow:
             stored = uow.outbox.get(row.id)
             # Another deliverer took the row after our lease ran out: its word counts, not ours.
             if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
                 log.warning("outbox.lease_lost", extra={"outbox_id": row.id})
-                return
+                return False
             stored.state = state.value
             stored.lease_until = None
             if uncount:
@@ -308,6 +391,7 @@ class Delivery:
                     task.assignment_channel_id = channel
                     task.assignment_ts = ts
             uow.commit()
+        return True
 
 
 @dataclass

@@ -37,3 +37,10 @@ def start_scheduler(run_pass: Callable[[], object], *, every_seconds: float) -> 
     scheduler.start()
     log.info("scheduler.started", extra={"every_seconds": every_seconds})
     return scheduler
+
+
+def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Start no new pass (shutdown); a pass already running is cut short by `Delivery.stop()`, not waited for here."""
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+        log.info("scheduler.stopped")

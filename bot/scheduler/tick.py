@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.scheduler.delivery import BATCH, Delivery, DeliverySummary
 
@@ -29,9 +31,26 @@ class PassSummary:
         )
 
 
-def run_pass(*, delivery: Delivery | None, planned: int = 0) -> PassSummary:
-    """Deliver what is due now in bounded batches and summarise the pass."""
+class PassObserver(Protocol):
+    """Told about every finished pass (bot/metrics.py Metrics), so the scheduler never imports prometheus."""
+
+    def pass_finished(self, summary: PassSummary) -> None: ...
+
+
+def run_pass(
+    *,
+    delivery: Delivery | None,
+    planned: int = 0,
+    plan: Callable[[], int] | None = None,
+    observer: PassObserver | None = None,
+) -> PassSummary:
+    """Plan (when given `plan`), deliver what is due now in bounded batches and summarise the pass.
+
+    A delivery that has been stopped (shutdown) claims nothing more, so the loop ends after the batch in hand.
+    """
     started = time.perf_counter()
+    if plan is not None:
+        planned = plan()
     total = DeliverySummary()
     for _ in range(MAX_DELIVERY_BATCHES if delivery is not None else 0):
         assert delivery is not None
@@ -48,4 +67,6 @@ def run_pass(*, delivery: Delivery | None, planned: int = 0) -> PassSummary:
         seconds=time.perf_counter() - started,
     )
     log.info("scheduler.pass", extra={"summary": summary.line()})
+    if observer is not None:
+        observer.pass_finished(summary)
     return summary

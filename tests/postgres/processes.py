@@ -1,0 +1,279 @@
+"""Real `baton` processes on one PostgreSQL schema, as several replicas run them: their environment,
+a common start, their one-line summaries, and what they left at FakeSlack and in the outbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alembic import command
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.executors import InlineExecutor
+from storage.db import make_engine, make_session_factory
+from storage.migrate import alembic_config
+from storage.models import OutboxMessage
+from storage.uow import UnitOfWork
+from tests.fakes.clock import FakeClock
+from tests.fakes.requests import SIGNING_SECRET, bolt_request, command_body
+from tests.fakes.slack_api import C_GENERAL, U_MANAGER, FakeSlack
+
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = "xoxb-e2e"
+TIMEOUT = 60  # seconds, for each CLI process
+SUMMARY = re.compile(r"planned=(\d+) sent=(\d+) retried=(\d+) failed=(\d+)")
+
+T = TypeVar("T")
+
+
+def baton_command() -> list[str]:
+    """The console script `baton` next to this interpreter, else its exact equivalent."""
+    script = shutil.which("baton", path=str(Path(sys.executable).parent))
+    if script:
+        return [script]
+    return [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
+
+
+def cli_env(database_url: str, slack: FakeSlack, *, token: str = TOKEN) -> dict[str, str]:
+    """The runner's environment less any Baton or Slack setting, plus this replica's settings."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "BATON_")) and k not in ("DATABASE_URL", "PORT", "PYTHONUNBUFFERED")
+    }
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    env.update(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.base_url,
+    )
+    return env
+
+
+def migrate(url: str) -> None:
+    """The real migrations, run on a connection of Baton's own engine (env.py's `connection` path).
+
+    Not `storage.migrate.upgrade(url)`: that is what `baton db upgrade` runs, and it has a test of its
+    own, so a fault there does not hide what the replica tests are about.
+    """
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            config = alembic_config(url)
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+def delegate_to_each(url: str, slack: FakeSlack, people: Sequence[str], *, at: datetime) -> None:
+    """`/task @person Chore number <n>` for each person, through Bolt in this process as of `at`: the
+    tasks every replica then plans check-ins for (their assignment DMs go out before this returns)."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' own argument: no .env here
+        database_url=url,
+        slack_bot_token=SecretStr(TOKEN),
+        slack_signing_secret=SecretStr(SIGNING_SECRET),
+        slack_api_url=slack.base_url,
+    )
+    baton = create_app(
+        settings, clock=FakeClock(at), listener_executor=InlineExecutor(), delivery_executor=InlineExecutor()
+    )
+    try:
+        for n, user in enumerate(people):
+            body = command_body(
+                "/task",
+                f"<@{user}> Chore number {n}",
+                user_id=U_MANAGER,
+                channel_id=C_GENERAL,
+                response_url=slack.response_url(),
+            )
+            response = baton.bolt.dispatch(bolt_request(body))
+            assert response.status == 200, response.body
+    finally:
+        baton.close()
+
+
+# Each process imports Baton, says it is ready, then waits for the go file and runs the CLI's `main`
+# (what the `baton` script runs): a pass takes milliseconds, so without a common start the slowest
+# import would decide which process runs alone.
+SYNCHRONISED_TICK = """
+import os, sys, time
+import bot.app, bot.cli
+ready, go = sys.argv[1], sys.argv[2]
+open(os.path.join(ready, str(os.getpid())), "w").close()
+deadline = time.monotonic() + 30
+while not os.path.exists(go) and time.monotonic() < deadline:
+    time.sleep(0.002)
+sys.exit(bot.cli.main(sys.argv[3:]))
+"""
+
+
+@dataclass(frozen=True)
+class WaitingTicks:
+    """`baton tick` processes that have imported Baton (or are importing it) and wait for `go()`."""
+
+    procs: list[subprocess.Popen[str]]
+    ready: Path
+
+    def wait_ready(self, *, seconds: float = TIMEOUT) -> None:
+        """Until every process has imported Baton (or one has died, for the caller to see)."""
+        deadline = time.monotonic() + seconds
+        while len(list(self.ready.iterdir())) < len(self.procs) and time.monotonic() < deadline:
+            if any(proc.poll() is not None for proc in self.procs):
+                return
+            time.sleep(0.01)
+
+    def go(self) -> None:
+        """Start every pass at once."""
+        self.ready.with_name(self.ready.name + ".go").touch()
+
+    def kill_unfinished(self) -> None:
+        """SIGKILL whichever is still running (a test that failed before collecting them)."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+
+
+def spawn_ticks(envs: Sequence[dict[str, str]], *, at: datetime | None, cwd: Path) -> WaitingTicks:
+    """One `baton tick` (`--at` when given) per environment, each waiting to be told to go."""
+    ready = Path(tempfile.mkdtemp(prefix="ready-", dir=cwd))
+    go = ready.with_name(ready.name + ".go")
+    args = ["tick", "--at", at.isoformat()] if at is not None else ["tick"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SYNCHRONISED_TICK, str(ready), str(go), *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for env in envs
+    ]
+    return WaitingTicks(procs=procs, ready=ready)
+
+
+def start_ticks_together(envs: Sequence[dict[str, str]], *, at: datetime, cwd: Path) -> list[subprocess.Popen[str]]:
+    """One `baton tick --at` per environment, all released at once when every one has imported Baton."""
+    waiting = spawn_ticks(envs, at=at, cwd=cwd)
+    waiting.wait_ready()
+    waiting.go()
+    return waiting.procs
+
+
+def finish(procs: Sequence[subprocess.Popen[str]], *, seconds: float = TIMEOUT) -> list[tuple[int, str, str]]:
+    """Wait for every process (bounded; stragglers are killed): (return code, stdout, stderr) each."""
+    deadline = time.monotonic() + seconds
+    outputs: list[tuple[int, str, str]] = []
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=max(deadline - time.monotonic(), 1))
+            outputs.append((proc.returncode, out, err))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    return outputs
+
+
+@dataclass(frozen=True)
+class PassLine:
+    """What `baton tick` printed on its one stdout line."""
+
+    planned: int
+    sent: int
+    retried: int
+    failed: int
+
+
+def pass_line(code: int, out: str, err: str) -> PassLine:
+    """The summary of a tick that must have exited cleanly and printed exactly one line."""
+    assert code == 0, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    lines = out.splitlines()
+    assert len(lines) == 1, f"tick prints exactly one line on stdout, got {out!r}"
+    found = SUMMARY.search(lines[0])
+    assert found, lines[0]
+    planned, sent, retried, failed = (int(n) for n in found.groups())
+    return PassLine(planned=planned, sent=sent, retried=retried, failed=failed)
+
+
+def keys_posted(slack: FakeSlack, *, prefix: str) -> Counter[str]:
+    """How often each dedupe key starting with `prefix` reached FakeSlack's chat.postMessage."""
+    keys: Counter[str] = Counter()
+    for call in slack.calls_to("chat.postMessage"):
+        key = dedupe_key_of(call.params)
+        if key.startswith(prefix):
+            keys[key] += 1
+    return keys
+
+
+def dedupe_key_of(params: dict[str, Any]) -> str:
+    """The dedupe key Baton put in a post's message metadata ("" when there is none)."""
+    return str(((params.get("metadata") or {}).get("event_payload") or {}).get("dedupe_key", ""))
+
+
+def outbox_rows(url: str, *, kind: str) -> list[OutboxMessage]:
+    """Every outbox row of `kind`, detached from its session, oldest first."""
+    engine = make_engine(url)
+    try:
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            stmt = select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+            rows = list(uow.session.scalars(stmt))
+            uow.session.expunge_all()
+            return rows
+    finally:
+        engine.dispose()
+
+
+def wait_for(what: str, probe: Callable[[], T | None], *, seconds: float) -> T:
+    """Poll `probe` until it gives something, for at most `seconds`: only for what a real subprocess
+    or database does, which no event in this process can signal."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = probe()
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {seconds:.0f} s waiting for {what}")
+        time.sleep(0.05)
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def http(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None) -> HttpAnswer:
+    """One request to a `baton serve` on loopback; an HTTP error status is an answer, not an exception."""
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return HttpAnswer(response.status, response.read())
+    except urllib.error.HTTPError as error:
+        return HttpAnswer(error.code, error.read())
