@@ -15,10 +15,11 @@ from handlers import blocks
 from handlers.actions import Actions
 from handlers.checkins import Checkins
 from handlers.commands import Commands
-from handlers.edges import DATABASE_DOWN, is_database_down, log_database_down
+from handlers.edges import DATABASE_DOWN, log_database_down
 from handlers.events import Events
 from handlers.gateway_port import Gateway
 from handlers.views import Views
+from storage.db import is_database_down
 
 log = logging.getLogger(__name__)
 

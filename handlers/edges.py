@@ -8,32 +8,17 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from bot.domain.errors import UserError
 from bot.domain.model import Message
 from bot.services import Services
 from handlers import blocks
+from storage.db import is_database_down
 
 log = logging.getLogger(__name__)
 
 SOMETHING_WENT_WRONG = "Something went wrong on Baton's side; nothing was changed. Please try again."
 DATABASE_DOWN = "Baton can't reach its database right now, so nothing was changed. Please try again in a minute."
-
-
-def is_database_down(error: BaseException) -> bool:
-    """An outage, not a bug: the database refused, dropped or timed out (here or behind an explicit `from`)."""
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, OperationalError | InterfaceError | PoolTimeoutError):
-            return True
-        # A disconnect the dialect recognised, whatever class the driver gave it; an IntegrityError or a
-        # ProgrammingError on a live connection stays a bug.
-        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
-            return True
-        seen = seen.__cause__
-    return False
 
 
 def log_database_down(error: BaseException, *, what: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -54,3 +56,17 @@ def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionm
     """Sessions for use cases; `read_only` ones must not write (on SQLite they begin deferred)."""
     bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
     return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+def is_database_down(error: BaseException) -> bool:
+    """An outage, not a bug: the database refused, dropped or timed out (here or behind an explicit `from`)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OperationalError | InterfaceError | PoolTimeoutError):
+            return True
+        # A disconnect the dialect recognised, whatever class the driver gave it; an IntegrityError or a
+        # ProgrammingError on a live connection stays a bug.
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__
+    return False

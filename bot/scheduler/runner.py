@@ -8,9 +8,22 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from storage.db import is_database_down
+
 log = logging.getLogger(__name__)
 
 JOB_ID = "baton-pass"
+
+
+def run_guarded(run_pass: Callable[[], object]) -> None:
+    """One pass that never kills the scheduler; the next pass retries from the database."""
+    try:
+        run_pass()
+    except Exception as error:
+        if is_database_down(error):  # an outage: one line a pass, not a traceback every 30 s
+            log.warning("scheduler.database_unavailable", extra={"reason": type(error).__name__})
+        else:
+            log.exception("scheduler.pass_failed")
 
 
 def start_scheduler(run_pass: Callable[[], object], *, every_seconds: float) -> BackgroundScheduler:
@@ -19,10 +32,7 @@ def start_scheduler(run_pass: Callable[[], object], *, every_seconds: float) -> 
     scheduler = BackgroundScheduler(timezone="UTC")
 
     def job() -> None:
-        try:
-            run_pass()
-        except Exception:  # keep the scheduler alive; the next pass retries from the database
-            log.exception("scheduler.pass_failed")
+        run_guarded(run_pass)
 
     scheduler.add_job(
         job,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 
-from bot.scheduler.runner import JOB_ID, start_scheduler
+from bot.scheduler.runner import JOB_ID, run_guarded, start_scheduler
 from bot.server import make_wsgi_app
 from tests.conftest import Harness
 
@@ -57,3 +59,17 @@ def test_other_paths_and_methods_are_refused(harness: Harness) -> None:
 
     assert _get(app, "/nope")[0].startswith("404")
     assert _get(app, "/slack/events", "GET")[0].startswith("405")
+
+
+def test_a_pass_during_a_database_outage_logs_one_line_without_a_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    def down() -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
+
+    def bug() -> None:
+        raise KeyError("oops")
+
+    with caplog.at_level("WARNING"):
+        run_guarded(down)
+        run_guarded(bug)
+    events = [(r.getMessage(), r.levelname, r.exc_info is not None) for r in caplog.records]
+    assert events == [("scheduler.database_unavailable", "WARNING", False), ("scheduler.pass_failed", "ERROR", True)]
