@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.logs import bind_request_fields
 from bot.metrics import Metrics
 from bot.scheduler.delivery import BackgroundDeliverer, Delivery
+from bot.scheduler.pacing import Pacer
 from bot.scheduler.runner import start_scheduler
 from bot.scheduler.tick import PassSummary, run_pass
 from bot.services import Services
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
     from bot.slack.oauth import OAuthMode
 
 log = logging.getLogger(__name__)
+
+# A running server publishes a person's Home tab at most this often (seconds); see BackgroundDeliverer.
+HOME_REFRESH_SECONDS = 2.0
 
 # Bolt needs some token to start; without one (manifest, tick with nothing to send) calls fail cleanly.
 NO_TOKEN = "xoxb-not-configured"
@@ -78,6 +82,7 @@ class Baton:
     executor: Executor
     metrics: Metrics
     oauth: OAuthMode | None = None
+    deliverer: BackgroundDeliverer | None = None
 
     def run_pass(self, *, deliver: bool = True) -> PassSummary:
         """One scheduler pass as of the app's clock (`baton tick --at` gives a fixed one)."""
@@ -91,6 +96,8 @@ class Baton:
         return start_scheduler(self.run_pass, every_seconds=self.settings.baton_tick_seconds)
 
     def close(self) -> None:
+        if self.deliverer is not None:
+            self.deliverer.close()
         self.executor.shutdown(wait=True)
         self.engine.dispose()
 
@@ -104,8 +111,14 @@ def create_app(
     listener_executor: Executor | None = None,
     delivery_executor: Executor | None = None,
     metrics: Metrics | None = None,
+    pacer: Pacer | None = None,
+    home_refresh_seconds: float = 0.0,
 ) -> Baton:
-    """Build Baton from settings; tests pass their own engine, clock, client and executors."""
+    """Build Baton from settings; tests pass their own engine, clock, client and executors.
+
+    A server passes a `Pacer` (one message a second per conversation across everything this process
+    sends) and `home_refresh_seconds` (a Home tab published at most that often per person); tests leave
+    both off, so each change is sent and published at once."""
     clock = clock or SystemClock()
     metrics = metrics or Metrics(CollectorRegistry())
     engine = engine or make_engine(settings.database_url)
@@ -140,8 +153,10 @@ def create_app(
     people = PeopleService(uow=uow, clock=clock, reader=gateway)
     home = HomeService(uow=uow, clock=clock)
     home_publisher = HomePublisher(home=home, render=render_home, sender=gateway, clock=clock)
-    delivery = Delivery(uow=uow, clock=clock, sender=gateway, render=blocks.render_outbox)
-    deliverer = BackgroundDeliverer(delivery=delivery, home=home_publisher, executor=executor)
+    delivery = Delivery(uow=uow, clock=clock, sender=gateway, render=blocks.render_outbox, pacer=pacer)
+    deliverer = BackgroundDeliverer(
+        delivery=delivery, home=home_publisher, executor=executor, home_interval_seconds=home_refresh_seconds
+    )
     tasks = TaskService(uow=uow, clock=clock, people=people, deliverer=deliverer)
     services = Services(
         people=people,
@@ -191,4 +206,5 @@ def create_app(
         executor=executor,
         metrics=metrics,
         oauth=oauth,
+        deliverer=deliverer,
     )

@@ -21,10 +21,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
-from bot.app import Baton
+from bot.app import HOME_REFRESH_SECONDS, Baton
 from bot.config import Settings
 from bot.logs import request_scope
 from bot.metrics import Metrics, OutboxCollector, outbox_reader, request_kind, scrape_registry
+from bot.scheduler.pacing import Pacer
 from bot.scheduler.runner import stop_scheduler
 
 log = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
             self.cfg.set("child_exit", on_child_exit)
 
         def load(self) -> WsgiApp:
-            baton = create_app(settings)
+            baton = create_app(settings, pacer=Pacer(), home_refresh_seconds=HOME_REFRESH_SECONDS)
             worker.baton = baton
             if scheduler:
                 worker.scheduler = baton.start_scheduler()

@@ -274,6 +274,14 @@ class OutboxMessage(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "dedupe_key"),
         Index("ix_outbox_state_not_before", "state", "not_before"),
+        # The claim's scan: rows still to send, in the order they fall due (OutboxRepository.claim).
+        Index(
+            "ix_outbox_due",
+            "not_before",
+            "id",
+            postgresql_where=text("state IN ('pending', 'sending')"),
+            sqlite_where=text("state IN ('pending', 'sending')"),
+        ),
         Index("ix_outbox_channel_ts", "channel_id", "ts"),
         # `/team report`: the check-ins sent in a period.
         Index("ix_outbox_workspace_kind_sent", "workspace_id", "kind", "sent_at"),

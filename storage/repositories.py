@@ -540,12 +540,14 @@ class OutboxRepository:
         """Take due rows for delivery with a lease; on PostgreSQL other claimers skip them.
 
         A row is due when it is pending and its `not_before` has come, or when it is `sending`
-        with an expired lease (its deliverer died mid-send). SQLite has one writer at a time, and
+        with an expired lease (its deliverer died mid-send). A claimed row's `not_before` is its lease's
+        end, so both read `not_before <= now`: one ordered range of the partial index ix_outbox_due
+        instead of sorting every due row. SQLite has one writer at a time, and
         our engine begins every transaction IMMEDIATE, so the same select-then-update is safe there.
         """
-        due = or_(
-            and_(OutboxMessage.state == OutboxState.PENDING.value, OutboxMessage.not_before <= now),
-            and_(OutboxMessage.state == OutboxState.SENDING.value, OutboxMessage.lease_until <= now),
+        due = and_(
+            OutboxMessage.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value)),
+            OutboxMessage.not_before <= now,
         )
         stmt = select(OutboxMessage).where(due)
         if ids is not None:
@@ -557,12 +559,20 @@ class OutboxRepository:
         for row in rows:
             row.state = OutboxState.SENDING.value
             row.lease_until = now + lease
+            row.not_before = row.lease_until  # due again only if the lease runs out
             row.attempts += 1
         self._session.flush()
         return rows
 
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, outbox_id)
+
+    def next_due(self) -> datetime | None:
+        """When the next row still to send falls due (pending, or a lease that runs out): ix_outbox_due."""
+        stmt = select(func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value))
+        )
+        return self._session.scalar(stmt)
 
     def renew_lease(self, outbox_id: int, *, held_until: datetime, until: datetime) -> bool:
         """Extend our lease on a row we are about to send, only if it is still ours (same lease):
@@ -574,7 +584,7 @@ class OutboxRepository:
                 OutboxMessage.state == OutboxState.SENDING.value,
                 OutboxMessage.lease_until == held_until,
             )
-            .values(lease_until=until)
+            .values(lease_until=until, not_before=until)
             .returning(OutboxMessage.id)
         )
         return self._session.execute(stmt).scalar_one_or_none() is not None

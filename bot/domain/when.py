@@ -194,8 +194,10 @@ def read_when(text: str, *, now: datetime, tz: str) -> datetime | None:
     return moment
 
 
+@lru_cache(maxsize=2048)
 def is_date_text(text: str) -> bool:
-    """Whether `text` reads as a due time at all, whatever the clock and zone; for the `/task … by` split."""
+    """Whether `text` reads as a due time at all, whatever the clock and zone; for the `/task … by` split.
+    A pure function of the text (fixed reference clock and zone), so the common phrases are read once."""
     return read_when(text, now=_REFERENCE_NOW, tz=_REFERENCE_TZ) is not None
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
+from time import monotonic
 from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.domain import worktime
 from bot.domain.model import Message, OutboxKind, OutboxState, Outgoing, TaskStatus, TaskView
+from bot.scheduler.pacing import Pacer
 from bot.services.home import HomePublisher
 from bot.services.installs import UNINSTALLED
 from bot.services.ports import MessageSender, RetryLater, SendOutcome, Sent, SlackUnavailable
@@ -28,6 +31,8 @@ LEASE = timedelta(minutes=2)
 HOUR = timedelta(hours=1)
 PACE = timedelta(seconds=1)  # per conversation: https://api.slack.com/apis/rate-limits#special
 BATCH = 100
+LOOK_AHEAD_SECONDS = 30.0  # a wake-up delivers rows due this soon; later ones are the scheduler's
+MIN_WAKE_SECONDS = 0.1  # never a busy loop when a due row is held by another deliverer
 
 
 class OutboxRenderer(Protocol):
@@ -41,6 +46,7 @@ class DeliverySummary:
     failed: int = 0
     skipped: int = 0
     paced: int = 0
+    wake_in_seconds: float | None = None  # when the first paced row may go (with a pacer)
 
     def add(self, other: DeliverySummary) -> None:
         self.sent += other.sent
@@ -148,8 +154,13 @@ class Delivery:
         render: OutboxRenderer,
         lease: timedelta = LEASE,
         max_retry_age: timedelta = MAX_RETRY_AGE,
+        pacer: Pacer | None = None,
     ) -> None:
         self._uow = uow
+        # With a pacer, conversations are paced across every delivery of this process (real time);
+        # without one, only within a batch. `on_paced(seconds)` asks for a delivery when they are due.
+        self._pacer = pacer
+        self.on_paced: Callable[[float], None] | None = None
         self._clock = clock
         self._sender = sender
         self._render = render
@@ -181,25 +192,55 @@ class Delivery:
             self._running += 1
         try:
             sent_to: set[str] = set()
-            claimed = self._claim(ids=ids, limit=limit)
+            behind: dict[str, int] = {}  # rows paced in this batch, per recipient
+            claimed = self._claim(ids=ids, limit=limit, summary=summary)
             for index, row in enumerate(claimed):
                 if self._stopping:
                     self._release(claimed[index:])
                     break
-                if row.recipient_id in sent_to:
-                    self._mark(row, state=OutboxState.PENDING, not_before=self._clock.now() + PACE, uncount=True)
+                wait = self._wait_seconds(row, sent_to)
+                if wait > 0:
+                    # Each row behind another for the same conversation waits its own turn, so the next
+                    # claim takes them one at a time rather than all again.
+                    queued = behind.get(row.recipient_id, 0)
+                    behind[row.recipient_id] = queued + 1
+                    gap = self._pacer.gap_seconds if self._pacer else PACE.total_seconds()
+                    delay = wait + queued * gap
+                    self._mark(
+                        row,
+                        state=OutboxState.PENDING,
+                        not_before=self._clock.now() + timedelta(seconds=delay),
+                        uncount=True,
+                    )
                     summary.paced += 1
+                    first = summary.wake_in_seconds
+                    summary.wake_in_seconds = delay if first is None else min(first, delay)
                     continue
                 held = self._renew(row)
                 if held is None:
                     continue  # our lease ran out meanwhile and another deliverer has the row now
                 if self._deliver_one(held, summary):
                     sent_to.add(row.recipient_id)
+                    if self._pacer is not None:
+                        self._pacer.posted(row.workspace_id, row.recipient_id)
         finally:
             with self._idle:
                 self._running -= 1
                 self._idle.notify_all()
+        if summary.wake_in_seconds is not None and self._pacer is not None and self.on_paced is not None:
+            self.on_paced(summary.wake_in_seconds)
         return summary
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the next row still to send falls due (negative: overdue), None when none is."""
+        with self._uow(read_only=True) as uow:
+            due = uow.outbox.next_due()
+        return None if due is None else (due - self._clock.now()).total_seconds()
+
+    def _wait_seconds(self, row: _Claimed, sent_to: set[str]) -> float:
+        if self._pacer is not None:
+            return self._pacer.wait_seconds(row.workspace_id, row.recipient_id)
+        return PACE.total_seconds() if row.recipient_id in sent_to else 0.0
 
     def _renew(self, row: _Claimed) -> _Claimed | None:
         """The row with a fresh lease, or None when it is no longer ours: checked just before each send,
@@ -222,12 +263,40 @@ class Delivery:
                     continue  # another deliverer holds it now
                 stored.state = OutboxState.PENDING.value
                 stored.lease_until = None
+                stored.not_before = self._clock.now()  # due at once, for any deliverer
                 stored.attempts -= 1
                 released.append(row.id)
             uow.commit()
         log.info("outbox.released", extra={"count": len(released), "outbox_ids": released[:20]})
 
-    def _claim(self, *, ids: Sequence[int] | None, limit: int) -> list[_Claimed]:
+    def _pace_at_claim(self, rows: list[Any], *, now: datetime, summary: DeliverySummary) -> list[Any]:
+        """Within the claim's own transaction, put back the rows whose conversation is busy, each behind
+        the one before it (`gap` apart), and keep one row per free conversation to send now."""
+        assert self._pacer is not None
+        gap = self._pacer.gap_seconds
+        behind: dict[tuple[str, str], int] = {}
+        keep = []
+        for row in rows:
+            key = (row.workspace_id, row.recipient_id)
+            queued = behind.get(key, 0)
+            behind[key] = queued + 1
+            wait = self._pacer.wait_seconds(*key)
+            if wait <= 0 and queued == 0:
+                keep.append(row)
+                continue
+            delay = wait + queued * gap if wait > 0 else queued * gap
+            row.state, row.lease_until = OutboxState.PENDING.value, None
+            row.not_before = now + timedelta(seconds=delay)
+            row.attempts -= 1  # waiting its turn is not an attempt
+            summary.paced += 1
+            first = summary.wake_in_seconds
+            summary.wake_in_seconds = delay if first is None else min(first, delay)
+        return keep
+
+    def _claim(
+        self, *, ids: Sequence[int] | None, limit: int, summary: DeliverySummary | None = None
+    ) -> list[_Claimed]:
+        summary = summary if summary is not None else DeliverySummary()
         now = self._clock.now()
         with self._uow() as uow:
             rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)
@@ -236,6 +305,8 @@ class Delivery:
                 if r.workspace_id in uninstalled:  # app_uninstalled came after this row was planned
                     r.state, r.last_error, r.lease_until = OutboxState.SKIPPED.value, UNINSTALLED, None
             rows = [r for r in rows if r.workspace_id not in uninstalled]
+            if self._pacer is not None:
+                rows = self._pace_at_claim(rows, now=now, summary=summary)
             claimed = [
                 _Claimed(
                     id=r.id,
@@ -394,6 +465,17 @@ class Delivery:
         return True
 
 
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
+def _thread_timer(seconds: float, run: Callable[[], None]) -> threading.Timer:
+    timer = threading.Timer(seconds, run)
+    timer.daemon = True  # a refresh still waiting never holds up the process's exit
+    timer.start()
+    return timer
+
+
 @dataclass
 class BackgroundDeliverer:
     """The services' Deliverer: after a commit, send and refresh Home tabs off the request path."""
@@ -402,19 +484,108 @@ class BackgroundDeliverer:
     home: HomePublisher
     executor: Executor
     on_error: Callable[[BaseException], None] = field(default=lambda e: log.error("delivery.crashed", exc_info=e))
+    # A person's Home tab is published at most once in this many seconds (0: after every change); the changes
+    # in between are gathered into one refresh when the time is up. A burst of tasks then costs one
+    # views.publish per person instead of one per task.
+    home_interval_seconds: float = 0.0
+    monotonic: Callable[[], float] = monotonic
+    # Runs a callable after some seconds and returns something with .cancel(); tests fire them by hand.
+    start_timer: Callable[[float, Callable[[], None]], Cancellable] = field(default=lambda s, f: _thread_timer(s, f))
 
     # Home tabs waiting to be re-published; a refresh already queued for a person serves every
     # change made before it runs, so a burst of changes publishes once, not once per change.
     _pending_homes: set[tuple[str, str]] = field(default_factory=set)
+    _published_at: dict[tuple[str, str], float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _timers: set[Cancellable] = field(default_factory=set)
+    _wakes: list[float] = field(default_factory=list)  # heap: when paced rows fall due (monotonic)
+    _wake_timer_at: float | None = None  # when the one wake-up timer fires
+
+    def __post_init__(self) -> None:
+        if self.delivery is not None:
+            # Rows paced behind another message to the same conversation are delivered when due.
+            self.delivery.on_paced = self.wake_after
 
     def deliver(self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = ()) -> None:
+        now = self.monotonic()
+        homes: list[str] = []
+        later: list[tuple[str, float]] = []
         with self._lock:
-            homes = [u for u in dict.fromkeys(touched) if (workspace_id, u) not in self._pending_homes]
-            self._pending_homes.update((workspace_id, u) for u in homes)
-        if not outbox_ids and not homes:
-            return
-        self.executor.submit(self._run, list(outbox_ids), workspace_id, homes)
+            for user_id in dict.fromkeys(touched):
+                key = (workspace_id, user_id)
+                if key in self._pending_homes:
+                    continue
+                self._pending_homes.add(key)
+                last = self._published_at.get(key)
+                wait = 0.0 if last is None else last + self.home_interval_seconds - now
+                if wait > 0:
+                    later.append((user_id, wait))
+                else:
+                    homes.append(user_id)
+        for user_id, wait in later:
+            self._later(wait, self._submit, [], workspace_id, [user_id])
+        if outbox_ids or homes:
+            self._submit(list(outbox_ids), workspace_id, homes)
+
+    def wake_after(self, seconds: float) -> None:
+        """Deliver again once paced rows are due. The moments wait in a heap behind one timer, set for
+        the earliest; each wake-up runs one delivery and sets the timer for the next moment."""
+        at = self.monotonic() + seconds
+        with self._lock:
+            heapq.heappush(self._wakes, at)
+            if self._wake_timer_at is not None and self._wake_timer_at <= at:
+                return
+            self._wake_timer_at = at
+        self._later(seconds, self._wake, at)
+
+    def close(self) -> None:
+        """Cancel the refreshes and wake-ups still waiting (shutdown); the outbox keeps their rows."""
+        with self._lock:
+            timers, self._timers = set(self._timers), set()
+        for timer in timers:
+            timer.cancel()
+
+    def _wake(self, at: float) -> None:
+        with self._lock:
+            if self._wake_timer_at != at:
+                return  # superseded by a timer for an earlier moment, which carries the chain on
+            until = max(at, self.monotonic())
+            while self._wakes and self._wakes[0] <= until:
+                heapq.heappop(self._wakes)
+            following = self._wakes[0] if self._wakes else None
+            self._wake_timer_at = following
+        self.executor.submit(self._drain)
+        if following is not None:
+            self._later(max(0.0, following - until), self._wake, following)
+
+    def _drain(self) -> None:
+        try:
+            self.delivery.deliver()  # every due row; what is still paced asks for the next wake-up
+            # Rows held back elsewhere (a `baton tick`, another replica that stopped) fall due too:
+            # wake for the next one if it is near, else the scheduler's next pass takes it.
+            seconds = self.delivery.next_due_in()
+            if seconds is not None and seconds <= LOOK_AHEAD_SECONDS:
+                self.wake_after(max(seconds, MIN_WAKE_SECONDS))
+        except Exception as error:
+            self.on_error(error)
+
+    def _submit(self, outbox_ids: list[int], workspace_id: str, touched: list[str]) -> None:
+        self.executor.submit(self._run, outbox_ids, workspace_id, touched)
+
+    def _later(self, seconds: float, run: Callable[..., None], *args: Any) -> None:
+        timer: Cancellable | None = None
+
+        def fire() -> None:
+            with self._lock:
+                self._timers.discard(timer)
+            try:
+                run(*args)
+            except RuntimeError:  # the executor was shut down meanwhile: the outbox keeps the rows
+                log.info("delivery.timer_after_shutdown")
+
+        with self._lock:
+            timer = self.start_timer(seconds, fire)
+            self._timers.add(timer)
 
     def _run(self, outbox_ids: list[int], workspace_id: str, touched: list[str]) -> None:
         try:
@@ -423,6 +594,7 @@ class BackgroundDeliverer:
             for user_id in touched:
                 with self._lock:  # from here on a new change queues a new refresh
                     self._pending_homes.discard((workspace_id, user_id))
+                    self._published_at[(workspace_id, user_id)] = self.monotonic()
                 self.home.publish(workspace_id, user_id)
         except Exception as error:  # a bug here must not vanish silently with the thread
             self.on_error(error)

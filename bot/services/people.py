@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import threading
+from collections import OrderedDict
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain.errors import BadInput, NotFound, UserError
@@ -15,6 +17,9 @@ from storage.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 CACHE_TTL = timedelta(hours=24)
+# In front of the people table, per process: a burst of commands by the same people reads them once.
+MEMORY_TTL = timedelta(seconds=60)
+MEMORY_SIZE = 10_000
 
 
 class SlackDidNotAnswer(UserError):
@@ -29,10 +34,26 @@ class PeopleService:
         self._clock = clock
         self._reader = reader
         self._ttl = ttl
+        self._memory: OrderedDict[tuple[str, str], tuple[datetime, PersonView]] = OrderedDict()
+        self._memory_lock = threading.Lock()
 
     def get(self, workspace_id: str, user_id: str) -> PersonView:
         """The person, from the cache while fresh; a stale row still serves when Slack is down."""
         now = self._clock.now()
+        key = (workspace_id, user_id)
+        with self._memory_lock:
+            remembered = self._memory.get(key)
+            if remembered is not None and timedelta(0) <= now - remembered[0] < MEMORY_TTL:
+                return remembered[1]
+        found = self._read(workspace_id, user_id, now=now)
+        with self._memory_lock:
+            self._memory[key] = (now, found)
+            self._memory.move_to_end(key)
+            while len(self._memory) > MEMORY_SIZE:
+                self._memory.popitem(last=False)
+        return found
+
+    def _read(self, workspace_id: str, user_id: str, *, now: datetime) -> PersonView:
         with self._uow(read_only=True) as uow:
             cached = uow.people.get(workspace_id, user_id)
             if cached is not None and now - cached.fetched_at < self._ttl:

@@ -69,3 +69,75 @@ def test_the_same_person_in_two_workspaces_is_two_homes() -> None:
     executor.run_all()
 
     assert sorted(home.published) == [("T1", "U1"), ("T2", "U1")]
+
+
+class FakeTimers:
+    """Timers the test fires by hand: (seconds, callable) in the order they were started."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[float, Callable[[], None]]] = []
+        self.cancelled = 0
+
+    def __call__(self, seconds: float, run: Callable[[], None]) -> FakeTimers:
+        self.started.append((seconds, run))
+        return self
+
+    def cancel(self) -> None:
+        self.cancelled += 1
+
+    def fire_all(self) -> None:
+        started, self.started = self.started, []
+        for _, run in started:
+            run()
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_home_tab_is_published_at_most_once_per_interval_and_the_last_change_is_not_lost() -> None:
+    executor, home, timers, ticks = HeldExecutor(), RecordingHome(), FakeTimers(), Ticks()
+    deliverer = BackgroundDeliverer(
+        delivery=None,  # type: ignore[arg-type]
+        home=home,
+        executor=executor,
+        home_interval_seconds=2.0,
+        monotonic=ticks,
+        start_timer=timers,
+    )
+    deliverer.deliver([], workspace_id="T1", touched=["U1"])
+    executor.run_all()
+    assert home.published == [("T1", "U1")]
+
+    ticks.now += 0.5
+    for _ in range(5):  # a burst half a second later: one refresh, when the interval is up
+        deliverer.deliver([], workspace_id="T1", touched=["U1"])
+    executor.run_all()
+    assert home.published == [("T1", "U1")]
+    assert [seconds for seconds, _ in timers.started] == [1.5]
+
+    ticks.now += 1.5
+    timers.fire_all()
+    executor.run_all()
+    assert home.published == [("T1", "U1"), ("T1", "U1")]
+
+
+def test_close_cancels_the_refreshes_still_waiting() -> None:
+    executor, home, timers, ticks = HeldExecutor(), RecordingHome(), FakeTimers(), Ticks()
+    deliverer = BackgroundDeliverer(
+        delivery=None,  # type: ignore[arg-type]
+        home=home,
+        executor=executor,
+        home_interval_seconds=2.0,
+        monotonic=ticks,
+        start_timer=timers,
+    )
+    deliverer.deliver([], workspace_id="T1", touched=["U1"])
+    executor.run_all()
+    deliverer.deliver([], workspace_id="T1", touched=["U1"])
+    deliverer.close()
+    assert timers.cancelled == 1

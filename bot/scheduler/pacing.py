@@ -1,0 +1,43 @@
+"""Slack takes about one message a second per conversation: remember when each one last got a message."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+# A little over Slack's one a second, so clock jitter between us and Slack never turns into a 429:
+# https://api.slack.com/apis/rate-limits#special
+GAP_SECONDS = 1.05
+REMEMBERED = 50_000  # conversations; the oldest are forgotten first (they are free again anyway)
+
+
+class Pacer:
+    """Per process, in real (monotonic) time: how long until a conversation may get its next message.
+
+    A batch, a scheduler pass and the post-commit path all ask the same pacer, so a burst of tasks for
+    one person is sent one a second instead of being answered with 429s.
+    """
+
+    def __init__(self, gap_seconds: float = GAP_SECONDS, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.gap_seconds = gap_seconds
+        self._monotonic = monotonic
+        self._last: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, workspace_id: str, conversation: str) -> float:
+        """0 when the conversation may get a message now, else the seconds left to wait."""
+        with self._lock:
+            last = self._last.get((workspace_id, conversation))
+        if last is None:
+            return 0.0
+        return max(0.0, last + self.gap_seconds - self._monotonic())
+
+    def posted(self, workspace_id: str, conversation: str) -> None:
+        key = (workspace_id, conversation)
+        with self._lock:
+            self._last[key] = self._monotonic()
+            self._last.move_to_end(key)
+            while len(self._last) > REMEMBERED:
+                self._last.popitem(last=False)
