@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import json
 import os
 import queue
 import secrets
@@ -46,6 +47,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -352,6 +354,7 @@ def db_counts(path: Path) -> tuple[int, dict[str, int]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 s per measurement instead of 10 (CI smoke)")
+    parser.add_argument("--json", metavar="PATH", help="also write the headline numbers here as JSON")
     args = parser.parse_args()
     seconds = 3.0 if args.quick else 10.0
     began = time.monotonic()
@@ -552,7 +555,43 @@ def main() -> int:
     print("| --- | --- | --- | --- |")
     for row in rows:
         print(f"| {row.measure} | {row.value} | {row.baseline} | {row.ratio} |")
+    if args.json:
+        write_json(Path(args.json), results, quick=args.quick, seconds=seconds)
     return 0
+
+
+def write_json(path: Path, results: dict[str, dict[str, tuple[Tally, float]]], *, quick: bool, seconds: float) -> None:
+    """The headline numbers of every phase, per server (latencies in ms, rates in answers/s), for bench/targets.py."""
+
+    def phase(tally: Tally, secs: float) -> dict[str, Any]:
+        lat = tally.latencies
+        return {
+            "answered": tally.answered,
+            "not_2xx": tally.not_2xx,
+            "not_created": tally.not_created,
+            "no_answer": tally.errors,
+            "skipped": tally.skipped,
+            "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
+            "p50_ms": pct(lat, 50) * 1000 if lat else None,
+            "p99_ms": pct(lat, 99) * 1000 if lat else None,
+            "max_ms": max(lat) * 1000 if lat else None,
+            "over_3s": tally.over(SLACK_TIMEOUT),
+            "seconds": secs,
+            "rate": tally.answered / secs if secs else 0.0,
+        }
+
+    data = {
+        "bench": "ack",
+        "quick": quick,
+        "seconds_per_phase": seconds,
+        "open_rate": OPEN_RATE,
+        "closed_clients": CLOSED_CLIENTS,
+        "workers": WORKERS,
+        "threads": THREADS,
+        **{name: {server: phase(*got) for server, got in per.items()} for name, per in results.items()},
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    log(f"wrote {path}")
 
 
 if __name__ == "__main__":

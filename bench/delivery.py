@@ -23,6 +23,7 @@ row is final or a deadline passes. Everything listens on 127.0.0.1 and stops by 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -236,13 +237,13 @@ def bare_gateway_loop(baton: Baton, users: list[str]) -> float:
     """The same calls Delivery makes for a DM (open, render, post), in a loop with no outbox; seconds."""
     started = time.monotonic()
     for i, user in enumerate(users):
-        channel = baton.gateway.open_dm(user)
+        channel = baton.gateway.open_dm(WORKSPACE, user)
         assert isinstance(channel, str), channel
         out = Outgoing(
             kind=OutboxKind.KUDOS, dedupe_key=f"bare:{i}", recipient_id=user, task=None, payload=payload(user, i)
         )
         outcome = baton.gateway.post_message(
-            channel, render_outbox(out, now=baton.clock.now()), dedupe_key=out.dedupe_key
+            WORKSPACE, channel, render_outbox(out, now=baton.clock.now()), dedupe_key=out.dedupe_key
         )
         assert isinstance(outcome, Sent), outcome
     return time.monotonic() - started
@@ -316,7 +317,7 @@ def baton_round(users: list[str]) -> ManyChannels:
         )
 
 
-def many_channels(n: int, rounds: int, rows: list[Row]) -> None:
+def many_channels(n: int, rounds: int, rows: list[Row], headline: dict[str, Any] | None = None) -> None:
     users = [f"U0BENCH{i:04d}" for i in range(n)]
     log(f"(a) warm-up, then {rounds} rounds of: bare gateway loop, Baton (alternating), {n} DMs each")
     bare_round(users[:20])
@@ -360,6 +361,11 @@ def many_channels(n: int, rounds: int, rows: list[Row]) -> None:
     dropped = sum(r.not_sent for r in runs)
     late = " (deadline hit)" if any(r.timed_out for r in runs) else ""
     rows.append(Row(f"(a) {n} DMs: rows not sent, all rounds", f"{dropped}{late}", "0", "n/a"))
+    if headline is not None:
+        headline["many"] = {"dms": n, "rounds": rounds, "rate": statistics.median(rates),
+                            "bare_rate": statistics.median(bare), "calls_per_message": per_message,
+                            "rate_limited": limited, "post_calls": posts, "not_sent": dropped,
+                            "timed_out": any(r.timed_out for r in runs)}  # fmt: skip
 
 
 def quiet_schedule(q: int) -> list[tuple[float, str, str]]:
@@ -380,7 +386,7 @@ def quiet_delays(slack: PacedSlack, run: Run, q: int) -> list[float]:
     return delays
 
 
-def one_busy_channel(busy: int, quiet: int, rows: list[Row]) -> None:
+def one_busy_channel(busy: int, quiet: int, rows: list[Row], headline: dict[str, Any] | None = None) -> None:
     deadline = busy * 2.5 + quiet * QUIET_EVERY_SECONDS + 30
     log(f"(b) baseline: {quiet} quiet channels alone, one message every {QUIET_EVERY_SECONDS:.0f} s")
     with PacedSlack() as slack, baton_at(slack) as baton:
@@ -460,6 +466,15 @@ def one_busy_channel(busy: int, quiet: int, rows: list[Row]) -> None:
             ratio(run.paced, busy - 1),
         )
     )
+    if headline is not None:
+        headline["busy"] = {"busy": busy, "quiet": quiet, "busy_sent": len(busy_times), "busy_span_s": span,
+                            "busy_rate": busy_rate, "ceiling_rate": 1.0 / WINDOW_SECONDS,
+                            "rate_limited": rate_limited, "post_calls": post_calls, "not_sent": not_sent(run),
+                            "states": run.states, "timed_out": run.timed_out,
+                            "quiet_median_delay_s": statistics.median(delays) if delays else None,
+                            "quiet_max_delay_s": max(delays) if delays else None,
+                            "quiet_alone_median_delay_s": statistics.median(alone_delays) if alone_delays else None,
+                            "quiet_delivered": len(delays), "paced": run.paced}  # fmt: skip
     p95 = statistics.quantiles(run.pass_seconds, n=20)[-1] if len(run.pass_seconds) > 1 else run.pass_seconds[0]
     p95_alone = (
         statistics.quantiles(alone.pass_seconds, n=20)[-1] if len(alone.pass_seconds) > 1 else alone.pass_seconds[0]
@@ -477,12 +492,14 @@ def one_busy_channel(busy: int, quiet: int, rows: list[Row]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller counts (CI smoke)")
+    parser.add_argument("--json", metavar="PATH", help="also write the headline numbers here as JSON")
     args = parser.parse_args()
+    headline: dict[str, Any] = {"bench": "delivery", "quick": args.quick, "tick_seconds": TICK_SECONDS}
     dms, rounds, busy, quiet = (100, 3, 15, 10) if args.quick else (300, 3, 60, 30)
     started = time.monotonic()
     rows: list[Row] = []
-    many_channels(dms, rounds, rows)
-    one_busy_channel(busy, quiet, rows)
+    many_channels(dms, rounds, rows, headline)
+    one_busy_channel(busy, quiet, rows, headline)
     import sqlite3
 
     print(
@@ -493,6 +510,9 @@ def main() -> int:
     print("| --- | --- | --- | --- |")
     for row in rows:
         print(f"| {row.measure} | {row.value} | {row.baseline} | {row.ratio} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(headline, indent=2) + "\n")
+        log(f"wrote {args.json}")
     return 0
 
 

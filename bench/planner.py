@@ -604,6 +604,9 @@ def run_case(
             )
             rows.append(Row(f"{name}: scan{suffix} p95", ms(p95), f"{ms(b95)} no index", ratio(p95, b95)))
             summary[f"scan{suffix}"] = p50
+            key = "now" if now == NOW else "outage"  # for --json
+            summary.update({f"{key}_scan_p50": p50, f"{key}_scan_p95": p95, f"{key}_noindex_p50": b50,
+                            f"{key}_noindex_p95": b95, f"{key}_due": due})  # fmt: skip
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE tasks_noidx"))
 
@@ -732,7 +735,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 10 000 only (CI smoke)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--json", metavar="PATH", help="also write the headline numbers here as JSON")
     args = parser.parse_args()
+    pg_skipped: str | None = "--no-postgres" if args.no_postgres else None
     sizes = (10_000,) if args.quick else (10_000, 1_000_000)
 
     pg_url: str | None = None
@@ -743,6 +748,7 @@ def main() -> int:
             pg_url = base
         else:
             log(f"PostgreSQL skipped: nothing usable at {make_url(base).render_as_string()} ({problem})")
+            pg_skipped = f"nothing usable at {make_url(base).render_as_string()} ({problem})"
 
     started = time.perf_counter()
     launcher = RssLauncher()  # before any build: see LAUNCHER
@@ -782,6 +788,12 @@ def main() -> int:
     print(f"\nThis process (builds included) peaked at {peak:.0f} MiB RSS.")
     if pg_url is None and not args.no_postgres:
         print("PostgreSQL was skipped: it did not answer (see stderr).")
+    if args.json:
+        cases = [{"db": label, "n": n, **summary} for (label, n), summary in summaries.items()]
+        data = {"bench": "planner", "quick": args.quick, "units": "seconds, except rss_mib and *_due (tasks)",
+                "scan_limit": SCAN_LIMIT, "postgres_skipped": pg_skipped, "cases": cases}  # fmt: skip
+        Path(args.json).write_text(json.dumps(data, indent=2) + "\n")
+        log(f"wrote {args.json}")
     return 0
 
 

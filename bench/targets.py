@@ -1,0 +1,335 @@
+"""Prints issue 7's target table from the JSON files the bench scripts write with `--json PATH`.
+
+Run from the repository root (`make bench` and `make bench-quick` do this after the scripts):
+
+    .venv/bin/python bench/targets.py DIR         # reads DIR/{ack,planner,claim,delivery,memory}.json
+    .venv/bin/python bench/targets.py a.json ...  # or the files themselves (each names its bench inside)
+
+One Markdown row per target: measure | value | baseline | ratio | target | met?. The ratio is value / baseline,
+both from the same run. A target that is missed says by what factor (how many times too slow, too big or too
+few). A script that did not run, or was skipped, gets a row that says so. Figures from a `--quick` run are
+marked: the issue's targets are for the full sizes (1 M tasks), so a quick row is a smoke test, not a verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BENCHES = ("ack", "planner", "claim", "delivery", "memory")
+ACK_P99_MS, ACK_P99_RATIO, THROUGHPUT = 15.0, 1.5, 1000.0
+SCAN_P95_MS = 5.0
+CLAIM_MS = 10.0
+CEILING_SHARE, MAX_429_SHARE, QUIET_MEDIAN_S = 0.90, 0.01, 1.0
+IDLE_MB, PASS_MB = 120.0, 200.0
+FULL_TASKS = 1_000_000
+
+
+@dataclass
+class Row:
+    measure: str
+    value: str
+    baseline: str
+    ratio: str
+    target: str
+    met: str
+
+
+def ratio(value: float | None, base: float | None) -> str:
+    if value is None or not base:
+        return "n/a"
+    r = value / base
+    return f"{r:.3f}" if r < 0.1 else f"{r:.2f}"
+
+
+def at_most(value: float | None, limit: float) -> str:
+    """'yes', or 'NO (×F)' where F = value / limit: how many times over the limit."""
+    if value is None:
+        return "NO (no value)"
+    if value <= limit:
+        return "yes"
+    return f"NO (×{value / limit:.1f})" if limit else "NO"
+
+
+def at_least(value: float | None, floor: float) -> str:
+    """'yes', or 'NO (×F)' where F = floor / value: how many times short of the floor."""
+    if value is None:
+        return "NO (no value)"
+    if value >= floor:
+        return "yes"
+    return f"NO (×{floor / value:.1f} short)" if value > 0 else "NO (zero)"
+
+
+def both(*verdicts: str) -> str:
+    misses = [v for v in verdicts if v != "yes"]
+    return "yes" if not misses else "; ".join(misses)
+
+
+def mb(kib: float) -> float:
+    return kib * 1024 / 1e6
+
+
+def quick_note(data: dict[str, Any]) -> str:
+    return " [--quick]" if data.get("quick") else ""
+
+
+# -- one function per bench: its rows -------------------------------------------------------------------
+
+
+def ack_rows(data: dict[str, Any]) -> list[Row]:
+    q = quick_note(data)
+    rows = []
+    baton, bare = data["open"]["baton"], data["open"]["baseline"]
+    p99, b99 = baton["p99_ms"], bare["p99_ms"]
+    limit = min(ACK_P99_MS, ACK_P99_RATIO * b99) if b99 is not None else ACK_P99_MS
+    rows.append(
+        Row(
+            f"/task ack latency at {data['open_rate']:.0f} req/s, task written (open loop){q}",
+            f"p99 {p99:.1f} ms (p50 {baton['p50_ms']:.1f}; {baton['not_2xx']} not 2xx of {baton['answered']})",
+            f"p99 {b99:.1f} ms (p50 {bare['p50_ms']:.1f}) bare Bolt ack()",
+            ratio(p99, b99),
+            f"p99 ≤ {ACK_P99_RATIO}× baseline and ≤ {ACK_P99_MS:.0f} ms (here {limit:.1f} ms)",
+            at_most(p99, limit),
+        )
+    )
+    baton, bare = data["closed"]["baton"], data["closed"]["baseline"]
+    bad = baton["not_2xx"] + baton["not_created"]
+    rows.append(
+        Row(
+            f"/task throughput, closed loop, {data['closed_clients']} clients, {data['workers']} workers{q}",
+            f"{baton['rate']:,.0f} req/s ({baton['not_2xx']} not 2xx, {baton['not_created']} not `Created`)",
+            f"{bare['rate']:,.0f} req/s bare Bolt ack()",
+            ratio(baton["rate"], bare["rate"]),
+            f"≥ {THROUGHPUT:,.0f} req/s, zero non-2xx",
+            both(at_least(baton["rate"], THROUGHPUT), "yes" if bad == 0 else f"NO ({bad} bad answers)"),
+        )
+    )
+    return rows
+
+
+def planner_rows(data: dict[str, Any]) -> list[Row]:
+    rows = []
+    largest: dict[str, dict[str, Any]] = {}
+    for case in data["cases"]:
+        if case["db"] not in largest or case["n"] > largest[case["db"]]["n"]:
+            largest[case["db"]] = case
+    for db in ("SQLite", "PostgreSQL"):
+        case = largest.get(db)
+        if case is None:
+            why = data.get("postgres_skipped") if db == "PostgreSQL" else None
+            rows.append(Row(f"planner scan, {db}", f"not run{f': {why}' if why else ''}", "", "", "", "not run"))
+            continue
+        n = case["n"]
+        size = f"{n:,} open tasks" + ("" if n >= FULL_TASKS else " [smaller than the target's 1 M]")
+        p95, b95 = case["now_scan_p95"] * 1000, case["now_noindex_p95"] * 1000
+        rows.append(
+            Row(
+                f"planner scan (due_for_planning, {data['scan_limit']} rows), {db}, {size}",
+                f"p95 {p95:.1f} ms (p50 {case['now_scan_p50'] * 1000:.1f})",
+                f"p95 {b95:.1f} ms without the index",
+                ratio(p95, b95),
+                f"p95 ≤ {SCAN_P95_MS:.0f} ms per pass",
+                at_most(p95, SCAN_P95_MS),
+            )
+        )
+        if "outage_scan_p95" in case:
+            o95, ob95 = case["outage_scan_p95"] * 1000, case["outage_noindex_p95"] * 1000
+            rows.append(
+                Row(
+                    f"planner scan after a 1-day outage ({case['outage_due']:,} due), {db}, {size}",
+                    f"p95 {o95:.1f} ms",
+                    f"p95 {ob95:.1f} ms without the index",
+                    ratio(o95, ob95),
+                    f"p95 ≤ {SCAN_P95_MS:.0f} ms per pass",
+                    at_most(o95, SCAN_P95_MS),
+                )
+            )
+    return rows
+
+
+def claim_rows(data: dict[str, Any]) -> list[Row]:
+    q = quick_note(data)
+    measure = f"claim {data.get('limit', 500)} outbox rows, PostgreSQL, {data.get('claimers', 3)} concurrent claimers"
+    if data.get("skipped"):
+        return [Row(measure, f"skipped: {data['skipped']}", "", "", "", "not run")]
+    procs, one = data["processes"], data["one"]
+    p95 = procs["p95_ms"]
+    twice = procs["duplicates"]
+    complete = procs["rows"] == procs["inserted"] and procs["db"]["max_attempts"] == 1 and procs["db"]["pending"] == 0
+    return [
+        Row(
+            f"{measure} (processes; {procs['inserted']:,} due beside {data['history']:,} sent){q}",
+            f"p95 {p95:.1f} ms (p50 {procs['p50_ms']:.1f}); {twice} claimed twice, "
+            f"{procs['rows']:,} of {procs['inserted']:,} claimed",
+            f"p95 {one['p95_ms']:.1f} ms (p50 {one['p50_ms']:.1f}) one claimer",
+            ratio(p95, one["p95_ms"]),
+            f"≤ {CLAIM_MS:.0f} ms per claim (p95), no row claimed twice",
+            both(
+                at_most(p95, CLAIM_MS),
+                "yes" if twice == 0 else f"NO ({twice} claimed twice)",
+                "yes" if complete else "NO (rows missed or claimed again)",
+            ),
+        )
+    ]
+
+
+def delivery_rows(data: dict[str, Any]) -> list[Row]:
+    q = quick_note(data)
+    busy = data["busy"]
+    share = busy["busy_rate"] / busy["ceiling_rate"]
+    limited = busy["rate_limited"] / busy["post_calls"] if busy["post_calls"] else 0.0
+    dropped = busy["not_sent"] + data.get("many", {}).get("not_sent", 0)
+    quiet, alone = busy["quiet_median_delay_s"], busy["quiet_alone_median_delay_s"]
+    where = f"{busy['busy']} messages to one channel beside {busy['quiet']} quiet ones{q}"
+    return [
+        Row(
+            f"delivery to a fake Slack (1 msg/s per channel): busy channel rate, {where}",
+            f"{busy['busy_rate']:.2f} msg/s ({busy['busy_sent']} sent over {busy['busy_span_s']:.1f} s)",
+            f"{busy['ceiling_rate']:.2f} msg/s per-channel ceiling",
+            ratio(busy["busy_rate"], busy["ceiling_rate"]),
+            f"≥ {CEILING_SHARE:.0%} of the ceiling",
+            at_least(share, CEILING_SHARE),
+        ),
+        Row(
+            "delivery: 429s among chat.postMessage calls (busy-channel run)",
+            f"{limited:.1%} ({busy['rate_limited']} of {busy['post_calls']})",
+            "0 % (a client that paces perfectly)",
+            "n/a",
+            f"≤ {MAX_429_SHARE:.0%} of calls",
+            at_most(limited, MAX_429_SHARE),
+        ),
+        Row(
+            "delivery: rows not sent (both runs)",
+            f"{dropped}" + (" (deadline hit)" if busy["timed_out"] else ""),
+            "0",
+            "n/a",
+            "zero drops",
+            "yes" if dropped == 0 and not busy["timed_out"] else f"NO ({dropped} not sent)",
+        ),
+        Row(
+            "delivery: quiet channels' median delay, insert to Slack, one channel flooded",
+            "n/a" if quiet is None else f"{quiet * 1000:.0f} ms ({busy['quiet_delivered']} of {busy['quiet']})",
+            "n/a" if alone is None else f"{alone * 1000:.0f} ms same messages, no flood",
+            ratio(quiet, alone),
+            f"median ≤ {QUIET_MEDIAN_S:.0f} s",
+            at_most(quiet, QUIET_MEDIAN_S),
+        ),
+    ]
+
+
+def memory_rows(data: dict[str, Any]) -> list[Row]:
+    q = quick_note(data)
+    idle, bare = data["idle"], data["bare_idle"]
+    workers = len(idle["processes"]) - 1
+    rss, pss = mb(idle["rss_sum_kib"]), mb(idle["pss_sum_kib"])
+    passed = data["after_pass"]
+    hwm = mb(passed["hwm_kib"])
+    n = passed["n"]
+    size = f"{n:,} tasks" + ("" if n >= FULL_TASKS else " [smaller than the target's 1 M]")
+    return [
+        Row(
+            f"memory, one idle replica (gunicorn master + {workers} workers), sum of VmRSS{q}",
+            f"{rss:.1f} MB",
+            f"{mb(bare['rss_sum_kib']):.1f} MB bare Bolt app, same gunicorn",
+            ratio(rss, mb(bare["rss_sum_kib"])),
+            f"≤ {IDLE_MB:.0f} MB",
+            at_most(rss, IDLE_MB),
+        ),
+        Row(
+            "memory, one idle replica, sum of Pss (pages shared after the fork counted once)",
+            f"{pss:.1f} MB",
+            f"{mb(bare['pss_sum_kib']):.1f} MB bare Bolt app",
+            ratio(pss, mb(bare["pss_sum_kib"])),
+            f"≤ {IDLE_MB:.0f} MB",
+            at_most(pss, IDLE_MB),
+        ),
+        Row(
+            f"memory, one process after a pass over {size} (VmHWM)",
+            f"{hwm:.1f} MB ({passed['planned']} planned, {passed['sent']} sent)",
+            f"{mb(passed['ready_rss_kib']):.1f} MB once built and connected",
+            ratio(hwm, mb(passed["ready_rss_kib"])),
+            f"≤ {PASS_MB:.0f} MB",
+            at_most(hwm, PASS_MB),
+        ),
+    ]
+
+
+ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
+    "ack": ack_rows,
+    "planner": planner_rows,
+    "claim": claim_rows,
+    "delivery": delivery_rows,
+    "memory": memory_rows,
+}
+
+
+def load(paths: list[Path]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The JSON of each bench found under `paths` (files, or directories holding <bench>.json), and problems."""
+    found: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += [path / f"{bench}.json" for bench in BENCHES if (path / f"{bench}.json").exists()]
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(f"{path}: no such file or directory")
+    for file in files:
+        try:
+            data = json.loads(file.read_text())
+        except (OSError, ValueError) as error:
+            problems.append(f"{file}: not readable as JSON ({error})")
+            continue
+        bench = data.get("bench") if isinstance(data, dict) else None
+        if bench not in ROWS:
+            problems.append(f"{file}: not a bench result (its `bench` is {bench!r})")
+            continue
+        found[str(bench)] = data
+    return found, problems
+
+
+def table(found: dict[str, dict[str, Any]]) -> list[Row]:
+    rows: list[Row] = []
+    for bench in BENCHES:
+        data = found.get(bench)
+        if data is None:
+            rows.append(Row(f"bench/{bench}.py", "not run (no JSON)", "", "", "", "not run"))
+            continue
+        try:
+            rows += ROWS[bench](data)
+        except (KeyError, TypeError, ZeroDivisionError) as error:
+            rows.append(Row(f"bench/{bench}.py", f"incomplete JSON ({type(error).__name__}: {error})", "", "", "", "?"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+", type=Path, help="a directory of <bench>.json files, or the files")
+    args = parser.parse_args(argv)
+    found, problems = load(args.paths)
+    for problem in problems:
+        print(f"[targets] {problem}", file=sys.stderr)
+    if not found:
+        print("[targets] no bench results found: run the bench scripts with --json first", file=sys.stderr)
+        return 2
+    rows = table(found)
+    quick = sorted(bench for bench, data in found.items() if data.get("quick"))
+    print("Issue 7 targets" + (f" (--quick runs: {', '.join(quick)}; smoke figures, not a verdict)" if quick else ""))
+    print()
+    print("| measure | value | baseline | ratio | target | met? |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        print(f"| {row.measure} | {row.value} | {row.baseline} | {row.ratio} | {row.target} | {row.met} |")
+    met = sum(1 for row in rows if row.met == "yes")
+    print(f"\n{met} of {len(rows)} rows met.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

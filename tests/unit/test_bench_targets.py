@@ -1,0 +1,100 @@
+"""bench/targets.py: the verdicts it prints from the bench scripts' JSON (met, missed by how much, not run)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+TARGETS = Path(__file__).resolve().parents[2] / "bench" / "targets.py"
+
+
+@pytest.fixture(scope="module")
+def targets() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_targets", TARGETS)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+def _ack(p99: float, rate: float, not_2xx: int = 0) -> dict[str, Any]:
+    def phase(p99_ms: float, rate: float, bad: int) -> dict[str, Any]:
+        return {"p50_ms": p99_ms / 2, "p99_ms": p99_ms, "rate": rate, "answered": 100, "not_2xx": bad,
+                "not_created": 0}  # fmt: skip
+
+    return {
+        "bench": "ack", "quick": False, "open_rate": 100.0, "closed_clients": 8, "workers": 2,
+        "open": {"baton": phase(p99, 0, 0), "baseline": phase(4.0, 0, 0)},
+        "closed": {"baton": phase(10, rate, not_2xx), "baseline": phase(1, 4000, 0)},
+    }  # fmt: skip
+
+
+def _planner(n: int, p95_s: float, quick: bool) -> dict[str, Any]:
+    case = {"db": "SQLite", "n": n, "now_scan_p50": p95_s / 2, "now_scan_p95": p95_s, "now_noindex_p95": 0.2}
+    return {"bench": "planner", "quick": quick, "scan_limit": 500, "postgres_skipped": "--no-postgres",
+            "cases": [case]}  # fmt: skip
+
+
+def _claim(duplicates: int) -> dict[str, Any]:
+    procs = {"p50_ms": 4.0, "p95_ms": 8.0, "rows": 1000, "inserted": 1000, "duplicates": duplicates,
+             "db": {"pending": 0, "sending": 1000, "max_attempts": 1}}  # fmt: skip
+    return {"bench": "claim", "quick": False, "skipped": None, "history": 5000, "limit": 500, "claimers": 3,
+            "processes": procs, "one": {"p50_ms": 3.0, "p95_ms": 5.0}}  # fmt: skip
+
+
+def _rows(targets: ModuleType, *results: dict[str, Any]) -> dict[str, str]:
+    """measure -> met? for the rows the results produce."""
+    return {row.measure: row.met for row in targets.table({r["bench"]: r for r in results})}
+
+
+def test_a_missed_target_says_by_what_factor(targets: ModuleType) -> None:
+    met = _rows(targets, _ack(p99=30.0, rate=500.0))
+    latency = next(v for k, v in met.items() if k.startswith("/task ack latency"))
+    throughput = next(v for k, v in met.items() if k.startswith("/task throughput"))
+    assert latency == "NO (×5.0)"  # the limit is min(15 ms, 1.5 × 4 ms) = 6 ms
+    assert throughput == "NO (×2.0 short)"
+
+
+def test_met_targets_say_yes_and_a_bad_answer_fails_throughput(targets: ModuleType) -> None:
+    met = _rows(targets, _ack(p99=5.0, rate=1500.0))
+    assert [v for k, v in met.items() if k.startswith("/task")] == ["yes", "yes"]
+    bad = _rows(targets, _ack(p99=5.0, rate=1500.0, not_2xx=3))
+    assert next(v for k, v in bad.items() if k.startswith("/task throughput")) == "NO (3 bad answers)"
+
+
+def test_a_smaller_run_is_labelled_and_a_missing_database_says_not_run(targets: ModuleType) -> None:
+    met = _rows(targets, _planner(10_000, 0.004, quick=True))
+    sqlite = next(k for k in met if "SQLite" in k)
+    assert "smaller than the target's 1 M" in sqlite and met[sqlite] == "yes"
+    assert met["planner scan, PostgreSQL"] == "not run"
+    assert met["bench/ack.py"] == "not run"
+
+
+def test_a_row_claimed_twice_fails_the_claim_target(targets: ModuleType) -> None:
+    assert next(v for k, v in _rows(targets, _claim(0)).items() if k.startswith("claim")) == "yes"
+    twice = next(v for k, v in _rows(targets, _claim(2)).items() if k.startswith("claim"))
+    assert twice.startswith("yes") is False and "2 claimed twice" in twice
+
+
+def test_the_cli_prints_the_table_and_refuses_unreadable_input(
+    targets: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "claim.json").write_text(json.dumps(_claim(0)))
+    (tmp_path / "ack.json").write_text("{not json")
+    assert targets.main([str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert "| measure | value | baseline | ratio | target | met? |" in out
+    assert "ack.json: not readable as JSON" in err
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert targets.main([str(empty), str(tmp_path / "missing.json")]) == 2
+    _, err = capsys.readouterr()
+    assert "missing.json: no such file or directory" in err and "no bench results found" in err
