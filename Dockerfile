@@ -14,6 +14,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
+COPY playground ./playground
 # pip builds Baton's wheel (with its migrations) and installs it with every dependency; all of them,
 # psycopg[binary] included, come as manylinux wheels, so no compiler is needed here either.
 RUN /opt/baton/bin/pip install . \

@@ -1,4 +1,5 @@
-"""The `baton` console script: run, serve, tick, preview, export, purge, db upgrade, manifest; reads settings once."""
+"""The `baton` console script: run, serve, tick, preview, export, purge, db upgrade, manifest, playground;
+reads settings once."""
 
 from __future__ import annotations
 
@@ -50,6 +51,10 @@ SETUP_HINT = (
     "{missing} not set: Baton needs them to talk to Slack; create the app from `baton manifest` and see "
     'README.md, "Connect Slack"'
 )
+NO_SLACK = (
+    "No Slack settings: starting the playground at {url} "
+    "(set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN, to connect Slack)"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument("--yes", action="store_true", help="really delete (default: only count)")
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
+    playground = sub.add_parser(
+        "playground", help="Baton with a local Slack-like page that plays Slack's part, and a clock to fast-forward"
+    )
+    playground.add_argument("--port", type=int, default=None, help="default: $PORT, else 3000")
+    playground.add_argument("--no-open", action="store_true", help="do not open the browser")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
     manifest.add_argument("--url", default=None, help="public base URL, e.g. https://baton.example.com")
     manifest.add_argument("--socket-mode", action="store_true", help="a manifest for Socket Mode")
@@ -151,6 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _purge(settings, workspace_id=args.workspace, delete=args.yes)
         if args.command == "preview":
             return _preview(settings, at=_parse_at(args.at) if args.at else None, days=args.days, limit=args.limit)
+        if args.command == "playground":
+            port = args.port if args.port is not None else settings.port
+            return _playground(settings, port=port, open_browser=not args.no_open, banner=None)
+        if args.command == "run" and not _has_slack_settings(settings):
+            return _playground(settings, port=settings.port, open_browser=True, banner=NO_SLACK)
         missing = settings.missing_for_slack()
         if missing:
             return _fail(SETUP_HINT.format(missing=" and ".join(missing) + (" is" if len(missing) == 1 else " are")))
@@ -333,12 +348,66 @@ def _purge(settings: Settings, *, workspace_id: str, delete: bool) -> int:
     return 0
 
 
+def _has_slack_settings(settings: Settings) -> bool:
+    """Any Slack setting at all: then `baton run` connects to Slack (or says what is missing)."""
+    return any(
+        value is not None
+        for value in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            settings.slack_client_id,
+            settings.slack_client_secret,
+        )
+    )
+
+
+def _playground(settings: Settings, *, port: int, open_browser: bool, banner: str | None) -> int:
+    """Serve the playground until Ctrl-C (or SIGTERM); its databases live in a temporary folder."""
+    import logging
+    import signal
+    import threading
+
+    from playground.runtime import Playground
+
+    if not 0 <= port <= 65535:
+        return _fail(f"--port must be from 1 to 65535, got {port}")
+    if "baton_log_level" not in settings.model_fields_set:
+        logging.getLogger().setLevel(logging.WARNING)  # every pass of a fast-forward would log a line at INFO
+    playground = Playground(port=port)
+    try:
+        playground.start()
+    except OSError as error:
+        return _fail(f"cannot listen on 127.0.0.1:{port}: {error.strerror or error} (pick another with --port)")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        print(banner.format(url=playground.url) if banner else f"Baton playground: {playground.url}", flush=True)
+        print("Press Ctrl-C to stop; everything in it is forgotten then.", flush=True)
+        if open_browser and _has_display():
+            import webbrowser
+
+            webbrowser.open(playground.url)
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        playground.stop()
+    return 0
+
+
+def _has_display() -> bool:
+    """A browser can open: macOS or Windows, or a Linux/BSD desktop session."""
+    return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _run_socket_mode(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import create_app
+    from bot.app import HOME_REFRESH_SECONDS, create_app
+    from bot.scheduler.pacing import Pacer
 
-    baton = create_app(settings)
+    baton = create_app(settings, pacer=Pacer(), home_refresh_seconds=HOME_REFRESH_SECONDS)
     scheduler = baton.start_scheduler()
     assert settings.slack_app_token is not None
     handler = SocketModeHandler(baton.bolt, settings.slack_app_token.get_secret_value())

@@ -1,0 +1,684 @@
+"""The playground process: Baton built by create_app and served for real, the workspace it talks to, the clock.
+
+What a person does on the page arrives here (`send`, `click`, `react`, `submit`, ...) and leaves as the
+signed request Slack would send to Baton's /slack/events; what Baton does comes back through the Web
+API in `workspace.py`. The clock only moves when asked, and each step of a fast-forward runs a pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr
+
+from bot.app import Baton, create_app
+from bot.config import Settings
+from bot.server import make_wsgi_app
+from handlers.manifest import build_manifest
+from playground import courier, demo
+from playground.clock import PlaygroundClock
+from playground.courier import BatonReply, Courier
+from playground.demo import Person
+from playground.httpd import RunningServer, start_server
+from playground.workspace import ResponseTarget, Workspace
+
+log = logging.getLogger(__name__)
+
+STEP = timedelta(minutes=15)  # a fast-forward runs a pass at every quarter hour it crosses, and at the target
+MAX_FORWARD = timedelta(days=14)
+MAX_NAME = 40
+WELCOME = "Morning team! Baton now follows up on our tasks here: try `/task @Alice Call the customer back by tomorrow`."
+CHECKIN_REACTIONS = (
+    "white_check_mark",
+    "heavy_check_mark",
+    "+1",
+    "construction",
+    "octagonal_sign",
+    "no_entry",
+    "tada",
+    "eyes",
+)
+
+
+class PlaygroundError(Exception):
+    """Something the page asked for that cannot be done; the message says why, in one line."""
+
+
+class NotRunning(RuntimeError):
+    """No demo is running: before `start()` has built one, or after `stop()`."""
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    """What a fast-forward did: from and to (UTC), passes run and messages sent."""
+
+    start: datetime
+    end: datetime
+    passes: int
+    sent: int
+
+
+@dataclass
+class _Session:
+    """One demo run between two resets: its clock, workspace, database and Baton."""
+
+    clock: PlaygroundClock
+    workspace: Workspace
+    baton: Baton
+    baton_server: RunningServer
+    courier: Courier
+    database: Path
+
+
+def slack_escape(text: str, *, people: Mapping[str, Person]) -> str:
+    """Text as Slack hands it to an app (should_escape): &, < and > escaped, @Name and #support as links
+    (not inside `code`, where Slack leaves them as typed)."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    by_name = sorted(people.values(), key=lambda p: len(p.name), reverse=True)
+    parts = escaped.split("`")
+    for index in range(0, len(parts), 2):  # the even parts are outside backticks
+        part = parts[index]
+        for person in by_name:
+            pattern = re.compile(r"(?<![\w<])@" + re.escape(person.name) + r"\b", re.IGNORECASE)
+            part = pattern.sub(f"<@{person.id}|{person.name.lower()}>", part)
+        channel = re.compile(r"(?<![\w<])#" + demo.CHANNEL_NAME + r"\b")
+        parts[index] = channel.sub(f"<#{demo.CHANNEL_ID}|{demo.CHANNEL_NAME}>", part)
+    return "`".join(parts)
+
+
+def parse_people(rows: Iterable[Mapping[str, Any]], *, current: Sequence[Person]) -> list[Person]:
+    """The people panel's rows (id, name, tz) checked: known ids, a name, a real IANA zone."""
+    known = {p.id: p for p in current}
+    people: list[Person] = []
+    for row in rows:
+        person = known.get(str(row.get("id") or ""))
+        if person is None:
+            raise PlaygroundError(f"unknown person {row.get('id')!r}")
+        name = " ".join(str(row.get("name") or "").split())
+        if not name or len(name) > MAX_NAME or not re.fullmatch(r"[\w .'-]+", name):
+            raise PlaygroundError(f"a name needs 1-{MAX_NAME} letters, digits, spaces, . ' or -; got {name!r}")
+        tz = str(row.get("tz") or "").strip()
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PlaygroundError(f"{tz!r} is not a time zone; use an IANA name such as Europe/Berlin") from None
+        people.append(replace(person, name=name, tz=tz))
+    if {p.id for p in people} != set(known):
+        raise PlaygroundError("every person needs a row")
+    if len({p.name.lower() for p in people}) != len(people):
+        raise PlaygroundError("two people cannot have the same name")
+    return people
+
+
+def _option_text(option: Mapping[str, Any]) -> str:
+    text = option.get("text")
+    return str(text.get("text", "")) if isinstance(text, Mapping) else ""
+
+
+def _options_of(element: Mapping[str, Any]) -> list[dict[str, Any]]:
+    found = [dict(o) for o in element.get("options") or []]
+    for group in element.get("option_groups") or []:
+        found.extend(dict(o) for o in group.get("options") or [])
+    return found
+
+
+def element_state(element: Mapping[str, Any], raw: Any) -> dict[str, Any]:
+    """One input's entry in view.state.values, from what the page's form control held."""
+    kind = str(element.get("type") or "")
+    values = [str(v) for v in raw] if isinstance(raw, list) else ([] if raw in (None, "") else [str(raw)])
+    first = values[0] if values else None
+    options = {str(o.get("value")): o for o in _options_of(element)}
+    if kind in ("static_select", "radio_buttons"):
+        return {"type": kind, "selected_option": copy.deepcopy(options.get(first or ""))}
+    if kind == "checkboxes":
+        return {"type": kind, "selected_options": [copy.deepcopy(options[v]) for v in values if v in options]}
+    if kind == "multi_static_select":
+        return {"type": kind, "selected_options": [copy.deepcopy(options[v]) for v in values if v in options]}
+    if kind == "users_select":
+        return {"type": kind, "selected_user": first}
+    if kind == "multi_users_select":
+        return {"type": kind, "selected_users": values}
+    if kind == "conversations_select":
+        return {"type": kind, "selected_conversation": first}
+    if kind == "channels_select":
+        return {"type": kind, "selected_channel": first}
+    if kind == "datepicker":
+        return {"type": kind, "selected_date": first}
+    if kind == "timepicker":
+        return {"type": kind, "selected_time": first}
+    return {"type": kind or "plain_text_input", "value": first}
+
+
+def _is_empty(state: Mapping[str, Any]) -> bool:
+    return all(v in (None, "", []) for k, v in state.items() if k != "type")
+
+
+def view_state(view: Mapping[str, Any], submitted: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """view.state.values for a submission, and the errors Slack itself shows for empty required inputs."""
+    values: dict[str, Any] = {}
+    missing: dict[str, str] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element")
+        if block.get("type") != "input" or not isinstance(element, Mapping):
+            continue
+        block_id, action_id = str(block["block_id"]), str(element["action_id"])
+        state = element_state(element, submitted.get(f"{block_id}/{action_id}"))
+        values[block_id] = {action_id: state}
+        if not block.get("optional") and _is_empty(state):
+            missing[block_id] = "Please complete this required field."
+    return values, missing
+
+
+def _find_element(blocks: Any, *, action_id: str, block_id: str | None) -> dict[str, Any] | None:
+    """The interactive element a click names, if the blocks really hold it."""
+    for index, block in enumerate(blocks or []):
+        if not isinstance(block, dict):
+            continue
+        found_block_id = str(block.get("block_id") or f"b{index}")  # the renderer's ids for blocks without one
+        if block_id and found_block_id != block_id:
+            continue
+        candidates = list(block.get("elements") or [])
+        for key in ("accessory", "element"):
+            if isinstance(block.get(key), dict):
+                candidates.append(block[key])
+        for position, element in enumerate(candidates):
+            if isinstance(element, dict) and str(element.get("action_id") or f"a{position}") == action_id:
+                return {**element, "action_id": action_id, "block_id": found_block_id}
+    return None
+
+
+def next_weekday_at(now: datetime, tz: str, *, hour: int, weekday: int | None = None) -> datetime:
+    """The next moment after `now` that is `hour`:00 in `tz` on a weekday (Mon-Fri), or on `weekday` (0=Mon)."""
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    day = local.date()
+    for _ in range(15):
+        candidate = datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+        fits = candidate.weekday() < 5 if weekday is None else candidate.weekday() == weekday
+        if fits and candidate > local:
+            return candidate.astimezone(UTC)
+        day += timedelta(days=1)
+    raise PlaygroundError("no such moment in the next two weeks")  # unreachable for real zones
+
+
+class Playground:
+    """Baton plus everything that plays Slack's part; `start()` serves the page, `stop()` ends it all."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        start_at: datetime | None = None,
+        people: Sequence[Person] = demo.DEMO_PEOPLE,
+    ) -> None:
+        if start_at is not None and start_at.tzinfo is None:
+            raise ValueError("start_at must be aware")
+        self._host = host
+        self._port = port
+        self._start_at = start_at
+        self.people: list[Person] = list(people)
+        self._dir = Path(tempfile.mkdtemp(prefix="baton-playground-"))
+        self._template: Path | None = None
+        self._lock = threading.RLock()  # guards swapping sessions
+        self._forward_lock = threading.Lock()  # one fast-forward at a time
+        self._session: _Session | None = None
+        self._page: RunningServer | None = None
+        self._resets = 0
+        self.forwarding = False
+        manifest = build_manifest(request_url="http://127.0.0.1/slack/events")
+        features = manifest["features"]
+        self.commands: dict[str, str] = {c["command"]: c.get("usage_hint", "") for c in features["slash_commands"]}
+        self.shortcuts: dict[str, str] = {s["callback_id"]: s["name"] for s in features.get("shortcuts") or []}
+        self.events = frozenset(manifest["settings"]["event_subscriptions"]["bot_events"])
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The page's address, e.g. http://127.0.0.1:3000/."""
+        if self._page is None:
+            raise RuntimeError("the playground is not started")
+        return f"http://{self._host}:{self._page.port}/"
+
+    def start(self) -> Playground:
+        """Serve the page, then build a fresh demo (OSError when the port is taken)."""
+        from playground.web import make_page_app
+
+        self._page = start_server(make_page_app(self), host=self._host, port=self._port, name="playground-page")
+        try:
+            self.reset()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the page and Baton, and delete the playground's databases."""
+        with self._lock:
+            session = self._session
+        if session is not None:
+            self._end(session)  # deliveries in flight still reach its workspace
+            with self._lock:
+                self._session = None
+            self._wake(session)
+        if self._page is not None:
+            self._page.stop()
+            self._page = None
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> Playground:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def session(self) -> _Session:
+        with self._lock:
+            if self._session is None:
+                raise NotRunning("the playground is not running")
+            return self._session
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.session.workspace
+
+    @property
+    def clock(self) -> PlaygroundClock:
+        return self.session.clock
+
+    def reset(self) -> None:
+        """Start again: an empty database, no messages, the clock at the start time, #support set up by Maya."""
+        with self._forward_lock:
+            fresh = self._build()
+            with self._lock:
+                old = self._session
+            if old is not None:
+                self._end(old)  # its deliveries in flight still reach its own workspace
+            with self._lock:
+                self._session = fresh
+            if old is not None:
+                self._wake(old)
+        self._seed()
+
+    def set_people(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """New names and time zones for the people panel; the demo restarts so Baton sees them at once."""
+        self.people = parse_people(rows, current=self.people)
+        self.reset()
+
+    def _build(self) -> _Session:
+        from storage.migrate import upgrade
+
+        if self._template is None:
+            self._template = self._dir / "template.db"
+            upgrade(f"sqlite:///{self._template}")
+        self._resets += 1
+        database = self._dir / f"playground-{self._resets}.db"
+        shutil.copyfile(self._template, database)
+        start = self._start_at or datetime.now(UTC).replace(second=0, microsecond=0)
+        clock = PlaygroundClock(start)
+        token = "xoxb-playground-" + secrets.token_hex(12)
+        secret = secrets.token_hex(16)
+        workspace = Workspace(token=token, clock=clock, people=self.people, page_url=self.url)
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            slack_bot_token=SecretStr(token),
+            slack_signing_secret=SecretStr(secret),
+            slack_app_token=None,
+            slack_client_id=None,
+            slack_client_secret=None,
+            baton_encryption_key=None,
+            slack_api_url=self.url + "api/",
+            database_url=f"sqlite:///{database}",
+        )
+        baton = create_app(settings, clock=clock)
+        server = start_server(make_wsgi_app(baton), host="127.0.0.1", port=0, name="playground-baton")
+        events_url = f"http://127.0.0.1:{server.port}/slack/events"
+        return _Session(
+            clock, workspace, baton, server, Courier(events_url=events_url, signing_secret=secret), database
+        )
+
+    @staticmethod
+    def _wake(session: _Session) -> None:
+        session.workspace.changed()  # pages long-polling the old workspace come back and see the new one
+
+    @staticmethod
+    def _end(session: _Session) -> None:
+        session.baton_server.stop()
+        session.baton.close()
+        session.database.unlink(missing_ok=True)
+
+    def _seed(self) -> None:
+        manager = self.people[0]
+        self.send(manager.id, demo.CHANNEL_ID, "/team setup")
+        self.send(manager.id, demo.CHANNEL_ID, WELCOME)
+
+    # -- what people do on the page ------------------------------------------------------------------
+
+    def person(self, user_id: str) -> Person:
+        for person in self.people:
+            if person.id == user_id:
+                return person
+        raise PlaygroundError(f"unknown person {user_id!r}")
+
+    def _channel(self, user: str, channel: str) -> str:
+        """The conversation's name, after checking that `user` may see it."""
+        name = self.workspace.channels().get(channel)
+        dm_user = demo.user_of_dm(channel)
+        if name is None or (dm_user is not None and dm_user != user):
+            raise PlaygroundError(f"no conversation {channel!r} for this person")
+        return "directmessage" if dm_user is not None else name
+
+    def send(self, user: str, channel: str, text: str) -> None:
+        """The message box: a slash command goes to Baton, anything else is posted as the person."""
+        person = self.person(user)
+        channel_name = self._channel(user, channel)
+        text = text.strip()
+        if not text:
+            raise PlaygroundError("type a message or a command")
+        session = self.session
+        workspace = session.workspace
+        people = {p.id: p for p in self.people}
+        if not text.startswith("/"):
+            workspace.add_message(channel, user=user, text=slack_escape(text, people=people))
+            return
+        command, _, rest = text.partition(" ")
+        command = command.lower()
+        if command not in self.commands:
+            workspace.add_ephemeral(
+                channel,
+                user,
+                text=f'`{command}` is not a valid command. In Slack, all messages that start with the "/" '
+                "character are interpreted as commands.",
+                sender=demo.SLACKBOT_ID,
+            )
+            return
+        response_url = workspace.new_response_url(ResponseTarget(user=user, channel=channel))
+        reply = session.courier.command(
+            command=command,
+            text=slack_escape(rest.strip(), people=people),
+            user_id=user,
+            user_name=person.name,
+            channel_id=channel,
+            channel_name=channel_name,
+            response_url=response_url,
+            trigger_id=workspace.new_trigger(user),
+        )
+        if reply.status != 200:
+            self._dispatch_failed(workspace, channel, user, command, reply)
+            return
+        answer = reply.json()
+        if answer is None:
+            return
+        if answer.get("response_type") == "in_channel":
+            workspace.add_message(channel, user=user, text=slack_escape(text, people=people))
+            workspace.add_message(
+                channel, user=demo.BOT_USER_ID, text=str(answer.get("text") or ""), blocks=answer.get("blocks")
+            )
+        elif answer.get("text") or answer.get("blocks"):
+            workspace.add_ephemeral(channel, user, text=str(answer.get("text") or ""), blocks=answer.get("blocks"))
+
+    @staticmethod
+    def _dispatch_failed(workspace: Workspace, channel: str, user: str, what: str, reply: BatonReply) -> None:
+        reason = "dispatch_failed" if reply.status == 0 else f"http_service_error (HTTP {reply.status})"
+        workspace.add_ephemeral(channel, user, text=f'{what} failed with the error "{reason}"', sender=demo.SLACKBOT_ID)
+
+    def click(
+        self,
+        user: str,
+        *,
+        action_id: str,
+        block_id: str | None = None,
+        channel: str | None = None,
+        ts: str | None = None,
+        ephemeral_id: str | None = None,
+        view_id: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        """A button on a message, an ephemeral, a modal or the Home tab: Baton gets block_actions.
+
+        `value` is the choice made in a menu (overflow, select); a button sends its own value.
+        """
+        person = self.person(user)
+        session = self.session
+        workspace = session.workspace
+        with workspace.lock:
+            source = self._click_source(user, channel=channel, ts=ts, ephemeral_id=ephemeral_id, view_id=view_id)
+            blocks, message, view, target, is_ephemeral = source
+            element = _find_element(blocks, action_id=action_id, block_id=block_id)
+            if element is None:
+                raise PlaygroundError("that button is not there any more")
+            action: dict[str, Any] = {
+                "type": element.get("type", "button"),
+                "action_id": action_id,
+                "block_id": element["block_id"],
+            }
+            for key in ("text", "value", "style", "url"):
+                if key in element:
+                    action[key] = copy.deepcopy(element[key])
+            if action["type"] != "button":
+                action.pop("value", None)
+                chosen = next((o for o in _options_of(element) if str(o.get("value")) == value), None)
+                if chosen is None:
+                    raise PlaygroundError("pick one of the menu's options")
+                action["selected_option"] = copy.deepcopy(chosen)
+            response_url = workspace.new_response_url(target) if target is not None else None
+            payload = courier.block_actions(
+                user_id=user,
+                user_name=person.name,
+                action=action,
+                trigger_id=workspace.new_trigger(user),
+                response_url=response_url,
+                message=message,
+                channel=(target.channel, self._channel(user, target.channel)) if target is not None else None,
+                is_ephemeral=is_ephemeral,
+                view=view,
+            )
+        reply = session.courier.interaction(payload)
+        if reply.status != 200 and target is not None:
+            self._dispatch_failed(workspace, target.channel, user, "That button", reply)
+
+    def _click_source(
+        self,
+        user: str,
+        *,
+        channel: str | None,
+        ts: str | None,
+        ephemeral_id: str | None,
+        view_id: str | None,
+    ) -> tuple[list[Any], dict[str, Any] | None, dict[str, Any] | None, ResponseTarget | None, bool]:
+        workspace = self.workspace
+        if view_id:
+            view = workspace.views.get(view_id)
+            if view is None or workspace.view_owner.get(view_id) != user:
+                raise PlaygroundError("that view is not open for this person")
+            return list(view.get("blocks") or []), None, copy.deepcopy(view), None, False
+        if ephemeral_id:
+            shown = next((e for e in workspace.ephemerals if e.id == ephemeral_id and e.user == user), None)
+            if shown is None:
+                raise PlaygroundError("that message is gone")
+            message: dict[str, Any] = {"type": "message", "ts": shown.ts, "user": shown.sender, "text": shown.text}
+            if shown.blocks is not None:
+                message["blocks"] = copy.deepcopy(shown.blocks)
+            target = ResponseTarget(user=user, channel=shown.channel, ephemeral_id=shown.id)
+            return list(shown.blocks or []), message, None, target, True
+        if channel and ts:
+            self._channel(user, channel)
+            found = workspace.find_message(channel, ts)
+            if found is None:
+                raise PlaygroundError("that message is gone")
+            message = {k: copy.deepcopy(v) for k, v in found.items() if k not in ("channel", "reactions_by")}
+            target = ResponseTarget(user=user, channel=channel, message_ts=ts)
+            return list(found.get("blocks") or []), message, None, target, False
+        raise PlaygroundError("a click needs a message, an ephemeral or a view")
+
+    def dismiss(self, user: str, *, ephemeral_id: str) -> None:
+        """ "Dismiss message" under an ephemeral: it goes, for its reader only (Baton is not told, as in Slack)."""
+        self.session.workspace.dismiss(user, ephemeral_id)
+
+    def react(self, user: str, *, channel: str, ts: str, name: str) -> bool:
+        """An emoji reaction: shown on the message, and Baton gets reaction_added (once per person and emoji)."""
+        self._channel(user, channel)
+        if not re.fullmatch(r"[a-z0-9_+\-]{1,64}", name):
+            raise PlaygroundError(f"{name!r} is not an emoji name")
+        session = self.session
+        workspace = session.workspace
+        message = workspace.find_message(channel, ts)
+        if message is None:
+            raise PlaygroundError("that message is gone")
+        added = workspace.add_reaction(user, channel, ts, name)
+        if not added:
+            return False
+        if "reaction_added" in self.events:
+            event = courier.reaction_added(
+                user_id=user,
+                reaction=name,
+                channel=channel,
+                ts=ts,
+                item_user=str(message.get("user") or ""),
+                event_ts=f"{session.clock.now().timestamp():.6f}",
+            )
+            reply = session.courier.event(event)
+            if reply.status != 200:
+                log.warning("playground.event_refused", extra={"status": reply.status})
+        return True
+
+    def submit(self, user: str, *, view_id: str, values: Mapping[str, Any]) -> str | None:
+        """The modal's submit button: Baton gets view_submission; returns an error to show above the form."""
+        person = self.person(user)
+        session = self.session
+        workspace = session.workspace
+        top = workspace.top_modal(user)
+        if top is None or top[0]["id"] != view_id:
+            raise PlaygroundError("that modal is not open for this person")
+        view = top[0]
+        state, missing = view_state(view, values)
+        if missing:
+            workspace.show_errors(user, missing)
+            return None
+        view["state"] = {"values": state}
+        payload = courier.view_submission(
+            user_id=user, user_name=person.name, view=view, trigger_id=workspace.new_trigger(user)
+        )
+        reply = session.courier.interaction(payload)
+        if reply.status != 200:
+            return "We had some trouble connecting. Try again?"
+        answer = reply.json() or {}
+        action = answer.get("response_action")
+        if action == "errors" and isinstance(answer.get("errors"), dict):
+            workspace.show_errors(user, answer["errors"])
+        elif action == "update" and isinstance(answer.get("view"), dict):
+            workspace.update_view(view_id, answer["view"])
+        elif action == "push" and isinstance(answer.get("view"), dict):
+            workspace.push_view(user, answer["view"])
+        else:
+            workspace.close_modal(user, everything=action == "clear")
+        return None
+
+    def close(self, user: str, *, view_id: str) -> None:
+        """The modal's Cancel (or ×): closes the top view; Baton hears of it only with notify_on_close."""
+        person = self.person(user)
+        session = self.session
+        top = session.workspace.top_modal(user)
+        if top is None or top[0]["id"] != view_id:
+            return
+        session.workspace.close_modal(user, everything=False)
+        if top[0].get("notify_on_close"):
+            session.courier.interaction(courier.view_closed(user_id=user, user_name=person.name, view=top[0]))
+
+    def open_home(self, user: str) -> None:
+        """The Home tab was opened: Baton gets app_home_opened (with the view Slack shows, once published)."""
+        self.person(user)
+        session = self.session
+        workspace = session.workspace
+        view_id = workspace.home_views.get(user)
+        view = copy.deepcopy(workspace.views[view_id]) if view_id else None
+        if "app_home_opened" in self.events:
+            event = courier.app_home_opened(user_id=user, view=view, event_ts=f"{session.clock.now().timestamp():.6f}")
+            session.courier.event(event)
+
+    def shortcut(self, user: str, *, callback_id: str, channel: str, ts: str) -> None:
+        """A message shortcut ("Create task from message") on someone's message."""
+        person = self.person(user)
+        if callback_id not in self.shortcuts:
+            raise PlaygroundError(f"no shortcut {callback_id!r}")
+        channel_name = self._channel(user, channel)
+        session = self.session
+        workspace = session.workspace
+        found = workspace.find_message(channel, ts)
+        if found is None:
+            raise PlaygroundError("that message is gone")
+        message = {k: copy.deepcopy(v) for k, v in found.items() if k not in ("channel", "reactions_by")}
+        payload = courier.message_action(
+            callback_id=callback_id,
+            user_id=user,
+            user_name=person.name,
+            channel=(channel, channel_name),
+            message=message,
+            trigger_id=workspace.new_trigger(user),
+            response_url=workspace.new_response_url(ResponseTarget(user=user, channel=channel)),
+        )
+        reply = session.courier.interaction(payload)
+        if reply.status != 200:
+            self._dispatch_failed(workspace, channel, user, "That shortcut", reply)
+
+    # -- the clock -----------------------------------------------------------------------------------
+
+    def target_for(self, preset: str, *, tz: str) -> datetime:
+        """The moment a clock-bar button means, in the viewer's zone."""
+        now = self.clock.now()
+        if preset == "hour":
+            return now + timedelta(hours=1)
+        if preset == "day":
+            return now + timedelta(days=1)
+        if preset == "weekday10":
+            return next_weekday_at(now, tz, hour=10)
+        if preset == "friday16":
+            return next_weekday_at(now, tz, hour=16, weekday=4)
+        raise PlaygroundError(f"unknown clock button {preset!r}")
+
+    def fast_forward(self, target: datetime) -> Forwarded:
+        """Move the clock to `target`, running a pass at each quarter hour on the way and at `target`."""
+        if target.tzinfo is None:
+            raise PlaygroundError("the target time needs a time zone")
+        with self._forward_lock:
+            session = self.session
+            clock = session.clock
+            start = clock.now()
+            if target <= start:
+                raise PlaygroundError("time only moves forward here; pick a later time (or Reset)")
+            if target - start > MAX_FORWARD:
+                raise PlaygroundError("fast-forward at most 14 days at once")
+            self.forwarding = True
+            passes = sent = 0
+            try:
+                step = datetime.fromtimestamp(
+                    (int(start.timestamp()) // int(STEP.total_seconds()) + 1) * STEP.total_seconds(), UTC
+                )
+                while True:
+                    moment = min(step, target)
+                    clock.set(moment)
+                    summary = session.baton.run_pass()
+                    passes += 1
+                    sent += summary.sent
+                    session.workspace.changed()
+                    if moment >= target:
+                        break
+                    step += STEP
+            finally:
+                self.forwarding = False
+                session.workspace.changed()
+            return Forwarded(start=start, end=target, passes=passes, sent=sent)
