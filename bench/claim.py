@@ -147,7 +147,10 @@ def reset(url: str) -> None:
     try:
         with engine.begin() as conn:
             conn.execute(
-                text("UPDATE outbox SET state = 'pending', lease_until = NULL, attempts = 0 WHERE state = 'sending'")
+                text(
+                    "UPDATE outbox SET state = 'pending', lease_until = NULL, attempts = 0, not_before = created_at"
+                    " WHERE state = 'sending'"
+                )
             )
     finally:
         engine.dispose()
@@ -327,10 +330,10 @@ def run_one(url: str, claims: int, pending: int) -> tuple[list[float], int]:
 
 REFERENCE_CLAIM = text(
     """
-    UPDATE outbox SET state = 'sending', lease_until = :until, attempts = attempts + 1
+    UPDATE outbox SET state = 'sending', lease_until = :until, not_before = :until, attempts = attempts + 1
     WHERE id IN (
         SELECT id FROM outbox
-        WHERE (state = 'pending' AND not_before <= :now) OR (state = 'sending' AND lease_until <= :now)
+        WHERE state IN ('pending', 'sending') AND not_before <= :now
         ORDER BY not_before, id LIMIT :limit FOR UPDATE SKIP LOCKED
     )
     RETURNING outbox.*

@@ -44,6 +44,7 @@ from bot.app import Baton, create_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.domain.model import OutboxKind, OutboxState, Outgoing  # noqa: E402
 from bot.scheduler.delivery import Delivery, DeliverySummary  # noqa: E402
+from bot.scheduler.pacing import Pacer  # noqa: E402
 from bot.services.ports import Sent  # noqa: E402
 from handlers.blocks import render_outbox  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -108,7 +109,9 @@ def baton_at(slack: PacedSlack) -> Iterator[Baton]:
             slack_api_url=slack.base_url,
             database_url=url,
         )
-        baton = create_app(settings)  # SystemClock, make_engine(url), the real gateway and renderer
+        # SystemClock, make_engine(url), the real gateway and renderer, and the Pacer that `baton serve` and
+        # `baton run` give their scheduler (one message a second per conversation, remembered across passes).
+        baton = create_app(settings, pacer=Pacer())
         try:
             with baton.uow() as uow:
                 uow.workspaces.ensure(WORKSPACE, now=baton.clock.now())

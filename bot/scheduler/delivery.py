@@ -202,7 +202,9 @@ class Delivery:
                 if wait > 0:
                     # Each row behind another for the same conversation waits its own turn, so the next
                     # claim takes them one at a time rather than all again.
-                    queued = behind.get(row.recipient_id, 0)
+                    # Without a pacer (`baton tick`, tests) they all wait one second and the next pass
+                    # sorts them out; with one, each waits its own turn behind the one before.
+                    queued = behind.get(row.recipient_id, 0) if self._pacer else 0
                     behind[row.recipient_id] = queued + 1
                     gap = self._pacer.gap_seconds if self._pacer else PACE.total_seconds()
                     delay = wait + queued * gap
