@@ -18,9 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +30,7 @@ import yaml
 from storage.db import make_engine, make_session_factory
 from storage.models import Task
 from storage.uow import UnitOfWorkFactory
+from tests.fakes.http import HttpAnswer, http, wait_for  # noqa: F401 - shared by the tests that import them from here
 from tests.fakes.requests import SIGNING_SECRET, STALE_SECONDS, command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_BOB, U_MANAGER, FakeSlack, dm_channel_id
 
@@ -82,36 +81,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(what: str, probe: Callable[[], T | None], *, seconds: float) -> T:
-    """Poll `probe` until it gives something, for at most `seconds`; a bounded wait, not a sleep."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = probe()
-        if found is not None:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {seconds:.0f} s waiting for {what}")
-        time.sleep(0.05)
-
-
-@dataclass(frozen=True)
-class HttpAnswer:
-    status: int
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def http(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None) -> HttpAnswer:
-    request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return HttpAnswer(response.status, response.read())
-    except urllib.error.HTTPError as error:
-        return HttpAnswer(error.code, error.read())
 
 
 def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:

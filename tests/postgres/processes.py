@@ -3,7 +3,6 @@ a common start, their one-line summaries, and what they left at FakeSlack and in
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -11,10 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +29,7 @@ from storage.migrate import alembic_config
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
 from tests.fakes.clock import FakeClock
+from tests.fakes.http import HttpAnswer, http, wait_for  # noqa: F401 - shared by the tests that import them from here
 from tests.fakes.requests import SIGNING_SECRET, bolt_request, command_body
 from tests.fakes.slack_api import C_GENERAL, U_MANAGER, FakeSlack
 
@@ -245,35 +243,3 @@ def outbox_rows(url: str, *, kind: str) -> list[OutboxMessage]:
             return rows
     finally:
         engine.dispose()
-
-
-def wait_for(what: str, probe: Callable[[], T | None], *, seconds: float) -> T:
-    """Poll `probe` until it gives something, for at most `seconds`: only for what a real subprocess
-    or database does, which no event in this process can signal."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = probe()
-        if found is not None:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {seconds:.0f} s waiting for {what}")
-        time.sleep(0.05)
-
-
-@dataclass(frozen=True)
-class HttpAnswer:
-    status: int
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def http(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None) -> HttpAnswer:
-    """One request to a `baton serve` on loopback; an HTTP error status is an answer, not an exception."""
-    request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return HttpAnswer(response.status, response.read())
-    except urllib.error.HTTPError as error:
-        return HttpAnswer(error.code, error.read())

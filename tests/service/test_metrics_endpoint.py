@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import time
-from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -23,35 +21,8 @@ from storage.uow import UnitOfWorkFactory
 from tests.conftest import Harness
 from tests.fakes.requests import STALE_SECONDS, command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_MANAGER, FakeSlack
-
-
-class Answer:
-    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.status = int(status.split()[0])
-        self.headers = {name.lower(): value for name, value in headers}
-        self.body = body
-
-
-def call(app: Any, path: str, *, method: str = "GET", body: str = "", headers: dict[str, str] | None = None) -> Answer:
-    data = body.encode()
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "CONTENT_LENGTH": str(len(data)),
-        "wsgi.input": io.BytesIO(data),
-    }
-    for name, value in (headers or {}).items():
-        key = name.upper().replace("-", "_")
-        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"] = value
-    seen: list[Any] = []
-
-    def start_response(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-        seen.extend([status, response_headers])
-
-    chunks: Iterable[bytes] = app(environ, start_response)
-    return Answer(seen[0], seen[1], b"".join(chunks))
+from tests.fakes.wsgi import WsgiAnswer as Answer
+from tests.fakes.wsgi import call
 
 
 def samples(app: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
