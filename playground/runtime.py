@@ -37,6 +37,7 @@ from playground.workspace import ResponseTarget, Workspace
 log = logging.getLogger(__name__)
 
 STEP = timedelta(minutes=15)  # a fast-forward runs a pass at every quarter hour it crosses, and at the target
+HELD_BACK_SECONDS = 10  # seconds of held-back messages sent right after each pass
 MAX_FORWARD = timedelta(days=14)
 MAX_NAME = 40
 WELCOME = "Morning team! Baton now follows up on our tasks here: try `/task @Alice Call the customer back by tomorrow`."
@@ -650,6 +651,21 @@ class Playground:
             return next_weekday_at(now, tz, hour=16, weekday=4)
         raise PlaygroundError(f"unknown clock button {preset!r}")
 
+    @staticmethod
+    def _send_held_back(session: Any) -> int:
+        """Baton sends one message a second per conversation and leaves the rest for a second later; with
+        the clock standing still between steps they would wait for the next quarter hour. Let the seconds
+        pass (a few at most) so a person's second message arrives with the first, as it would in Slack.
+        The clock stays those seconds on: it never goes back."""
+        sent = 0
+        for _ in range(HELD_BACK_SECONDS):
+            wait = session.baton.delivery.next_due_in()
+            if wait is None or not 0 < wait <= HELD_BACK_SECONDS:
+                break
+            session.clock.set(session.clock.now() + timedelta(seconds=wait))
+            sent += session.baton.delivery.deliver().sent
+        return sent
+
     def fast_forward(self, target: datetime) -> Forwarded:
         """Move the clock to `target`, running a pass at each quarter hour on the way and at `target`."""
         if target.tzinfo is None:
@@ -673,7 +689,7 @@ class Playground:
                     clock.set(moment)
                     summary = session.baton.run_pass()
                     passes += 1
-                    sent += summary.sent
+                    sent += summary.sent + self._send_held_back(session)
                     session.workspace.changed()
                     if moment >= target:
                         break

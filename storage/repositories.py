@@ -301,8 +301,10 @@ class TaskRepository:
                 Task.workspace_id == workspace_id,
                 Task.team_id == team_id,
                 Task.status == TaskStatus.DONE.value,
-                Task.done_at > after,
-                Task.done_at <= until,
+                # [after, until): a recognition's window starts where the last one ended, so a task done at
+                # that very moment (a clock standing still, or a commit racing the pass) is counted once.
+                Task.done_at >= after,
+                Task.done_at < until,
             )
             .order_by(Task.done_at)
         )
@@ -470,8 +472,8 @@ class KudosRepository:
             .where(
                 Kudos.workspace_id == workspace_id,
                 Kudos.team_id == team_id,
-                Kudos.created_at > since,
-                Kudos.created_at <= until,
+                Kudos.created_at >= since,  # [since, until), like done_in_team
+                Kudos.created_at < until,
             )
             .order_by(Kudos.id)
         )

@@ -59,6 +59,9 @@ class SlackGateway:
             token = self._tokens.bot_token(workspace_id)
         except TokenUnavailable as error:
             raise _NoToken(RetryLater(str(error))) from None
+        except ValueError:  # stored with another BATON_ENCRYPTION_KEY: an operator must fix the key
+            log.error("slack.token_undecryptable", extra={"workspace": workspace_id})
+            raise _NoToken(Failed("token_undecryptable")) from None
         if token is None:
             raise _NoToken(Failed(NOT_INSTALLED))
         return token

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import Dialect, Engine, MetaData, Table, Text
+from sqlalchemy import Dialect, Engine, MetaData, Table, Text, desc
 from sqlalchemy.types import TypeDecorator
 
 from bot.slack.tokens import TokenUnavailable
@@ -31,6 +31,8 @@ SECRET_COLUMNS = (
     "incoming_webhook_url",
 )
 TOKEN_CACHE_SECONDS = 60.0
+# oauth.v2.access answers that no retry will change: the refresh token or the app's grant is gone.
+GRANT_GONE = frozenset({"invalid_refresh_token", "token_revoked", "invalid_client_id", "bad_client_secret"})
 ROTATE_MINUTES_BEFORE_EXPIRY = 120
 
 
@@ -104,6 +106,27 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     def create_tables(self) -> None:
         raise RuntimeError("Baton's tables come from `baton db upgrade`, not from the installation store")
 
+    def find_workspace_bot(self, team_id: str) -> Bot | None:
+        """The newest bot installed in this workspace, whichever Enterprise Grid org it belongs to
+        (events and the outbox know a workspace by its team id alone)."""
+        c = self.bots.c
+        query = (
+            self.bots.select()
+            .where(c.client_id == self.client_id, c.team_id == team_id, c.bot_token.is_not(None))
+            .order_by(desc(c.installed_at))
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execute(query).mappings():
+                return self.build_bot_entity(row)
+        return None
+
+    def delete_workspace(self, team_id: str) -> None:
+        """Every installation and bot of this workspace, whichever org it belongs to."""
+        with self.engine.begin() as conn:
+            for table in (self.bots, self.installations):
+                conn.execute(table.delete().where(table.c.client_id == self.client_id, table.c.team_id == team_id))
+
 
 @dataclass(frozen=True)
 class _Cached:
@@ -121,7 +144,7 @@ class InstalledTokens:
     def __init__(
         self,
         *,
-        store: SQLAlchemyInstallationStore,
+        store: EncryptedInstallationStore,
         rotator: TokenRotator | None,
         cache_seconds: float = TOKEN_CACHE_SECONDS,
         rotate_minutes_before_expiry: int = ROTATE_MINUTES_BEFORE_EXPIRY,
@@ -133,26 +156,41 @@ class InstalledTokens:
         self._rotate_minutes = rotate_minutes_before_expiry
         self._now = now
         self._cache: dict[str, _Cached] = {}
-        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+
+    def _lock(self, workspace_id: str) -> threading.Lock:
+        """One lock a workspace: a slow or failing rotation in one never holds up another's sends."""
+        with self._locks_lock:
+            return self._locks.setdefault(workspace_id, threading.Lock())
 
     def bot_token(self, workspace_id: str) -> str | None:
         cached = self._cache.get(workspace_id)
         if cached is not None and cached.until > self._now():
             return cached.token
-        with self._lock:
-            bot = self._store.find_bot(enterprise_id=None, team_id=workspace_id)
+        with self._lock(workspace_id):
+            bot = self._store.find_workspace_bot(workspace_id)
             if bot is None or not bot.bot_token:
                 self._cache.pop(workspace_id, None)
                 return None
             bot = self._rotated(workspace_id, bot)
-            until = self._now() + self._cache_seconds
+            if bot is None:
+                self._cache.pop(workspace_id, None)
+                return None
+            now = self._now()
+            until = now + self._cache_seconds
             if bot.bot_token_expires_at is not None:
-                until = min(until, float(bot.bot_token_expires_at) - self._rotate_minutes * 60)
+                expires_at = float(bot.bot_token_expires_at)
+                due_for_rotation = expires_at - self._rotate_minutes * 60
+                # Inside the rotation window only after a failed rotation: keep using the token a while
+                # (never past its expiry) rather than asking Slack again on every send.
+                until = min(until, due_for_rotation) if due_for_rotation > now else min(until, expires_at)
             assert bot.bot_token is not None
             self._cache[workspace_id] = _Cached(token=bot.bot_token, until=until)
             return bot.bot_token
 
-    def _rotated(self, workspace_id: str, bot: Bot) -> Bot:
+    def _rotated(self, workspace_id: str, bot: Bot) -> Bot | None:
+        """The bot with a fresh token when it was expiring; None when Slack says the grant is gone."""
         if bot.bot_refresh_token is None or self._rotator is None:
             return bot
         try:
@@ -160,11 +198,14 @@ class InstalledTokens:
                 bot=bot, minutes_before_expiration=self._rotate_minutes
             )
         except SlackTokenRotationError as error:
-            log.warning("slack.token_rotation_failed", extra={"workspace": workspace_id, "reason": _reason(error)})
+            reason = _reason(error)
+            log.warning("slack.token_rotation_failed", extra={"workspace": workspace_id, "reason": reason})
             expires_at = bot.bot_token_expires_at
             if expires_at is not None and expires_at <= self._now():
+                if reason in GRANT_GONE:
+                    return None  # revoked or uninstalled: nothing can be sent there any more
                 raise TokenUnavailable("token_rotation_failed") from None
-            return bot  # still valid for a while; the next lookup tries again
+            return bot  # still valid for a while; a later lookup tries again
         if refreshed is None:
             return bot
         self._store.save_bot(refreshed)
@@ -173,9 +214,9 @@ class InstalledTokens:
 
     def forget(self, workspace_id: str) -> None:
         """Delete the workspace's tokens (app_uninstalled, tokens_revoked) and stop using them here."""
-        with self._lock:
+        with self._lock(workspace_id):
             self._cache.pop(workspace_id, None)
-            self._store.delete_all(enterprise_id=None, team_id=workspace_id)
+            self._store.delete_workspace(workspace_id)
 
 
 def _reason(error: Exception) -> str:

@@ -178,6 +178,20 @@ def test_fast_forward_delivers_the_checkin_and_refuses_going_back_or_past_fourte
     assert far.status == 400 and "14 days" in far.body["error"]
 
 
+def test_two_checkins_for_one_person_arrive_in_the_same_step_not_a_quarter_hour_apart(page: PageClient) -> None:
+    delegate(page)
+    delegate(page, "/task @Alice Update the FAQ by tomorrow")
+
+    page.ui("clock", **{"as": ALICE, "preset": "weekday10"})
+
+    checkins = [
+        m for m in page.playground.workspace.messages if m["channel"] == dm(ALICE) and ids.ACTION_CHECKIN_DONE in str(m)
+    ]
+    assert len(checkins) == 2
+    # Baton sends one message a second to a conversation: the second check-in comes a second after the first.
+    assert page.playground.clock.now() - (START + timedelta(hours=1)) < timedelta(seconds=5)
+
+
 def test_a_reaction_on_the_checkin_answers_it_and_the_channel_celebrates(page: PageClient) -> None:
     playground = page.playground
     delegate(page)

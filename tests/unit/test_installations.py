@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import pytest
 from cryptography.fernet import Fernet
+from slack_sdk.errors import SlackApiError, SlackTokenRotationError
+from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from slack_sdk.web import SlackResponse
 from sqlalchemy import MetaData
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.slack.installations import TokenCipher, check_encryption_key
-from storage.models import slack_bots, slack_installations, slack_oauth_states
+from bot.slack.installations import EncryptedInstallationStore, InstalledTokens, TokenCipher, check_encryption_key
+from bot.slack.tokens import TokenUnavailable
+from storage.db import make_engine
+from storage.models import Base, slack_bots, slack_installations, slack_oauth_states
 
 
 def test_our_oauth_tables_have_exactly_slack_sdk_s_columns() -> None:
@@ -89,3 +94,100 @@ def test_a_bot_token_keeps_single_workspace_mode_even_with_client_credentials() 
     assert not settings.uses_oauth
     settings.check_oauth()
     assert settings.missing_for_slack() == []
+
+
+# -- the scheduler's token source ------------------------------------------------------------------------
+
+
+class FakeRotator:
+    """Stands in for slack_sdk's TokenRotator: refreshes, or fails with Slack's error code."""
+
+    def __init__(self, *, error: str | None = None) -> None:
+        self.error = error
+        self.calls = 0
+
+    def perform_bot_token_rotation(self, *, bot: Bot, minutes_before_expiration: int) -> Bot | None:
+        self.calls += 1
+        if self.error is not None:
+            response = SlackResponse(
+                client=None,
+                http_verb="POST",
+                api_url="oauth.v2.access",
+                req_args={},
+                data={"ok": False, "error": self.error},
+                headers={},
+                status_code=200,
+            )
+            raise SlackTokenRotationError(SlackApiError("rotation failed", response))
+        fresh = Bot(**bot.to_dict_for_copying())
+        fresh.bot_token = "xoxe.xoxb-fresh"
+        fresh.bot_token_expires_at = int(NOW + 12 * 3600)
+        return fresh
+
+
+NOW = 1_800_000_000.0
+
+
+def store_with(bot: Bot) -> EncryptedInstallationStore:
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    store = EncryptedInstallationStore(
+        client_id="1.2", engine=engine, cipher=TokenCipher(Fernet.generate_key().decode())
+    )
+    store.save_bot(bot)
+    return store
+
+
+def a_bot(*, team_id: str = "T9", enterprise_id: str | None = None, expires_in: float | None = None) -> Bot:
+    return Bot(
+        app_id="A1",
+        enterprise_id=enterprise_id,
+        team_id=team_id,
+        bot_token="xoxe.xoxb-old",
+        bot_id="B1",
+        bot_user_id="U0BOT",
+        bot_scopes="chat:write",
+        bot_refresh_token="xoxe-1-refresh" if expires_in is not None else None,
+        bot_token_expires_at=int(NOW + expires_in) if expires_in is not None else None,
+        installed_at=NOW - 100,
+    )
+
+
+def test_a_workspace_of_an_enterprise_grid_org_is_found_and_forgotten_by_its_team_id() -> None:
+    store = store_with(a_bot(enterprise_id="E1"))
+    tokens = InstalledTokens(store=store, rotator=None, now=lambda: NOW)
+    assert tokens.bot_token("T9") == "xoxe.xoxb-old"
+    tokens.forget("T9")
+    assert tokens.bot_token("T9") is None
+
+
+def test_an_expiring_token_is_rotated_once_and_cached() -> None:
+    rotator = FakeRotator()
+    tokens = InstalledTokens(store=store_with(a_bot(expires_in=600)), rotator=rotator, now=lambda: NOW)  # type: ignore[arg-type]
+    assert tokens.bot_token("T9") == "xoxe.xoxb-fresh"
+    assert tokens.bot_token("T9") == "xoxe.xoxb-fresh"
+    assert rotator.calls == 1
+
+
+def test_a_failed_rotation_keeps_the_valid_token_a_while_instead_of_asking_on_every_send() -> None:
+    rotator = FakeRotator(error="internal_error")
+    tokens = InstalledTokens(store=store_with(a_bot(expires_in=600)), rotator=rotator, now=lambda: NOW)  # type: ignore[arg-type]
+    for _ in range(5):
+        assert tokens.bot_token("T9") == "xoxe.xoxb-old"
+    assert rotator.calls == 1
+
+
+def test_after_expiry_a_revoked_grant_means_not_installed_and_an_outage_means_try_later() -> None:
+    gone = InstalledTokens(
+        store=store_with(a_bot(expires_in=-60)),
+        rotator=FakeRotator(error="invalid_refresh_token"),  # type: ignore[arg-type]
+        now=lambda: NOW,
+    )
+    assert gone.bot_token("T9") is None
+    down = InstalledTokens(
+        store=store_with(a_bot(expires_in=-60)),
+        rotator=FakeRotator(error="internal_error"),  # type: ignore[arg-type]
+        now=lambda: NOW,
+    )
+    with pytest.raises(TokenUnavailable):
+        down.bot_token("T9")
