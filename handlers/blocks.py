@@ -432,9 +432,25 @@ def _details(task: TaskView) -> list[Block]:
 
 def _history_line(entry: HistoryEntry) -> str:
     line = f"• {when(entry.at)} {_user(entry.actor_id)} {_HISTORY.get(entry.action, entry.action.value)}"
-    if entry.detail.strip():
+    handover = _handover(entry)
+    if handover is not None:
+        line += f": {_user(handover[0])} → {_user(handover[1])}"
+    elif entry.detail.strip():
         line += f": {_escaped(_one_line(entry.detail), _HISTORY_DETAIL_CHARS)}"
     return line
+
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def _handover(entry: HistoryEntry) -> tuple[str, str] | None:
+    """A reassignment's "<from>><to>" detail (two user ids, recorded by TaskService.reassign), as people."""
+    if entry.action is not TaskAction.REASSIGNED:
+        return None
+    before, _, after = entry.detail.partition(">")
+    if _USER_ID.fullmatch(before) and _USER_ID.fullmatch(after):
+        return before, after
+    return None
 
 
 def _fallback_title(task: TaskView) -> str:

@@ -92,12 +92,17 @@ class Views:
             "value"
         ) or Priority.NORMAL.value
         team = (_value(values, ids.BLOCK_TEAM, ids.INPUT_TEAM).get("selected_option") or {}).get("value")
+        try:
+            due_date = date.fromisoformat(picked_date) if picked_date else None
+            due_time = time.fromisoformat(picked_time) if picked_time else None
+        except ValueError:  # Slack's pickers send valid values; anything else is answered, not a crash
+            raise UserError("Pick the due date and time with the pickers.", field="due") from None
         return NewTask(
             assignee_id=str(assignee),
             title=title,
             details=details,
-            due_date=date.fromisoformat(picked_date) if picked_date else None,
-            due_time=time.fromisoformat(picked_time) if picked_time else None,
+            due_date=due_date,
+            due_time=due_time,
             priority=Priority(priority),
             team_id=int(team) if team else None,
             channel_id=metadata.get("channel_id") or None,

@@ -357,3 +357,10 @@ def test_a_task_from_the_shortcut_keeps_the_link_back(harness: Harness) -> None:
     assert the_task(harness).source_link == link
     [dm] = harness.slack.messages(D_ALICE)
     assert link in shown(dm)
+
+
+def test_a_due_date_the_pickers_cannot_send_is_answered_on_the_due_date_input(harness: Harness) -> None:
+    response = harness.submit(ids.VIEW_NEW_TASK, form(date="2026-13-45"), user=U_MANAGER)
+
+    assert list(errors_of(response)) == [ids.BLOCK_DUE_DATE]
+    assert harness.tasks() == []

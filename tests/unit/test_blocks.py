@@ -868,3 +868,12 @@ def test_no_title_can_ping_or_form_a_link_in_the_assignment(title: str) -> None:
     assert "<!" not in rendered
     assert "<" not in _BATON_TOKENS.sub("", rendered)
     assert escape(" ".join(title.split())) in message.blocks[0]["text"]["text"]
+
+
+def test_a_reassignment_in_the_history_names_both_people_as_mentions() -> None:
+    moved = HistoryEntry(NOW, "U3", TaskAction.REASSIGNED, "U0ALICE>U0BRUNO")
+    odd = HistoryEntry(NOW, "U3", TaskAction.REASSIGNED, "<!channel>>x")
+    text = json.dumps(blocks.task_detail(make_task(history=(moved, odd)), now=NOW).as_kwargs(), ensure_ascii=False)
+    assert "<@U0ALICE> → <@U0BRUNO>" in text
+    assert "U0ALICE>U0BRUNO" not in text
+    assert "&lt;!channel&gt;" in text  # anything else stays escaped text
