@@ -121,7 +121,8 @@ def decode_params(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
     return params
 
 
-def _truthy(value: Any) -> bool:
+def truthy(value: Any) -> bool:
+    """A Web API flag as Slack reads it: true, "true" or "1"."""
     return value is True or (isinstance(value, str) and value.lower() in ("1", "true"))
 
 
@@ -338,9 +339,9 @@ class Workspace:
         channel = str(params.get("channel") or "")
         if channel not in self.channels():
             return error("channel_not_found")
-        inclusive = _truthy(params.get("inclusive"))
+        inclusive = truthy(params.get("inclusive"))
         oldest, latest = params.get("oldest"), params.get("latest")
-        with_metadata = _truthy(params.get("include_all_metadata"))
+        with_metadata = truthy(params.get("include_all_metadata"))
         try:
             limit = max(1, min(int(params.get("limit") or 100), 1000))
             offset = int(str(params.get("cursor") or "0").removeprefix("offset:") or 0)
@@ -744,9 +745,9 @@ class Workspace:
                 if problem:
                     return 400, {"ok": False, "error": "invalid_blocks"}
             target.uses += 1
-            if _truthy(body.get("delete_original")):
+            if truthy(body.get("delete_original")):
                 self._delete_original(target)
-            elif _truthy(body.get("replace_original")):
+            elif truthy(body.get("replace_original")):
                 self._replace_original(target, body)
             elif body.get("response_type") == "in_channel":
                 self.add_message(target.channel, user=demo.BOT_USER_ID, text=str(body.get("text") or ""), blocks=blocks)

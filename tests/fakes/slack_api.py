@@ -7,7 +7,6 @@ sleep-polling: listeners run inline, so a call has been recorded by the time dis
 from __future__ import annotations
 
 import base64
-import contextlib
 import copy
 import json
 import threading
@@ -15,14 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
-from email.parser import BytesParser
-from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+from playground.workspace import decode_params, truthy, ts_key  # the same reading of requests as the playground
 
 TEAM_ID = "T0WORKSPACE"
 TEAM_DOMAIN = "baton-test"
@@ -126,17 +124,6 @@ class _State:
     view_counter: int = 0
 
 
-def _truthy(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() in ("1", "true"))
-
-
-def _ts_key(ts: Any) -> Decimal:
-    try:
-        return Decimal(str(ts))
-    except InvalidOperation:
-        return Decimal(0)
-
-
 def _section_too_long(blocks: list[Any]) -> bool:
     for block in blocks:
         if not isinstance(block, dict) or block.get("type") != "section":
@@ -179,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         fake = self.server.fake
         if url.path.startswith("/api/"):
-            params = _decode_params(raw, headers.get("content-type", ""), url.query)
+            params = decode_params(raw, headers.get("content-type", ""), url.query)
             answer = fake._answer(url.path.removeprefix("/api/"), params, headers)
             fake._traffic.answered(Call(url.path.removeprefix("/api/"), params, headers))
         elif url.path.startswith("/response/"):
@@ -198,32 +185,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
-
-
-def _decode_params(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
-    """Decode a JSON, urlencoded or multipart body (plus the query string) as Slack would read it."""
-    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
-    if raw:
-        if "application/json" in content_type:
-            decoded = json.loads(raw.decode("utf-8"))
-            if isinstance(decoded, dict):
-                params.update(decoded)
-        elif "multipart/form-data" in content_type:
-            message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
-            for part in message.iter_parts():
-                name = part.get_param("name", header="content-disposition")
-                payload = part.get_payload(decode=True)
-                if isinstance(name, str) and isinstance(payload, bytes):
-                    params[name] = payload.decode("utf-8")
-        else:
-            params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-    for name in _JSON_FIELDS:
-        value = params.get(name)
-        if isinstance(value, str) and value[:1] in ("[", "{"):
-            # Invalid JSON stays as Slack got it; the method then answers invalid_* if it cares.
-            with contextlib.suppress(json.JSONDecodeError):
-                params[name] = json.loads(value)
-    return params
 
 
 DEFAULT_USERS = (
@@ -785,26 +746,26 @@ class FakeSlack:
         channel = params.get("channel")
         if not channel:
             return _error("channel_not_found")
-        inclusive = _truthy(params.get("inclusive"))
+        inclusive = truthy(params.get("inclusive"))
         oldest = params.get("oldest")
         latest = params.get("latest")
-        with_metadata = _truthy(params.get("include_all_metadata"))
+        with_metadata = truthy(params.get("include_all_metadata"))
         limit = int(params.get("limit") or 100)
         offset = int(str(params.get("cursor") or "0").removeprefix("offset:") or 0)
         found = []
         for message in self._state.messages:
             if message["channel"] != channel:
                 continue
-            key = _ts_key(message["ts"])
-            if oldest is not None and (key < _ts_key(oldest) or (key == _ts_key(oldest) and not inclusive)):
+            key = ts_key(message["ts"])
+            if oldest is not None and (key < ts_key(oldest) or (key == ts_key(oldest) and not inclusive)):
                 continue
-            if latest is not None and (key > _ts_key(latest) or (key == _ts_key(latest) and not inclusive)):
+            if latest is not None and (key > ts_key(latest) or (key == ts_key(latest) and not inclusive)):
                 continue
             shown = {k: copy.deepcopy(v) for k, v in message.items() if k != "channel"}
             if not with_metadata:
                 shown.pop("metadata", None)
             found.append(shown)
-        found.sort(key=lambda m: _ts_key(m["ts"]), reverse=True)
+        found.sort(key=lambda m: ts_key(m["ts"]), reverse=True)
         page = found[offset : offset + limit]
         has_more = offset + limit < len(found)
         return _ok(
