@@ -92,6 +92,15 @@ class Baton:
             observer=self.metrics,
         )
 
+    def resume_installed_workspace(self) -> None:
+        """At start-up in single-workspace mode: the token in the settings works, so its workspace is
+        installed, even if it uninstalled Baton before (a reinstall gives a new token and a restart)."""
+        if self.settings.uses_oauth or self.settings.slack_bot_token is None:
+            return
+        workspace_id = self.gateway.token_workspace()
+        if workspace_id is not None:
+            self.services.installs.installed(workspace_id)
+
     def start_scheduler(self) -> BackgroundScheduler:
         return start_scheduler(self.run_pass, every_seconds=self.settings.baton_tick_seconds)
 

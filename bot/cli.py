@@ -408,6 +408,7 @@ def _run_socket_mode(settings: Settings) -> int:
     from bot.scheduler.pacing import Pacer
 
     baton = create_app(settings, pacer=Pacer(), home_refresh_seconds=HOME_REFRESH_SECONDS)
+    baton.resume_installed_workspace()
     scheduler = baton.start_scheduler()
     assert settings.slack_app_token is not None
     handler = SocketModeHandler(baton.bolt, settings.slack_app_token.get_secret_value())

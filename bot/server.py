@@ -197,6 +197,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
         def load(self) -> WsgiApp:
             baton = create_app(settings, pacer=Pacer(), home_refresh_seconds=HOME_REFRESH_SECONDS)
             worker.baton = baton
+            baton.resume_installed_workspace()
             if scheduler:
                 worker.scheduler = baton.start_scheduler()
             return make_wsgi_app(baton, multiprocess_dir=metrics_dir)  # baton.metrics count into metrics_dir

@@ -66,6 +66,16 @@ class SlackGateway:
             raise _NoToken(Failed(NOT_INSTALLED))
         return token
 
+    def token_workspace(self) -> str | None:
+        """The workspace the settings' bot token belongs to (auth.test); None when Slack does not say."""
+        try:
+            response = self._interactive.auth_test()
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
+            log.warning("slack.auth_test_failed", extra={"reason": _reason(error)})
+            return None
+        team = response.get("team_id")
+        return str(team) if team else None
+
     # people -----------------------------------------------------------------------------------
     def user_info(self, workspace_id: str, user_id: str) -> SlackUser | None:
         try:

@@ -225,3 +225,24 @@ def test_outbox_rows_of_another_workspace_are_untouched_by_an_uninstall(oauth: H
     states = {r.workspace_id: r.state for r in oauth.rows(OutboxMessage)}
     assert states == {OTHER: OutboxState.SKIPPED.value, TEAM_ID: OutboxState.PENDING.value}
     assert len(raw_tokens(oauth, slack_bots, TEAM_ID)) == 1
+
+
+def test_a_restart_with_a_working_token_resumes_sending_after_an_uninstall_in_single_workspace_mode(
+    harness: Harness, clock: FakeClock, slack: FakeSlack
+) -> None:
+    harness.command(f"<@{U_ALICE}> Fix the refund macro by tomorrow", user=U_MANAGER)
+    assert harness.dispatch(event_body({"type": "app_uninstalled"}, event_id="EvGone2")).status == 200
+    assert harness.rows(Workspace, Workspace.id == TEAM_ID)[0].uninstalled_at is not None
+
+    harness.baton.resume_installed_workspace()  # what `baton serve` and `baton run` do at start-up
+
+    assert harness.rows(Workspace, Workspace.id == TEAM_ID)[0].uninstalled_at is None
+    slack.clear()
+    clock.advance(days=1)
+    assert harness.baton.run_pass().sent >= 1
+
+
+def test_resuming_asks_slack_nothing_in_oauth_mode(oauth: Harness) -> None:
+    oauth.slack.clear()
+    oauth.baton.resume_installed_workspace()
+    assert oauth.slack.calls_to("auth.test") == []
