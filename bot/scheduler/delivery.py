@@ -388,6 +388,9 @@ class Delivery:
                 summary.sent += 1
             log.info("outbox.sent", extra={"outbox_id": row.id, "workspace": row.workspace_id, "kind": row.kind.value})
         elif isinstance(outcome, RetryLater) and now - row.created_at < self._max_retry_age:
+            if self._pacer is not None and outcome.after_seconds is not None:
+                # Slack's Retry-After holds the whole conversation, not just this row.
+                self._pacer.hold(row.workspace_id, row.recipient_id, outcome.after_seconds)
             wait = (
                 timedelta(seconds=outcome.after_seconds) if outcome.after_seconds is not None else backoff(row.attempts)
             )

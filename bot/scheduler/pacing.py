@@ -37,7 +37,14 @@ class Pacer:
     def posted(self, workspace_id: str, conversation: str) -> None:
         key = (workspace_id, conversation)
         with self._lock:
-            self._last[key] = self._monotonic()
+            self._last[key] = max(self._last.get(key, 0.0), self._monotonic())  # a hold (429) outlasts a post
             self._last.move_to_end(key)
             while len(self._last) > REMEMBERED:
                 self._last.popitem(last=False)
+
+    def hold(self, workspace_id: str, conversation: str, seconds: float) -> None:
+        """Slack answered 429 with Retry-After: nothing more to this conversation for that long."""
+        key = (workspace_id, conversation)
+        with self._lock:
+            self._last[key] = max(self._last.get(key, 0.0), self._monotonic() + seconds - self.gap_seconds)
+            self._last.move_to_end(key)

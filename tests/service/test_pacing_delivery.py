@@ -67,3 +67,18 @@ def test_other_people_are_not_held_up_by_a_busy_one(paced: tuple[Harness, FakeTi
     h.command(f"<@{U_MANAGER}> Mine by friday", user=U_ALICE)
     channels = [c.params["channel"] for c in h.slack.calls_to("chat.postMessage")]
     assert len(channels) == 2 and len(set(channels)) == 2
+
+
+def test_a_429_holds_every_message_to_that_conversation_for_its_retry_after(
+    paced: tuple[Harness, FakeTimers, Ticks], clock: FakeClock
+) -> None:
+    h, _, ticks = paced
+    h.slack.fail("chat.postMessage", retry_after=30, times=1)
+    h.command(f"<@{U_ALICE}> First by friday", user=U_MANAGER)
+    ticks.now += 2.0  # past the one-second gap, still inside Slack's 30 s
+    clock.advance(seconds=2)
+    h.command(f"<@{U_ALICE}> Second by friday", user=U_MANAGER)
+
+    assert len(h.slack.calls_to("chat.postMessage")) == 1  # only the 429'd attempt: the second waited
+    waiting = sorted((r.not_before - clock.now()).total_seconds() for r in h.outbox() if r.state == "pending")
+    assert len(waiting) == 2 and min(waiting) >= 27

@@ -26,3 +26,13 @@ def test_a_conversation_is_free_until_it_gets_a_message_then_waits_the_gap() -> 
     assert pacer.wait_seconds("T2", "U1") == 0.0  # the same id in another workspace
     ticks.now += 0.8
     assert pacer.wait_seconds("T1", "U1") == 0.0
+
+
+def test_a_retry_after_holds_the_conversation_that_long() -> None:
+    ticks = Ticks()
+    pacer = Pacer(1.0, monotonic=ticks)
+    pacer.hold("T1", "C1", 30.0)
+    assert pacer.wait_seconds("T1", "C1") == pytest.approx(30.0)
+    assert pacer.wait_seconds("T1", "C2") == 0.0
+    ticks.now += 30.0
+    assert pacer.wait_seconds("T1", "C1") == 0.0
