@@ -52,6 +52,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tables import Row, print_table, ratio  # noqa: E402
+
 from tests.fakes.requests import command_body, signed_headers  # noqa: E402
 from tests.fakes.slack_api import U_ALICE, U_MANAGER, FakeSlack  # noqa: E402
 
@@ -329,21 +331,6 @@ def pct(values: list[float], q: float) -> float:
     return ordered[int(rank) - 1]
 
 
-@dataclass
-class Row:
-    measure: str
-    value: str
-    baseline: str
-    ratio: str
-
-
-def ratio(value: float, base: float) -> str:
-    if base == 0:
-        return "n/a"
-    r = value / base
-    return f"{r:.3f}" if r < 0.1 else f"{r:.2f}"
-
-
 def db_counts(path: Path) -> tuple[int, dict[str, int]]:
     with sqlite3.connect(path) as conn:
         tasks = int(conn.execute("SELECT count(*) FROM tasks").fetchone()[0])
@@ -547,14 +534,11 @@ def main() -> int:
             )
         )
 
-    print(
+    print_table(
         f"Ack benchmark (Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, gunicorn gthread "
-        f"{WORKERS} workers x {THREADS} threads, {os.cpu_count()} CPUs; {time.monotonic() - began:.0f} s)\n"
+        f"{WORKERS} workers x {THREADS} threads, {os.cpu_count()} CPUs; {time.monotonic() - began:.0f} s)",
+        rows,
     )
-    print("| measure | value | baseline | ratio |")
-    print("| --- | --- | --- | --- |")
-    for row in rows:
-        print(f"| {row.measure} | {row.value} | {row.baseline} | {row.ratio} |")
     if args.json:
         write_json(Path(args.json), results, quick=args.quick, seconds=seconds)
     return 0

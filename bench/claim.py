@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from planner import percentile, pg_answers, pg_base_url, pg_database  # noqa: E402
 from sqlalchemy import Engine, Table, create_engine, event, func, insert, make_url, select, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
+from tables import print_table, ratio  # noqa: E402
 
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -398,13 +399,6 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
-def ratio(value: float, base: float) -> str:
-    if base == 0:
-        return "n/a"
-    r = value / base
-    return f"{r:.3f}" if r < 0.1 else f"{r:.2f}"
-
-
 def phase_summary(phase: Phase, pending: int) -> dict[str, Any]:
     ids = phase.ids
     seconds = phase.seconds
@@ -561,14 +555,11 @@ def main() -> int:
             ratio(p95 or 0.0, TARGET_MS),
         )
     )
-    print(
+    print_table(
         f"Claim benchmark (PostgreSQL {version}, Python {sys.version.split()[0]}, {multiprocessing.cpu_count()} CPUs; "
-        f"claim(limit={LIMIT}) + commit through Baton's engine and UnitOfWork; {time.monotonic() - began:.0f} s)\n"
+        f"claim(limit={LIMIT}) + commit through Baton's engine and UnitOfWork; {time.monotonic() - began:.0f} s)",
+        rows,
     )
-    print("| measure | value | baseline | ratio |")
-    print("| --- | --- | --- | --- |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
     write_json(
         args.json,
         {

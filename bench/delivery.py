@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
+from tables import Row, print_table, ratio  # noqa: E402
 
 from bot.app import Baton, create_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -250,21 +251,6 @@ def bare_gateway_loop(baton: Baton, users: list[str]) -> float:
         )
         assert isinstance(outcome, Sent), outcome
     return time.monotonic() - started
-
-
-@dataclass
-class Row:
-    measure: str
-    value: str
-    baseline: str
-    ratio: str
-
-
-def ratio(value: float, base: float) -> str:
-    if base == 0:
-        return "n/a"
-    r = value / base
-    return f"{r:.3f}" if r < 0.1 else f"{r:.2f}"
 
 
 def not_sent(run: Run) -> int:
@@ -505,14 +491,11 @@ def main() -> int:
     one_busy_channel(busy, quiet, rows, headline)
     import sqlite3
 
-    print(
+    print_table(
         f"Delivery benchmark (Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}; "
-        f"a pass every {TICK_SECONDS * 1000:.0f} ms; {time.monotonic() - started:.0f} s)\n"
+        f"a pass every {TICK_SECONDS * 1000:.0f} ms; {time.monotonic() - started:.0f} s)",
+        rows,
     )
-    print("| measure | value | baseline | ratio |")
-    print("| --- | --- | --- | --- |")
-    for row in rows:
-        print(f"| {row.measure} | {row.value} | {row.baseline} | {row.ratio} |")
     if args.json:
         Path(args.json).write_text(json.dumps(headline, indent=2) + "\n")
         log(f"wrote {args.json}")

@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from tables import print_table, ratio  # noqa: E402
+
 PASS_CHILD = "--pass-child"
 WORKERS = 2
 IDLE_SECONDS = 3.0
@@ -292,13 +294,6 @@ def after_a_pass(n: int) -> dict[str, Any]:
 # -- report ----------------------------------------------------------------------------------------------
 
 
-def ratio(value: float, base: float) -> str:
-    if base == 0:
-        return "n/a"
-    r = value / base
-    return f"{r:.3f}" if r < 0.1 else f"{r:.2f}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a pass over 10 000 tasks instead of 1 000 000")
@@ -368,14 +363,11 @@ def main() -> int:
         )
     )
 
-    print(
+    print_table(
         f"Memory benchmark (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; MB = 10^6 bytes; "
-        f"{time.monotonic() - began:.0f} s)\n"
+        f"{time.monotonic() - began:.0f} s)",
+        rows,
     )
-    print("| measure | value | baseline | ratio |")
-    print("| --- | --- | --- | --- |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
     if args.json:
         data = {
             "bench": "memory",

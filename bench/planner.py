@@ -66,6 +66,7 @@ from sqlalchemy import (  # noqa: E402
 from sqlalchemy.orm import Session, registry  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 from sqlalchemy.schema import CreateIndex, DropIndex  # noqa: E402
+from tables import Row, print_table, ratio  # noqa: E402
 
 from bot.services.planning import Planner  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
@@ -529,23 +530,8 @@ class RssLauncher:
 # -- one database, one N ---------------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    measure: str
-    value: str
-    baseline: str
-    ratio: str
-
-
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
-
-
-def ratio(value: float, base: float) -> str:
-    if base == 0:
-        return "n/a"
-    r = value / base
-    return f"{r:.3f}" if r < 0.1 else f"{r:.2f}"
 
 
 def run_case(
@@ -779,11 +765,9 @@ def main() -> int:
                     )
                 )
 
-    print(f"Planner benchmark ({versions(pg_url)}; NOW = {NOW.isoformat()}; {time.perf_counter() - started:.0f} s)\n")
-    print("| measure | value | baseline | ratio |")
-    print("| --- | --- | --- | --- |")
-    for row in rows:
-        print(f"| {row.measure} | {row.value} | {row.baseline} | {row.ratio} |")
+    print_table(
+        f"Planner benchmark ({versions(pg_url)}; NOW = {NOW.isoformat()}; {time.perf_counter() - started:.0f} s)", rows
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nThis process (builds included) peaked at {peak:.0f} MiB RSS.")
     if pg_url is None and not args.no_postgres:
