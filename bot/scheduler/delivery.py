@@ -48,6 +48,12 @@ class DeliverySummary:
     paced: int = 0
     wake_in_seconds: float | None = None  # when the first paced row may go (with a pacer)
 
+    def held_back(self, delay_seconds: float) -> None:
+        """A row put back to wait its conversation's turn, `delay_seconds` from now."""
+        self.paced += 1
+        first = self.wake_in_seconds
+        self.wake_in_seconds = delay_seconds if first is None else min(first, delay_seconds)
+
     def add(self, other: DeliverySummary) -> None:
         self.sent += other.sent
         self.retried += other.retried
@@ -181,9 +187,9 @@ class Delivery:
     def deliver(self, *, ids: Sequence[int] | None = None, limit: int = BATCH) -> DeliverySummary:
         """Claim up to `limit` due rows (or just `ids`) and send each once.
 
-        Slack allows about one message a second per conversation, so a second row for a recipient
-        already sent to in this batch waits a second (without counting an attempt) while the other
-        recipients' rows go on.
+        Slack allows about one message a second per conversation, so a row for a conversation that
+        had one too recently (in this batch; with a pacer, anywhere in this process) goes back to wait
+        its turn, without counting an attempt, while the other recipients' rows go on.
         """
         summary = DeliverySummary()
         with self._idle:
@@ -192,31 +198,23 @@ class Delivery:
             self._running += 1
         try:
             sent_to: set[str] = set()
-            behind: dict[str, int] = {}  # rows paced in this batch, per recipient
             claimed = self._claim(ids=ids, limit=limit, summary=summary)
             for index, row in enumerate(claimed):
                 if self._stopping:
                     self._release(claimed[index:])
                     break
+                # Without a pacer (`baton tick`, tests) a second row for a recipient in this batch waits a
+                # second and the next pass sends it. With one, the claim already put busy conversations'
+                # rows back in turn; this only catches a post made meanwhile by another thread.
                 wait = self._wait_seconds(row, sent_to)
                 if wait > 0:
-                    # Each row behind another for the same conversation waits its own turn, so the next
-                    # claim takes them one at a time rather than all again.
-                    # Without a pacer (`baton tick`, tests) they all wait one second and the next pass
-                    # sorts them out; with one, each waits its own turn behind the one before.
-                    queued = behind.get(row.recipient_id, 0) if self._pacer else 0
-                    behind[row.recipient_id] = queued + 1
-                    gap = self._pacer.gap_seconds if self._pacer else PACE.total_seconds()
-                    delay = wait + queued * gap
                     self._mark(
                         row,
                         state=OutboxState.PENDING,
-                        not_before=self._clock.now() + timedelta(seconds=delay),
+                        not_before=self._clock.now() + timedelta(seconds=wait),
                         uncount=True,
                     )
-                    summary.paced += 1
-                    first = summary.wake_in_seconds
-                    summary.wake_in_seconds = delay if first is None else min(first, delay)
+                    summary.held_back(wait)
                     continue
                 held = self._renew(row)
                 if held is None:
@@ -286,13 +284,11 @@ class Delivery:
             if wait <= 0 and queued == 0:
                 keep.append(row)
                 continue
-            delay = wait + queued * gap if wait > 0 else queued * gap
+            delay = wait + queued * gap
             row.state, row.lease_until = OutboxState.PENDING.value, None
             row.not_before = now + timedelta(seconds=delay)
             row.attempts -= 1  # waiting its turn is not an attempt
-            summary.paced += 1
-            first = summary.wake_in_seconds
-            summary.wake_in_seconds = delay if first is None else min(first, delay)
+            summary.held_back(delay)
         return keep
 
     def _claim(
