@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -84,12 +85,14 @@ class Baton:
     oauth: OAuthMode | None = None
     deliverer: BackgroundDeliverer | None = None
 
-    def run_pass(self, *, deliver: bool = True) -> PassSummary:
-        """One scheduler pass as of the app's clock (`baton tick --at` gives a fixed one)."""
+    def run_pass(self, *, deliver: bool = True, wait: Callable[[float], None] | None = None) -> PassSummary:
+        """One scheduler pass as of the app's clock (`baton tick --at` gives one that starts then). With
+        `wait`, the pass waits out each conversation's turn (Slack's one message a second) until all is sent."""
         return run_pass(
             plan=lambda: self.planner.plan_due(self.clock.now()),
             delivery=self.delivery if deliver else None,
             observer=self.metrics,
+            wait=wait,
         )
 
     def resume_installed_workspace(self) -> None:
@@ -162,7 +165,7 @@ def create_app(
     people = PeopleService(uow=uow, clock=clock, reader=gateway)
     home = HomeService(uow=uow, clock=clock)
     home_publisher = HomePublisher(home=home, render=render_home, sender=gateway, clock=clock)
-    delivery = Delivery(uow=uow, clock=clock, sender=gateway, render=blocks.render_outbox, pacer=pacer)
+    delivery = Delivery(uow=uow, clock=clock, sender=gateway, render=blocks.render_message, pacer=pacer)
     deliverer = BackgroundDeliverer(
         delivery=delivery, home=home_publisher, executor=executor, home_interval_seconds=home_refresh_seconds
     )

@@ -191,17 +191,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _tick(settings: Settings, at: datetime | None) -> int:
-    from bot.app import create_app
-    from bot.clock import FixedClock, SystemClock
-    from bot.executors import InlineExecutor
+    import time
 
-    clock = FixedClock(at) if at else SystemClock()
-    baton = create_app(settings, clock=clock, delivery_executor=InlineExecutor())
+    from bot.app import create_app
+    from bot.clock import Clock, RunningClock, SystemClock
+    from bot.executors import InlineExecutor
+    from bot.scheduler.pacing import Pacer
+
+    # The pass finishes its deliveries: a second message to a conversation waits its turn (Slack's one a
+    # second) in real time, on a clock that starts at --at and runs on.
+    clock: Clock = RunningClock(at) if at else SystemClock()
+    pacer = Pacer(monotonic=lambda: clock.now().timestamp())
+    baton = create_app(settings, clock=clock, delivery_executor=InlineExecutor(), pacer=pacer)
     try:
-        summary = baton.run_pass(deliver=settings.slack_bot_token is not None)
+        summary = baton.run_pass(deliver=settings.slack_bot_token is not None, wait=time.sleep)
     finally:
         baton.close()
     print(summary.line())
+    if summary.waiting:
+        print(
+            f"{summary.waiting} messages still wait their conversation's turn; the next pass sends them",
+            file=sys.stderr,
+        )
     if settings.slack_bot_token is None:
         print("SLACK_BOT_TOKEN is not set: messages were planned but not sent", file=sys.stderr)
     return 0

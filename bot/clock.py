@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -27,3 +28,17 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self._at
+
+
+class RunningClock:
+    """A clock that reads `start` when made and then runs on in real time: `baton tick --at`, whose pass
+    waits out Slack's one message a second per conversation as a real pass would."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("RunningClock needs an aware datetime")
+        self._start = start.astimezone(UTC)
+        self._began = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._began)

@@ -14,7 +14,7 @@ from bot.domain.model import Message, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, unescape
 from bot.services import Services
 from handlers import blocks, ids
-from handlers.edges import failure_text, suggested_assignees, workspace_of
+from handlers.edges import failure_text, redrawn, suggested_assignees, workspace_of
 from handlers.gateway_port import Gateway
 
 log = logging.getLogger(__name__)
@@ -22,18 +22,6 @@ log = logging.getLogger(__name__)
 
 def _task_id(body: dict[str, Any]) -> int:
     return int(body["actions"][0]["value"])
-
-
-def status_answer(task: TaskView) -> str:
-    """How an answered assignment DM reads, from the task's current state."""
-    if task.status is TaskStatus.DECLINED:
-        return "Declined" + (f": {task.decline_reason}" if task.decline_reason else "")
-    return {
-        TaskStatus.OPEN: "Waiting for an answer",
-        TaskStatus.ACCEPTED: "Accepted",
-        TaskStatus.DONE: "Done",
-        TaskStatus.CANCELLED: "Cancelled",
-    }[task.status]
 
 
 class Actions:
@@ -52,13 +40,19 @@ class Actions:
     def on_accept(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         ack()
         ws = workspace_of(context, body)
+        container = body.get("container") or {}
+        channel, ts = str(container.get("channel_id") or ""), str(container.get("message_ts") or "")
         try:
-            outcome = self._s.tasks.accept(ws, body["user"]["id"], _task_id(body))
+            outcome = self._s.tasks.accept(
+                ws, body["user"]["id"], _task_id(body), message=(channel, ts) if channel and ts else None
+            )
             task = outcome.task
         except UserError as error:
             self._refuse(ws, body, respond, error)
             return
-        respond(replace_original=True, **self._answered(task).as_kwargs())
+        now = self._clock.now()
+        shown = redrawn(self._s, ws, channel, ts, fallback=self._answered(task), now=now)
+        respond(replace_original=True, **shown.as_kwargs())
 
     def on_decline(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         """Ask for a reason in a modal; the decline itself happens when it is submitted."""
@@ -136,7 +130,7 @@ class Actions:
         self._gateway.open_view(ws, body["trigger_id"], view)
 
     def _answered(self, task: TaskView) -> Message:
-        return blocks.assignment_answered(task, answer=status_answer(task), now=self._clock.now())
+        return blocks.assignment_answered(task, answer=blocks.status_answer(task), now=self._clock.now())
 
     def _refuse(self, ws: str, body: dict[str, Any], respond: Respond, error: UserError) -> None:
         """Say why, and if the task moved on (done, cancelled…), show that on the message."""

@@ -24,6 +24,8 @@ from bot.domain.model import (
     OutboxKind,
     Outgoing,
     Priority,
+    SentItem,
+    SentMessage,
     TaskAction,
     TaskStatus,
     TaskView,
@@ -69,6 +71,7 @@ _HISTORY_DETAIL_CHARS = 300
 _DETAIL_SECTIONS = 2
 _LIST_MAX_TASKS = 40
 _RECOGNITION_TITLES = 5
+_NEVER = datetime.max.replace(tzinfo=UTC)  # sorts tasks with no deadline last
 
 Block = dict[str, Any]
 View = dict[str, Any]
@@ -588,14 +591,7 @@ def _assignment_body(task: TaskView, *, now: datetime, answered: bool) -> list[B
 
 def assignment(task: TaskView, *, now: datetime) -> Message:
     """The assignee's DM with Accept / Decline."""
-    blocks = _assignment_body(task, now=now, answered=False)
-    blocks.append(
-        _actions(
-            _task_block_id(ids.ACTION_ACCEPT, task),
-            _button("Accept", action_id=ids.ACTION_ACCEPT, value=str(task.id), style="primary"),
-            _button("Decline", action_id=ids.ACTION_DECLINE, value=str(task.id), style="danger"),
-        )
-    )
+    blocks = [*_assignment_body(task, now=now, answered=False), _reminder_buttons(task)]
     return _message(f"{_user(task.delegator_id)} delegated {task.ref} to you: {_fallback_title(task)}", blocks)
 
 
@@ -615,16 +611,9 @@ def _checkin_intro(task: TaskView, now: datetime) -> list[Block]:
 
 def checkin(task: TaskView, *, now: datetime) -> Message:
     """The check-in DM: On track / Blocked / Done, or an emoji reaction."""
-    value = str(task.id)
     blocks = [
         *_checkin_intro(task, now),
-        _actions(
-            _task_block_id(ids.ACTION_CHECKIN_ON_TRACK, task),
-            _button("👍 On track", action_id=ids.ACTION_CHECKIN_ON_TRACK, value=value),
-            _button("🚧 Blocked", action_id=ids.ACTION_CHECKIN_BLOCKED, value=value),
-            _button("✅ Done", action_id=ids.ACTION_CHECKIN_DONE, value=value, style="primary"),
-            _button("⏰ Later", action_id=ids.ACTION_CHECKIN_LATER, value=value),
-        ),
+        _checkin_buttons(task),
         _context("A reaction on this message also answers: ✅ done, 👍 on track, 🚧 blocked."),
     ]
     return _message(f"Check-in: how is {task.ref} going? {_fallback_title(task)}", blocks)
@@ -634,6 +623,211 @@ def checkin_answered(task: TaskView, *, answer: str, now: datetime) -> Message:
     """The check-in DM once answered, without buttons; `answer` is escaped."""
     blocks = [*_checkin_intro(task, now), _section(f"➡️ {_escaped(answer.strip(), _NOTE_CHARS)}")]
     return _message(f"{task.ref}: {_escaped(_one_line(answer), _FALLBACK_TITLE_CHARS)}", blocks)
+
+
+def status_answer(task: TaskView, *, reader_id: str | None = None) -> str:
+    """How an answered assignment DM (or reminder) reads, from the task's current state; for its former
+    assignee (`reader_id`), that it was handed on."""
+    if reader_id is not None and reader_id != task.assignee_id:
+        return f"Handed to {_user(task.assignee_id)}"
+    if task.status is TaskStatus.DECLINED:
+        return "Declined" + (f": {task.decline_reason}" if task.decline_reason else "")
+    return {
+        TaskStatus.OPEN: "Waiting for an answer",
+        TaskStatus.ACCEPTED: "Accepted",
+        TaskStatus.DONE: "Done",
+        TaskStatus.CANCELLED: "Cancelled",
+    }[task.status]
+
+
+def _reminder_buttons(task: TaskView) -> Block:
+    return _actions(
+        _task_block_id(ids.ACTION_ACCEPT, task),
+        _button("Accept", action_id=ids.ACTION_ACCEPT, value=str(task.id), style="primary"),
+        _button("Decline", action_id=ids.ACTION_DECLINE, value=str(task.id), style="danger"),
+    )
+
+
+def _checkin_buttons(task: TaskView) -> Block:
+    value = str(task.id)
+    return _actions(
+        _task_block_id(ids.ACTION_CHECKIN_ON_TRACK, task),
+        _button("👍 On track", action_id=ids.ACTION_CHECKIN_ON_TRACK, value=value),
+        _button("🚧 Blocked", action_id=ids.ACTION_CHECKIN_BLOCKED, value=value),
+        _button("✅ Done", action_id=ids.ACTION_CHECKIN_DONE, value=value, style="primary"),
+        _button("⏰ Later", action_id=ids.ACTION_CHECKIN_LATER, value=value),
+    )
+
+
+def _moved_on(task: TaskView, *, reader_id: str) -> str | None:
+    """What became of a task since a message about it was sent, when its buttons no longer apply."""
+    if task.status is TaskStatus.DONE:
+        return "✅ Done"
+    if task.status is TaskStatus.CANCELLED:
+        return "🚫 Cancelled"
+    if task.status is TaskStatus.DECLINED:
+        return "❌ Declined"
+    if reader_id != task.assignee_id and reader_id != task.delegator_id:
+        return f"↪️ Handed to {_user(task.assignee_id)}"
+    return None
+
+
+# A message about several tasks: which comes first, and how its header counts them.
+_BUNDLE_ORDER = (
+    OutboxKind.OVERDUE,
+    OutboxKind.WARNING,
+    OutboxKind.REMINDER,
+    OutboxKind.CHECKIN,
+    OutboxKind.ESCALATION,
+    OutboxKind.UNANSWERED,
+)
+_BUNDLE_COUNTS: dict[OutboxKind, tuple[str, str]] = {
+    OutboxKind.CHECKIN: ("task to check in on", "tasks to check in on"),
+    OutboxKind.WARNING: ("due soon", "due soon"),
+    OutboxKind.OVERDUE: ("overdue", "overdue"),
+    OutboxKind.REMINDER: ("waiting for your answer", "waiting for your answer"),
+    OutboxKind.ESCALATION: ("gone quiet", "gone quiet"),
+    OutboxKind.UNANSWERED: ("not accepted yet", "not accepted yet"),
+}
+
+
+def bundle_header(kinds: Sequence[OutboxKind]) -> str:
+    """ "3 tasks to check in on, 1 due soon, 1 overdue": what a message about several tasks holds."""
+    parts = []
+    for kind in (OutboxKind.CHECKIN, *[k for k in _BUNDLE_ORDER if k is not OutboxKind.CHECKIN]):
+        count = sum(1 for k in kinds if k is kind)
+        if count:
+            one, many = _BUNDLE_COUNTS[kind]
+            parts.append(f"{count} {one if count == 1 else many}")
+    return ", ".join(parts)
+
+
+def _bundle_item(item: SentItem, *, now: datetime) -> list[Block]:
+    """One task's line in a message about several, with its own buttons while they apply."""
+    out, task = item.out, _need_task(item.out)
+    moved = _moved_on(task, reader_id=out.recipient_id)
+    head = _headline(task)
+    buttons: Block | None = None
+    if out.kind is OutboxKind.CHECKIN:
+        text = f"🔔 {head}\n{_due_phrase(task, now)} · {_priority(task.priority)}"
+        if item.answer is None and moved is None and task.status is TaskStatus.ACCEPTED:
+            buttons = _checkin_buttons(task)
+    elif out.kind is OutboxKind.WARNING:
+        text = f"⏰ {head} is due {_left(task, now)}."
+    elif out.kind is OutboxKind.OVERDUE:
+        was = f"due {when(task.due_at)}" if task.due_at is not None else "its deadline passed"
+        who = f", assigned to {_user(task.assignee_id)}," if out.recipient_id != task.assignee_id else ""
+        text = f"⚠️ {head}{who} is overdue: {was}."
+    elif out.kind is OutboxKind.REMINDER:
+        text = f"📬 {head} from {_user(task.delegator_id)} waits for you to accept or decline it."
+        if moved is None and task.status is TaskStatus.OPEN and item.answer is None:
+            buttons = _reminder_buttons(task)
+    elif out.kind is OutboxKind.ESCALATION:
+        text = _escalation_text(out, task, now=now)
+    elif out.kind is OutboxKind.UNANSWERED:
+        text = _unanswered_text(out, task, now=now)
+    else:
+        raise ValueError(f"outbox {out.kind.value} messages are not bundled")
+    if item.answer is not None:
+        text += f"\n➡️ {_escaped(_one_line(item.answer), _NOTE_CHARS)}"
+    elif moved is not None:
+        text += f"\n➡️ {moved}"
+    blocks = [_section(text)]
+    if buttons is not None:
+        blocks.append(buttons)
+    return blocks
+
+
+def bundle(items: Sequence[SentItem], *, now: datetime) -> Message:
+    """Everything the scheduler has for a person at one pass, in one DM: a short header, then each task on
+    its own line with its own buttons; past Slack's 50 blocks, the rest are counted on one line."""
+    ordered = sorted(
+        items,
+        key=lambda i: (
+            _BUNDLE_ORDER.index(i.out.kind) if i.out.kind in _BUNDLE_ORDER else len(_BUNDLE_ORDER),
+            i.out.task.due_at if i.out.task is not None and i.out.task.due_at is not None else _NEVER,
+            i.out.task.number if i.out.task is not None else 0,
+        ),
+    )
+    summary = bundle_header([i.out.kind for i in ordered])
+    live_checkins = sum(
+        1
+        for i in ordered
+        if i.out.kind is OutboxKind.CHECKIN
+        and i.answer is None
+        and i.out.task is not None
+        and i.out.task.status is TaskStatus.ACCEPTED
+    )
+    footer = _context(
+        "A 👍 on this message marks every check-in here on track; the other answers go by each task's buttons."
+    )
+    # Room for the header, the footer and a closing "and N more" line.
+    room = MAX_MESSAGE_BLOCKS - 3
+    body: list[Block] = []
+    shown = 0
+    for item in ordered:
+        blocks = _bundle_item(item, now=now)
+        if len(body) + len(blocks) > room:
+            break
+        body += blocks
+        shown += 1
+    blocks_out = [_section(f"*{summary}*"), *body]
+    if shown < len(ordered):
+        blocks_out.append(_section(f"…and {len(ordered) - shown} more on your Home tab."))
+    if live_checkins > 1:
+        blocks_out.append(footer)
+    return _message(f"Baton: {summary}", blocks_out)
+
+
+def _left(task: TaskView, now: datetime) -> str:
+    """ "in 3 hours (Fri 5 Dec 17:00)": said from `now`, as a warning moved earlier may be further ahead."""
+    left = (task.due_at - now) if task.due_at is not None else timedelta(0)
+    hours = round(left.total_seconds() / 3600)
+    minutes = max(1, round(left.total_seconds() / 60))
+    soon = f"in {_plural(hours, 'hour')}" if minutes >= 60 else f"in {_plural(minutes, 'minute')}"
+    return soon + (f" ({when(task.due_at)})" if task.due_at is not None else "")
+
+
+def _escalation_text(out: Outgoing, task: TaskView, *, now: datetime) -> str:
+    since = _payload_time(out.payload, "silent_since")
+    count = max(_payload_int(out.payload, "unanswered"), 1)
+    quiet = f", nothing heard for {_span(now - since)}" if since is not None and since < now else ""
+    return (
+        f"🔕 {_user(task.assignee_id)} left the last {_plural(count, 'check-in')} on {_headline(task)} "
+        f"unanswered{quiet}."
+    )
+
+
+def _unanswered_text(out: Outgoing, task: TaskView, *, now: datetime) -> str:
+    since = _payload_time(out.payload, "since")
+    handed = f" since {when(since)}" if since is not None else ""
+    return f"⏳ {_user(task.assignee_id)} has not accepted or declined {_headline(task)}{handed}."
+
+
+def render_message(message: SentMessage, *, now: datetime) -> Message:
+    """A message the scheduler sends (or sent, drawn again as its tasks now stand): one row's own message,
+    or a message about several tasks for a person."""
+    if message.is_bundle:
+        return bundle(message.items, now=now)
+    item = message.items[0]
+    out = item.out
+    if out.task is None or out.kind not in (OutboxKind.ASSIGNMENT, OutboxKind.CHECKIN, OutboxKind.REMINDER):
+        return render_outbox(out, now=now)
+    task = out.task
+    if out.kind is OutboxKind.ASSIGNMENT:
+        if task.status is TaskStatus.OPEN and task.assignee_id == out.recipient_id and item.answer is None:
+            return assignment(task, now=now)
+        return assignment_answered(task, answer=status_answer(task, reader_id=out.recipient_id), now=now)
+    moved = _moved_on(task, reader_id=out.recipient_id)
+    if out.kind is OutboxKind.REMINDER:
+        if task.status is TaskStatus.OPEN and moved is None and item.answer is None:
+            return render_outbox(out, now=now)
+        return assignment_answered(task, answer=status_answer(task, reader_id=out.recipient_id), now=now)
+    if item.answer is not None:
+        return checkin_answered(task, answer=item.answer, now=now)
+    if moved is not None or task.status is not TaskStatus.ACCEPTED:
+        return checkin_answered(task, answer=moved or status_answer(task), now=now)
+    return checkin(task, now=now)
 
 
 # --------------------------------------------------------------------------- outbox
@@ -776,18 +970,13 @@ def _render_kudos(out: Outgoing, now: datetime) -> Message:
 
 def _render_warning(out: Outgoing, now: datetime) -> Message:
     task = _need_task(out)
-    # Said from `now`: a warning moved earlier into the working day is more than 24 h or 1 h ahead.
-    left = (task.due_at - now) if task.due_at is not None else timedelta(0)
-    hours = round(left.total_seconds() / 3600)
-    minutes = max(1, round(left.total_seconds() / 60))
-    soon = f"in {_plural(hours, 'hour')}" if minutes >= 60 else f"in {_plural(minutes, 'minute')}"
-    at = f" ({when(task.due_at)})" if task.due_at is not None else ""
-    text = f"⏰ *{task.ref}* {_title(task)} is due {soon}{at}."
+    left = _left(task, now)
+    text = f"⏰ *{task.ref}* {_title(task)} is due {left}."
     return _task_notice(
         task,
         now,
         text,
-        f"⏰ {task.ref} is due {soon}: {_fallback_title(task)}",
+        f"⏰ {task.ref} is due {left.split(' (')[0]}: {_fallback_title(task)}",
         _context(f"Finished? `/task done {task.ref}`"),
     )
 
@@ -839,6 +1028,32 @@ def _finished_line(entry: Mapping[str, Any]) -> str:
         shown += f" and {len(titles) - _RECOGNITION_TITLES} more"
     line = f"• {_user(_payload_str(entry, 'user_id'))} finished {_plural(count, 'task')}, {on_time} on time"
     return f"{line}: {shown}" if shown else line
+
+
+def _render_reminder(out: Outgoing, now: datetime) -> Message:
+    """To the assignee of a task not accepted yet, once: the task again, with Accept / Decline."""
+    task = _need_task(out)
+    intro = f"📬 {_user(task.delegator_id)} is waiting for your answer on this task"
+    blocks = [
+        _section(f"{intro}\n{_headline(task)}"),
+        _fields(("Due", _due(task, now)), ("Priority", _priority(task.priority))),
+        _reminder_buttons(task),
+    ]
+    return _message(f"Waiting for your answer: {task.ref} {_fallback_title(task)}", blocks)
+
+
+def _render_unanswered(out: Outgoing, now: datetime) -> Message:
+    task = _need_task(out)
+    hint = f"`/task reassign {task.ref} @person` hands it to someone else; `/task cancel {task.ref}` drops it."
+    text = _unanswered_text(out, task, now=now)
+    return _task_notice(task, now, text, f"⏳ {task.ref} is not accepted yet", _context(hint))
+
+
+def _render_escalation(out: Outgoing, now: datetime) -> Message:
+    task = _need_task(out)
+    hint = f"`/task show {task.ref}` shows its history; `/task reassign {task.ref} @person` hands it on."
+    text = _escalation_text(out, task, now=now)
+    return _task_notice(task, now, text, f"🔕 {task.ref} has gone quiet", _context(hint))
 
 
 def _render_recognition(out: Outgoing, now: datetime) -> Message:
@@ -966,6 +1181,9 @@ _RENDERERS: dict[OutboxKind, Callable[[Outgoing, datetime], Message]] = {
     OutboxKind.AWAY_FLAG: _render_away_flag,
     OutboxKind.RECOGNITION: _render_recognition,
     OutboxKind.DIGEST: _render_digest,
+    OutboxKind.REMINDER: _render_reminder,
+    OutboxKind.UNANSWERED: _render_unanswered,
+    OutboxKind.ESCALATION: _render_escalation,
 }
 
 

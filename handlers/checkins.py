@@ -11,16 +11,20 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.clock import Clock
 from bot.domain.errors import UserError
-from bot.domain.model import TaskView
+from bot.domain.model import Message, TaskView
 from bot.services import Services
 from bot.services.checkins import Answer
 from handlers import blocks, ids
-from handlers.edges import load_metadata, workspace_of
+from handlers.edges import load_metadata, redrawn, workspace_of
 from handlers.gateway_port import Gateway
 
 log = logging.getLogger(__name__)
 
 ANSWER_TEXT = {Answer.ON_TRACK: "On track 👍", Answer.DONE: "Done 🎉", Answer.BLOCKED: "Blocked 🚧"}
+ONE_TASK_ANSWERS_ONLY = (
+    "This message is about several tasks, so I can't tell which one that reaction answers. Use the buttons "
+    "beside each task; a 👍 on the message marks every check-in in it on track."
+)
 
 
 # The emoji that answer a check-in, named once in handlers/ids.py (CONTRACT's list).
@@ -60,26 +64,31 @@ class Checkins:
 
     def _button(self, body: dict[str, Any], context: BoltContext, respond: Respond, answer: Answer) -> None:
         ws = workspace_of(context, body)
-        ts = str((body.get("container") or {}).get("message_ts") or "")
+        channel, ts = _container(body)
         try:
             outcome = self._s.checkins.answer(
-                ws, body["user"]["id"], int(body["actions"][0]["value"]), answer, message_ts=ts
+                ws, body["user"]["id"], int(body["actions"][0]["value"]), answer, channel_id=channel, message_ts=ts
             )
         except UserError as error:
             respond(replace_original=False, text=error.reply)
             return
-        respond(replace_original=True, **self._answered(outcome.task, _answer_text(answer)).as_kwargs())
+        respond(replace_original=True, **self._redrawn(ws, channel, ts, outcome.task, _answer_text(answer)).as_kwargs())
 
     def on_later(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         """**Later**: ask again on the next working morning; the message says until when."""
         ack()
         ws = workspace_of(context, body)
+        channel, ts = _container(body)
         try:
-            snoozed = self._s.checkins.snooze(ws, body["user"]["id"], int(body["actions"][0]["value"]))
+            snoozed = self._s.checkins.snooze(
+                ws, body["user"]["id"], int(body["actions"][0]["value"]), channel_id=channel, ts=ts
+            )
         except UserError as error:
             respond(replace_original=False, text=error.reply)
             return
-        message = blocks.checkin_snoozed(snoozed.task, until=snoozed.until, now=self._clock.now())
+        now = self._clock.now()
+        fallback = blocks.checkin_snoozed(snoozed.task, until=snoozed.until, now=now)
+        message = redrawn(self._s, ws, channel, ts, fallback=fallback, now=now)
         respond(replace_original=True, **message.as_kwargs())
 
     def on_blocked(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -114,22 +123,28 @@ class Checkins:
         metadata = load_metadata(view)
         values = view["state"]["values"]
         reason = ((values.get(ids.BLOCK_REASON) or {}).get(ids.INPUT_REASON) or {}).get("value") or ""
-        channel, ts = metadata.get("channel_id"), str(metadata.get("message_ts") or "")
+        channel, ts = str(metadata.get("channel_id") or ""), str(metadata.get("message_ts") or "")
         try:
             outcome = self._s.checkins.answer(
-                ws, body["user"]["id"], int(metadata["task_id"]), Answer.BLOCKED, message_ts=ts, reason=reason
+                ws,
+                body["user"]["id"],
+                int(metadata["task_id"]),
+                Answer.BLOCKED,
+                channel_id=channel,
+                message_ts=ts,
+                reason=reason,
             )
         except UserError as error:
             ack(response_action="errors", errors={ids.BLOCK_REASON: error.reply})
             return
         ack()
         if channel and ts:
-            self._gateway.update_message(
-                ws, str(channel), ts, self._answered(outcome.task, _answer_text(Answer.BLOCKED, reason))
-            )
+            redrawn = self._redrawn(ws, channel, ts, outcome.task, _answer_text(Answer.BLOCKED, reason))
+            self._gateway.update_message(ws, channel, ts, redrawn)
 
     def on_reaction(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        """An emoji on a check-in message about one task answers it, like the buttons do."""
+        """An emoji on a check-in message answers it, like the buttons do. On a message about several tasks
+        a 👍 marks every check-in in it on track; other answers need the buttons, and Baton says so."""
         answer = REACTION_ANSWERS.get(str(event.get("reaction", "")).split("::")[0])
         item = event.get("item") or {}
         if answer is None or item.get("type") != "message":
@@ -139,18 +154,35 @@ class Checkins:
         if event_id and not self._s.checkins.first_event(ws, event_id):
             return  # Slack retried a delivery we already handled
         channel, ts = str(item.get("channel") or ""), str(item.get("ts") or "")
-        task_id = self._s.checkins.check_in_for_message(ws, channel_id=channel, ts=ts)
-        if task_id is None:
+        user = str(event.get("user"))
+        task_ids = self._s.checkins.checkins_at_message(ws, channel_id=channel, ts=ts)
+        if not task_ids:
             return
-        try:
-            outcome = self._s.checkins.answer(ws, str(event.get("user")), task_id, answer, message_ts=ts)
-        except UserError as error:
-            # Someone other than the assignee reacted, or the task is finished: a reaction is
-            # not a command, so it gets no reply.
-            log.info("checkin.reaction_ignored", extra={"task_id": task_id, "reason": type(error).__name__})
+        if len(task_ids) > 1 and answer is not Answer.ON_TRACK:
+            self._gateway.post_ephemeral(ws, channel, user, Message(text=ONE_TASK_ANSWERS_ONLY))
             return
-        if outcome.changed:
-            self._gateway.update_message(ws, channel, ts, self._answered(outcome.task, _answer_text(answer)))
+        changed = None
+        for task_id in task_ids:
+            try:
+                outcome = self._s.checkins.answer(ws, user, task_id, answer, channel_id=channel, message_ts=ts)
+            except UserError as error:
+                # Someone other than the assignee reacted, or the task is finished: a reaction is
+                # not a command, so it gets no reply.
+                log.info("checkin.reaction_ignored", extra={"task_id": task_id, "reason": type(error).__name__})
+                continue
+            if outcome.changed:
+                changed = outcome.task
+        if changed is not None:
+            self._gateway.update_message(ws, channel, ts, self._redrawn(ws, channel, ts, changed, _answer_text(answer)))
 
-    def _answered(self, task: TaskView, answer: str) -> Any:
-        return blocks.checkin_answered(task, answer=answer, now=self._clock.now())
+    def _redrawn(self, ws: str, channel: str, ts: str, task: TaskView, answer: str) -> Message:
+        now = self._clock.now()
+        fallback = blocks.checkin_answered(task, answer=answer, now=now)
+        return redrawn(self._s, ws, channel, ts, fallback=fallback, now=now)
+
+
+def _container(body: dict[str, Any]) -> tuple[str, str]:
+    """The (channel, ts) of the message a button was clicked in."""
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or ""
+    return str(channel), str(container.get("message_ts") or "")

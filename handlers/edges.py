@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import BoltContext
@@ -81,3 +82,15 @@ def suggested_assignees(services: Services, workspace_id: str, team_id: int | No
         else:
             log.exception("handler.failed", extra={"handler": "modal.suggestions"})
         return []
+
+
+def redrawn(
+    services: Services, workspace_id: str, channel: str, ts: str, *, fallback: Message, now: datetime
+) -> Message:
+    """A message someone answered, drawn again as it now stands: for a message about several tasks, every
+    task with its answer or its buttons; for one about a single task (or one Baton has no record of), the
+    `fallback` that shows this answer."""
+    shown = services.checkins.message(workspace_id, channel_id=channel, ts=ts) if channel and ts else None
+    if shown is not None and shown.is_bundle:
+        return blocks.render_message(shown, now=now)
+    return fallback

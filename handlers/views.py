@@ -15,8 +15,7 @@ from bot.domain.model import Message, Priority
 from bot.services import Services
 from bot.services.tasks import NewTask
 from handlers import blocks, ids
-from handlers.actions import status_answer
-from handlers.edges import failure_text, load_metadata, workspace_of
+from handlers.edges import failure_text, load_metadata, redrawn, workspace_of
 from handlers.gateway_port import Gateway
 
 log = logging.getLogger(__name__)
@@ -113,14 +112,17 @@ class Views:
         ws = workspace_of(context, body)
         metadata = load_metadata(view)
         reason = _value(view["state"]["values"], ids.BLOCK_REASON, ids.INPUT_REASON).get("value") or ""
+        channel, ts = metadata.get("channel_id"), metadata.get("message_ts")
+        message = (str(channel), str(ts)) if channel and ts else None
         try:
-            outcome = self._s.tasks.decline(ws, body["user"]["id"], int(metadata["task_id"]), reason)
+            outcome = self._s.tasks.decline(ws, body["user"]["id"], int(metadata["task_id"]), reason, message=message)
         except UserError as error:
             ack(response_action="errors", errors={ids.BLOCK_REASON: error.reply})
             return
         ack()
-        channel, ts = metadata.get("channel_id"), metadata.get("message_ts")
         if channel and ts:
             task = outcome.task
-            answered = blocks.assignment_answered(task, answer=status_answer(task), now=self._clock.now())
+            now = self._clock.now()
+            fallback = blocks.assignment_answered(task, answer=blocks.status_answer(task), now=now)
+            answered = redrawn(self._s, ws, str(channel), str(ts), fallback=fallback, now=now)
             self._gateway.update_message(ws, str(channel), str(ts), answered)

@@ -82,6 +82,16 @@ class Person(Base):
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     fetched_at: Mapped[datetime]
+    # `/task hours`: HH:MM, HH:MM and Python weekdays ("0,1,2,3,4"); None: the default 08:00-20:00 weekdays.
+    work_start: Mapped[str | None] = mapped_column(String(5), default=None)
+    work_end: Mapped[str | None] = mapped_column(String(5), default=None)
+    work_days: Mapped[str | None] = mapped_column(String(20), default=None)
+    # `/task holidays`: the person's own public-holiday calendar (`JP`, `DE-BY`), over their team's.
+    calendar: Mapped[str | None] = mapped_column(String(16), default=None)
+    # Slack status from users.info / user_change; an away status counts as time off.
+    status_emoji: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    status_text: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    status_expiration: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Team(Base):
@@ -99,6 +109,10 @@ class Team(Base):
     last_recognition_at: Mapped[datetime | None]
     # When the weekly recognition is next due (Friday 16:00 team time), for the planner's scan.
     next_recognition_at: Mapped[datetime | None] = mapped_column(index=True)
+    # `/team holidays`: the team's public-holiday calendar; a person's own one comes first.
+    calendar: Mapped[str | None] = mapped_column(String(16), default=None)
+    # `/team escalation`: managers hear of a task after this many unanswered check-ins in a row; 0: off.
+    escalation_after: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
     managers: Mapped[list[TeamManager]] = relationship(
         back_populates="team", cascade="all, delete-orphan", lazy="selectin"
@@ -221,6 +235,16 @@ class Task(Base):
     # Snooze ("Later" on a check-in): a one-off check-in then; and when it was last asked for.
     snoozed_until: Mapped[datetime | None]
     snoozed_at: Mapped[datetime | None]
+    # Check-ins sent in a row with no answer since; an answer resets it. Escalated: when managers were told.
+    checkins_unanswered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_answer_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    # When the task was handed to its current assignee (creation or the last reassignment).
+    assigned_at: Mapped[datetime | None]
+    # Not accepted yet: when the one reminder to accept or decline was planned, and when the delegator
+    # was told it is still unanswered.
+    reminded_at: Mapped[datetime | None]
+    unanswered_told_at: Mapped[datetime | None]
 
     history: Mapped[list[TaskEvent]] = relationship(
         back_populates="task", order_by="TaskEvent.id", cascade="all, delete-orphan"
@@ -303,6 +327,9 @@ class OutboxMessage(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # How the person answered this check-in ("on_track", "blocked: …", "snoozed"), so a message about
+    # several tasks can be drawn again with this task's row answered and the others' buttons live.
+    answer: Mapped[str | None] = mapped_column(String(600), default=None)
 
 
 class TimeOff(Base):

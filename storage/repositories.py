@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, true, update
+from sqlalchemy import Select, and_, delete, func, or_, select, text, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload, selectinload
 
@@ -25,6 +25,11 @@ from storage.models import (
     TeamManager,
     TimeOff,
     Workspace,
+)
+
+# One claimer per conversation at a time on PostgreSQL (OutboxRepository.claim_conversations).
+_TRY_CONVERSATION_LOCKS = text(
+    "SELECT k FROM unnest(CAST(:keys AS text[])) AS k WHERE pg_try_advisory_xact_lock(hashtextextended(k, 0))"
 )
 
 ACTIVE = (TaskStatus.OPEN.value, TaskStatus.ACCEPTED.value)
@@ -576,8 +581,120 @@ class OutboxRepository:
         rows.sort(key=lambda row: row.id)  # RETURNING promises no order; ids follow creation
         return rows
 
+    def claim_conversations(
+        self, *, now: datetime, limit: int, lease: timedelta, per_conversation: int
+    ) -> list[OutboxMessage]:
+        """Take whole conversations: every due row (up to `per_conversation`) of the `limit` conversations
+        whose rows fell due first, with a lease, so one deliverer sees everything a person is owed at once
+        and can send it as one message (CONTRACT: one DM per person per pass).
+
+        On PostgreSQL a conversation is taken by one claimer at a time: a transaction-scoped advisory lock
+        per (workspace, recipient) is tried, and conversations another claimer is taking are skipped, so
+        two replicas never split one person's rows into two messages. SQLite has one writer at a time.
+        """
+        due = and_(
+            OutboxMessage.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value)),
+            OutboxMessage.not_before <= now,
+        )
+        first_due = func.min(OutboxMessage.not_before)
+        chosen = (
+            select(OutboxMessage.workspace_id, OutboxMessage.recipient_id)
+            .where(due)
+            .group_by(OutboxMessage.workspace_id, OutboxMessage.recipient_id)
+            .order_by(first_due, OutboxMessage.workspace_id, OutboxMessage.recipient_id)
+            .limit(limit)
+        )
+        conversations = [(str(ws), str(to)) for ws, to in self._session.execute(chosen)]
+        postgres = self._session.get_bind().dialect.name == "postgresql"
+        if postgres and conversations:
+            keys = [f"{ws}/{to}" for ws, to in conversations]
+            # hashtextextended: a 64-bit key per conversation; xact locks end with the claim's transaction.
+            taken = self._session.execute(_TRY_CONVERSATION_LOCKS, {"keys": keys})
+            ours = {str(k) for (k,) in taken}
+            conversations = [(ws, to) for ws, to in conversations if f"{ws}/{to}" in ours]
+        if not conversations:
+            return []
+        position = (
+            func.row_number()
+            .over(
+                partition_by=(OutboxMessage.workspace_id, OutboxMessage.recipient_id),
+                order_by=(OutboxMessage.not_before, OutboxMessage.id),
+            )
+            .label("position")
+        )
+        ranked = (
+            select(OutboxMessage.id, position)
+            .where(due, tuple_(OutboxMessage.workspace_id, OutboxMessage.recipient_id).in_(conversations))
+            .subquery()
+        )
+        ids = select(ranked.c.id).where(ranked.c.position <= per_conversation)
+        rows = select(OutboxMessage.id).where(OutboxMessage.id.in_(ids))
+        if postgres:
+            rows = rows.with_for_update(skip_locked=True)
+        until = now + lease
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(rows.scalar_subquery()))
+            .values(
+                state=OutboxState.SENDING.value,
+                lease_until=until,
+                not_before=until,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        claimed = list(self._session.scalars(stmt))
+        claimed.sort(key=lambda row: row.id)
+        return claimed
+
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, outbox_id)
+
+    def many(self, outbox_ids: Sequence[int]) -> list[OutboxMessage]:
+        if not outbox_ids:
+            return []
+        return list(self._session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids))))
+
+    def at_message(self, workspace_id: str, *, channel_id: str, ts: str) -> list[OutboxMessage]:
+        """Every row a message Baton sent carries (several for a message about several tasks), in order."""
+        stmt = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.channel_id == channel_id,
+                OutboxMessage.ts == ts,
+                OutboxMessage.state == OutboxState.SENT.value,
+            )
+            .order_by(OutboxMessage.id)
+        )
+        return list(self._session.scalars(stmt))
+
+    def live_messages_of(
+        self, workspace_id: str, task_id: int, *, since: datetime, limit: int
+    ) -> list[tuple[str, str]]:
+        """(channel, ts) of messages about a task that a change to it makes untrue: its assignment DMs, and
+        the reminders and check-ins about it not yet answered (their buttons are live), newest first."""
+        stmt = (
+            select(OutboxMessage.channel_id, OutboxMessage.ts)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.task_id == task_id,
+                OutboxMessage.state == OutboxState.SENT.value,
+                or_(
+                    OutboxMessage.kind == OutboxKind.ASSIGNMENT.value,
+                    and_(
+                        OutboxMessage.kind.in_((OutboxKind.REMINDER.value, OutboxKind.CHECKIN.value)),
+                        OutboxMessage.answer.is_(None),
+                    ),
+                ),
+                OutboxMessage.sent_at >= since,
+                OutboxMessage.ts.is_not(None),
+            )
+            .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+        return list(dict.fromkeys((str(c), str(t)) for c, t in self._session.execute(stmt)))
 
     def next_due(self) -> datetime | None:
         """When the next row still to send falls due (pending, or a lease that runs out): ix_outbox_due."""

@@ -14,7 +14,8 @@ from enum import StrEnum
 from typing import TypeAlias
 
 from bot.domain.errors import BadInput
-from bot.domain.model import CheckinSchedule, Priority, Weekday
+from bot.domain.hours import parse_days
+from bot.domain.model import CheckinSchedule, Priority
 from bot.domain.recurrence import Rule, parse_rule
 from bot.domain.skills import normalise_skills
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, escape, parse_task_ref, unescape
@@ -515,15 +516,6 @@ _CHECKINS_FORM = (
     "Use `/team checkins weekdays 10:00`: the days are `weekdays`, `daily` or a comma list such as "
     "`mon,wed,fri`, and the time is 24-hour HH:MM; `/team checkins off` stops them."
 )
-_DAY_NAMES: dict[str, int] = {
-    **{day.value: day.number for day in Weekday},
-    **{name: index for index, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday"))},
-    **{"saturday": 5, "sunday": 6, "tues": 1, "thur": 3, "thurs": 3},
-}
-_DAY_SETS: dict[str, frozenset[int]] = {
-    "weekdays": frozenset(range(5)),
-    "daily": frozenset(range(7)),
-}
 
 
 def parse_team(text: str) -> TeamCommand:
@@ -615,16 +607,7 @@ def _parse_schedule(raw_rest: str) -> CheckinSchedule:
 
 
 def _parse_days(days_text: str) -> frozenset[int]:
-    compact = "".join(days_text.split())
-    if compact in _DAY_SETS:
-        return _DAY_SETS[compact]
-    days: set[int] = set()
-    for name in compact.split(","):
-        if name not in _DAY_NAMES:
-            shown = f'"{escape(clip(name, _MAX_WORD_SHOWN))}" is not a day.' if name else "A day is missing."
-            raise BadInput(f"{shown} {_CHECKINS_FORM}")
-        days.add(_DAY_NAMES[name])
-    return frozenset(days)
+    return parse_days(days_text, how=_CHECKINS_FORM)
 
 
 def _parse_preview(raw_rest: str) -> TeamPreview:

@@ -71,6 +71,33 @@ class OutboxKind(StrEnum):
     BLOCKED = "blocked"  # to the delegator
     RECOGNITION = "recognition"  # weekly, to the team channel
     AWAY_FLAG = "away_flag"  # to the delegator: a deadline falls inside the assignee's time off
+    ESCALATION = "escalation"  # to the team's managers: a task's last check-ins went unanswered
+    REMINDER = "reminder"  # to the assignee: a task still waits to be accepted or declined
+    UNANSWERED = "unanswered"  # to the delegator: the assignee has not accepted or declined a working day later
+    REFRESH = "refresh"  # not a message: draw a message Baton sent again (chat.update) as its tasks now stand
+
+    @property
+    def is_scheduled_dm(self) -> bool:
+        """Sent by the scheduler to a person: held to their working time (CONTRACT, People's time)."""
+        return self in _SCHEDULED_DMS
+
+    @property
+    def is_bundled(self) -> bool:
+        """Goes out with everything else the scheduler has for the same person at one pass, in one DM."""
+        return self in _BUNDLED
+
+
+_BUNDLED = frozenset(
+    {
+        OutboxKind.CHECKIN,
+        OutboxKind.WARNING,
+        OutboxKind.OVERDUE,
+        OutboxKind.ESCALATION,
+        OutboxKind.REMINDER,
+        OutboxKind.UNANSWERED,
+    }
+)
+_SCHEDULED_DMS = _BUNDLED | {OutboxKind.DIGEST}
 
 
 class OutboxState(StrEnum):
@@ -216,3 +243,29 @@ class Outgoing:
     recipient_id: str
     task: TaskView | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SentItem:
+    """One outbox row of a message Baton sent, with its task as it stands now and the answer given to it."""
+
+    out: Outgoing
+    answer: str | None = None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message Baton sent (or is about to send) and every row it carries: one, or several for a DM that
+    bundles what the scheduler had for a person at one pass."""
+
+    items: tuple[SentItem, ...]
+    channel_id: str = ""
+    ts: str = ""
+
+    @property
+    def is_bundle(self) -> bool:
+        return len(self.items) > 1
+
+    @property
+    def dedupe_keys(self) -> tuple[str, ...]:
+        return tuple(item.out.dedupe_key for item in self.items)

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.domain import worktime
 from bot.domain.errors import BadInput
 from bot.domain.text import clip, escape
 from bot.domain.when import read_when
+from bot.domain.worktime import Period, covering
+
+__all__ = ["Period", "covering", "may_snooze", "read_period"]
 
 MAX_AWAY = timedelta(days=366)
-SNOOZE_MORNING = time(8, 0)
 _SEPARATOR = re.compile(r"\s+(?:to|until|till|-|–)\s+", re.IGNORECASE)
 _EXAMPLE = "`/task away today fri`, `/task away 2026-12-21 to 2026-12-31` or `/task away mon until wed`"
-
-
-@dataclass(frozen=True)
-class Period:
-    starts_at: datetime  # start of the first local day (aware UTC)
-    ends_at: datetime  # start of the local day after the last one (aware UTC), exclusive
 
 
 def _day(text: str, *, now: datetime, tz: str) -> date | None:
@@ -63,20 +58,6 @@ def read_period(text: str, *, now: datetime, tz: str) -> Period:
     if ends_at - starts_at > MAX_AWAY:
         raise BadInput("Time off can be at most a year; record it in parts.")
     return Period(starts_at=starts_at, ends_at=ends_at)
-
-
-def covering(periods: list[Period], at: datetime) -> Period | None:
-    """The period `at` falls in (the one ending last when several overlap), or None."""
-    inside = [p for p in periods if p.starts_at <= at < p.ends_at]
-    return max(inside, key=lambda p: p.ends_at) if inside else None
-
-
-def next_working_morning(now: datetime, *, tz: str) -> datetime:
-    """08:00 in `tz` on the first Monday-Friday after today's local date."""
-    day = worktime.local_date(now, tz=tz) + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return worktime.at_local(day, SNOOZE_MORNING, tz=tz)
 
 
 def may_snooze(*, last_snoozed_at: datetime | None, now: datetime, tz: str) -> bool:

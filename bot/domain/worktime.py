@@ -1,18 +1,22 @@
-"""When Baton may speak to a person: their working window, check-in days and deadlines, in their own zone."""
+"""When Baton may speak to a person: their working time, check-in days and deadlines, in their own zone."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.domain.model import WORKING_DAYS, CheckinSchedule
-
-WINDOW_START = time(8, 0)
-WINDOW_END = time(20, 0)
+from bot.domain import calendars
+from bot.domain.hours import DEFAULT_HOURS, WorkingHours
+from bot.domain.model import CheckinSchedule
 
 MAX_RANGE = timedelta(days=400)
 CATCH_UP_LOOKBACK = timedelta(days=7)
 MAX_OVERDUE_NOTICES = 400
+# How far to look for a working day: a person may take a long run of days off or holidays.
+WORKING_DAY_SEARCH = 60
+MAX_AWAY_PERIODS = 50
 
 _ONE_DAY = timedelta(days=1)
 
@@ -81,144 +85,229 @@ def at_local(day: date, wall: time, *, tz: str) -> datetime:
     return _end_of_gap(naive, zone)
 
 
-def is_in_window(moment: datetime, *, tz: str) -> bool:
-    """Whether `moment` is inside 08:00-20:00 (both included) of the person's day, when Baton may DM them."""
-    return WINDOW_START <= _wall(_utc(moment), _zone(tz)).time() <= WINDOW_END
+@dataclass(frozen=True)
+class Period:
+    """Time away: from `starts_at` to `ends_at` (exclusive), aware UTC."""
+
+    starts_at: datetime
+    ends_at: datetime
 
 
-def checkin_moments(*, start: datetime, end: datetime, tz: str, schedule: CheckinSchedule) -> list[datetime]:
-    """Every scheduled check-in in (start, end], on the schedule's days at its time in the assignee's zone."""
+def covering(periods: Iterable[Period], at: datetime) -> Period | None:
+    """The period `at` falls in (the one ending last when several overlap), or None."""
+    inside = [p for p in periods if p.starts_at <= at < p.ends_at]
+    return max(inside, key=lambda p: p.ends_at) if inside else None
+
+
+@dataclass(frozen=True)
+class Availability:
+    """When Baton may DM one person (CONTRACT, People's time): their zone, working hours and days,
+    public-holiday calendar, and the time they are away (`/task away`, or a Slack status that says so)."""
+
+    tz: str
+    hours: WorkingHours = DEFAULT_HOURS
+    calendar: str | None = None
+    away: tuple[Period, ...] = ()
+
+    def is_working_day(self, day: date) -> bool:
+        """A day of their working week that is not a public holiday in their calendar."""
+        return day.weekday() in self.hours.days and not calendars.is_holiday(self.calendar, day)
+
+    def is_away(self, moment: datetime) -> bool:
+        return covering(self.away, _utc(moment)) is not None
+
+
+def _in_hours(moment: datetime, who: Availability) -> bool:
+    wall = _wall(_utc(moment), _zone(who.tz))
+    return who.is_working_day(wall.date()) and who.hours.start <= wall.time() <= who.hours.end
+
+
+def is_working(moment: datetime, who: Availability) -> bool:
+    """Inside their hours (both ends included) on a working day, and not away: when Baton may DM them."""
+    return _in_hours(moment, who) and not who.is_away(moment)
+
+
+def _next_in_hours(moment: datetime, who: Availability) -> datetime:
+    if _in_hours(moment, who):
+        return moment
+    wall = _wall(moment, _zone(who.tz))
+    today = wall.date()
+    if who.is_working_day(today) and wall.time() < who.hours.start:
+        return at_local(today, who.hours.start, tz=who.tz)
+    for ahead in range(1, WORKING_DAY_SEARCH):
+        day = today + timedelta(days=ahead)
+        if who.is_working_day(day):
+            return at_local(day, who.hours.start, tz=who.tz)
+    raise ValueError(f"no working day in the {WORKING_DAY_SEARCH} days after {moment.isoformat()}")
+
+
+def next_working_start(moment: datetime, who: Availability) -> datetime:
+    """`moment` when Baton may DM them then, else the start of their next working period (after any
+    time away): where a DM whose moment falls outside their time is held to."""
+    at = _utc(moment)
+    for _ in range(MAX_AWAY_PERIODS):
+        at = _next_in_hours(at, who)
+        period = covering(who.away, at)
+        if period is None:
+            return at
+        at = period.ends_at
+    return at
+
+
+def last_working_moment(moment: datetime, who: Availability) -> datetime:
+    """`moment` inside their hours on a working day, else the end of their last working period before it."""
+    moment = _utc(moment)
+    if _in_hours(moment, who):
+        return moment
+    wall = _wall(moment, _zone(who.tz))
+    today = wall.date()
+    if who.is_working_day(today) and wall.time() > who.hours.end:
+        return at_local(today, who.hours.end, tz=who.tz)
+    for back in range(1, WORKING_DAY_SEARCH):
+        day = today - timedelta(days=back)
+        if who.is_working_day(day):
+            return at_local(day, who.hours.end, tz=who.tz)
+    raise ValueError(f"no working day in the {WORKING_DAY_SEARCH} days before {moment.isoformat()}")
+
+
+def next_working_morning(now: datetime, who: Availability) -> datetime:
+    """The start of their first working day after today (where **Later** moves a check-in)."""
+    today = local_date(now, tz=who.tz)
+    return _next_in_hours(at_local(today + _ONE_DAY, time(0, 0), tz=who.tz), who)
+
+
+def one_working_day_after(moment: datetime, who: Availability) -> datetime:
+    """The same wall time on their next working day after `moment`'s, held to their working time:
+    "a working day later"."""
+    wall = _wall(_utc(moment), _zone(who.tz))
+    for ahead in range(1, WORKING_DAY_SEARCH):
+        day = wall.date() + timedelta(days=ahead)
+        if who.is_working_day(day):
+            return next_working_start(at_local(day, wall.time().replace(microsecond=0), tz=who.tz), who)
+    raise ValueError(f"no working day in the {WORKING_DAY_SEARCH} days after {moment.isoformat()}")
+
+
+def checkin_moments(*, start: datetime, end: datetime, who: Availability, schedule: CheckinSchedule) -> list[datetime]:
+    """Every scheduled check-in in (start, end]: on the schedule's days at its time in the person's zone,
+    on their working days (a check-in on a holiday or a day they do not work is not due at all)."""
     start, end = _utc(start), _utc(end)
     if end - start > MAX_RANGE:
         raise ValueError(f"check-in range of {end - start} is longer than {MAX_RANGE.days} days")
-    zone = _zone(tz)
+    zone = _zone(who.tz)
     if schedule.is_off or end <= start:
         return []
     first = _wall(start, zone).date() - _ONE_DAY
     last = _wall(end, zone).date() + _ONE_DAY
     moments: list[datetime] = []
     for day in _days(first, last):
-        if day.weekday() not in schedule.days:
+        if day.weekday() not in schedule.days or not who.is_working_day(day):
             continue
-        moment = _on_day(day, schedule.at, zone, tz)
+        moment = _on_day(day, schedule.at, zone, who.tz)
         if moment is not None and start < moment <= end:
             moments.append(moment)
     return moments
 
 
-def next_checkin(after: datetime, *, tz: str, schedule: CheckinSchedule) -> datetime | None:
+def next_checkin(after: datetime, *, who: Availability, schedule: CheckinSchedule) -> datetime | None:
     """The first scheduled check-in strictly after `after`, to plan a task's next wake-up; None when off."""
     after = _utc(after)
     if schedule.is_off:
         return None
-    # Two weeks covers any weekly schedule even if a gap swallowed one of its days.
-    upcoming = checkin_moments(start=after, end=after + timedelta(days=15), tz=tz, schedule=schedule)
+    # Three weeks covers any weekly schedule even across a week of holidays or a day a gap swallowed.
+    upcoming = checkin_moments(start=after, end=after + timedelta(days=22), who=who, schedule=schedule)
     return upcoming[0] if upcoming else None
 
 
-def checkin_send_moment(moment: datetime, *, tz: str) -> datetime:
-    """When a check-in scheduled at `moment` may go out: at once inside 08:00-20:00, else the next 08:00."""
-    moment = _utc(moment)
-    zone = _zone(tz)
-    wall = _wall(moment, zone)
-    if WINDOW_START <= wall.time() <= WINDOW_END:
-        return moment
-    day = wall.date() if wall.time() < WINDOW_START else wall.date() + _ONE_DAY
-    return at_local(day, WINDOW_START, tz=tz)
-
-
 def _missed_checkins(
-    last_pass: datetime | None, *, now: datetime, tz: str, schedule: CheckinSchedule
+    last_pass: datetime | None, *, now: datetime, who: Availability, schedule: CheckinSchedule
 ) -> list[datetime]:
     floor = now - CATCH_UP_LOOKBACK
     if last_pass is not None:
         floor = max(floor, _utc(last_pass))
-    return checkin_moments(start=floor, end=now, tz=tz, schedule=schedule)
+    return checkin_moments(start=floor, end=now, who=who, schedule=schedule)
 
 
-def due_checkin(*, last_pass: datetime | None, now: datetime, tz: str, schedule: CheckinSchedule) -> datetime | None:
+def due_checkin(
+    *, last_pass: datetime | None, now: datetime, who: Availability, schedule: CheckinSchedule
+) -> datetime | None:
     """The one check-in a pass at `now` should send for a task (on time or caught up), or None.
 
     `last_pass` is the scheduled moment of the last check-in this task was sent (the value this
     function returned), or the task's creation time if it never got one; None means neither is
     known and only the last 7 days count. It must not be the time of the last scheduler pass:
-    passes outside the window would then swallow the check-ins they could not send.
+    passes outside the person's hours would then swallow the check-ins they could not send.
 
-    The candidate is the latest scheduled moment m with last_pass < m <= now (and m > now - 7 days).
-    It is returned only when `now` is inside 08:00-20:00 of the assignee's day: a check-in
-    scheduled outside the window, or missed during downtime, goes out at the next pass inside it
-    (CONTRACT, catch-up). All older missed moments collapse into the returned one: an outage sends
-    at most one per task. "At most one per local day" is the planner's dedupe key, which names the
-    local day the check-in is sent on: a caught-up check-in at 08:00 and that day's own at 10:00
-    share it, so the second plans nothing.
+    The candidate is the latest scheduled moment m with last_pass < m <= now (and m > now - 7 days) on
+    one of the person's working days. It is returned only when `now` is inside their working time: a
+    check-in scheduled outside their hours, or missed during downtime, goes out at the start of their
+    next working period (CONTRACT, People's time and catch-up). All older missed moments collapse into
+    the returned one: an outage sends at most one per task. "At most one per local day" is the planner's
+    dedupe key, which names the local day the check-in is sent on: a check-in held to 08:00 and that
+    day's own at 10:00 share it, so the second plans nothing.
     After sending, store the returned moment as the task's next `last_pass`, then ask
     `next_checkin_pass` when to look again.
     """
     now = _utc(now)
-    if schedule.is_off or not is_in_window(now, tz=tz):
+    if schedule.is_off or not is_working(now, who):
         return None
-    missed = _missed_checkins(last_pass, now=now, tz=tz, schedule=schedule)
+    missed = _missed_checkins(last_pass, now=now, who=who, schedule=schedule)
     return missed[-1] if missed else None
 
 
 def next_checkin_pass(
-    *, last_pass: datetime | None, now: datetime, tz: str, schedule: CheckinSchedule
+    *, last_pass: datetime | None, now: datetime, who: Availability, schedule: CheckinSchedule
 ) -> datetime | None:
     """When a pass next needs to look at a task's check-ins (its `next_check_at`); None when off.
 
     Call it after acting on `due_checkin` at `now`, with the updated `last_pass`. It returns `now` if
     a check-in is still due, else the earliest later moment at which `due_checkin` can return one:
-    the next window opening while a missed check-in waits for it, or the next check-in's send moment.
+    the start of their next working period while a missed check-in waits for it, or the next
+    check-in's moment held to their working time.
     """
     now = _utc(now)
     if schedule.is_off:
         return None
-    if due_checkin(last_pass=last_pass, now=now, tz=tz, schedule=schedule) is not None:
+    if due_checkin(last_pass=last_pass, now=now, who=who, schedule=schedule) is not None:
         return now
-    upcoming = next_checkin(now, tz=tz, schedule=schedule)
-    wakes = [] if upcoming is None else [checkin_send_moment(upcoming, tz=tz)]
-    if not is_in_window(now, tz=tz) and _missed_checkins(last_pass, now=now, tz=tz, schedule=schedule):
-        wakes.append(checkin_send_moment(now, tz=tz))  # the next 08:00
+    upcoming = next_checkin(now, who=who, schedule=schedule)
+    wakes = [] if upcoming is None else [next_working_start(upcoming, who)]
+    if not is_working(now, who) and _missed_checkins(last_pass, now=now, who=who, schedule=schedule):
+        wakes.append(next_working_start(now, who))
     return min(wakes, default=None)
 
 
-def warning_moment(ideal: datetime, *, tz: str) -> datetime:
-    """Move a deadline warning into the assignee's 08:00-20:00, earlier and never later (contract)."""
-    ideal = _utc(ideal)
-    zone = _zone(tz)
-    wall = _wall(ideal, zone)
-    if WINDOW_START <= wall.time() <= WINDOW_END:
-        return ideal
-    for back in range(8):  # the latest 20:00 before `ideal`: today's, else the evening before
-        evening = at_local(wall.date() - timedelta(days=back), WINDOW_END, tz=tz)
-        if evening <= ideal and is_in_window(evening, tz=tz):
-            return evening
-    raise ValueError(f"no working window in the week before {ideal.isoformat()} in {tz!r}")
+def warning_moment(ideal: datetime, who: Availability) -> datetime:
+    """Move a deadline warning into the person's working time, earlier and never later: to the end of
+    their last working period before it (CONTRACT). Time away is not looked at here: a warning whose
+    moment falls while they are away is dropped by the planner, not moved."""
+    return last_working_moment(ideal, who)
 
 
-def warning_moments(due: datetime, *, tz: str) -> dict[str, datetime]:
-    """The 24 h and 1 h warnings for a deadline, moved into the window; callers drop those already past."""
+def warning_moments(due: datetime, who: Availability) -> dict[str, datetime]:
+    """The 24 h and 1 h warnings for a deadline, moved into working time; callers drop those already past."""
     due = _utc(due)
     return {
-        "warn24": warning_moment(due - timedelta(hours=24), tz=tz),
-        "warn1": warning_moment(due - timedelta(hours=1), tz=tz),
+        "warn24": warning_moment(due - timedelta(hours=24), who),
+        "warn1": warning_moment(due - timedelta(hours=1), who),
     }
 
 
-def overdue_moments(due: datetime, *, tz: str, until: datetime) -> list[datetime]:
-    """Overdue notices up to `until`: at `due`, then each later working day at its local time of day."""
+def overdue_moments(due: datetime, *, who: Availability, until: datetime) -> list[datetime]:
+    """Overdue notices up to `until`: at `due`, then each later working day of the assignee at its local
+    time of day (none on their days off or public holidays)."""
     due, until = _utc(due), _utc(until)
-    zone = _zone(tz)
+    zone = _zone(who.tz)
     if until < due:
         return []
     due_wall = _wall(due, zone)
     moments = [due]
     day = due_wall.date()
-    while len(moments) < MAX_OVERDUE_NOTICES:
+    last_day = _wall(until, zone).date() + _ONE_DAY
+    while len(moments) < MAX_OVERDUE_NOTICES and day < last_day:
         day += _ONE_DAY
-        if day.weekday() not in WORKING_DAYS:
+        if not who.is_working_day(day):
             continue
-        moment = _on_day(day, due_wall.time(), zone, tz)
+        moment = _on_day(day, due_wall.time(), zone, who.tz)
         if moment is None or moment <= moments[-1]:
             continue
         if moment > until:
@@ -227,39 +316,39 @@ def overdue_moments(due: datetime, *, tz: str, until: datetime) -> list[datetime
     return moments
 
 
-def next_overdue_moment(due: datetime, *, tz: str, after: datetime) -> datetime:
+def next_overdue_moment(due: datetime, *, who: Availability, after: datetime) -> datetime:
     """The first overdue notice strictly after `after`, for a task's `next_check_at`, however old `due` is."""
     due, after = _utc(due), _utc(after)
-    zone = _zone(tz)
+    zone = _zone(who.tz)
     if after < due:
         return due
     due_wall = _wall(due, zone)
     first = max(_wall(after, zone).date(), due_wall.date() + _ONE_DAY)
-    for ahead in range(9):  # a weekend and a swallowed day at most lie between two working days
+    for ahead in range(WORKING_DAY_SEARCH):
         day = first + timedelta(days=ahead)
-        if day.weekday() not in WORKING_DAYS:
+        if not who.is_working_day(day):
             continue
-        moment = _on_day(day, due_wall.time(), zone, tz)
+        moment = _on_day(day, due_wall.time(), zone, who.tz)
         if moment is not None and moment > after:
             return moment
-    raise ValueError(f"no working day in the 9 days after {after.isoformat()} in {tz!r}")
+    raise ValueError(f"no working day in the {WORKING_DAY_SEARCH} days after {after.isoformat()} in {who.tz!r}")
 
 
-def latest_overdue_moment(due: datetime, *, tz: str, now: datetime) -> datetime | None:
+def latest_overdue_moment(due: datetime, *, who: Availability, now: datetime) -> datetime | None:
     """The one overdue notice to send at `now` after an outage (the latest one due); None before `due`."""
     due, now = _utc(due), _utc(now)
-    zone = _zone(tz)
+    zone = _zone(who.tz)
     if now < due:
         return None
     due_wall = _wall(due, zone)
     today = _wall(now, zone).date()
-    for back in range(8):  # a weekend and a swallowed day at most lie between two working days
+    for back in range(WORKING_DAY_SEARCH):
         day = today - timedelta(days=back)
         if day <= due_wall.date():
             break
-        if day.weekday() not in WORKING_DAYS:
+        if not who.is_working_day(day):
             continue
-        moment = _on_day(day, due_wall.time(), zone, tz)
+        moment = _on_day(day, due_wall.time(), zone, who.tz)
         if moment is not None and due < moment <= now:
             return moment
     return due

@@ -14,13 +14,25 @@ from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.domain import worktime
-from bot.domain.model import Message, OutboxKind, OutboxState, Outgoing, TaskStatus, TaskView
+from bot.domain.model import (
+    Message,
+    OutboxKind,
+    OutboxState,
+    Outgoing,
+    SentItem,
+    SentMessage,
+    TaskStatus,
+    TaskView,
+)
+from bot.domain.worktime import Availability
 from bot.scheduler.pacing import Pacer
+from bot.services.availability import AvailabilityReader
 from bot.services.home import HomePublisher
 from bot.services.installs import UNINSTALLED
-from bot.services.ports import MessageSender, RetryLater, SendOutcome, Sent, SlackUnavailable
+from bot.services.messages import sent_message
+from bot.services.ports import Failed, MessageSender, RetryLater, SendOutcome, Sent, SlackUnavailable
 from bot.services.views import task_view
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +42,14 @@ MAX_RETRY_AGE = timedelta(hours=24)
 LEASE = timedelta(minutes=2)
 HOUR = timedelta(hours=1)
 PACE = timedelta(seconds=1)  # per conversation: https://api.slack.com/apis/rate-limits#special
-BATCH = 100
+BATCH = 100  # conversations a claim takes
+PER_CONVERSATION = 500  # rows of one conversation a claim takes; a bundle lists what fits, "and N more"
 LOOK_AHEAD_SECONDS = 30.0  # a wake-up delivers rows due this soon; later ones are the scheduler's
 MIN_WAKE_SECONDS = 0.1  # never a busy loop when a due row is held by another deliverer
 
 
-class OutboxRenderer(Protocol):
-    def __call__(self, out: Outgoing, *, now: datetime) -> Message: ...
+class MessageRenderer(Protocol):
+    def __call__(self, message: SentMessage, *, now: datetime) -> Message: ...
 
 
 @dataclass
@@ -46,11 +59,13 @@ class DeliverySummary:
     failed: int = 0
     skipped: int = 0
     paced: int = 0
+    held: int = 0  # rows held to their reader's next working period
+    conversations: int = 0  # conversations claimed
     wake_in_seconds: float | None = None  # when the first paced row may go (with a pacer)
 
-    def held_back(self, delay_seconds: float) -> None:
-        """A row put back to wait its conversation's turn, `delay_seconds` from now."""
-        self.paced += 1
+    def held_back(self, delay_seconds: float, rows: int = 1) -> None:
+        """Rows put back to wait their conversation's turn, `delay_seconds` from now."""
+        self.paced += rows
         first = self.wake_in_seconds
         self.wake_in_seconds = delay_seconds if first is None else min(first, delay_seconds)
 
@@ -60,6 +75,11 @@ class DeliverySummary:
         self.failed += other.failed
         self.skipped += other.skipped
         self.paced += other.paced
+        self.held += other.held
+        self.conversations += other.conversations
+        if other.wake_in_seconds is not None:
+            first = self.wake_in_seconds
+            self.wake_in_seconds = other.wake_in_seconds if first is None else min(first, other.wake_in_seconds)
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,7 @@ class _Claimed:
     payload: dict[str, Any]
     attempts: int
     channel_id: str | None
+    ts: str | None
     last_error: str | None
     created_at: datetime
     lease_until: datetime
@@ -84,6 +105,9 @@ class _Facts:
     assignment_seq: int | None = None
     assignee_away: bool = False
     overdue_sent_today: bool = False  # to this recipient, about this task, on their local today
+    overdue_overtaken: bool = False  # a later overdue moment than this notice's has come
+    silent: bool = False  # the task's check-ins are still unanswered since its escalation was planned
+    reader: Availability | None = None  # the recipient's, for a DM the scheduler sends
 
 
 def backoff(attempts: int) -> timedelta:
@@ -91,7 +115,11 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
 
 
-_NOT_WHILE_AWAY = (OutboxKind.CHECKIN, OutboxKind.WARNING, OutboxKind.OVERDUE)
+_NOT_WHILE_AWAY = (OutboxKind.CHECKIN, OutboxKind.WARNING, OutboxKind.OVERDUE, OutboxKind.REMINDER)
+
+
+def _is_person(recipient_id: str) -> bool:
+    return recipient_id[:1] in ("U", "W")
 
 
 def still_applies(
@@ -101,38 +129,52 @@ def still_applies(
     now: datetime,
     assignee_away: bool = False,
     overdue_sent_today: bool = False,
+    overdue_overtaken: bool = False,
+    silent: bool = False,
 ) -> bool:
     """Whether a queued message still says something true when its turn comes: a check-in for a
     finished task, or a warning for a deadline that moved or passed, is skipped, never sent."""
     task = out.task
     if task is None:
         return out.kind in (OutboxKind.KUDOS, OutboxKind.RECOGNITION, OutboxKind.DIGEST)
+    if out.kind is OutboxKind.REFRESH:
+        return True
     if assignee_away and out.recipient_id == task.assignee_id and out.kind in _NOT_WHILE_AWAY:
         return False  # queued before their time off was recorded
     due = task.due_at.isoformat() if task.due_at else None
     tz = str(out.payload.get("tz") or "UTC")
-    if out.kind in (OutboxKind.CHECKIN, OutboxKind.WARNING) and out.recipient_id != task.assignee_id:
+    if (
+        out.kind in (OutboxKind.CHECKIN, OutboxKind.WARNING, OutboxKind.REMINDER)
+        and out.recipient_id != task.assignee_id
+    ):
         return False  # reassigned since: the new assignee gets their own
     if out.kind is OutboxKind.OVERDUE:
         audience = out.payload.get("audience")
         if out.recipient_id != (task.assignee_id if audience == "assignee" else task.delegator_id):
             return False
     if out.kind is OutboxKind.CHECKIN:
-        # A check-in held up past the local day it was for is not sent beside the next day's.
-        return task.status.is_active and out.payload.get("day") == worktime.local_date(now, tz=tz).isoformat()
+        # A check-in held up past the local day it was for is not sent beside the next day's; one for a task
+        # not accepted (reassigned since) would ask how work nobody took on is going.
+        return (
+            task.status is TaskStatus.ACCEPTED and out.payload.get("day") == worktime.local_date(now, tz=tz).isoformat()
+        )
+    if out.kind in (OutboxKind.REMINDER, OutboxKind.UNANSWERED):
+        return task.status is TaskStatus.OPEN and out.dedupe_key.split(":")[2] == str(assignment_seq)
+    if out.kind is OutboxKind.ESCALATION:
+        return task.status is TaskStatus.ACCEPTED and silent
     if out.kind is OutboxKind.WARNING:
         if not (task.status.is_active and out.payload.get("due") == due and task.due_at is not None):
             return False
-        if out.payload.get("hours_before") == 24 and worktime.warning_moment(task.due_at - HOUR, tz=tz) <= now:
+        if out.payload.get("hours_before") == 24 and task.due_at - HOUR <= now:
             return False  # the 1-hour warning's turn has come: the 24-hour one is old news
         return now < task.due_at
     if out.kind is OutboxKind.OVERDUE:
         if not (task.status.is_active and out.payload.get("due") == due and task.due_at is not None):
             return False
-        latest = worktime.latest_overdue_moment(task.due_at, tz=tz, now=now)
-        # A notice held up into the next day (paced, retried, caught up) counts for the day it goes out
-        # on, like a check-in: that day's own one is then not sent as well.
-        return not overdue_sent_today and (latest is None or latest.isoformat() <= str(out.payload.get("moment") or ""))
+        # A notice held up (to working hours, paced, retried, caught up) counts for the day it goes out on,
+        # like a check-in: that day's own one is then not sent as well; and one a later overdue moment has
+        # overtaken is old news (that moment has its own notice).
+        return not overdue_sent_today and not overdue_overtaken
     if out.kind is OutboxKind.ASSIGNMENT:
         return (
             task.status is TaskStatus.OPEN
@@ -149,7 +191,12 @@ def still_applies(
 
 
 class Delivery:
-    """Sends what is due in the outbox; a pass and the post-commit path both use it."""
+    """Sends what is due in the outbox; a pass and the post-commit path both use it.
+
+    A claim takes whole conversations: everything the scheduler has for one person at a pass goes out as
+    one message (CONTRACT: one DM per person per pass), each row keeping its own dedupe key, all of them
+    in the message's metadata. Rows for a person outside their working time wait for it.
+    """
 
     def __init__(
         self,
@@ -157,7 +204,7 @@ class Delivery:
         uow: UnitOfWorkFactory,
         clock: Clock,
         sender: MessageSender,
-        render: OutboxRenderer,
+        render: MessageRenderer,
         lease: timedelta = LEASE,
         max_retry_age: timedelta = MAX_RETRY_AGE,
         pacer: Pacer | None = None,
@@ -185,11 +232,11 @@ class Delivery:
             return self._idle.wait_for(lambda: self._running == 0, timeout=timeout)
 
     def deliver(self, *, ids: Sequence[int] | None = None, limit: int = BATCH) -> DeliverySummary:
-        """Claim up to `limit` due rows (or just `ids`) and send each once.
+        """Claim up to `limit` conversations' due rows (or just `ids`) and send each once.
 
-        Slack allows about one message a second per conversation, so a row for a conversation that
-        had one too recently (in this batch; with a pacer, anywhere in this process) goes back to wait
-        its turn, without counting an attempt, while the other recipients' rows go on.
+        Slack allows about one message a second per conversation, so a message for a conversation that
+        had one too recently (in this claim; with a pacer, anywhere in this process) goes back to wait
+        its turn, without counting an attempt, while the other conversations go on.
         """
         summary = DeliverySummary()
         with self._idle:
@@ -197,32 +244,25 @@ class Delivery:
                 return summary
             self._running += 1
         try:
-            sent_to: set[str] = set()
-            claimed = self._claim(ids=ids, limit=limit, summary=summary)
-            for index, row in enumerate(claimed):
+            messages = self._claim(ids=ids, limit=limit, summary=summary)
+            for index, rows in enumerate(messages):
                 if self._stopping:
-                    self._release(claimed[index:])
+                    self._release([row for later in messages[index:] for row in later])
                     break
-                # Without a pacer (`baton tick`, tests) a second row for a recipient in this batch waits a
-                # second and the next pass sends it. With one, the claim already put busy conversations'
-                # rows back in turn; this only catches a post made meanwhile by another thread.
-                wait = self._wait_seconds(row, sent_to)
+                # With a pacer the claim put busy conversations' messages back in turn already; this
+                # catches a post made meanwhile by another thread.
+                first = rows[0]
+                wait = 0.0
+                if first.kind is not OutboxKind.REFRESH and self._pacer is not None:
+                    wait = self._pacer.wait_seconds(first.workspace_id, first.recipient_id)
                 if wait > 0:
-                    self._mark(
-                        row,
-                        state=OutboxState.PENDING,
-                        not_before=self._clock.now() + timedelta(seconds=wait),
-                        uncount=True,
-                    )
-                    summary.held_back(wait)
+                    self._put_back(rows, delay_seconds=wait)
+                    summary.held_back(wait, len(rows))
                     continue
-                held = self._renew(row)
-                if held is None:
-                    continue  # our lease ran out meanwhile and another deliverer has the row now
-                if self._deliver_one(held, summary):
-                    sent_to.add(row.recipient_id)
-                    if self._pacer is not None:
-                        self._pacer.posted(row.workspace_id, row.recipient_id)
+                if first.kind is OutboxKind.REFRESH:
+                    self._deliver_refresh(first, summary)
+                elif self._deliver_message(rows, summary) and self._pacer is not None:
+                    self._pacer.posted(first.workspace_id, first.recipient_id)
         finally:
             with self._idle:
                 self._running -= 1
@@ -237,21 +277,224 @@ class Delivery:
             due = uow.outbox.next_due()
         return None if due is None else (due - self._clock.now()).total_seconds()
 
-    def _wait_seconds(self, row: _Claimed, sent_to: set[str]) -> float:
-        if self._pacer is not None:
-            return self._pacer.wait_seconds(row.workspace_id, row.recipient_id)
-        return PACE.total_seconds() if row.recipient_id in sent_to else 0.0
-
-    def _renew(self, row: _Claimed) -> _Claimed | None:
-        """The row with a fresh lease, or None when it is no longer ours: checked just before each send,
-        so a batch that outlives its lease (a slow Slack) never posts what another replica took over."""
-        until = self._clock.now() + self._lease
+    # claiming ------------------------------------------------------------------------------------
+    def _claim(self, *, ids: Sequence[int] | None, limit: int, summary: DeliverySummary) -> list[list[_Claimed]]:
+        """Claim, then split each conversation's rows into messages: everything bundled into one, the
+        others one each, a refresh each. Posts beyond the first per conversation go back to wait their
+        turn inside the claim's own transaction."""
+        now = self._clock.now()
         with self._uow() as uow:
-            if not uow.outbox.renew_lease(row.id, held_until=row.lease_until, until=until):
-                log.warning("outbox.lease_lost", extra={"outbox_id": row.id, "workspace": row.workspace_id})
-                return None
+            if ids is not None:
+                rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)
+            else:
+                rows = uow.outbox.claim_conversations(
+                    now=now, limit=limit, lease=self._lease, per_conversation=PER_CONVERSATION
+                )
+            summary.conversations = len({(r.workspace_id, r.recipient_id) for r in rows})
+            uninstalled = uow.workspaces.uninstalled() if rows else set()
+            for r in rows:
+                if r.workspace_id in uninstalled:  # app_uninstalled came after this row was planned
+                    r.state, r.last_error, r.lease_until = OutboxState.SKIPPED.value, UNINSTALLED, None
+            rows = [r for r in rows if r.workspace_id not in uninstalled]
+            messages = self._pace_at_claim(_messages(rows), now=now, summary=summary)
+            claimed = [[_claimed(r, now=now) for r in message] for message in messages]
             uow.commit()
-        return replace(row, lease_until=until)
+        return claimed
+
+    def _pace_at_claim(self, messages: list[list[Any]], *, now: datetime, summary: DeliverySummary) -> list[list[Any]]:
+        """Keep one post per free conversation to send now; put the others back, each behind the one before
+        it (`gap` apart). Refreshes (chat.update) are not posts and always go."""
+        gap = self._pacer.gap_seconds if self._pacer is not None else PACE.total_seconds()
+        behind: dict[tuple[str, str], int] = {}
+        keep = []
+        for message in messages:
+            first = message[0]
+            if first.kind == OutboxKind.REFRESH.value:
+                keep.append(message)
+                continue
+            key = (first.workspace_id, first.recipient_id)
+            queued = behind.get(key, 0)
+            behind[key] = queued + 1
+            wait = self._pacer.wait_seconds(*key) if self._pacer is not None else 0.0
+            if wait <= 0 and queued == 0:
+                keep.append(message)
+                continue
+            delay = wait + queued * gap if self._pacer is not None else max(queued, 1) * gap
+            for row in message:
+                row.state, row.lease_until = OutboxState.PENDING.value, None
+                row.not_before = now + timedelta(seconds=delay)
+                row.attempts -= 1  # waiting its turn is not an attempt
+            summary.held_back(delay, len(message))
+        return keep
+
+    # sending -------------------------------------------------------------------------------------
+    def _deliver_message(self, rows: list[_Claimed], summary: DeliverySummary) -> bool:
+        """Send one message carrying `rows` (one conversation) and mark them; True when Slack was asked to post."""
+        rows = self._renew(rows)
+        if not rows:
+            return False
+        now = self._clock.now()
+        facts = self._facts(rows, now=now)
+        live: list[tuple[_Claimed, Outgoing]] = []
+        for row in rows:
+            fact = facts[row.id]
+            out = Outgoing(
+                kind=row.kind,
+                dedupe_key=row.dedupe_key,
+                recipient_id=row.recipient_id,
+                task=fact.task,
+                payload=row.payload,
+            )
+            if (row.task_id is not None and fact.task is None) or not still_applies(
+                out,
+                assignment_seq=fact.assignment_seq,
+                now=now,
+                assignee_away=fact.assignee_away,
+                overdue_sent_today=fact.overdue_sent_today,
+                overdue_overtaken=fact.overdue_overtaken,
+                silent=fact.silent,
+            ):
+                self._mark([row], state=OutboxState.SKIPPED, error="no longer applies")
+                summary.skipped += 1
+                continue
+            if fact.reader is not None and not worktime.is_working(now, fact.reader):
+                # Outside the person's working time now (their hours, a holiday, a status that says away):
+                # held to the start of their next working period, not counted as an attempt.
+                until = worktime.next_working_start(now, fact.reader)
+                self._mark([row], state=OutboxState.PENDING, not_before=until, uncount=True)
+                summary.held += 1
+                continue
+            live.append((row, out))
+        if not live:
+            return False
+        first = live[0][0]
+        channel = next((row.channel_id for row, _ in live if row.channel_id), None)
+        if channel is None:
+            if _is_person(first.recipient_id):
+                opened = self._sender.open_dm(first.workspace_id, first.recipient_id)
+                if not isinstance(opened, str):
+                    self._settle([row for row, _ in live], opened, channel=None, now=now, summary=summary)
+                    return True
+                channel = opened
+            else:
+                channel = first.recipient_id
+        # A previous attempt may have reached Slack with its answer lost: look before posting again.
+        if any(row.attempts > 1 and row.last_error != "ratelimited" for row, _ in live):
+            try:
+                found = self._sender.find_posted(
+                    first.workspace_id, channel, dedupe_keys=[row.dedupe_key for row, _ in live]
+                )
+            except SlackUnavailable as error:
+                self._settle(
+                    [row for row, _ in live], RetryLater(str(error)), channel=channel, now=now, summary=summary
+                )
+                return True
+            for ts in dict.fromkeys(found.values()):
+                posted = [row for row, _ in live if found.get(row.dedupe_key) == ts]
+                self._settle(posted, Sent(channel=channel, ts=ts), channel=channel, now=now, summary=summary)
+            live = [(row, out) for row, out in live if row.dedupe_key not in found]
+            if not live:
+                return True
+        message = SentMessage(items=tuple(SentItem(out=out) for _, out in live))
+        outcome = self._sender.post_message(
+            first.workspace_id, channel, self._render(message, now=now), dedupe_keys=message.dedupe_keys
+        )
+        self._settle([row for row, _ in live], outcome, channel=channel, now=now, summary=summary)
+        return True
+
+    def _settle(
+        self,
+        rows: list[_Claimed],
+        outcome: SendOutcome | Failed | RetryLater,
+        *,
+        channel: str | None,
+        now: datetime,
+        summary: DeliverySummary,
+    ) -> None:
+        """Record what Slack said of a message for every row it carried."""
+        workspace = rows[0].workspace_id
+        if isinstance(outcome, Sent):
+            marked = self._mark(rows, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now)
+            summary.sent += marked
+            log.info(
+                "outbox.sent",
+                extra={"outbox_ids": [r.id for r in rows][:20], "workspace": workspace, "kind": rows[0].kind.value},
+            )
+            return
+        oldest = min(row.created_at for row in rows)
+        if isinstance(outcome, RetryLater) and now - oldest < self._max_retry_age:
+            if self._pacer is not None and outcome.after_seconds is not None:
+                # Slack's Retry-After holds the whole conversation, not just this message.
+                self._pacer.hold(workspace, rows[0].recipient_id, outcome.after_seconds)
+            attempts = max(row.attempts for row in rows)
+            wait = timedelta(seconds=outcome.after_seconds) if outcome.after_seconds is not None else backoff(attempts)
+            self._mark(rows, state=OutboxState.PENDING, channel=channel, error=outcome.reason, not_before=now + wait)
+            summary.retried += len(rows)
+            log.info("outbox.retry", extra={"outbox_ids": [r.id for r in rows][:20], "reason": outcome.reason})
+            return
+        reason = outcome.reason
+        if isinstance(outcome, RetryLater):
+            reason = f"gave up after {max(row.attempts for row in rows)} attempts over 24 h: {reason}"
+        self._mark(rows, state=OutboxState.FAILED, channel=channel, error=reason)
+        summary.failed += len(rows)
+        log.warning("outbox.failed", extra={"outbox_ids": [r.id for r in rows][:20], "reason": reason})
+
+    def _deliver_refresh(self, row: _Claimed, summary: DeliverySummary) -> None:
+        """Draw a message Baton sent again as its tasks now stand (a task done, cancelled, reassigned)."""
+        renewed = self._renew([row])
+        if not renewed:
+            return
+        row = renewed[0]
+        now = self._clock.now()
+        channel, ts = str(row.payload.get("channel") or ""), str(row.payload.get("ts") or "")
+        shown = self.sent_message(row.workspace_id, channel_id=channel, ts=ts)
+        if shown is None:
+            self._mark([row], state=OutboxState.SKIPPED, error="message not found")
+            summary.skipped += 1
+            return
+        outcome = self._sender.edit_message(row.workspace_id, channel, ts, self._render(shown, now=now))
+        if isinstance(outcome, Sent):
+            self._mark([row], state=OutboxState.SENT, channel=channel, ts=ts, now=now)
+            summary.sent += 1
+            return
+        self._settle([row], outcome, channel=channel, now=now, summary=summary)
+
+    def sent_message(self, workspace_id: str, *, channel_id: str, ts: str) -> SentMessage | None:
+        """A message Baton sent, with every row it carries, their tasks as they stand now and their answers."""
+        with self._uow(read_only=True) as uow:
+            return sent_message(uow, workspace_id, channel_id=channel_id, ts=ts)
+
+    # facts and marks -----------------------------------------------------------------------------
+    def _facts(self, rows: Sequence[_Claimed], *, now: datetime) -> dict[int, _Facts]:
+        """What each row's message needs to know, read in one unit of work for the whole message."""
+        found: dict[int, _Facts] = {}
+        with self._uow(read_only=True) as uow:
+            people = AvailabilityReader(uow, now=now)
+            for row in rows:
+                found[row.id] = _facts_of(uow, row, now=now, people=people)
+        return found
+
+    def _renew(self, rows: Sequence[_Claimed]) -> list[_Claimed]:
+        """The rows with a fresh lease, dropping those no longer ours: checked just before each send, so a
+        batch that outlives its lease (a slow Slack) never posts what another replica took over."""
+        until = self._clock.now() + self._lease
+        kept: list[_Claimed] = []
+        with self._uow() as uow:
+            for row in rows:
+                if uow.outbox.renew_lease(row.id, held_until=row.lease_until, until=until):
+                    kept.append(replace(row, lease_until=until))
+                else:
+                    log.warning("outbox.lease_lost", extra={"outbox_id": row.id, "workspace": row.workspace_id})
+            uow.commit()
+        return kept
+
+    def _put_back(self, rows: Sequence[_Claimed], *, delay_seconds: float) -> None:
+        self._mark(
+            list(rows),
+            state=OutboxState.PENDING,
+            not_before=self._clock.now() + timedelta(seconds=delay_seconds),
+            uncount=True,
+        )
 
     def _release(self, rows: Sequence[_Claimed]) -> None:
         """Hand rows claimed but not sent back to pending (attempt not counted), for the next pass anywhere."""
@@ -269,165 +512,9 @@ class Delivery:
             uow.commit()
         log.info("outbox.released", extra={"count": len(released), "outbox_ids": released[:20]})
 
-    def _pace_at_claim(self, rows: list[Any], *, now: datetime, summary: DeliverySummary) -> list[Any]:
-        """Within the claim's own transaction, put back the rows whose conversation is busy, each behind
-        the one before it (`gap` apart), and keep one row per free conversation to send now."""
-        assert self._pacer is not None
-        gap = self._pacer.gap_seconds
-        behind: dict[tuple[str, str], int] = {}
-        keep = []
-        for row in rows:
-            key = (row.workspace_id, row.recipient_id)
-            queued = behind.get(key, 0)
-            behind[key] = queued + 1
-            wait = self._pacer.wait_seconds(*key)
-            if wait <= 0 and queued == 0:
-                keep.append(row)
-                continue
-            delay = wait + queued * gap
-            row.state, row.lease_until = OutboxState.PENDING.value, None
-            row.not_before = now + timedelta(seconds=delay)
-            row.attempts -= 1  # waiting its turn is not an attempt
-            summary.held_back(delay)
-        return keep
-
-    def _claim(
-        self, *, ids: Sequence[int] | None, limit: int, summary: DeliverySummary | None = None
-    ) -> list[_Claimed]:
-        summary = summary if summary is not None else DeliverySummary()
-        now = self._clock.now()
-        with self._uow() as uow:
-            rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)
-            uninstalled = uow.workspaces.uninstalled() if rows else set()
-            for r in rows:
-                if r.workspace_id in uninstalled:  # app_uninstalled came after this row was planned
-                    r.state, r.last_error, r.lease_until = OutboxState.SKIPPED.value, UNINSTALLED, None
-            rows = [r for r in rows if r.workspace_id not in uninstalled]
-            if self._pacer is not None:
-                rows = self._pace_at_claim(rows, now=now, summary=summary)
-            claimed = [
-                _Claimed(
-                    id=r.id,
-                    workspace_id=r.workspace_id,
-                    dedupe_key=r.dedupe_key,
-                    kind=OutboxKind(r.kind),
-                    recipient_id=r.recipient_id,
-                    task_id=r.task_id,
-                    payload=dict(r.payload or {}),
-                    attempts=r.attempts,
-                    channel_id=r.channel_id,
-                    last_error=r.last_error,
-                    created_at=r.created_at,
-                    lease_until=r.lease_until or now,
-                )
-                for r in rows
-            ]
-            uow.commit()
-        return claimed
-
-    def _facts(self, row: _Claimed) -> _Facts:
-        if row.task_id is None:
-            return _Facts(task=None)
-        with self._uow(read_only=True) as uow:
-            task = uow.tasks.get(row.workspace_id, row.task_id)
-            if task is None:
-                return _Facts(task=None)
-            team = uow.teams.get(row.workspace_id, task.team_id) if task.team_id else None
-            away = False
-            if row.kind in _NOT_WHILE_AWAY:
-                now = self._clock.now()
-                periods = uow.time_off.of_user(row.workspace_id, task.assignee_id, ending_after=now)
-                away = any(p.starts_at <= now for p in periods)
-            sent_today = False
-            if row.kind is OutboxKind.OVERDUE:
-                now = self._clock.now()
-                tz = str(row.payload.get("tz") or "UTC")
-                midnight = worktime.at_local(worktime.local_date(now, tz=tz), time(0, 0), tz=tz)
-                sent_today = uow.outbox.was_sent(
-                    row.workspace_id,
-                    task_id=task.id,
-                    kind=OutboxKind.OVERDUE.value,
-                    recipient_id=row.recipient_id,
-                    since=midnight,
-                )
-            return _Facts(
-                task=task_view(task, team_channel_id=team.channel_id if team else None),
-                assignment_seq=task.assignment_seq,
-                assignee_away=away,
-                overdue_sent_today=sent_today,
-            )
-
-    def _deliver_one(self, row: _Claimed, summary: DeliverySummary) -> bool:
-        """Send one claimed row and mark it; True when Slack was asked to post it."""
-        now = self._clock.now()
-        facts = self._facts(row)
-        out = Outgoing(
-            kind=row.kind,
-            dedupe_key=row.dedupe_key,
-            recipient_id=row.recipient_id,
-            task=facts.task,
-            payload=row.payload,
-        )
-        if (row.task_id is not None and facts.task is None) or not still_applies(
-            out,
-            assignment_seq=facts.assignment_seq,
-            now=now,
-            assignee_away=facts.assignee_away,
-            overdue_sent_today=facts.overdue_sent_today,
-        ):
-            self._mark(row, state=OutboxState.SKIPPED, error="no longer applies")
-            summary.skipped += 1
-            return False
-        outcome, channel = self._send(row, out, now=now)
-        if isinstance(outcome, Sent):
-            if self._mark(row, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now):
-                summary.sent += 1
-            log.info("outbox.sent", extra={"outbox_id": row.id, "workspace": row.workspace_id, "kind": row.kind.value})
-        elif isinstance(outcome, RetryLater) and now - row.created_at < self._max_retry_age:
-            if self._pacer is not None and outcome.after_seconds is not None:
-                # Slack's Retry-After holds the whole conversation, not just this row.
-                self._pacer.hold(row.workspace_id, row.recipient_id, outcome.after_seconds)
-            wait = (
-                timedelta(seconds=outcome.after_seconds) if outcome.after_seconds is not None else backoff(row.attempts)
-            )
-            self._mark(row, state=OutboxState.PENDING, channel=channel, error=outcome.reason, not_before=now + wait)
-            summary.retried += 1
-            log.info(
-                "outbox.retry", extra={"outbox_id": row.id, "workspace": row.workspace_id, "reason": outcome.reason}
-            )
-        else:
-            reason = outcome.reason
-            if isinstance(outcome, RetryLater):
-                reason = f"gave up after {row.attempts} attempts over 24 h: {reason}"
-            self._mark(row, state=OutboxState.FAILED, channel=channel, error=reason)
-            summary.failed += 1
-            log.warning("outbox.failed", extra={"outbox_id": row.id, "workspace": row.workspace_id, "reason": reason})
-        return True
-
-    def _send(self, row: _Claimed, out: Outgoing, *, now: datetime) -> tuple[SendOutcome, str | None]:
-        channel = row.channel_id
-        if channel is None:
-            if row.recipient_id[:1] in ("U", "W"):
-                opened = self._sender.open_dm(row.workspace_id, row.recipient_id)
-                if not isinstance(opened, str):
-                    return opened, None
-                channel = opened
-            else:
-                channel = row.recipient_id
-        # A previous attempt may have reached Slack with its answer lost: look before posting again.
-        if row.attempts > 1 and row.last_error != "ratelimited":
-            try:
-                ts = self._sender.find_posted(row.workspace_id, channel, dedupe_key=row.dedupe_key)
-            except SlackUnavailable as error:
-                return RetryLater(str(error)), channel
-            if ts is not None:
-                return Sent(channel=channel, ts=ts), channel
-        message = self._render(out, now=now)
-        return self._sender.post_message(row.workspace_id, channel, message, dedupe_key=row.dedupe_key), channel
-
     def _mark(
         self,
-        row: _Claimed,
+        rows: Sequence[_Claimed],
         *,
         state: OutboxState,
         channel: str | None = None,
@@ -436,34 +523,127 @@ class Delivery:
         now: datetime | None = None,
         not_before: datetime | None = None,
         uncount: bool = False,
-    ) -> bool:
-        """Record the row's outcome; False when another deliverer holds it now (its word counts)."""
+    ) -> int:
+        """Record the rows' outcome in one transaction; returns how many were still ours (another deliverer
+        that took a row after our lease ran out has its word, not us)."""
+        marked = 0
         with self._uow() as uow:
-            stored = uow.outbox.get(row.id)
-            # Another deliverer took the row after our lease ran out: its word counts, not ours.
-            if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
-                log.warning("outbox.lease_lost", extra={"outbox_id": row.id})
-                return False
-            stored.state = state.value
-            stored.lease_until = None
-            if uncount:
-                stored.attempts -= 1
-            if channel is not None:
-                stored.channel_id = channel
-            if ts is not None:
-                stored.ts = ts
-                stored.sent_at = now
-            if error is not None:
-                stored.last_error = error[:200]
-            if not_before is not None:
-                stored.not_before = not_before
-            if state is OutboxState.SENT and row.kind is OutboxKind.ASSIGNMENT and row.task_id is not None:
-                task = uow.tasks.get(row.workspace_id, row.task_id)
-                if task is not None:
-                    task.assignment_channel_id = channel
-                    task.assignment_ts = ts
+            for row in rows:
+                stored = uow.outbox.get(row.id)
+                if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
+                    log.warning("outbox.lease_lost", extra={"outbox_id": row.id})
+                    continue
+                marked += 1
+                stored.state = state.value
+                stored.lease_until = None
+                if uncount:
+                    stored.attempts -= 1
+                if channel is not None:
+                    stored.channel_id = channel
+                if ts is not None:
+                    stored.ts = ts
+                    stored.sent_at = now
+                if error is not None:
+                    stored.last_error = error[:200]
+                if not_before is not None:
+                    stored.not_before = not_before
+                if state is OutboxState.SENT and row.task_id is not None and row.kind is not OutboxKind.REFRESH:
+                    _after_sent(uow, row, channel=channel, ts=ts)
             uow.commit()
-        return True
+        return marked
+
+
+def _after_sent(uow: UnitOfWork, row: _Claimed, *, channel: str | None, ts: str | None) -> None:
+    """What the task remembers of a message once sent: its assignment DM, and the run of unanswered check-ins."""
+    if row.kind not in (OutboxKind.ASSIGNMENT, OutboxKind.CHECKIN):
+        return
+    assert row.task_id is not None
+    task = uow.tasks.get(row.workspace_id, row.task_id)
+    if task is None:
+        return
+    if row.kind is OutboxKind.ASSIGNMENT:
+        task.assignment_channel_id = channel
+        task.assignment_ts = ts
+    else:
+        task.checkins_unanswered += 1
+
+
+def _messages(rows: Sequence[Any]) -> list[list[Any]]:
+    """One conversation's rows as the messages they go out in: every bundled row of a conversation in one
+    message, every other row alone; in the order their first rows were claimed."""
+    messages: list[list[Any]] = []
+    bundles: dict[tuple[str, str], list[Any]] = {}
+    for row in rows:
+        if OutboxKind(row.kind).is_bundled and _is_person(row.recipient_id):
+            key = (row.workspace_id, row.recipient_id)
+            if key not in bundles:
+                bundles[key] = []
+                messages.append(bundles[key])
+            bundles[key].append(row)
+        else:
+            messages.append([row])
+    return messages
+
+
+def _claimed(row: Any, *, now: datetime) -> _Claimed:
+    return _Claimed(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        dedupe_key=row.dedupe_key,
+        kind=OutboxKind(row.kind),
+        recipient_id=row.recipient_id,
+        task_id=row.task_id,
+        payload=dict(row.payload or {}),
+        attempts=row.attempts,
+        channel_id=row.channel_id,
+        ts=row.ts,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        lease_until=row.lease_until or now,
+    )
+
+
+def _facts_of(uow: UnitOfWork, row: _Claimed, *, now: datetime, people: AvailabilityReader) -> _Facts:
+    if row.task_id is None:
+        reader = None
+        if row.kind.is_scheduled_dm and _is_person(row.recipient_id):
+            reader = people.of(row.workspace_id, row.recipient_id)
+        return _Facts(task=None, reader=reader)
+    task = uow.tasks.get(row.workspace_id, row.task_id)
+    if task is None:
+        return _Facts(task=None)
+    team = uow.teams.get(row.workspace_id, task.team_id, with_managers=False) if task.team_id else None
+    calendar = team.calendar if team else None
+    away = False
+    if row.kind in _NOT_WHILE_AWAY:
+        away = any(p.starts_at <= now for p in people.away(row.workspace_id, task.assignee_id) if p.ends_at > now)
+    sent_today = overtaken = False
+    if row.kind is OutboxKind.OVERDUE and task.due_at is not None:
+        assignee = people.of(row.workspace_id, task.assignee_id, team_calendar=calendar)
+        latest = worktime.latest_overdue_moment(task.due_at, who=assignee, now=now)
+        planned = str(row.payload.get("moment") or "")
+        overtaken = latest is not None and bool(planned) and latest > datetime.fromisoformat(planned)
+        tz = str(row.payload.get("tz") or "UTC")
+        midnight = worktime.at_local(worktime.local_date(now, tz=tz), time(0, 0), tz=tz)
+        sent_today = uow.outbox.was_sent(
+            row.workspace_id,
+            task_id=task.id,
+            kind=OutboxKind.OVERDUE.value,
+            recipient_id=row.recipient_id,
+            since=midnight,
+        )
+    reader = None
+    if row.kind.is_scheduled_dm and _is_person(row.recipient_id):
+        reader = people.of(row.workspace_id, row.recipient_id, team_calendar=calendar)
+    return _Facts(
+        task=task_view(task, team_channel_id=team.channel_id if team else None),
+        assignment_seq=task.assignment_seq,
+        assignee_away=away,
+        overdue_sent_today=sent_today,
+        overdue_overtaken=overtaken,
+        silent=task.escalated_at is not None,
+        reader=reader,
+    )
 
 
 class Cancellable(Protocol):

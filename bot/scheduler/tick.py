@@ -12,7 +12,10 @@ from bot.scheduler.delivery import BATCH, Delivery, DeliverySummary
 
 log = logging.getLogger(__name__)
 
-MAX_DELIVERY_BATCHES = 20  # a pass sends at most this many batches; the next pass takes the rest
+MAX_DELIVERY_BATCHES = 20  # a pass claims at most this many batches of conversations; the next pass takes the rest
+# A pass that finishes its deliveries (`baton tick`) waits out the one-a-second gap per conversation this long at
+# most; what is still waiting then is left for the next pass, and the summary says how many.
+DRAIN_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -23,11 +26,14 @@ class PassSummary:
     failed: int
     skipped: int
     seconds: float
+    held: int = 0  # rows held to their reader's next working period
+    waiting: int = 0  # rows still waiting their conversation's turn when the pass ended
 
     def line(self) -> str:
         return (
             f"planned={self.planned} sent={self.sent} retried={self.retried} "
-            f"failed={self.failed} skipped={self.skipped} seconds={self.seconds:.3f}"
+            f"failed={self.failed} skipped={self.skipped} held={self.held} waiting={self.waiting} "
+            f"seconds={self.seconds:.3f}"
         )
 
 
@@ -43,21 +49,36 @@ def run_pass(
     planned: int = 0,
     plan: Callable[[], int] | None = None,
     observer: PassObserver | None = None,
+    wait: Callable[[float], None] | None = None,
+    max_wait_seconds: float = DRAIN_SECONDS,
 ) -> PassSummary:
     """Plan (when given `plan`), deliver what is due now in bounded batches and summarise the pass.
 
+    With `wait`, the pass finishes its deliveries: messages held back for their conversation's turn
+    (Slack's one a second) are sent after `wait(seconds)`, for at most `max_wait_seconds` in all; without
+    it (the in-process scheduler, whose wake-ups send them) they wait for the next delivery.
     A delivery that has been stopped (shutdown) claims nothing more, so the loop ends after the batch in hand.
     """
     started = time.perf_counter()
     if plan is not None:
         planned = plan()
     total = DeliverySummary()
-    for _ in range(MAX_DELIVERY_BATCHES if delivery is not None else 0):
-        assert delivery is not None
-        batch = delivery.deliver(limit=BATCH)
-        total.add(batch)
-        if batch.sent + batch.retried + batch.failed + batch.skipped + batch.paced < BATCH:
+    waited = 0.0
+    waiting = 0
+    while delivery is not None:
+        round_ = DeliverySummary()
+        for _ in range(MAX_DELIVERY_BATCHES):
+            batch = delivery.deliver(limit=BATCH)
+            round_.add(batch)
+            if batch.conversations < BATCH:
+                break
+        total.add(round_)
+        waiting = round_.paced
+        pause = round_.wake_in_seconds
+        if wait is None or not round_.paced or pause is None or waited + pause > max_wait_seconds:
             break
+        wait(pause)
+        waited += pause
     summary = PassSummary(
         planned=planned,
         sent=total.sent,
@@ -65,6 +86,8 @@ def run_pass(
         failed=total.failed,
         skipped=total.skipped,
         seconds=time.perf_counter() - started,
+        held=total.held,
+        waiting=waiting,
     )
     log.info("scheduler.pass", extra={"summary": summary.line()})
     if observer is not None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from bot.domain import timeoff, worktime
-from bot.domain.model import CheckinSchedule, OutboxKind
+from bot.domain import worktime
+from bot.domain.model import CheckinSchedule, OutboxKind, TaskStatus
+from bot.services.availability import AvailabilityReader
 from bot.services.digests import plan_digests
 from bot.services.series import plan_occurrences
 from bot.services.views import schedule_of
@@ -28,6 +30,9 @@ PLAN_BATCH = 500
 MAX_PLAN_BATCHES = 40  # 20 000 tasks a pass at most; the next pass goes on where this one stopped
 RECOGNITION_BATCH = 100
 STREAK_LOOKBACK = 50
+DEFAULT_ESCALATION = 2  # a task with no team: its delegator hears after two unanswered check-ins
+
+_Add = Callable[[str, OutboxKind, str, dict[str, Any]], None]
 
 
 @dataclass
@@ -35,8 +40,8 @@ class _Cache:
     """Per-batch lookups, so a batch of tasks reads each team and person once."""
 
     teams: dict[int, Team | None]
-    zones: dict[tuple[str, str], str]
-    away: dict[tuple[str, str], list[timeoff.Period]] = field(default_factory=dict)
+    people: AvailabilityReader
+    managers: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _is_on_time(task: Task) -> bool:
@@ -53,7 +58,7 @@ class Planner:
         for _ in range(MAX_PLAN_BATCHES):
             with self._uow() as uow:
                 tasks = uow.tasks.due_for_planning(now=now, limit=PLAN_BATCH)
-                cache = _Cache(teams={}, zones={})
+                cache = _Cache(teams={}, people=AvailabilityReader(uow, now=now))
                 # No autoflush: the batch's task updates are written once, at the commit, rather than one
                 # UPDATE before each lookup or outbox insert (none of which reads them back).
                 with uow.session.no_autoflush:
@@ -74,32 +79,32 @@ class Planner:
             cache.teams[task.team_id] = uow.teams.get(task.workspace_id, task.team_id, with_managers=False)
         return cache.teams[task.team_id]
 
-    def _zone(self, uow: UnitOfWork, task: Task, team: Team | None, cache: _Cache) -> str:
-        key = (task.workspace_id, task.assignee_id)
-        if key not in cache.zones:
-            person = uow.people.get(task.workspace_id, task.assignee_id)
-            cache.zones[key] = person.tz if person else (team.tz if team else "UTC")
-        return cache.zones[key]
-
-    def _time_off(self, uow: UnitOfWork, task: Task, now: datetime, cache: _Cache) -> list[timeoff.Period]:
-        """The assignee's time off that ended in the last two days or has not ended (warnings look back that far)."""
-        key = (task.workspace_id, task.assignee_id)
-        if key not in cache.away:
-            rows = uow.time_off.of_user(task.workspace_id, task.assignee_id, ending_after=now - timedelta(days=2))
-            cache.away[key] = [timeoff.Period(starts_at=r.starts_at, ends_at=r.ends_at) for r in rows]
-        return cache.away[key]
+    def _managers(self, task: Task, team: Team | None, cache: _Cache) -> tuple[str, ...]:
+        """Who hears of a task's silence: its team's managers, else its delegator; never the assignee."""
+        if team is None:
+            found: tuple[str, ...] = (task.delegator_id,)
+        else:
+            if team.id not in cache.managers:
+                cache.managers[team.id] = tuple(m.user_id for m in team.managers)
+            found = cache.managers[team.id] or (task.delegator_id,)
+        return tuple(u for u in found if u != task.assignee_id)
 
     def _plan_task(self, uow: UnitOfWork, task: Task, *, now: datetime, cache: _Cache) -> int:
         team = self._team(uow, task, cache)
-        tz = self._zone(uow, task, team, cache)
-        periods = self._time_off(uow, task, now, cache)
-        away = timeoff.covering(periods, now)  # away: no check-ins or warnings until it ends
+        calendar = team.calendar if team else None
+        who = cache.people.of(
+            task.workspace_id, task.assignee_id, team_calendar=calendar, fallback_tz=team.tz if team else "UTC"
+        )
+        tz = who.tz
+        away = worktime.covering(who.away, now)  # away: no check-ins or warnings until it ends
         schedule = schedule_of(team) if team else CheckinSchedule()
         planned = 0
         upcoming: list[datetime] = []
 
         def add(key: str, kind: OutboxKind, to: str, payload: dict[str, Any]) -> None:
+            """Queue one DM, held to the start of the recipient's next working period (CONTRACT)."""
             nonlocal planned
+            reader = who if to == task.assignee_id else cache.people.of(task.workspace_id, to, team_calendar=calendar)
             row = uow.outbox.add(
                 task.workspace_id,
                 dedupe_key=key,
@@ -108,56 +113,28 @@ class Planner:
                 task_id=task.id,
                 payload=payload,
                 now=now,
+                not_before=worktime.next_working_start(now, reader),
             )
             planned += row is not None
 
-        # Check-ins: at most one per task per local day, caught up once after an outage.
-        last = task.checkin_after or task.created_at
-        moment = worktime.due_checkin(last_pass=last, now=now, tz=tz, schedule=schedule)
-        if away is not None:
-            # Check-ins missed while away are not caught up afterwards; a snooze ending inside it lapses.
-            moment = None
-            task.checkin_after = max(last, away.ends_at)
-            if task.snoozed_until is not None and task.snoozed_until <= away.ends_at:
-                task.snoozed_until = None
-            upcoming.append(away.ends_at)
-        elif task.snoozed_until is not None:
-            # "Later": the regular check-ins until then are skipped, and one goes out at that moment.
-            if moment is not None:
-                task.checkin_after = moment
-                moment = None
-            if task.snoozed_until <= now and worktime.is_in_window(now, tz=tz):
-                moment = now
-                task.snoozed_until = None
-            else:
-                upcoming.append(max(task.snoozed_until, worktime.checkin_send_moment(now, tz=tz)))
-        if moment is not None:
-            # Keyed by the local day it goes out on: a caught-up check-in and that day's own share it.
-            day = worktime.local_date(now, tz=tz).isoformat()
-            add(
-                f"checkin:{task.id}:{day}",
-                OutboxKind.CHECKIN,
-                task.assignee_id,
-                {"scheduled": moment.isoformat(), "day": day, "tz": tz},
+        if TaskStatus(task.status) is TaskStatus.OPEN:
+            upcoming += self._plan_answer_reminders(task, now=now, who=who, schedule=schedule, away=away, add=add)
+        else:
+            upcoming += self._plan_checkins(
+                uow, task, team, now=now, who=who, schedule=schedule, away=away, add=add, cache=cache
             )
-            task.checkin_after = moment
-        next_checkin = worktime.next_checkin_pass(
-            last_pass=task.checkin_after or task.created_at, now=now, tz=tz, schedule=schedule
-        )
-        if next_checkin is not None and away is None:
-            upcoming.append(next_checkin)
 
         if task.due_at is not None:
             due = task.due_at
             due_key = due.isoformat()
             if now < due:
-                # Deadline warnings, moved into the assignee's 08:00-20:00; after an outage only the
-                # latest one that is due goes out (a 24 h warning an hour before the deadline is noise).
-                moments = worktime.warning_moments(due, tz=tz)
+                # Deadline warnings, moved earlier into the assignee's working time; after an outage only
+                # the latest one that is due goes out (a 24 h warning an hour before the deadline is noise).
+                moments = worktime.warning_moments(due, who)
                 ready = [
                     (at, name)
                     for name, at in moments.items()
-                    if task.created_at < at <= now and timeoff.covering(periods, at) is None
+                    if task.created_at < at <= now and worktime.covering(who.away, at) is None
                 ]
                 if ready and away is None:
                     _, name = max(ready)
@@ -171,10 +148,10 @@ class Planner:
                 upcoming += [at for at in moments.values() if at > now]
                 upcoming.append(due)
             else:
-                # Overdue: at the due time, then once each working day. Each moment is notified once
-                # (`overdue_after`), after an outage only the latest, and at most one notice a local
-                # day: the key names the day it goes out on.
-                latest = worktime.latest_overdue_moment(due, tz=tz, now=now)
+                # Overdue: at the due time, then once each working day of the assignee. Each moment is notified
+                # once (`overdue_after`), after an outage only the latest, and at most one notice a local
+                # day: the key names the day it goes out on. Each copy waits for its reader's working time.
+                latest = worktime.latest_overdue_moment(due, who=who, now=now)
                 if latest is not None and (task.overdue_after is None or latest > task.overdue_after):
                     task.overdue_after = latest
                     day = worktime.local_date(now, tz=tz).isoformat()
@@ -189,11 +166,127 @@ class Planner:
                             to,
                             {"audience": audience, "due": due_key, "moment": latest.isoformat(), "tz": tz},
                         )
-                upcoming.append(worktime.next_overdue_moment(due, tz=tz, after=now))
+                upcoming.append(worktime.next_overdue_moment(due, who=who, after=now))
 
         later = [at for at in upcoming if at > now]
         task.next_check_at = min(later) if later else None
         return planned
+
+    def _plan_checkins(
+        self,
+        uow: UnitOfWork,
+        task: Task,
+        team: Team | None,
+        *,
+        now: datetime,
+        who: worktime.Availability,
+        schedule: CheckinSchedule,
+        away: worktime.Period | None,
+        add: _Add,
+        cache: _Cache,
+    ) -> list[datetime]:
+        """An accepted task's check-in (at most one per local day, caught up once) and, when its last
+        check-ins went unanswered, the managers' escalation; returns when to look again."""
+        upcoming: list[datetime] = []
+        last = task.checkin_after or task.created_at
+        moment = worktime.due_checkin(last_pass=last, now=now, who=who, schedule=schedule)
+        if away is not None:
+            # Check-ins missed while away are not caught up afterwards; a snooze ending inside it lapses.
+            moment = None
+            task.checkin_after = max(last, away.ends_at)
+            if task.snoozed_until is not None and task.snoozed_until <= away.ends_at:
+                task.snoozed_until = None
+            upcoming.append(away.ends_at)
+        elif task.snoozed_until is not None:
+            # "Later": the regular check-ins until then are skipped, and one goes out at that moment.
+            if moment is not None:
+                task.checkin_after = moment
+                moment = None
+            if task.snoozed_until <= now and worktime.is_working(now, who):
+                moment = now
+                task.snoozed_until = None
+            else:
+                upcoming.append(max(task.snoozed_until, worktime.next_working_start(now, who)))
+        if moment is not None:
+            self._escalate_if_silent(uow, task, team, now=now, add=add, cache=cache)
+            # Keyed by the local day it goes out on: a caught-up check-in and that day's own share it.
+            day = worktime.local_date(now, tz=who.tz).isoformat()
+            add(
+                f"checkin:{task.id}:{day}",
+                OutboxKind.CHECKIN,
+                task.assignee_id,
+                {"scheduled": moment.isoformat(), "day": day, "tz": who.tz},
+            )
+            task.checkin_after = moment
+        next_checkin = worktime.next_checkin_pass(
+            last_pass=task.checkin_after or task.created_at, now=now, who=who, schedule=schedule
+        )
+        if next_checkin is not None and away is None:
+            upcoming.append(next_checkin)
+        return upcoming
+
+    def _escalate_if_silent(
+        self, uow: UnitOfWork, task: Task, team: Team | None, *, now: datetime, add: _Add, cache: _Cache
+    ) -> None:
+        """When the task's last n check-ins all went unanswered (`/team escalation`, 2 by default), its team's
+        managers hear of it once; not again until the assignee answers (which resets the count)."""
+        after = team.escalation_after if team is not None else DEFAULT_ESCALATION
+        if after <= 0 or task.checkins_unanswered < after or task.escalated_at is not None:
+            return
+        silent_since = task.last_answer_at or task.accepted_at or task.created_at
+        task.escalated_at = now
+        for manager in self._managers(task, team, cache):
+            add(
+                f"escalation:{task.id}:{silent_since.isoformat()}:{manager}",
+                OutboxKind.ESCALATION,
+                manager,
+                {"silent_since": silent_since.isoformat(), "unanswered": task.checkins_unanswered},
+            )
+
+    def _plan_answer_reminders(
+        self,
+        task: Task,
+        *,
+        now: datetime,
+        who: worktime.Availability,
+        schedule: CheckinSchedule,
+        away: worktime.Period | None,
+        add: _Add,
+    ) -> list[datetime]:
+        """A task not accepted yet gets no check-ins: at its first check-in moment after the day it was
+        handed over, one reminder to accept or decline; a working day after that, if still unanswered,
+        the delegator is told once. Returns when to look again."""
+        seq = task.assignment_seq
+        if task.reminded_at is None:
+            # Not on the day it was handed over: the assignment DM itself is that day's word.
+            handed_at = task.assigned_at or task.created_at
+            last = worktime.at_local(
+                worktime.local_date(handed_at, tz=who.tz) + timedelta(days=1), time(0, 0), tz=who.tz
+            )
+            moment = (
+                None if away is not None else worktime.due_checkin(last_pass=last, now=now, who=who, schedule=schedule)
+            )
+            if moment is None:
+                wake = worktime.next_checkin_pass(last_pass=last, now=now, who=who, schedule=schedule)
+                if away is not None:
+                    return [away.ends_at]
+                return [wake] if wake is not None else [worktime.next_working_morning(now, who)]
+            add(f"reminder:{task.id}:{seq}", OutboxKind.REMINDER, task.assignee_id, {"tz": who.tz})
+            task.reminded_at = now
+            task.checkin_after = moment
+        if task.unanswered_told_at is not None or task.delegator_id == task.assignee_id:
+            return []
+        tell_at = worktime.one_working_day_after(task.reminded_at, who)
+        if now < tell_at:
+            return [tell_at]
+        add(
+            f"unanswered:{task.id}:{seq}:{task.delegator_id}",
+            OutboxKind.UNANSWERED,
+            task.delegator_id,
+            {"since": (task.assigned_at or task.created_at).isoformat()},
+        )
+        task.unanswered_told_at = now
+        return []
 
     # weekly recognition --------------------------------------------------------------------------
     def _plan_recognitions(self, now: datetime) -> int:

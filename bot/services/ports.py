@@ -52,14 +52,22 @@ class SlackReader(Protocol):
 class MessageSender(Protocol):
     def open_dm(self, workspace_id: str, user_id: str) -> str | Failed | RetryLater: ...
 
-    def post_message(self, workspace_id: str, channel: str, message: Message, *, dedupe_key: str) -> SendOutcome: ...
+    def post_message(
+        self, workspace_id: str, channel: str, message: Message, *, dedupe_keys: Sequence[str]
+    ) -> SendOutcome:
+        """Post with Baton's metadata naming every outbox row the message carries."""
+        ...
 
-    def find_posted(self, workspace_id: str, channel: str, *, dedupe_key: str) -> str | None:
-        """The ts of a message Baton already posted with this dedupe key, among the conversation's
-        latest messages (a retry comes minutes after the first attempt)."""
+    def find_posted(self, workspace_id: str, channel: str, *, dedupe_keys: Sequence[str]) -> dict[str, str]:
+        """dedupe key -> ts of the messages Baton already posted carrying these keys, among the
+        conversation's latest messages (a retry comes minutes after the first attempt)."""
         ...
 
     def update_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> bool: ...
+
+    def edit_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> SendOutcome:
+        """chat.update with the answer classified like a post's, for the outbox to retry."""
+        ...
 
     def publish_home(self, workspace_id: str, user_id: str, view: dict[str, Any]) -> bool: ...
 

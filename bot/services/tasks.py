@@ -16,6 +16,7 @@ from bot.domain.lifecycle import Change
 from bot.domain.model import OutboxKind, PersonView, Priority, TaskAction, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.services.assignment import queue_assignment
+from bot.services.messages import action_text, record_answer, stay_true
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
 from bot.services.series import open_next_after_done
@@ -102,6 +103,7 @@ class TaskService:
                 created_channel_id=new.channel_id,
                 source_link=new.source_link,
                 assignment_seq=1,
+                assigned_at=now,
                 next_check_at=now,
             )
             uow.tasks.add(task)
@@ -145,13 +147,29 @@ class TaskService:
         return row
 
     # answers from the assignee -----------------------------------------------------------------
-    def accept(self, workspace_id: str, actor_id: str, task_id: int) -> Outcome:
-        return self._answer(workspace_id, actor_id, task_id, Change.ACCEPT, reason="")
+    def accept(
+        self, workspace_id: str, actor_id: str, task_id: int, *, message: tuple[str, str] | None = None
+    ) -> Outcome:
+        """Accept from the assignment DM or a reminder (`message`: the one clicked, redrawn by its answer)."""
+        return self._answer(workspace_id, actor_id, task_id, Change.ACCEPT, reason="", message=message)
 
-    def decline(self, workspace_id: str, actor_id: str, task_id: int, reason: str) -> Outcome:
-        return self._answer(workspace_id, actor_id, task_id, Change.DECLINE, reason=reason.strip()[:500])
+    def decline(
+        self, workspace_id: str, actor_id: str, task_id: int, reason: str, *, message: tuple[str, str] | None = None
+    ) -> Outcome:
+        return self._answer(
+            workspace_id, actor_id, task_id, Change.DECLINE, reason=reason.strip()[:500], message=message
+        )
 
-    def _answer(self, workspace_id: str, actor_id: str, task_id: int, change: Change, *, reason: str) -> Outcome:
+    def _answer(
+        self,
+        workspace_id: str,
+        actor_id: str,
+        task_id: int,
+        change: Change,
+        *,
+        reason: str,
+        message: tuple[str, str] | None,
+    ) -> Outcome:
         now = self._clock.now()
         with self._uow() as uow:
             task = self._load(uow, workspace_id, task_id=task_id)
@@ -170,7 +188,10 @@ class TaskService:
                 kind, action = OutboxKind.DECLINED, TaskAction.DECLINED
                 payload = {"actor_id": actor_id, "reason": reason}
             uow.tasks.record(task, at=now, actor_id=actor_id, action=action, detail=reason)
-            ids = self._notify(
+            if message is not None:
+                record_answer(uow, task, channel_id=message[0], ts=message[1], answer=action_text(action))
+            ids = stay_true(uow, task, now=now, except_message=message)
+            ids += self._notify(
                 uow,
                 task,
                 kind,
@@ -195,8 +216,11 @@ class TaskService:
         number: int | None = None,
         task_id: int | None = None,
         note: str = "",
+        message: tuple[str, str] | None = None,
+        answer: str | None = None,
     ) -> Outcome:
-        """Mark done and queue the celebration; a second "done" changes and sends nothing."""
+        """Mark done and queue the celebration; a second "done" changes and sends nothing. From a check-in,
+        `message` is the one clicked and `answer` what it now says."""
         actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
         note = note.strip()[:500]
@@ -211,6 +235,9 @@ class TaskService:
             task.updated_at = now
             task.next_check_at = None
             uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.DONE, detail=note)
+            if message is not None and answer is not None:
+                record_answer(uow, task, channel_id=message[0], ts=message[1], answer=answer)
+            task.checkins_unanswered, task.escalated_at = 0, None
             team = uow.teams.get(workspace_id, task.team_id) if task.team_id else None
             if team is not None:
                 where = team.channel_id
@@ -230,6 +257,7 @@ class TaskService:
                 skip_self=False,
             )
             ids += open_next_after_done(uow, task, now=now)  # a repeating task's next occurrence
+            ids += stay_true(uow, task, now=now, except_message=message)
             view = self._view(uow, task)
             concerned = self._concerned(uow, task)
             uow.commit()
@@ -255,6 +283,10 @@ class TaskService:
             task.assignment_ts = None
             task.updated_at = now
             task.next_check_at = now
+            # The new assignee starts afresh: their own reminder, check-ins counted from now.
+            task.assigned_at = now
+            task.reminded_at = task.unanswered_told_at = task.escalated_at = task.last_answer_at = None
+            task.checkins_unanswered = 0
             uow.tasks.record(
                 task,
                 at=now,
@@ -275,6 +307,7 @@ class TaskService:
                     key=f"unassigned:{task.id}:{task.assignment_seq}",
                 )
             ids += self._flag_if_away(uow, task, now=now)
+            ids += stay_true(uow, task, now=now)
             concerned = (*self._concerned(uow, task), previous)
             view = self._view(uow, task)
             uow.commit()
@@ -344,6 +377,7 @@ class TaskService:
                 payload={"actor_id": actor_id, "reason": reason},
                 key=f"cancelled:{task.id}",
             )
+            ids += stay_true(uow, task, now=now)
             view = self._view(uow, task)
             concerned = self._concerned(uow, task)
             uow.commit()

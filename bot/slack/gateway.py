@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk import WebClient
@@ -112,15 +113,18 @@ class SlackGateway:
             return RetryLater(type(error).__name__)
         return str(response["channel"]["id"])
 
-    def post_message(self, workspace_id: str, channel: str, message: Message, *, dedupe_key: str) -> SendOutcome:
-        """Post with Baton's metadata, so a message whose answer was lost can be found again."""
+    def post_message(
+        self, workspace_id: str, channel: str, message: Message, *, dedupe_keys: Sequence[str]
+    ) -> SendOutcome:
+        """Post with Baton's metadata (every dedupe key the message carries), so a message whose answer was
+        lost can be found again."""
         try:
             response = self._delivery.chat_postMessage(
                 token=self._token(workspace_id),
                 channel=channel,
                 text=message.text,
                 blocks=list(message.blocks) or None,
-                metadata=Metadata(event_type=self._metadata_event_type, event_payload={"dedupe_key": dedupe_key}),
+                metadata=Metadata(event_type=self._metadata_event_type, event_payload=metadata_payload(dedupe_keys)),
                 unfurl_links=False,
                 unfurl_media=False,
             )
@@ -132,7 +136,7 @@ class SlackGateway:
             return RetryLater(type(error).__name__)
         return Sent(channel=str(response["channel"]), ts=str(response["ts"]))
 
-    def find_posted(self, workspace_id: str, channel: str, *, dedupe_key: str) -> str | None:
+    def find_posted(self, workspace_id: str, channel: str, *, dedupe_keys: Sequence[str]) -> dict[str, str]:
         # No `oldest`: Slack's ts is Slack's clock, and Baton's may differ (`baton tick --at`).
         try:
             response = self._delivery.conversations_history(
@@ -143,14 +147,21 @@ class SlackGateway:
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
             log.warning("slack.history_failed", extra={"reason": type(error).__name__})
             raise SlackUnavailable("conversations.history") from None
+        wanted = set(dedupe_keys)
+        found: dict[str, str] = {}
         for item in response.get("messages") or []:
             metadata = item.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == self._metadata_event_type and payload.get("dedupe_key") == dedupe_key:
-                return str(item["ts"])
-        return None
+            if metadata.get("event_type") != self._metadata_event_type:
+                continue
+            for key in keys_in_payload(metadata.get("event_payload") or {}):
+                if key in wanted:
+                    found.setdefault(key, str(item["ts"]))
+        return found
 
     def update_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> bool:
+        return isinstance(self.edit_message(workspace_id, channel, ts, message), Sent)
+
+    def edit_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> SendOutcome:
         try:
             self._delivery.chat_update(
                 token=self._token(workspace_id),
@@ -159,10 +170,48 @@ class SlackGateway:
                 text=message.text,
                 blocks=list(message.blocks) or None,
             )
+        except _NoToken as error:
+            return error.outcome
+        except (SlackApiError, SlackClientError) as error:
+            log.warning("slack.update_failed", extra={"channel": channel, "reason": _reason(error)})
+            return _classify(error)
+        except (OSError, TimeoutError) as error:
+            log.warning("slack.update_failed", extra={"channel": channel, "reason": _reason(error)})
+            return RetryLater(type(error).__name__)
+        return Sent(channel=channel, ts=ts)
+
+    def post_ephemeral(self, workspace_id: str, channel: str, user_id: str, message: Message) -> bool:
+        """A note only `user_id` sees, in a conversation (a hint about a reaction Baton can't act on)."""
+        try:
+            self._interactive.chat_postEphemeral(
+                token=self._token(workspace_id),
+                channel=channel,
+                user=user_id,
+                text=message.text,
+                blocks=list(message.blocks) or None,
+            )
         except _NoToken:
             return False
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
-            log.warning("slack.update_failed", extra={"channel": channel, "reason": _reason(error)})
+            log.warning("slack.ephemeral_failed", extra={"channel": channel, "reason": _reason(error)})
+            return False
+        return True
+
+    def post_reply(self, workspace_id: str, channel: str, message: Message) -> bool:
+        """An answer in a conversation, outside the outbox (the help a DM typed to Baton gets)."""
+        try:
+            self._interactive.chat_postMessage(
+                token=self._token(workspace_id),
+                channel=channel,
+                text=message.text,
+                blocks=list(message.blocks) or None,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except _NoToken:
+            return False
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
+            log.warning("slack.reply_failed", extra={"channel": channel, "reason": _reason(error)})
             return False
         return True
 
@@ -189,6 +238,25 @@ class SlackGateway:
             log.warning("slack.views_publish_failed", extra={"user": user_id, "reason": _reason(error)})
             return False
         return True
+
+
+def metadata_payload(dedupe_keys: Sequence[str]) -> dict[str, Any]:
+    """The `event_payload` of Baton's message metadata: the first key as `dedupe_key` (what a message about
+    one task always carried) and, for a message about several, all of them as `dedupe_keys`."""
+    keys = list(dedupe_keys)
+    payload: dict[str, Any] = {"dedupe_key": keys[0]} if keys else {}
+    if len(keys) > 1:
+        payload["dedupe_keys"] = keys
+    return payload
+
+
+def keys_in_payload(payload: dict[str, Any]) -> list[str]:
+    """Every dedupe key a message's metadata names."""
+    keys = [str(payload["dedupe_key"])] if payload.get("dedupe_key") else []
+    listed = payload.get("dedupe_keys")
+    if isinstance(listed, list):
+        keys += [str(key) for key in listed if key]
+    return list(dict.fromkeys(keys))
 
 
 def _reason(error: Exception) -> str:
