@@ -54,7 +54,9 @@ def parse_calendar(text: str) -> str:
 @lru_cache(maxsize=512)
 def _year(code: str, year: int) -> dict[date, str]:
     country, _, subdivision = code.partition("-")
-    found = _package().country_holidays(country, subdiv=subdivision or None, years=year)
+    # English names whatever the process's locale (the package reads LANG otherwise); a calendar without
+    # English names keeps its own.
+    found = _package().country_holidays(country, subdiv=subdivision or None, years=year, language="en_US")
     return {day: str(name) for day, name in sorted(found.items())}
 
 

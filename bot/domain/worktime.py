@@ -16,7 +16,6 @@ CATCH_UP_LOOKBACK = timedelta(days=7)
 MAX_OVERDUE_NOTICES = 400
 # How far to look for a working day: a person may take a long run of days off or holidays.
 WORKING_DAY_SEARCH = 60
-MAX_AWAY_PERIODS = 50
 
 _ONE_DAY = timedelta(days=1)
 
@@ -127,13 +126,25 @@ def is_working(moment: datetime, who: Availability) -> bool:
     return _in_hours(moment, who) and not who.is_away(moment)
 
 
+def _start_on(day: date, who: Availability, *, after: datetime) -> datetime | None:
+    """The start of their hours on `day` if it is at or after `after` (the later reading in a repeated hour)."""
+    start = at_local(day, who.hours.start, tz=who.tz)
+    if start >= after:
+        return start
+    # The clocks went back and `after` is in the repeated hour: the second reading of the start time.
+    again = datetime.combine(day, who.hours.start).replace(tzinfo=_zone(who.tz), fold=1).astimezone(UTC)
+    return again if again >= after and _wall(again, _zone(who.tz)).date() == day else None
+
+
 def _next_in_hours(moment: datetime, who: Availability) -> datetime:
     if _in_hours(moment, who):
         return moment
     wall = _wall(moment, _zone(who.tz))
     today = wall.date()
     if who.is_working_day(today) and wall.time() < who.hours.start:
-        return at_local(today, who.hours.start, tz=who.tz)
+        start = _start_on(today, who, after=moment)
+        if start is not None:
+            return start
     for ahead in range(1, WORKING_DAY_SEARCH):
         day = today + timedelta(days=ahead)
         if who.is_working_day(day):
@@ -141,17 +152,40 @@ def _next_in_hours(moment: datetime, who: Availability) -> datetime:
     raise ValueError(f"no working day in the {WORKING_DAY_SEARCH} days after {moment.isoformat()}")
 
 
+def _merged(periods: Iterable[Period]) -> list[Period]:
+    """Time away with overlapping or back-to-back periods joined, in order."""
+    merged: list[Period] = []
+    for period in sorted(periods, key=lambda p: p.starts_at):
+        if merged and period.starts_at <= merged[-1].ends_at:
+            last = merged[-1]
+            merged[-1] = Period(starts_at=last.starts_at, ends_at=max(last.ends_at, period.ends_at))
+        else:
+            merged.append(period)
+    return merged
+
+
 def next_working_start(moment: datetime, who: Availability) -> datetime:
     """`moment` when Baton may DM them then, else the start of their next working period (after any
     time away): where a DM whose moment falls outside their time is held to."""
     at = _utc(moment)
-    for _ in range(MAX_AWAY_PERIODS):
+    away = _merged(who.away)
+    for _ in range(len(away) + 1):
         at = _next_in_hours(at, who)
-        period = covering(who.away, at)
+        period = covering(away, at)
         if period is None:
             return at
         at = period.ends_at
-    return at
+    return _next_in_hours(at, who)
+
+
+def _end_on(day: date, who: Availability) -> datetime:
+    """The end of their hours on `day`; when a clock change skips that wall time, the last minute before it."""
+    end = at_local(day, who.hours.end, tz=who.tz)
+    for _ in range(6 * 60):  # a gap is an hour (30 minutes on Lord Howe); bounded whatever the zone
+        if _in_hours(end, who):
+            return end
+        end -= timedelta(minutes=1)
+    return end
 
 
 def last_working_moment(moment: datetime, who: Availability) -> datetime:
@@ -162,11 +196,11 @@ def last_working_moment(moment: datetime, who: Availability) -> datetime:
     wall = _wall(moment, _zone(who.tz))
     today = wall.date()
     if who.is_working_day(today) and wall.time() > who.hours.end:
-        return at_local(today, who.hours.end, tz=who.tz)
+        return min(_end_on(today, who), moment)
     for back in range(1, WORKING_DAY_SEARCH):
         day = today - timedelta(days=back)
         if who.is_working_day(day):
-            return at_local(day, who.hours.end, tz=who.tz)
+            return _end_on(day, who)
     raise ValueError(f"no working day in the {WORKING_DAY_SEARCH} days before {moment.isoformat()}")
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 
+from bot.domain import worktime
 from bot.domain.errors import BadInput
-from bot.domain.timeoff import Period, covering, may_snooze, next_working_morning, read_period
+from bot.domain.hours import WorkingHours
+from bot.domain.timeoff import Period, covering, may_snooze, read_period
+from bot.domain.worktime import Availability, next_working_morning
 
 NY = "America/New_York"  # DST starts 2026-03-08
 BERLIN = "Europe/Berlin"
@@ -23,25 +26,53 @@ def utc(*parts: int) -> datetime:
 
 
 def test_snooze_on_a_thursday_returns_friday_at_eight_local() -> None:
-    assert next_working_morning(THU, tz=NY) == utc(2026, 11, 27, 13, 0)  # Fri 08:00 EST
+    assert next_working_morning(THU, Availability(NY)) == utc(2026, 11, 27, 13, 0)  # Fri 08:00 EST
 
 
 def test_snooze_on_a_friday_skips_the_weekend_to_monday() -> None:
-    assert next_working_morning(utc(2026, 11, 27, 20, 0), tz=NY) == utc(2026, 11, 30, 13, 0)
+    assert next_working_morning(utc(2026, 11, 27, 20, 0), Availability(NY)) == utc(2026, 11, 30, 13, 0)
 
 
 def test_snooze_on_a_saturday_returns_monday() -> None:
-    assert next_working_morning(utc(2026, 11, 28, 12, 0), tz=BERLIN) == utc(2026, 11, 30, 7, 0)  # Mon 08:00 CET
+    monday_eight = utc(2026, 11, 30, 7, 0)  # 08:00 CET
+
+    assert next_working_morning(utc(2026, 11, 28, 12, 0), Availability(BERLIN)) == monday_eight
 
 
 def test_the_working_morning_counts_from_the_local_day_not_utc() -> None:
     # Friday 11:00 UTC is already Saturday 01:00 in Kiritimati: Monday 08:00 there is Sunday 18:00 UTC.
-    assert next_working_morning(utc(2026, 11, 27, 11, 0), tz=KIRITIMATI) == utc(2026, 11, 29, 18, 0)
+    assert next_working_morning(utc(2026, 11, 27, 11, 0), Availability(KIRITIMATI)) == utc(2026, 11, 29, 18, 0)
 
 
 def test_the_working_morning_after_a_dst_weekend_uses_the_new_offset() -> None:
     # Friday 6 March 2026 in New York (EST); Monday 9 March is EDT (-4): 08:00 is 12:00 UTC.
-    assert next_working_morning(utc(2026, 3, 6, 15, 0), tz=NY) == utc(2026, 3, 9, 12, 0)
+    assert next_working_morning(utc(2026, 3, 6, 15, 0), Availability(NY)) == utc(2026, 3, 9, 12, 0)
+
+
+def test_the_working_morning_is_the_start_of_custom_hours() -> None:
+    late_starter = Availability(NY, hours=WorkingHours(start=time(12, 0), end=time(18, 0)))
+
+    assert next_working_morning(THU, late_starter) == utc(2026, 11, 27, 17, 0)  # Fri 12:00 EST
+
+
+def test_the_working_morning_skips_days_the_person_does_not_work() -> None:
+    four_days = Availability(NY, hours=WorkingHours(start=time(7, 0), end=time(15, 0), days=frozenset({0, 1, 2, 3})))
+
+    assert next_working_morning(THU, four_days) == utc(2026, 11, 30, 12, 0)  # Thu -> Mon 07:00 EST, not Fri
+
+
+def test_the_working_morning_skips_a_public_holiday() -> None:
+    wednesday = utc(2026, 11, 25, 15, 0)  # the day before Thanksgiving (Thursday 26 November 2026)
+
+    assert next_working_morning(wednesday, Availability(NY)) == utc(2026, 11, 26, 13, 0)  # no calendar: Thu 08:00
+    assert next_working_morning(wednesday, Availability(NY, calendar="US")) == utc(2026, 11, 27, 13, 0)  # Fri 08:00
+
+
+def test_the_working_morning_after_a_holiday_monday_is_tuesday_at_the_persons_start() -> None:
+    friday = utc(2027, 1, 15, 15, 0)  # Monday 18 January 2027 is Martin Luther King Jr. Day
+    person = Availability(NY, hours=WorkingHours(start=time(9, 30), end=time(17, 30)), calendar="US")
+
+    assert next_working_morning(friday, person) == utc(2027, 1, 19, 14, 30)  # Tue 09:30 EST
 
 
 # --- once a local day ---------------------------------------------------------------------------------
@@ -112,6 +143,11 @@ def test_covering_includes_the_start_and_excludes_the_end() -> None:
     assert covering([period], utc(2026, 12, 1, 5, 0)) == period
     assert covering([period], utc(2026, 12, 2, 5, 0)) is None
     assert covering([period], utc(2026, 12, 1, 4, 59)) is None
+
+
+def test_timeoff_periods_are_the_worktime_ones() -> None:
+    assert Period is worktime.Period
+    assert covering is worktime.covering
 
 
 def test_covering_overlapping_periods_picks_the_one_ending_last() -> None:
