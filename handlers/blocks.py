@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.insight import PersonReport, Ratio, TeamReport
@@ -35,10 +35,8 @@ from bot.domain.recurrence import Rule, describe
 from bot.domain.skills import PersonSkills
 from bot.domain.suggest import Suggestion, load_word
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, escape
+from bot.services.preview import PreviewMessage, TeamPreview, messages
 from handlers import ids
-
-if TYPE_CHECKING:
-    from bot.services.preview import TeamPreview
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks and …/composition-objects)
 MAX_MESSAGE_BLOCKS = 50
@@ -1847,6 +1845,9 @@ def checkin_snoozed(task: TaskView, *, until: datetime, now: datetime) -> Messag
 PREVIEW_LIMIT = 200
 PREVIEW_KINDS: dict[str, str] = {
     OutboxKind.ASSIGNMENT.value: "assignment",
+    OutboxKind.REMINDER.value: "reminder to accept",
+    OutboxKind.UNANSWERED.value: "not-accepted notice",
+    OutboxKind.ESCALATION.value: "escalation",
     OutboxKind.CHECKIN.value: "check-in",
     OutboxKind.WARNING.value: "deadline warning",
     OutboxKind.OVERDUE.value: "overdue notice",
@@ -1868,21 +1869,37 @@ def local_wall(at: datetime, tz: str) -> str:
     return f"{at.astimezone(zone):%a %H:%M}"
 
 
+def _preview_line(message: PreviewMessage) -> str:
+    """One message as it will go out: when (in Slack's reader zone and the recipient's), what, to whom."""
+    to = _user(message.recipient_id) if message.recipient_id[:1] in ("U", "W") else _channel(message.recipient_id)
+    theirs = local_wall(message.at, message.recipient_tz)
+    held = ", held to their working hours" if message.held else ""
+    head = f"• {when(message.at)} ({theirs} their time{held}): "
+    items = message.items
+    if len(items) == 1:
+        item = items[0]
+        line = head + f"{preview_kind(item.kind)} to {to}"
+        if item.task_number is not None:
+            line += f" — *T-{item.task_number}* {_escaped(_one_line(item.task_title), 120)}"
+        return line
+    kinds: dict[str, int] = {}
+    for item in items:
+        kinds[item.kind] = kinds.get(item.kind, 0) + 1
+    what = ", ".join(f"{n} {preview_kind(kind)}{'s' if n > 1 else ''}" for kind, n in kinds.items())
+    tasks = ", ".join(f"*T-{i.task_number}*" for i in items if i.task_number is not None)
+    return head + f"one message to {to} with {what}" + (f": {tasks}" if tasks else "")
+
+
 def schedule_preview(shown: TeamPreview, *, now: datetime) -> Message:
-    """`/team preview`: what Baton will send for the team in the next days, soonest first."""
-    items = shown.preview.items
+    """`/team preview`: what Baton will send for the team in the next days, soonest first, each message as it
+    will really go out (what waits for someone's working hours, and several tasks for a person in one DM)."""
+    grouped = messages(shown.preview.items)
     where = _channel(shown.channel_id)
-    if not items:
+    if not grouped:
         text = f"Nothing is scheduled for {where} in the next {_plural(shown.days, 'day')}."
         return _message(text, [_section(text)])
     lines = [f"*What Baton will send for {where} in the next {_plural(shown.days, 'day')}*"]
-    for item in items:
-        to = _user(item.recipient_id) if item.recipient_id[:1] in ("U", "W") else _channel(item.recipient_id)
-        theirs = local_wall(item.at, item.recipient_tz)
-        line = f"• {when(item.at)} ({theirs} their time): {preview_kind(item.kind)} to {to}"
-        if item.task_number is not None:
-            line += f" — *T-{item.task_number}* {_escaped(_one_line(item.task_title), 120)}"
-        lines.append(line)
+    lines += [_preview_line(message) for message in grouped]
     more_beyond = " or more" if shown.preview.truncated else ""
     chunks = _pack_within(
         lines,
@@ -1891,8 +1908,8 @@ def schedule_preview(shown: TeamPreview, *, now: datetime) -> Message:
         more=lambda n: f"…and {n}{more_beyond} more",
     )
     if shown.preview.truncated and not chunks[-1].endswith("more"):
-        chunks[-1] += f"\n…and more beyond these {len(items)}"
+        chunks[-1] += f"\n…and more beyond these {len(grouped)}"
     return _message(
-        f"{_plural(len(items), 'message')} scheduled for the next {_plural(shown.days, 'day')}",
+        f"{_plural(len(grouped), 'message')} scheduled for the next {_plural(shown.days, 'day')}",
         [*(_section(c) for c in chunks), _context("Times as planned now; changes to tasks change them.")],
     )

@@ -235,7 +235,7 @@ class Task(Base):
     # Snooze ("Later" on a check-in): a one-off check-in then; and when it was last asked for.
     snoozed_until: Mapped[datetime | None]
     snoozed_at: Mapped[datetime | None]
-    # Check-ins sent in a row with no answer since; an answer resets it. Escalated: when managers were told.
+    # Check-ins planned in a row with no answer since; an answer resets it. Escalated: when managers were told.
     checkins_unanswered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_answer_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]

@@ -109,6 +109,18 @@ class Harness:
         assert response.status == 200, response.body
         return response
 
+    def accept(self, user: str, *numbers: int) -> list[int]:
+        """`user` clicks Accept on every task waiting for their answer (or those numbered `T-<n>`); returns
+        the tasks' ids. Check-ins go to accepted tasks only (an unanswered one gets a reminder instead)."""
+        waiting = [
+            t.id
+            for t in self.rows(Task, Task.assignee_id == user, Task.status == "open")
+            if not numbers or t.number in numbers
+        ]
+        for task_id in waiting:
+            self.click("baton_accept", str(task_id), user=user)
+        return waiting
+
     def submit(self, callback_id: str, values: dict[str, Any], *, user: str, metadata: Any = None) -> BoltResponse:
         payload = view_submission_payload(
             callback_id,

@@ -554,18 +554,14 @@ class Delivery:
 
 
 def _after_sent(uow: UnitOfWork, row: _Claimed, *, channel: str | None, ts: str | None) -> None:
-    """What the task remembers of a message once sent: its assignment DM, and the run of unanswered check-ins."""
-    if row.kind not in (OutboxKind.ASSIGNMENT, OutboxKind.CHECKIN):
+    """A task remembers its assignment DM, so the DM can be drawn again as the task changes."""
+    if row.kind is not OutboxKind.ASSIGNMENT:
         return
     assert row.task_id is not None
     task = uow.tasks.get(row.workspace_id, row.task_id)
-    if task is None:
-        return
-    if row.kind is OutboxKind.ASSIGNMENT:
+    if task is not None:
         task.assignment_channel_id = channel
         task.assignment_ts = ts
-    else:
-        task.checkins_unanswered += 1
 
 
 def _messages(rows: Sequence[Any]) -> list[list[Any]]:

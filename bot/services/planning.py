@@ -137,7 +137,9 @@ class Planner:
                     if task.created_at < at <= now and worktime.covering(who.away, at) is None
                 ]
                 if ready and away is None:
-                    _, name = max(ready)
+                    # The latest due; when both moved to the same moment (a Monday 07:00 deadline: Friday's
+                    # end of day), the 1-hour warning, which says how close it is.
+                    _, name = max(ready, key=lambda item: (item[0], item[1] == "warn1"))
                     hours = 24 if name == "warn24" else 1
                     add(
                         f"{name}:{task.id}:{due_key}",
@@ -218,6 +220,9 @@ class Planner:
                 {"scheduled": moment.isoformat(), "day": day, "tz": who.tz},
             )
             task.checkin_after = moment
+            # Counted when planned, so `/team preview` (the planner run ahead) sees escalations as they will
+            # come; an answer resets it.
+            task.checkins_unanswered += 1
         next_checkin = worktime.next_checkin_pass(
             last_pass=task.checkin_after or task.created_at, now=now, who=who, schedule=schedule
         )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.domain.errors import BadInput, NotAllowed
-from bot.domain.model import OutboxState
+from bot.domain.model import OutboxKind, OutboxState
 from bot.services.people import PeopleService
 from bot.services.planning import Planner
 from storage.models import OutboxMessage, Person, Task, Team, TeamManager
@@ -34,7 +34,7 @@ SLACK_BUDGET_SECONDS = 2.0  # `/team preview` answers within Slack's 3 seconds
 
 @dataclass(frozen=True)
 class PreviewItem:
-    at: datetime  # UTC
+    at: datetime  # UTC, when it goes out: its moment, or the start of the recipient's working time it is held to
     workspace_id: str
     kind: str
     dedupe_key: str
@@ -44,6 +44,43 @@ class PreviewItem:
     task_number: int | None
     task_title: str
     team_id: int | None  # the task's team, or the team whose channel it is posted in
+    held: bool = False  # its moment fell outside the recipient's working time: it waits for the next start
+
+    @property
+    def is_bundled(self) -> bool:
+        return OutboxKind(self.kind).is_bundled and self.recipient_id[:1] in ("U", "W")
+
+
+@dataclass(frozen=True)
+class PreviewMessage:
+    """What one recipient gets at one moment, as it will really go out: everything the scheduler has for a
+    person then in one DM, every other message on its own."""
+
+    at: datetime
+    recipient_id: str
+    recipient_tz: str
+    items: tuple[PreviewItem, ...]
+
+    @property
+    def held(self) -> bool:
+        return any(item.held for item in self.items)
+
+
+def messages(items: list[PreviewItem]) -> list[PreviewMessage]:
+    """Items grouped into the messages they go out in, soonest first."""
+    found: list[PreviewMessage] = []
+    bundles: dict[tuple[datetime, str, str], int] = {}
+    for item in sorted(items, key=lambda i: (i.at, i.workspace_id, i.recipient_id, i.kind)):
+        key = (item.at, item.workspace_id, item.recipient_id)
+        if item.is_bundled and key in bundles:
+            index = bundles[key]
+            old = found[index]
+            found[index] = PreviewMessage(old.at, old.recipient_id, old.recipient_tz, (*old.items, item))
+            continue
+        if item.is_bundled:
+            bundles[key] = len(found)
+        found.append(PreviewMessage(item.at, item.recipient_id, item.recipient_tz, (item,)))
+    return found
 
 
 @dataclass(frozen=True)
@@ -95,7 +132,8 @@ def preview(
                     )
                     for row in rows:
                         last_id = max(last_id, row.id)
-                        item = _item(session, row, at=moment)
+                        # Held to the recipient's working time, it goes out then (the planner says when).
+                        item = _item(session, row, at=max(moment, row.not_before), held=row.not_before > moment)
                         if keep is None or keep(item):
                             items.append(item)
                     moment = _next_moment(session, after=moment)
@@ -111,7 +149,7 @@ def _pending(session: Session, *, now: datetime, keep: Keep | None) -> list[Prev
     """Rows already queued and not yet sent go out at their `not_before` (or at once)."""
     rows = session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.state == OutboxState.PENDING.value)
+        .where(OutboxMessage.state == OutboxState.PENDING.value, OutboxMessage.kind != OutboxKind.REFRESH.value)
         .order_by(OutboxMessage.not_before)
         .limit(MAX_STEPS)
     )
@@ -119,7 +157,7 @@ def _pending(session: Session, *, now: datetime, keep: Keep | None) -> list[Prev
     return [i for i in items if keep is None or keep(i)]
 
 
-def _item(session: Session, row: OutboxMessage, *, at: datetime) -> PreviewItem:
+def _item(session: Session, row: OutboxMessage, *, at: datetime, held: bool = False) -> PreviewItem:
     task = session.get(Task, row.task_id) if row.task_id is not None else None
     team_id = task.team_id if task is not None else None
     tz = "UTC"
@@ -144,6 +182,7 @@ def _item(session: Session, row: OutboxMessage, *, at: datetime) -> PreviewItem:
         task_number=task.number if task is not None else None,
         task_title=task.title if task is not None else "",
         team_id=team_id,
+        held=held,
     )
 
 

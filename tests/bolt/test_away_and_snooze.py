@@ -26,7 +26,9 @@ def utc(*parts: int) -> datetime:
 
 
 def delegate(h: Harness, title: str = "Fix the refund macro", when: str = "fri 5pm") -> Task:
+    """A task Alice has accepted (a task not accepted gets a reminder, not check-ins)."""
     h.command(f"<@{U_ALICE}> {title} by {when}", user=U_MANAGER)
+    h.accept(U_ALICE)
     return h.tasks()[-1]
 
 
@@ -176,7 +178,7 @@ def test_no_checkins_or_warnings_while_away_and_none_caught_up_after(harness: Ha
         pass_at(harness, moment)
     assert sent_to_alice(harness, "checkin:") == []
     assert sent_to_alice(harness, "warn") == [], "the 24 h warning fell inside the absence"
-    assert {m.kind for m in harness.outbox()} == {"assignment"}, "nothing even planned"
+    assert {m.kind for m in harness.outbox()} == {"assignment", "accepted"}, "nothing even planned"
 
     pass_at(harness, FRI_CHECKIN)
     assert len(sent_to_alice(harness, "checkin:")) == 1

@@ -42,6 +42,7 @@ class CheckIn:
 def send_checkin(h: Harness, title: str = "Fix the refund macro") -> CheckIn:
     """Delegate a task to Alice, then run the scheduler pass at her check-in moment."""
     h.command(f"<@{U_ALICE}> {title} by fri 5pm", user=U_MANAGER)
+    h.accept(U_ALICE)
     h.clock.set(CHECKIN_AT)
     summary = h.baton.run_pass()
     assert (summary.planned, summary.sent) == (1, 1), summary

@@ -24,6 +24,7 @@ def a_team_with_a_task(h: Harness) -> None:
     answer = h.command(f"<@{U_ALICE}> Fix the <refund> macro by 2026-12-04 17:00", user=U_MANAGER, channel=C_TEAM)
     assert "Created T-1" in answer, answer
     h.command(f"<@{U_BOB}> Elsewhere by 2026-12-04 17:00", user=U_MANAGER, channel=C_GENERAL)  # no team
+    h.accept(U_ALICE)
     h.baton.run_pass()
 
 

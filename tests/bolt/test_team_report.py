@@ -61,6 +61,8 @@ def script_a_week(h: Harness) -> None:
     h.command(f"<@{U_BOB}> Plan the offsite !urgent", user=U_MANAGER, channel=C_TEAM)  # T-3
     h.command(f"<@{U_ALICE}> Not this team's task", user=U_MANAGER, channel=C_GENERAL)  # T-4
     h.command(f"<@{U_ALICE}> thanks for the macro notes", user=U_MANAGER, command="/kudos", channel=C_TEAM)
+    h.accept(U_ALICE, 1)  # T-4 stays unanswered: Alice gets a reminder about it, not check-ins
+    h.accept(U_BOB)
 
     # Wednesday: check-ins go out; Alice clicks On track half an hour later.
     run_passes_at(h, WED_PASS)

@@ -54,6 +54,8 @@ def test_changing_t_1_in_one_workspace_leaves_the_other_s_t_1_alone(two: Harness
 
 
 def test_a_reaction_in_one_workspace_on_the_other_s_check_in_answers_nothing(two: Harness, clock: FakeClock) -> None:
+    [first] = [t for t in two.tasks() if t.workspace_id == TEAM_ID]
+    two.click("baton_accept", str(first.id), user=U_ALICE)  # check-ins go to accepted tasks
     clock.advance(days=1)
     two.baton.run_pass()
     sent = [r for r in two.outbox() if r.workspace_id == TEAM_ID and r.kind == "checkin" and r.ts]
@@ -61,7 +63,7 @@ def test_a_reaction_in_one_workspace_on_the_other_s_check_in_answers_nothing(two
     row = sent[0]
     reaction = reaction_added_event("white_check_mark", user_id=U_ALICE, channel=str(row.channel_id), ts=str(row.ts))
     assert two.event(reaction, event_id="EvCross", team=OTHER).status == 200
-    assert {t.workspace_id: t.status for t in two.tasks()}[TEAM_ID] == TaskStatus.OPEN.value
+    assert {t.workspace_id: t.status for t in two.tasks()}[TEAM_ID] == TaskStatus.ACCEPTED.value
 
 
 def test_the_home_tab_shows_the_workspace_s_own_tasks_with_its_own_token(two: Harness) -> None:

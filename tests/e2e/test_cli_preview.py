@@ -71,8 +71,9 @@ def test_preview_prints_the_coming_messages_in_utc_and_their_time_and_changes_no
     lines = done.stdout.splitlines()
     assert lines[0].split()[:4] == ["when", "(UTC)", "their", "time"]
     rows = lines[1:-1]
-    # Alice (Berlin) gets Thursday's check-in at 10:00 her time, 09:00 UTC.
-    assert any(r.startswith("2026-12-03 09:00  Thu 10:00") and "check-in" in r and U_ALICE in r for r in rows), rows
+    # Alice (Berlin) has not accepted yet: at Thursday's check-in time, 10:00 her time (09:00 UTC), she gets
+    # the one reminder to accept or decline instead.
+    assert any(r.startswith("2026-12-03 09:00  Thu 10:00") and "reminder to accept" in r and U_ALICE in r for r in rows)
     assert any("overdue notice" in r and "T-1 Fix the refund macro" in r for r in rows)
     # The manager (New York) gets the weekly digest on Monday 09:00 his time, 14:00 UTC.
     assert any(r.startswith("2026-12-07 14:00  Mon 09:00") and "weekly digest" in r and U_MANAGER in r for r in rows)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import json
 import threading
 import time
@@ -75,6 +76,11 @@ class FakeUser:
     is_owner: bool = False
     is_bot: bool = False
     deleted: bool = False
+    # The person's Slack status, as users.info shows it in `profile`: ":palm_tree:", "Vacation", and when
+    # it expires in Unix seconds (0: it does not).
+    status_emoji: str = ""
+    status_text: str = ""
+    status_expiration: int = 0
 
 
 @dataclass
@@ -432,13 +438,46 @@ class FakeSlack:
         is_admin: bool = False,
         is_bot: bool = False,
         deleted: bool = False,
+        status_emoji: str = "",
+        status_text: str = "",
+        status_expiration: int = 0,
     ) -> FakeUser:
         """Add or replace a person that users.info and conversations.open know."""
         ZoneInfo(tz)  # refuse a zone Slack would never send
-        user = FakeUser(user_id, name, tz, is_admin=is_admin, is_bot=is_bot, deleted=deleted)
+        user = FakeUser(
+            user_id,
+            name,
+            tz,
+            is_admin=is_admin,
+            is_bot=is_bot,
+            deleted=deleted,
+            status_emoji=status_emoji,
+            status_text=status_text,
+            status_expiration=status_expiration,
+        )
         with self._lock:
             self._state.users[user_id] = user
         return user
+
+    def set_status(self, user_id: str, *, emoji: str, text: str, expiration: int = 0) -> FakeUser:
+        """What a person does in Slack's status dialog: `emoji` like ":palm_tree:", `text`, and when it expires
+        in Unix seconds (0: never); empty emoji and text clear it. users.info shows it from then on. No
+        `user_change` event is sent: the caller dispatches one (with `user_info(user_id)`) if it wants."""
+        with self._lock:
+            user = self._state.users.get(user_id)
+            if user is None:
+                raise KeyError(f"no such user {user_id!r}")
+            user = dataclasses.replace(user, status_emoji=emoji, status_text=text, status_expiration=expiration)
+            self._state.users[user_id] = user
+        return user
+
+    def user_info(self, user_id: str) -> dict[str, Any]:
+        """The `user` object users.info answers for this person now (e.g. for a `user_change` event)."""
+        with self._lock:
+            user = self._state.users.get(user_id)
+            if user is None:
+                raise KeyError(f"no such user {user_id!r}")
+            return self._user_object(user)
 
     def seed_message(
         self,
@@ -706,26 +745,34 @@ class FakeSlack:
         user = self._state.users.get(str(params.get("user", "")))
         if user is None:
             return _error("user_not_found")
+        return _ok(user=self._user_object(user))
+
+    def _user_object(self, user: FakeUser) -> dict[str, Any]:
         offset = self._now().astimezone(ZoneInfo(user.tz)).utcoffset()
         real_name = user.name.capitalize()
-        return _ok(
-            user={
-                "id": user.id,
-                "team_id": TEAM_ID,
-                "name": user.name,
+        return {
+            "id": user.id,
+            "team_id": TEAM_ID,
+            "name": user.name,
+            "real_name": real_name,
+            "deleted": user.deleted,
+            "tz": user.tz,
+            "tz_label": user.tz,
+            "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
+            "is_admin": user.is_admin,
+            "is_owner": user.is_owner,
+            "is_primary_owner": False,
+            "is_bot": user.is_bot,
+            "is_app_user": False,
+            "profile": {
+                "display_name": user.name,
                 "real_name": real_name,
-                "deleted": user.deleted,
-                "tz": user.tz,
-                "tz_label": user.tz,
-                "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
-                "is_admin": user.is_admin,
-                "is_owner": user.is_owner,
-                "is_primary_owner": False,
-                "is_bot": user.is_bot,
-                "is_app_user": False,
-                "profile": {"display_name": user.name, "real_name": real_name, "team": TEAM_ID},
-            }
-        )
+                "team": TEAM_ID,
+                "status_text": user.status_text,
+                "status_emoji": user.status_emoji,
+                "status_expiration": user.status_expiration,
+            },
+        }
 
     def _conversations_open(self, params: dict[str, Any]) -> Answer:
         users = params.get("users")

@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain.model import Message
+from bot.scheduler.delivery import DeliverySummary
 from storage.models import OutboxMessage
 from tests.conftest import Harness
+from tests.fakes.posts import dedupe_keys
 from tests.fakes.slack_api import TEAM_ID, U_MANAGER, Call
 
 TEAM_CHANNEL = "C0TEAM"
@@ -32,22 +34,14 @@ PERMANENT_ERRORS = [
 # -- helpers ------------------------------------------------------------------------------------------
 
 
-def key_of(call: Call) -> str:
-    return str(call.params["metadata"]["event_payload"]["dedupe_key"])
-
-
 def posts_of(h: Harness, key: str) -> list[Call]:
     """Every chat.postMessage request carrying `key`, failed ones included."""
-    return [c for c in h.slack.calls_to("chat.postMessage") if key_of(c) == key]
+    return [c for c in h.slack.calls_to("chat.postMessage") if key in dedupe_keys(c.params)]
 
 
 def stored_with(h: Harness, key: str) -> list[dict[str, object]]:
     """The messages FakeSlack holds (what people see) whose Baton metadata carries `key`."""
-    return [
-        m
-        for m in h.slack.messages()
-        if ((m.get("metadata") or {}).get("event_payload") or {}).get("dedupe_key") == key  # type: ignore[union-attr]
-    ]
+    return [m for m in h.slack.messages() if key in dedupe_keys(m)]
 
 
 def row(h: Harness, key: str) -> OutboxMessage:
@@ -70,6 +64,8 @@ def checkin_tasks(h: Harness, *assignees: str) -> list[str]:
         answer = h.command(f"<@{user}> Task number {n}", user=U_MANAGER, channel=TEAM_CHANNEL)
         assert "Created T-" in answer, answer
         keys.append(f"checkin:{h.tasks()[-1].id}:2026-12-01")
+    for user in set(assignees):
+        h.accept(user)
     return keys
 
 
@@ -246,8 +242,8 @@ def _crashed_claim(h: Harness, key: str) -> OutboxMessage:
     """Plan at the check-in time, then claim the row as a deliverer would and "crash" (never mark)."""
     h.clock.set(CHECKIN_AT)
     assert h.baton.run_pass(deliver=False).planned == 1
-    claimed = h.baton.delivery._claim(ids=None, limit=100)
-    assert [c.dedupe_key for c in claimed] == [key]
+    messages = h.baton.delivery._claim(ids=None, limit=100, summary=DeliverySummary())
+    assert [[c.dedupe_key for c in message] for message in messages] == [[key]]
     taken = row(h, key)
     assert (taken.state, taken.lease_until) == ("sending", CHECKIN_AT + timedelta(minutes=2))
     return taken
@@ -278,7 +274,9 @@ def test_crash_after_slack_took_the_message_is_recorded_from_history_not_posted_
     taken = _crashed_claim(harness, key)
     assert taken.lease_until is not None
     # The crashed deliverer got as far as posting; Baton never recorded it.
-    harness.baton.gateway.post_message(TEAM_ID, "D0CAROL", Message(text="How is Task number 0 going?"), dedupe_key=key)
+    harness.baton.gateway.post_message(
+        TEAM_ID, "D0CAROL", Message(text="How is Task number 0 going?"), dedupe_keys=[key]
+    )
     [stored] = stored_with(harness, key)
 
     at(harness, taken.lease_until)
@@ -292,61 +290,72 @@ def test_crash_after_slack_took_the_message_is_recorded_from_history_not_posted_
 # -- pacing ------------------------------------------------------------------------------------------------
 
 
-def test_busy_conversation_gets_one_message_a_second_while_another_is_sent_in_the_same_pass(
-    harness: Harness,
-) -> None:
+def test_a_persons_checkins_go_in_one_message_while_another_persons_go_in_theirs(harness: Harness) -> None:
+    """One DM per person per pass (CONTRACT, People's time): Carol's five check-ins are one message carrying
+    all five keys, and Dave's is not held up behind it."""
     keys = checkin_tasks(harness, U_CAROL, U_CAROL, U_CAROL, U_CAROL, U_CAROL, U_DAVE)
     carol_keys, [dave_key] = keys[:5], keys[5:]
     harness.slack.clear()
 
-    per_pass: list[list[str]] = []
-    for second in (0, 0, 1, 1, 2, 3, 4, 5):
-        before = len(harness.slack.calls_to("chat.postMessage"))
-        at(harness, CHECKIN_AT + timedelta(seconds=second))
-        per_pass.append([c.params["channel"] for c in harness.slack.calls_to("chat.postMessage")[before:]])
+    at(harness, CHECKIN_AT)
+    at(harness, CHECKIN_AT + timedelta(seconds=1))
 
-    assert sorted(per_pass[0]) == ["D0CAROL", "D0DAVE"]  # Dave's is not held up behind Carol's
-    assert per_pass[1:] == [[], ["D0CAROL"], [], ["D0CAROL"], ["D0CAROL"], ["D0CAROL"], []]
-    assert sorted(key_of(c) for c in harness.slack.calls_to("chat.postMessage")) == sorted(keys)
+    posts = harness.slack.calls_to("chat.postMessage")
+    assert sorted(c.params["channel"] for c in posts) == ["D0CAROL", "D0DAVE"]
+    [to_carol] = [c for c in posts if c.params["channel"] == "D0CAROL"]
+    assert sorted(dedupe_keys(to_carol.params)) == sorted(carol_keys)
     assert [len(stored_with(harness, k)) for k in carol_keys] == [1] * 5
     assert [len(stored_with(harness, dave_key))] == [1]
-    assert {(r.state, r.attempts) for r in harness.outbox() if r.dedupe_key in keys} == {("sent", 1)}
+    stored = {(r.state, r.attempts, r.ts) for r in harness.outbox() if r.dedupe_key in carol_keys}
+    assert stored == {("sent", 1, harness.slack.messages("D0CAROL")[-1]["ts"])}
 
 
-def test_checkin_paced_until_after_a_downtime_is_not_sent_beside_that_days_own_checkin(harness: Harness) -> None:
-    """At most one check-in per task per local day (CONTRACT), even when a check-in waiting for its
-    pacing second meets a scheduler that stopped: Monday's must not arrive on Wednesday with Wednesday's."""
+def test_checkin_retried_until_after_a_downtime_is_not_sent_beside_that_days_own_checkin(harness: Harness) -> None:
+    """At most one check-in per task per local day (CONTRACT), even when a check-in waiting for a retry
+    meets a scheduler that stopped: Monday's must not arrive on Wednesday with Wednesday's."""
     keys = checkin_tasks(harness, U_CAROL, U_CAROL)
     monday, wednesday = datetime(2026, 12, 7, 16, tzinfo=UTC), datetime(2026, 12, 9, 16, tzinfo=UTC)  # 11:00
+    harness.slack.fail("chat.postMessage", retry_after=1)
 
-    at(harness, monday)  # both tasks' Monday check-ins are planned; the second waits a second
+    at(harness, monday)  # both tasks' Monday check-ins are planned; Slack says to wait a second
+    assert {r.state for r in harness.outbox() if r.dedupe_key.startswith("checkin:")} == {"pending"}
     before = len(harness.slack.calls_to("chat.postMessage"))
     for second in range(4):  # the scheduler was down until Wednesday
         at(harness, wednesday + timedelta(seconds=second))
 
-    on_wednesday = [key_of(c) for c in harness.slack.calls_to("chat.postMessage")[before:]]
+    on_wednesday = [k for c in harness.slack.calls_to("chat.postMessage")[before:] for k in dedupe_keys(c.params)]
     task_ids = [key.split(":")[1] for key in keys]
     assert sorted(k for k in on_wednesday if k.startswith("checkin:")) == [
         f"checkin:{t}:2026-12-09" for t in task_ids
     ]  # Wednesday's for each task, and not Monday's late one beside it
+    assert {r.state for r in harness.outbox() if r.dedupe_key.endswith("2026-12-07")} == {"skipped"}
 
 
-def test_overdue_notice_paced_until_after_a_downtime_is_not_sent_beside_that_days_own_notice(
+def test_overdue_notice_retried_until_after_a_downtime_is_not_sent_beside_that_days_own_notice(
     harness: Harness,
 ) -> None:
     """Overdue notices go once each working day (CONTRACT); after an outage the latest only."""
     harness.slack.add_user(U_CAROL, name="carol", tz=NEW_YORK)
     harness.command("setup", user=U_MANAGER, command="/team", channel=TEAM_CHANNEL)
     harness.command(f"<@{U_CAROL}> Close the quarter by 2026-12-07 07:00", user=U_MANAGER, channel=TEAM_CHANNEL)
+    harness.accept(U_CAROL)
     monday, wednesday = datetime(2026, 12, 7, 16, tzinfo=UTC), datetime(2026, 12, 9, 16, tzinfo=UTC)  # 11:00
+    harness.slack.fail("chat.postMessage", retry_after=1)
 
-    at(harness, monday)  # Monday's check-in goes first; Monday's overdue notice to Carol waits a second
+    at(harness, monday)  # Monday's check-in and overdue notice to Carol: Slack says to wait a second
     for second in range(4):  # the scheduler was down until Wednesday
         at(harness, wednesday + timedelta(seconds=second))
 
     to_carol = [
-        key_of(c)
+        key
         for c in harness.slack.calls_to("chat.postMessage")
-        if c.params["channel"] == "D0CAROL" and key_of(c).startswith("overdue:")
+        if c.params["channel"] == "D0CAROL"
+        for key in dedupe_keys(c.params)
+        if key.startswith("overdue:")
     ]
-    assert [k.split(":")[-2] for k in to_carol] == ["2026-12-09"]  # Wednesday's only, not Monday's late
+    assert sorted({k.split(":")[-2] for k in to_carol}) == ["2026-12-07", "2026-12-09"]
+    to_her = [r for r in harness.outbox() if r.kind == "overdue" and r.recipient_id == U_CAROL]
+    assert [(r.dedupe_key.split(":")[-2], r.state) for r in to_her] == [
+        ("2026-12-07", "skipped"),  # tried on Monday, refused with a 429, overtaken by Wednesday's own
+        ("2026-12-09", "sent"),
+    ]

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from bot.services.preview import preview
 from storage.models import OutboxMessage
 from tests.conftest import Harness, flatten
+from tests.fakes.posts import dedupe_key
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_BOB, U_MANAGER, dm_channel_id
 from tests.service.test_planner_timing import (
     Post,
     delegate,
     every,
-    key_of,
     run_passes,
     setup_team,
     utc,
@@ -47,7 +47,7 @@ def test_each_manager_gets_one_digest_at_monday_nine_in_their_own_zone(harness: 
         (TOKYO_MONDAY_9, dm_channel_id(U_BOB), f"digest:{TEAM_ID}:{U_BOB}:2026-12-07"),
         (NY_MONDAY_9, dm_channel_id(U_MANAGER), f"digest:{TEAM_ID}:{U_MANAGER}:2026-12-07"),
     ]
-    calls = [c for c in harness.slack.calls_to("chat.postMessage") if key_of(c).startswith("digest:")]
+    calls = [c for c in harness.slack.calls_to("chat.postMessage") if dedupe_key(c.params).startswith("digest:")]
     shown = {c.params["channel"]: c.params["text"] + "\n" + flatten(c.params.get("blocks")) for c in calls}
     assert "Fix the refund macro" in shown[dm_channel_id(U_MANAGER)]
     assert "Translate the help centre" not in shown[dm_channel_id(U_MANAGER)]
@@ -65,7 +65,7 @@ def test_the_digest_covers_every_team_the_manager_manages_in_one_message(harness
     posts = run_passes(harness, every(utc(2026, 12, 2, 16), utc(2026, 12, 8, 12), minutes=60))
 
     assert digests(posts) == [(NY_MONDAY_9, dm_channel_id(U_MANAGER), f"digest:{TEAM_ID}:{U_MANAGER}:2026-12-07")]
-    [call] = [c for c in harness.slack.calls_to("chat.postMessage") if key_of(c).startswith("digest:")]
+    [call] = [c for c in harness.slack.calls_to("chat.postMessage") if dedupe_key(c.params).startswith("digest:")]
     shown = flatten(call.params.get("blocks"))
     assert "Fix the refund macro" in shown and "Translate the help centre" in shown
 
@@ -85,13 +85,15 @@ def test_after_downtime_only_the_latest_mondays_digest_goes_out_once(harness: Ha
     two_teams_with_overdue_work(harness)
     run_passes(harness, [utc(2026, 12, 2, 16)])  # the scheduler sees both managers, then stops
 
-    # Down for two Mondays; back on Wednesday 16 December.
-    posts = run_passes(harness, [utc(2026, 12, 16, 12), utc(2026, 12, 16, 12, 1), utc(2026, 12, 17, 12)])
+    # Down for two Mondays; back on Wednesday 16 December at 08:00 in New York (22:00 in Tokyo).
+    passes = [utc(2026, 12, 16, 13), utc(2026, 12, 16, 13, 1), utc(2026, 12, 16, 23), utc(2026, 12, 16, 23, 1)]
+    posts = run_passes(harness, [*passes, utc(2026, 12, 17, 13)])
 
-    # Each manager's DM carries one message per pass, so Bob's may wait behind an overdue notice.
-    assert sorted((channel, key) for at, channel, key in digests(posts) if at < utc(2026, 12, 16, 12, 2)) == [
-        (dm_channel_id(U_BOB), f"digest:{TEAM_ID}:{U_BOB}:2026-12-14"),
-        (dm_channel_id(U_MANAGER), f"digest:{TEAM_ID}:{U_MANAGER}:2026-12-14"),
+    # The latest Monday's digest only; Bob's waits for his next working morning, Thursday 08:00 in Tokyo.
+    # Each manager's DM carries one message per pass, so a digest may wait a second behind an overdue notice.
+    assert sorted((at.replace(minute=0), channel, key) for at, channel, key in digests(posts)) == [
+        (utc(2026, 12, 16, 13), dm_channel_id(U_MANAGER), f"digest:{TEAM_ID}:{U_MANAGER}:2026-12-14"),
+        (utc(2026, 12, 16, 23), dm_channel_id(U_BOB), f"digest:{TEAM_ID}:{U_BOB}:2026-12-14"),
     ]
     assert len(digests(posts)) == 2
     rows = harness.rows(OutboxMessage, OutboxMessage.kind == "digest")

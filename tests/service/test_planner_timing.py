@@ -14,7 +14,8 @@ import pytest
 
 from storage.models import Team
 from tests.conftest import Harness, flatten
-from tests.fakes.slack_api import TEAM_ID, U_BOB, U_MANAGER, Call, dm_channel_id
+from tests.fakes.posts import dedupe_key, dedupe_keys
+from tests.fakes.slack_api import TEAM_ID, U_BOB, U_MANAGER, dm_channel_id
 
 TEAM_CHANNEL = "C0TEAM"
 NEW_YORK = "America/New_York"
@@ -38,10 +39,6 @@ def local_day(moment: datetime, tz: str) -> str:
     return moment.astimezone(ZoneInfo(tz)).date().isoformat()
 
 
-def key_of(call: Call) -> str:
-    return str(call.params["metadata"]["event_payload"]["dedupe_key"])
-
-
 @dataclass(frozen=True)
 class Post:
     """One chat.postMessage FakeSlack received, with the pass that made it."""
@@ -60,7 +57,9 @@ def run_passes(h: Harness, moments: Iterable[datetime]) -> list[Post]:
         h.clock.set(moment)
         h.baton.run_pass()
         for call in h.slack.calls_to("chat.postMessage")[before:]:
-            posts.append(Post(moment, call.params["channel"], key_of(call), str(call.params.get("text") or "")))
+            # A message about several tasks is one post per task it carries.
+            for key in dedupe_keys(call.params):
+                posts.append(Post(moment, call.params["channel"], key, str(call.params.get("text") or "")))
     return posts
 
 
@@ -92,11 +91,15 @@ def set_checkins(h: Harness, schedule: str, *, channel: str = TEAM_CHANNEL) -> N
     h.command(f"checkins {schedule}", user=U_MANAGER, command="/team", channel=channel)
 
 
-def delegate(h: Harness, text: str, *, by: str = U_MANAGER, channel: str = TEAM_CHANNEL) -> int:
-    """Create a task with `/task`; returns its id (the number in its dedupe keys)."""
+def delegate(h: Harness, text: str, *, by: str = U_MANAGER, channel: str = TEAM_CHANNEL, accept: bool = True) -> int:
+    """Create a task with `/task` and (unless told not to) have its assignee accept it, as check-ins go to
+    accepted tasks only; returns its id (the number in its dedupe keys)."""
     answer = h.command(text, user=by, channel=channel)
     assert "Created T-" in answer, answer
-    return int(h.tasks()[-1].id)
+    task = h.tasks()[-1]
+    if accept:
+        h.accept(task.assignee_id)
+    return int(task.id)
 
 
 def due_key(h: Harness, task_id: int) -> str:
@@ -188,7 +191,8 @@ def test_checkins_go_out_on_team_days_at_team_time_in_the_assignees_zone_and_nev
     ]
 
 
-def test_daily_schedule_sends_checkins_on_saturday_and_sunday_too(harness: Harness) -> None:
+def test_daily_schedule_checks_in_on_the_persons_working_days_only(harness: Harness) -> None:
+    """A team checking in daily does not reach someone who works Monday to Friday at the weekend."""
     harness.slack.add_user(U_CAROL, name="carol", tz=NEW_YORK)
     harness.clock.set(utc(2026, 12, 4, 16))  # Friday 11:00 EST
     setup_team(harness)
@@ -197,9 +201,8 @@ def test_daily_schedule_sends_checkins_on_saturday_and_sunday_too(harness: Harne
 
     posts = run_passes(harness, every(utc(2026, 12, 4, 16, 10), utc(2026, 12, 8, 4), minutes=60))
 
-    days = ["2026-12-05", "2026-12-06", "2026-12-07"]
     assert of_kind(posts, "checkin:") == [
-        (local(NEW_YORK, 2026, 12, 5 + n, 10), "D0CAROL", f"checkin:{task_id}:{day}") for n, day in enumerate(days)
+        (local(NEW_YORK, 2026, 12, 7, 10), "D0CAROL", f"checkin:{task_id}:2026-12-07")
     ]
 
 
@@ -294,7 +297,7 @@ def test_checkin_queued_before_the_task_finished_is_skipped_not_sent(harness: Ha
     summary = harness.baton.run_pass()
 
     assert summary.skipped == 1
-    assert not [c for c in harness.slack.calls_to("chat.postMessage") if key_of(c).startswith("checkin:")]
+    assert not [c for c in harness.slack.calls_to("chat.postMessage") if dedupe_key(c.params).startswith("checkin:")]
     [row] = [r for r in harness.outbox() if r.kind == "checkin"]
     assert (row.dedupe_key, row.state) == (f"checkin:{task_id}:2026-12-01", "skipped")
 
@@ -398,7 +401,7 @@ def test_old_warning_queued_before_the_deadline_moved_is_skipped(harness: Harnes
 
     run_passes(harness, [harness.clock.now() + timedelta(seconds=n) for n in range(4)])  # paced: one a second
 
-    assert not [c for c in harness.slack.calls_to("chat.postMessage") if key_of(c).startswith("warn")]
+    assert not [c for c in harness.slack.calls_to("chat.postMessage") if dedupe_key(c.params).startswith("warn")]
     [row] = [r for r in harness.outbox() if r.dedupe_key.startswith("warn1:")]
     assert (row.dedupe_key, row.state) == (f"warn1:{task_id}:{old_due}", "skipped")
 
@@ -436,16 +439,17 @@ def test_overdue_working_days_are_counted_in_the_assignees_zone(harness: Harness
     due = due_key(harness, task_id)
     assert due == "2026-12-04T00:00:00+00:00"
 
-    posts = run_passes(harness, every(utc(2026, 12, 3, 23), utc(2026, 12, 7, 1), minutes=60))
+    posts = run_passes(harness, every(utc(2026, 12, 3, 23), utc(2026, 12, 7, 14), minutes=60))
 
     # Saturday 00:00 UTC is Friday evening for the delegator but Saturday for Bob: no notice then.
-    # Monday 09:00 JST is Sunday evening in New York: the notice goes to both.
+    # Monday 09:00 JST is Sunday evening in New York: Bob's copy goes then, the delegator's waits for
+    # Monday 08:00 in New York, the start of their working day.
     assert sorted(of_kind(posts, "overdue:")) == sorted(
         [
             (utc(2026, 12, 4), "D0BOB", f"overdue:{task_id}:{due}:2026-12-04:assignee"),
             (utc(2026, 12, 4), "D0MANAGER", f"overdue:{task_id}:{due}:2026-12-04:delegator"),
             (utc(2026, 12, 7), "D0BOB", f"overdue:{task_id}:{due}:2026-12-07:assignee"),
-            (utc(2026, 12, 7), "D0MANAGER", f"overdue:{task_id}:{due}:2026-12-07:delegator"),
+            (local(NEW_YORK, 2026, 12, 7, 8), "D0MANAGER", f"overdue:{task_id}:{due}:2026-12-07:delegator"),
         ]
     )
 
@@ -472,8 +476,10 @@ def test_done_is_celebrated_once_in_the_team_channel_saying_early_on_time_or_lat
     harness.baton.run_pass()
     harness.baton.run_pass()
 
-    celebrations = [c for c in harness.slack.calls_to("chat.postMessage") if key_of(c).startswith("celebrate:")]
-    assert [(c.params["channel"], key_of(c)) for c in celebrations] == [
+    celebrations = [
+        c for c in harness.slack.calls_to("chat.postMessage") if dedupe_key(c.params).startswith("celebrate:")
+    ]
+    assert [(c.params["channel"], dedupe_key(c.params)) for c in celebrations] == [
         (TEAM_CHANNEL, f"celebrate:{task_id}:{TEAM_CHANNEL}")
     ]
     assert said in celebrations[0].params["text"]
@@ -513,7 +519,7 @@ def test_weekly_recognition_friday_16h_team_time_lists_finished_work_and_kudos_o
     assert [(p.at, p.channel, p.key) for p in recognitions] == [
         (friday_16h, TEAM_CHANNEL, f"recognition:{team_id}:2026-12-04")
     ]
-    [call] = [c for c in harness.slack.calls_to("chat.postMessage") if key_of(c).startswith("recognition:")]
+    [call] = [c for c in harness.slack.calls_to("chat.postMessage") if dedupe_key(c.params).startswith("recognition:")]
     shown = call.params["text"] + "\n" + flatten(call.params.get("blocks"))
     assert f"<@{U_CAROL}>" in shown
     assert "Fix the refund macro" in shown
@@ -574,7 +580,7 @@ def test_catch_up_after_three_days_down_sends_one_checkin_per_task_pending_warni
             (local(NEW_YORK, 2026, 12, 10, 17), f"overdue:{b}:{due_b}:2026-12-10:delegator"),
         ]
     )
-    every_key = [key_of(call) for call in harness.slack.calls_to("chat.postMessage")]
+    every_key = [dedupe_key(call.params) for call in harness.slack.calls_to("chat.postMessage")]
     assert [k for k, n in Counter(every_key).items() if n > 1] == []
     missed_days = ("2026-12-08", "2026-12-09")
     assert not [k for k in every_key if k.startswith("checkin:") and k.endswith(missed_days)]
