@@ -23,6 +23,7 @@ from bot.scheduler.pacing import Pacer
 from bot.scheduler.runner import start_scheduler
 from bot.scheduler.tick import PassSummary, run_pass
 from bot.services import Services
+from bot.services.availability import AvailabilityService
 from bot.services.checkins import CheckinService
 from bot.services.home import HomeData, HomePublisher, HomeService
 from bot.services.installs import InstallService
@@ -88,8 +89,14 @@ class Baton:
     def run_pass(self, *, deliver: bool = True, wait: Callable[[float], None] | None = None) -> PassSummary:
         """One scheduler pass as of the app's clock (`baton tick --at` gives one that starts then). With
         `wait`, the pass waits out each conversation's turn (Slack's one message a second) until all is sent."""
+        def plan() -> int:
+            # A missed user_change must not keep an old zone or status forever: a few stale people a pass.
+            if deliver:
+                self.services.people.refresh_stale()
+            return self.planner.plan_due(self.clock.now())
+
         return run_pass(
-            plan=lambda: self.planner.plan_due(self.clock.now()),
+            plan=plan,
             delivery=self.delivery if deliver else None,
             observer=self.metrics,
             wait=wait,
@@ -184,6 +191,7 @@ def create_app(
         time_off=TimeOffService(uow=uow, clock=clock, people=people, deliverer=deliverer),
         preview=PreviewService(engine=engine, uow=uow, clock=clock, people=people),
         installs=InstallService(uow=uow, clock=clock, credentials=tokens),
+        availability=AvailabilityService(uow=uow, clock=clock, people=people),
     )
 
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None

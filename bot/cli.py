@@ -191,20 +191,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _tick(settings: Settings, at: datetime | None) -> int:
-    import time
-
     from bot.app import create_app
-    from bot.clock import Clock, RunningClock, SystemClock
+    from bot.clock import SteppedClock, SystemClock
     from bot.executors import InlineExecutor
     from bot.scheduler.pacing import Pacer
 
     # The pass finishes its deliveries: a second message to a conversation waits its turn (Slack's one a
-    # second) in real time, on a clock that starts at --at and runs on.
-    clock: Clock = RunningClock(at) if at else SystemClock()
+    # second) in real time, on a clock that starts at --at (or now) and moves on by what it waits.
+    clock = SteppedClock(at or SystemClock().now())
     pacer = Pacer(monotonic=lambda: clock.now().timestamp())
     baton = create_app(settings, clock=clock, delivery_executor=InlineExecutor(), pacer=pacer)
+    baton.delivery.on_paced = None  # this pass waits out the turns itself, with no timers behind it
     try:
-        summary = baton.run_pass(deliver=settings.slack_bot_token is not None, wait=time.sleep)
+        summary = baton.run_pass(deliver=settings.slack_bot_token is not None, wait=clock.wait)
     finally:
         baton.close()
     print(summary.line())

@@ -30,15 +30,19 @@ class FixedClock:
         return self._at
 
 
-class RunningClock:
-    """A clock that reads `start` when made and then runs on in real time: `baton tick --at`, whose pass
-    waits out Slack's one message a second per conversation as a real pass would."""
+class SteppedClock:
+    """`baton tick --at`: reads `start`, and moves on only by the seconds the pass waits for Slack's one
+    message a second per conversation, so what it plans and records is as of `start` exactly."""
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
-            raise ValueError("RunningClock needs an aware datetime")
-        self._start = start.astimezone(UTC)
-        self._began = time.monotonic()
+            raise ValueError("SteppedClock needs an aware datetime")
+        self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
-        return self._start + timedelta(seconds=time.monotonic() - self._began)
+        return self._now
+
+    def wait(self, seconds: float) -> None:
+        """Sleep for real (Slack's limits are real time) and move the clock on by as much."""
+        time.sleep(seconds)
+        self._now += timedelta(seconds=seconds)

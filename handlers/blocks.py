@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.hours import WorkingHours
 from bot.domain.insight import PersonReport, Ratio, TeamReport
 from bot.domain.model import (
     WORKING_DAYS,
@@ -30,12 +31,15 @@ from bot.domain.model import (
     TaskStatus,
     TaskView,
     TeamOption,
+    TeamView,
 )
 from bot.domain.recurrence import Rule, describe
 from bot.domain.skills import PersonSkills
 from bot.domain.suggest import Suggestion, load_word
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, escape
+from bot.services.availability import TimeView
 from bot.services.preview import PreviewMessage, TeamPreview, messages
+from bot.services.teams import TeamCalendar
 from handlers import ids
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks and …/composition-objects)
@@ -1838,6 +1842,127 @@ def checkin_snoozed(task: TaskView, *, until: datetime, now: datetime) -> Messag
     """The check-in DM after **Later**, without buttons."""
     blocks = [*_checkin_intro(task, now), _section(f"⏰ Snoozed until {when(until)}")]
     return _message(f"{task.ref}: snoozed", blocks)
+
+
+# --------------------------------------------------------------------------- people's time
+
+_HOURS_HOW = (
+    "`/task hours 09:00-17:30 [weekdays|daily|mon,tue,…]` changes them; `/task hours default` goes back to "
+    "08:00-20:00 weekdays. `/task holidays JP` follows a country's public holidays for you."
+)
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _days_said(days: frozenset[int]) -> str:
+    if days == frozenset(range(5)):
+        return "Monday to Friday"
+    if days == frozenset(range(7)):
+        return "every day"
+    return ", ".join(_WEEKDAY_NAMES[d] for d in sorted(days))
+
+
+def hours_text(hours: WorkingHours, tz: str) -> str:
+    """`09:00-17:30 Monday to Friday (Europe/Berlin)`: someone's hours as they read them."""
+    return f"{hours.start:%H:%M}-{hours.end:%H:%M} {_days_said(hours.days)} ({_escaped(tz, 64)})"
+
+
+def _holiday_lines(upcoming: Sequence[tuple[date, str]], limit: int = 8) -> str:
+    shown = [
+        f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]}: {_escaped(name, 80)}" for d, name in upcoming[:limit]
+    ]
+    more = f", and {len(upcoming) - limit} more" if len(upcoming) > limit else ""
+    return "; ".join(shown) + more if shown else "none in the next 60 days"
+
+
+def _calendar_text(view: TimeView) -> str:
+    if view.calendar:
+        return f"`{view.calendar}` (your own): {_holiday_lines(view.upcoming_holidays)}"
+    if view.team_calendars:
+        return f"`{view.team_calendars[0]}` (your team's): {_holiday_lines(view.upcoming_holidays)}"
+    return "none. `/task holidays US` (any country code, `DE-BY` with a region) adds one"
+
+
+def _away_text(view: TimeView, now: datetime) -> str | None:
+    parts = []
+    if view.status.is_away(now):
+        until = f" until {when(view.status.expires_at)}" if view.status.expires_at else ""
+        parts.append(f"your Slack status {_escaped(view.status.describe(), 120)} says you are away{until}")
+    for period in view.away:
+        if period.ends_at - period.starts_at > timedelta(days=400):
+            continue
+        if view.status.expires_at is not None and period.ends_at == view.status.expires_at:
+            continue  # the status's own period, said above
+        start = "now" if period.starts_at <= now else f"from {last_day(period.starts_at + timedelta(seconds=1))}"
+        parts.append(f"time off {start} until {last_day(period.ends_at)}")
+    return "; ".join(parts) if parts else None
+
+
+def hours_view(view: TimeView, *, now: datetime, saved: bool = False) -> Message:
+    """`/task hours` (and `/task holidays` alone): someone's hours, holiday calendar and time away."""
+    head = "✅ Saved. Your working hours" if saved else "🕘 Your working hours"
+    lines = [
+        f"*{head}:* {hours_text(view.hours, view.tz)}. Baton sends you nothing outside them: a check-in, warning "
+        "or notice due then waits for the start of your next working time.",
+        f"*Public holidays:* {_calendar_text(view)}",
+    ]
+    away = _away_text(view, now)
+    if away:
+        lines.append(f"*Away:* {away}")
+    return _message(
+        f"{head}: {view.hours.start:%H:%M}-{view.hours.end:%H:%M}", [_section("\n".join(lines)), _context(_HOURS_HOW)]
+    )
+
+
+def own_calendar_saved(view: TimeView, *, now: datetime) -> Message:
+    """The answer to `/task holidays <code>` or `off`."""
+    if view.calendar:
+        text = f"📅 You follow the public holidays of `{view.calendar}`: {_holiday_lines(view.upcoming_holidays)}."
+    elif view.team_calendars:
+        text = f"📅 You follow your team's public holidays again (`{view.team_calendars[0]}`)."
+    else:
+        text = "📅 You follow no public-holiday calendar now."
+    return _message(
+        text, [_section(text), _context("No check-ins on your holidays; the rest waits for your next working day.")]
+    )
+
+
+def team_calendar(calendar: TeamCalendar, *, saved: bool = False) -> Message:
+    """`/team holidays [<code>|off]`: the team's calendar and its holidays of the next 60 days."""
+    where = _channel(calendar.channel_id)
+    if calendar.code is None:
+        text = (
+            f"{where} follows no public-holiday calendar. `/team holidays DE-BY` (any country code, a region after a "
+            "dash) sets one; people with their own (`/task holidays …`) keep theirs."
+        )
+        return _message(text, [_section(("✅ " if saved else "") + text)])
+    head = f"{'✅ ' if saved else ''}📅 {where} follows the public holidays of `{calendar.code}`."
+    lines = [
+        f"• {_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}: {_escaped(n, 100)}"
+        for d, n in calendar.upcoming
+    ]
+    body = "\n".join(lines) if lines else "No public holidays in the next 60 days."
+    return _message(
+        head,
+        [
+            _section(head),
+            _section(f"*The next 60 days*\n{body}"),
+            _context(
+                "No check-ins on those days and no overdue reminders; deadline warnings come the working day before."
+            ),
+        ],
+    )
+
+
+def escalation_text(team: TeamView, *, saved: bool = False) -> str:
+    """What `/team escalation` says about the team's setting."""
+    where = _channel(team.channel_id)
+    if team.escalation_after <= 0:
+        return f"{'✅ ' if saved else ''}{where}: no escalations. `/team escalation 2` turns them on."
+    return (
+        f"{'✅ ' if saved else ''}{where}: when a task's last {_plural(team.escalation_after, 'check-in')} in a row "
+        "went unanswered, its team's managers hear of it once (again only after the assignee answers). "
+        "`/team escalation off` stops it."
+    )
 
 
 # --------------------------------------------------------------------------- schedule preview

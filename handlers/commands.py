@@ -109,6 +109,16 @@ class Commands:
                 unmatched=found.unmatched,
                 channel_ids=found.channel_ids,
             )
+        if isinstance(parsed, grammar.ShowHours):
+            return blocks.hours_view(self._s.availability.time_of(ws, user), now=now)
+        if isinstance(parsed, grammar.SetHours):
+            shown = self._s.availability.set_hours(ws, user, parsed.hours)
+            return blocks.hours_view(shown, now=now, saved=True)
+        if isinstance(parsed, grammar.SetCalendar):
+            shown = self._s.availability.set_calendar(ws, user, parsed.code)
+            return blocks.own_calendar_saved(shown, now=now)
+        if isinstance(parsed, grammar.ShowCalendar):
+            return blocks.hours_view(self._s.availability.time_of(ws, user), now=now)
         if isinstance(parsed, grammar.CancelTask):
             gone = tasks.cancel(ws, user, number=parsed.number, reason=parsed.reason)
             verb = "is cancelled." if gone.changed else "was already cancelled; nothing changed."
@@ -228,6 +238,18 @@ class Commands:
             return blocks.schedule_preview(shown, now=self._clock.now())
         if isinstance(parsed, grammar.SetAway):
             return self._away(ws, user, channel, parsed)
+        if isinstance(parsed, grammar.SetCalendar):
+            return blocks.team_calendar(self._s.teams.set_calendar(ws, user, channel, parsed.code), saved=True)
+        if isinstance(parsed, grammar.ShowCalendar):
+            return blocks.team_calendar(self._s.teams.calendar(ws, channel))
+        if isinstance(parsed, grammar.SetEscalation):
+            changed = self._s.teams.set_escalation(ws, user, channel, parsed.after)
+            return Message(text=blocks.escalation_text(changed, saved=True))
+        if isinstance(parsed, grammar.ShowEscalation):
+            current = self._s.teams.by_channel(ws, channel) if channel else None
+            if current is None:
+                return Message(text="Type `/team escalation` in a team channel (`/team setup` makes one).")
+            return Message(text=blocks.escalation_text(current))
         if isinstance(parsed, grammar.ListAway):
             found = self._s.time_off.away(ws)
             return blocks.away_list([(p.user_id, p.starts_at, p.ends_at) for p in found], now=self._clock.now())

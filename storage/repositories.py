@@ -92,6 +92,22 @@ class WorkspaceRepository:
         return int(number)
 
 
+# The people columns users.info answers for; the rest (working hours, holiday calendar) are Baton's own.
+_FROM_SLACK = frozenset(
+    {
+        "display_name",
+        "tz",
+        "is_admin",
+        "is_bot",
+        "is_deleted",
+        "fetched_at",
+        "status_emoji",
+        "status_text",
+        "status_expiration",
+    }
+)
+
+
 class PersonRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -110,8 +126,14 @@ class PersonRepository:
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = insert(Person).values(**values)
-        changed = {k: stmt.excluded[k] for k in values if k not in ("workspace_id", "user_id")}
+        # A refresh from Slack never undoes what the person set in Baton (their hours, their calendar).
+        changed = {k: stmt.excluded[k] for k in values if k in _FROM_SLACK}
         self._session.execute(stmt.on_conflict_do_update(index_elements=["workspace_id", "user_id"], set_=changed))
+
+    def stale(self, *, fetched_before: datetime, limit: int) -> list[Person]:
+        """People last read from Slack before a moment, oldest first, across workspaces (a pass refreshes them)."""
+        stmt = select(Person).where(Person.fetched_at < fetched_before).order_by(Person.fetched_at).limit(limit)
+        return list(self._session.scalars(stmt))
 
     def many(self, workspace_id: str, user_ids: Sequence[str]) -> list[Person]:
         """The cached rows of these people (those never looked up are missing)."""
@@ -207,6 +229,24 @@ class TeamRepository:
         if self._session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True, of=TeamManager)
         return list(self._session.scalars(stmt))
+
+    def of_people_tasks(self, workspace_id: str, user_id: str, *, limit: int = 10) -> list[Team]:
+        """The teams of the open tasks someone is assigned, and of those they manage; most tasks first."""
+        tasks = (
+            select(Task.team_id, func.count().label("n"))
+            .where(Task.workspace_id == workspace_id, Task.assignee_id == user_id, Task.status.in_(ACTIVE))
+            .group_by(Task.team_id)
+            .subquery()
+        )
+        stmt = (
+            select(Team)
+            .outerjoin(tasks, tasks.c.team_id == Team.id)
+            .outerjoin(TeamManager, and_(TeamManager.team_id == Team.id, TeamManager.user_id == user_id))
+            .where(Team.workspace_id == workspace_id, or_(tasks.c.n.is_not(None), TeamManager.user_id.is_not(None)))
+            .order_by(func.coalesce(tasks.c.n, 0).desc(), Team.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt).unique())
 
     def of_workspace(self, workspace_id: str, *, limit: int = 100) -> list[Team]:
         stmt = select(Team).where(Team.workspace_id == workspace_id).order_by(Team.id).limit(limit)
@@ -377,6 +417,16 @@ class TaskRepository:
             .limit(limit)
         )
         return list(self._session.scalars(stmt))
+
+    def replan_people(self, workspace_id: str, user_ids: Sequence[str], *, now: datetime) -> None:
+        """Ask the planner to look again at these people's active tasks (their time changed)."""
+        if not user_ids:
+            return
+        self._session.execute(
+            update(Task)
+            .where(Task.workspace_id == workspace_id, Task.assignee_id.in_(user_ids), Task.status.in_(ACTIVE))
+            .values(next_check_at=now)
+        )
 
     def replan_team(self, workspace_id: str, team_id: int, *, now: datetime) -> None:
         """Ask the planner to look again at a team's active tasks (its schedule changed)."""
@@ -650,6 +700,24 @@ class OutboxRepository:
 
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, outbox_id)
+
+    def recheck_held(self, workspace_id: str, recipient_ids: Sequence[str], *, now: datetime) -> int:
+        """Someone's time changed (hours, calendar, status): their DMs held for later are due now, and
+        delivery holds them again to their new working time. Rows waiting for a retry keep their wait."""
+        if not recipient_ids:
+            return 0
+        result = self._session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.recipient_id.in_(recipient_ids),
+                OutboxMessage.state == OutboxState.PENDING.value,
+                OutboxMessage.attempts == 0,
+                OutboxMessage.not_before > now,
+            )
+            .values(not_before=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def many(self, outbox_ids: Sequence[int]) -> list[OutboxMessage]:
         if not outbox_ids:

@@ -13,8 +13,9 @@ from datetime import time
 from enum import StrEnum
 from typing import TypeAlias
 
+from bot.domain.calendars import parse_calendar
 from bot.domain.errors import BadInput
-from bot.domain.hours import parse_days
+from bot.domain.hours import DEFAULT_HOURS, WorkingHours, parse_days, parse_hours
 from bot.domain.model import CheckinSchedule, Priority
 from bot.domain.recurrence import Rule, parse_rule
 from bot.domain.skills import normalise_skills
@@ -51,6 +52,9 @@ TASK_HELP = "\n".join(
         "`/task @alice Send the invoices every 1st at 09:30`; a day past a month's end means its last day",
         "• `/task stop T-12` stops the series T-12 belongs to; T-12 itself stays open",
         "• `/task suggest what needs doing [#skill…]` names the three best people of the team to do it",
+        "• `/task hours` shows your working hours; `/task hours 09:00-17:30 [weekdays|mon,tue,…]` sets them "
+        "(Baton sends you nothing outside them)",
+        "• `/task holidays JP` follows a country's public holidays for you (`off` goes back to your team's)",
         '_when_ is "fri 5pm", "tomorrow", "in 3 days" or "2026-12-04 17:00", read in your time zone; '
         "a date alone means 17:00. Ids may be typed `T-12`, `t-12` or `12`.",
     ]
@@ -71,6 +75,10 @@ TEAM_HELP = "\n".join(
         "at most 30)",
         "• `/team skills @person billing, refunds, spanish` (managers) sets what someone is good at; "
         "`-` clears it, and `/team skills` alone lists the team's people and their skills",
+        "• `/team holidays DE-BY` (managers) follows a country's (and region's) public holidays; `off` stops it; "
+        "`/team holidays` alone lists the next 60 days'",
+        "• `/team escalation 2` (managers): after that many unanswered check-ins in a row on a task, the managers "
+        "hear of it once; `off` stops it",
     ]
 )
 
@@ -169,6 +177,43 @@ class ListAway:
     """`/team away`: who is away now or later."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class ShowHours:
+    """`/task hours`: the caller's working hours, holiday calendar and time off."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetHours:
+    """`/task hours 09:00-17:30 [days]` (or `default`)."""
+
+    hours: WorkingHours
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetCalendar:
+    """`/task holidays JP` / `off` (the caller's own) or `/team holidays DE-BY` / `off` (the channel's team);
+    `code` None: none of its own."""
+
+    code: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowCalendar:
+    """`/task holidays` or `/team holidays` alone: the calendar and the holidays of the next 60 days."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetEscalation:
+    """`/team escalation 3` / `off` (0)."""
+
+    after: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowEscalation:
+    """`/team escalation` alone."""
+
+
 TaskCommand: TypeAlias = (
     OpenTaskModal
     | TaskHelp
@@ -182,6 +227,10 @@ TaskCommand: TypeAlias = (
     | SuggestAssignee
     | SetAway
     | StopSeries
+    | ShowHours
+    | SetHours
+    | SetCalendar
+    | ShowCalendar
 )
 
 # --- /kudos --------------------------------------------------------------------------------------------
@@ -237,7 +286,19 @@ class TeamPreview:
 
 
 TeamCommand: TypeAlias = (
-    SetupTeam | TeamHelp | SetCheckins | TeamReport | SetSkills | ListSkills | SetAway | ListAway | TeamPreview
+    SetupTeam
+    | TeamHelp
+    | SetCheckins
+    | TeamReport
+    | SetSkills
+    | ListSkills
+    | SetAway
+    | ListAway
+    | TeamPreview
+    | SetCalendar
+    | ShowCalendar
+    | SetEscalation
+    | ShowEscalation
 )
 
 
@@ -315,6 +376,10 @@ def parse_task(text: str) -> TaskCommand:
         number, extra = _task_number(rest, form="/task stop T-12")
         _refuse_extra(extra, form="/task stop T-12")
         return StopSeries(number=number)
+    if sub == "hours":
+        return _parse_hours(rest)
+    if sub in ("holidays", "holiday"):
+        return _parse_calendar(rest, command="/task holidays", example="JP")
     raise BadInput(
         f'Unknown sub-command "{_shown(word)}". To delegate, type `/task @person title`; for the rest, '
         "try `/task help`."
@@ -535,6 +600,10 @@ def parse_team(text: str) -> TeamCommand:
         return _parse_report(rest)
     if sub == "preview":
         return _parse_preview(rest)
+    if sub in ("holidays", "holiday"):
+        return _parse_calendar(rest, command="/team holidays", example="DE-BY")
+    if sub == "escalation":
+        return _parse_escalation(rest)
     if sub == "away":
         rest = rest.strip()
         if not rest:
@@ -608,6 +677,48 @@ def _parse_schedule(raw_rest: str) -> CheckinSchedule:
 
 def _parse_days(days_text: str) -> frozenset[int]:
     return parse_days(days_text, how=_CHECKINS_FORM)
+
+
+_DEFAULT_WORDS = frozenset({"default", "reset"})
+
+
+def _parse_hours(raw_rest: str) -> ShowHours | SetHours:
+    text = " ".join(unescape(raw_rest).split())
+    if not text:
+        return ShowHours()
+    if text.lower() in _DEFAULT_WORDS:
+        return SetHours(hours=DEFAULT_HOURS)
+    return SetHours(hours=parse_hours(text))
+
+
+def _parse_calendar(raw_rest: str, *, command: str, example: str) -> SetCalendar | ShowCalendar:
+    text = " ".join(unescape(raw_rest).split())
+    if not text:
+        return ShowCalendar()
+    if text.lower() in {"off", "none", "-"}:
+        return SetCalendar(code=None)
+    try:
+        return SetCalendar(code=parse_calendar(text))
+    except BadInput as error:
+        raise BadInput(f"{error.reply} Like `{command} {example}`; `{command} off` removes it.") from None
+
+
+MAX_ESCALATION = 10
+_ESCALATION_FORM = (
+    "Say after how many unanswered check-ins in a row the managers hear of a task, from 1 to "
+    f"{MAX_ESCALATION}, like `/team escalation 2`; `/team escalation off` stops it."
+)
+
+
+def _parse_escalation(raw_rest: str) -> SetEscalation | ShowEscalation:
+    value = unescape(raw_rest).strip().lower()
+    if not value:
+        return ShowEscalation()
+    if value == "off":
+        return SetEscalation(after=0)
+    if value.isdigit() and 1 <= int(value) <= MAX_ESCALATION:
+        return SetEscalation(after=int(value))
+    raise BadInput(f'"{escape(clip(value, _MAX_WORD_SHOWN))}" is not a count. {_ESCALATION_FORM}')
 
 
 def _parse_preview(raw_rest: str) -> TeamPreview:

@@ -195,6 +195,8 @@ class TeamView:
     tz: str
     schedule: CheckinSchedule
     manager_ids: tuple[str, ...]
+    calendar: str | None = None
+    escalation_after: int = 2
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.availability import AvailabilityService
 from bot.services.checkins import CheckinService
 from bot.services.home import HomePublisher, HomeService
 from bot.services.installs import InstallService
@@ -33,3 +34,4 @@ class Services:
     time_off: TimeOffService
     preview: PreviewService
     installs: InstallService
+    availability: AvailabilityService

@@ -4,13 +4,17 @@ status) read from the people, time off and team rows, each person once per unit 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from bot.clock import Clock
+from bot.domain import calendars, worktime
+from bot.domain.errors import NotFound
 from bot.domain.hours import WorkingHours, stored_hours
 from bot.domain.status import SlackStatus
 from bot.domain.worktime import Availability, Period
+from bot.services.people import PeopleService, replan_person
 from storage.models import Person
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # Time off that ended this long ago still matters: warnings look back over the last two days.
 TIME_OFF_LOOKBACK = timedelta(days=2)
@@ -88,3 +92,98 @@ class AvailabilityReader:
             calendar=person.calendar or team_calendar,
             away=self.away(workspace_id, user_id),
         )
+
+
+@dataclass(frozen=True)
+class TimeView:
+    """Someone's time as `/task hours` and their Home tab show it."""
+
+    user_id: str
+    tz: str
+    hours: WorkingHours
+    calendar: str | None  # their own
+    team_calendars: tuple[str, ...]  # the calendars of their tasks' teams, used when they have none of their own
+    status: SlackStatus
+    away: tuple[Period, ...]  # recorded time off and an away status, now or later
+    upcoming_holidays: tuple[tuple[date, str], ...]  # in the next 60 days, from the calendar that applies
+
+
+HOLIDAY_DAYS_SHOWN = 60
+
+
+class AvailabilityService:
+    """`/task hours` and `/task holidays`: a person's own working hours and holiday calendar."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, people: PeopleService) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._people = people
+
+    def time_of(self, workspace_id: str, user_id: str) -> TimeView:
+        self._people.get(workspace_id, user_id)  # their zone and status, read from Slack when not cached
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            reader = AvailabilityReader(uow, now=now)
+            person = reader.person(workspace_id, user_id)
+            teams = tuple(
+                dict.fromkeys(
+                    t.calendar for t in uow.teams.of_people_tasks(workspace_id, user_id) if t.calendar is not None
+                )
+            )
+            away = tuple(p for p in reader.away(workspace_id, user_id) if p.ends_at > now)
+        calendar = person.calendar or (teams[0] if teams else None)
+        today = worktime.local_date(now, tz=person.tz)
+        upcoming = calendars.holidays_between(calendar, today, today + timedelta(days=HOLIDAY_DAYS_SHOWN))
+        return TimeView(
+            user_id=user_id,
+            tz=person.tz,
+            hours=person.hours,
+            calendar=person.calendar,
+            team_calendars=teams,
+            status=person.status,
+            away=away,
+            upcoming_holidays=tuple(upcoming),
+        )
+
+    def set_hours(self, workspace_id: str, user_id: str, hours: WorkingHours) -> TimeView:
+        """Their own working hours from now on; follow-ups are planned again and held DMs looked at again."""
+        self._people.get(workspace_id, user_id)  # their row exists before it is changed
+        now = self._clock.now()
+        with self._uow() as uow:
+            person = uow.people.get(workspace_id, user_id)
+            if person is None:
+                raise NotFound("Slack didn't tell me who you are just now; try again in a minute.")
+            if hours.is_default:
+                person.work_start = person.work_end = person.work_days = None
+            else:
+                person.work_start, person.work_end = f"{hours.start:%H:%M}", f"{hours.end:%H:%M}"
+                person.work_days = hours.stored_days()
+            replan_person(uow, workspace_id, user_id, now=now)
+            uow.commit()
+        self._people.forget(workspace_id, user_id)
+        return self.time_of(workspace_id, user_id)
+
+    def set_calendar(self, workspace_id: str, user_id: str, code: str | None) -> TimeView:
+        """Their own public-holiday calendar (None: their team's again)."""
+        self._people.get(workspace_id, user_id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            person = uow.people.get(workspace_id, user_id)
+            if person is None:
+                raise NotFound("Slack didn't tell me who you are just now; try again in a minute.")
+            person.calendar = code
+            replan_person(uow, workspace_id, user_id, now=now)
+            uow.commit()
+        return self.time_of(workspace_id, user_id)
+
+    def due_outside_time(self, workspace_id: str, assignee_id: str, due_at: datetime) -> TimeView | None:
+        """The assignee's time when a deadline falls outside their working hours or on a day they do not
+        work (a holiday, a weekend, time away); None when it falls inside."""
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            reader = AvailabilityReader(uow, now=now)
+            teams = [t.calendar for t in uow.teams.of_people_tasks(workspace_id, assignee_id) if t.calendar]
+            who = reader.of(workspace_id, assignee_id, team_calendar=teams[0] if teams else None)
+        if worktime.is_working(due_at, who):
+            return None
+        return self.time_of(workspace_id, assignee_id)

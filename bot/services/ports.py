@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,6 +17,31 @@ class SlackUser:
     is_admin: bool
     is_bot: bool
     is_deleted: bool
+    status_emoji: str = ""
+    status_text: str = ""
+    status_expiration: int = 0
+
+
+def slack_user(user: Mapping[str, Any]) -> SlackUser:
+    """A users.info `user` object (or the one a `user_change` event carries) as the plain value Baton keeps."""
+    profile = user.get("profile") or {}
+    user_id = str(user.get("id") or "")
+    name = profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
+    try:
+        expiration = int(profile.get("status_expiration") or 0)
+    except (TypeError, ValueError):
+        expiration = 0
+    return SlackUser(
+        user_id=user_id,
+        display_name=str(name),
+        tz=str(user.get("tz") or "UTC"),
+        is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
+        is_deleted=bool(user.get("deleted")),
+        status_emoji=str(profile.get("status_emoji") or "")[:100],
+        status_text=str(profile.get("status_text") or "")[:200],
+        status_expiration=max(expiration, 0),
+    )
 
 
 class SlackUnavailable(Exception):

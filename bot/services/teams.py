@@ -1,11 +1,13 @@
-"""Team use cases: make a channel a team, set its check-in schedule, find a channel's team."""
+"""Team use cases: make a channel a team, set its check-in schedule, holiday calendar and escalations, find a
+channel's team."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from bot.clock import Clock
-from bot.domain import worktime
+from bot.domain import calendars, worktime
 from bot.domain.errors import BadInput, NotAllowed
 from bot.domain.model import CheckinSchedule, PersonView, TeamOption, TeamView
 from bot.services.people import PeopleService
@@ -14,6 +16,14 @@ from storage.models import Team
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 TEAM_OPTIONS_LIMIT = 100  # a static_select holds at most 100 options
+HOLIDAY_DAYS_SHOWN = 60
+
+
+@dataclass(frozen=True)
+class TeamCalendar:
+    channel_id: str
+    code: str | None
+    upcoming: tuple[tuple[date, str], ...]
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,41 @@ class TeamService:
             uow.commit()
             return view
 
+    def set_calendar(self, workspace_id: str, actor_id: str, channel_id: str, code: str | None) -> TeamCalendar:
+        """The team's public-holiday calendar (None: none); its people without one of their own follow it."""
+        actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
+        now = self._clock.now()
+        with self._uow() as uow:
+            team = self._managed_team(uow, workspace_id, actor, channel_id, what="its holiday calendar")
+            team.calendar = code
+            uow.tasks.replan_team(workspace_id, team.id, now=now)
+            people = [t.assignee_id for t in uow.tasks.active_in_team(workspace_id, team.id, limit=1000)]
+            uow.outbox.recheck_held(workspace_id, sorted({*people, *(m.user_id for m in team.managers)}), now=now)
+            uow.commit()
+        return self.calendar(workspace_id, channel_id)
+
+    def calendar(self, workspace_id: str, channel_id: str) -> TeamCalendar:
+        """The team's calendar and its holidays in the next 60 days (in the team's zone)."""
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            team = uow.teams.by_channel(workspace_id, channel_id) if channel_id else None
+            if team is None:
+                raise BadInput("Type `/team holidays` in a team channel (`/team setup` makes one).")
+            code, tz = team.calendar, team.tz
+        today = worktime.local_date(now, tz=tz)
+        upcoming = calendars.holidays_between(code, today, today + timedelta(days=HOLIDAY_DAYS_SHOWN))
+        return TeamCalendar(channel_id=channel_id, code=code, upcoming=tuple(upcoming))
+
+    def set_escalation(self, workspace_id: str, actor_id: str, channel_id: str, after: int) -> TeamView:
+        """After how many unanswered check-ins in a row the team's managers hear of a task (0: never)."""
+        actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
+        with self._uow() as uow:
+            team = self._managed_team(uow, workspace_id, actor, channel_id, what="its escalations")
+            team.escalation_after = after
+            view = team_view(team)
+            uow.commit()
+            return view
+
     def by_channel(self, workspace_id: str, channel_id: str) -> TeamView | None:
         with self._uow(read_only=True) as uow:
             team = uow.teams.by_channel(workspace_id, channel_id)
@@ -99,10 +144,12 @@ class TeamService:
         with self._uow(read_only=True) as uow:
             return [team_view(t) for t in uow.teams.managed_by(workspace_id, user_id)]
 
-    def _managed_team(self, uow: UnitOfWork, workspace_id: str, actor: PersonView, channel_id: str) -> Team:
+    def _managed_team(
+        self, uow: UnitOfWork, workspace_id: str, actor: PersonView, channel_id: str, *, what: str = "its check-ins"
+    ) -> Team:
         team = uow.teams.by_channel(workspace_id, channel_id) if channel_id else None
         if team is None:
             raise BadInput("This channel isn't a team yet. Run `/team setup` here first.")
         if actor.user_id not in {m.user_id for m in team.managers} and not actor.is_admin:
-            raise NotAllowed("Only this team's managers or a workspace admin can change its check-ins.")
+            raise NotAllowed(f"Only this team's managers or a workspace admin can change {what}.")
         return team

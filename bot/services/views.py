@@ -58,4 +58,6 @@ def team_view(team: Team) -> TeamView:
         tz=team.tz,
         schedule=schedule_of(team),
         manager_ids=tuple(m.user_id for m in team.managers),
+        calendar=team.calendar,
+        escalation_after=team.escalation_after,
     )

@@ -12,7 +12,7 @@ from slack_sdk.models.metadata import Metadata
 from slack_sdk.webhook import WebhookClient
 
 from bot.domain.model import Message
-from bot.services.ports import Failed, RetryLater, SendOutcome, Sent, SlackUnavailable, SlackUser
+from bot.services.ports import Failed, RetryLater, SendOutcome, Sent, SlackUnavailable, SlackUser, slack_user
 from bot.slack.tokens import TokenSource, TokenUnavailable
 
 log = logging.getLogger(__name__)
@@ -89,17 +89,7 @@ class SlackGateway:
             raise SlackUnavailable(str(error.response.get("error", "error"))) from None
         except (SlackClientError, OSError, TimeoutError) as error:
             raise SlackUnavailable(type(error).__name__) from None
-        user = response["user"]
-        profile = user.get("profile") or {}
-        name = profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
-        return SlackUser(
-            user_id=user["id"],
-            display_name=str(name),
-            tz=str(user.get("tz") or "UTC"),
-            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
-            is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
-            is_deleted=bool(user.get("deleted")),
-        )
+        return slack_user(response["user"])
 
     # messages ---------------------------------------------------------------------------------
     def open_dm(self, workspace_id: str, user_id: str) -> str | Failed | RetryLater:

@@ -133,6 +133,7 @@ def test_tick_sends_no_checkin_to_someone_away_that_day_and_resumes_after(
     for who, title in ((U_ALICE, "Fix the refund macro"), (U_KARL, "Translate the help centre")):
         created = slash(cli, "/task", f"<@{who}> {title} by 2026-12-20 17:00", user=U_MANAGER, at=TUESDAY)
         assert "T-" in created, created
+        cli.accept(who, at=TUESDAY)
     recorded = slash(cli, command, text, user=user, at=TUESDAY)
     assert "away" in recorded, recorded
     cli.slack.clear()

@@ -20,8 +20,8 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.executors import InlineExecutor
 from tests.fakes.clock import FakeClock
-from tests.fakes.requests import SIGNING_SECRET, bolt_request, command_body
-from tests.fakes.slack_api import C_GENERAL, U_ALICE, U_MANAGER, FakeSlack, dm_channel_id
+from tests.fakes.requests import SIGNING_SECRET, action_body, block_action_payload, bolt_request, command_body
+from tests.fakes.slack_api import C_GENERAL, TEAM_ID, U_ALICE, U_MANAGER, FakeSlack, dm_channel_id
 
 pytestmark = pytest.mark.e2e
 
@@ -99,8 +99,29 @@ class Cli:
             slack_api_url=self.slack.base_url,
         )
 
-    def delegate(self, text: str, *, to: str = U_ALICE, by: str = U_MANAGER, at: datetime = CREATED_AT) -> None:
-        """Create a task the way Slack does, through a signed /task on an in-process app on the same file."""
+    def accept(self, user: str, *, at: datetime = CREATED_AT) -> int:
+        """`user` clicks Accept on each task waiting for their answer (check-ins go to accepted tasks)."""
+        baton = create_app(
+            self.settings(), clock=FakeClock(at), listener_executor=InlineExecutor(), delivery_executor=InlineExecutor()
+        )
+        try:
+            with baton.uow(read_only=True) as uow:
+                waiting = [t.id for t in uow.tasks.assigned_to(TEAM_ID, user, limit=100) if t.status == "open"]
+            for task_id in waiting:
+                payload = block_action_payload(
+                    "baton_accept", str(task_id), user_id=user, response_url=self.slack.response_url("accept")
+                )
+                response = baton.bolt.dispatch(bolt_request(action_body(payload)))
+                assert response.status == 200, response.body
+            return len(waiting)
+        finally:
+            baton.close()
+
+    def delegate(
+        self, text: str, *, to: str = U_ALICE, by: str = U_MANAGER, at: datetime = CREATED_AT, accept: bool = True
+    ) -> None:
+        """Create a task the way Slack does, through a signed /task on an in-process app on the same file; the
+        assignee accepts it unless told not to (check-ins go to accepted tasks)."""
         baton = create_app(
             self.settings(),
             clock=FakeClock(at),
@@ -120,6 +141,8 @@ class Cli:
             assert "T-" in str(response.body), response.body
         finally:
             baton.close()
+        if accept:
+            self.accept(to, at=at)
 
 
 def summary_of(stdout: str) -> dict[str, int]:
@@ -214,7 +237,7 @@ def test_outbox_lists_what_was_sent(cli: Cli) -> None:
 
     assert done.returncode == 0, done.stderr
     rows = outbox_rows(done.stdout)
-    assert len(rows) == 2, done.stdout  # the assignment DM and the check-in
+    assert len(rows) == 3, done.stdout  # the assignment DM, the delegator told of the accept, the check-in
     assert all(" sent " in f" {row} " for row in rows), done.stdout
     assert any("checkin:" in row for row in rows), done.stdout
 
