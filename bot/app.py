@@ -89,6 +89,7 @@ class Baton:
     def run_pass(self, *, deliver: bool = True, wait: Callable[[float], None] | None = None) -> PassSummary:
         """One scheduler pass as of the app's clock (`baton tick --at` gives one that starts then). With
         `wait`, the pass waits out each conversation's turn (Slack's one message a second) until all is sent."""
+
         def plan() -> int:
             # A missed user_change must not keep an old zone or status forever: a few stale people a pass.
             if deliver:

@@ -30,7 +30,7 @@ def register(app: App, *, services: Services, gateway: Gateway, clock: Clock) ->
     Actions(services=services, gateway=gateway, clock=clock).register(app)
     Views(services=services, gateway=gateway, clock=clock).register(app)
     Checkins(services=services, gateway=gateway, clock=clock).register(app)
-    Events(services=services).register(app)
+    Events(services=services, gateway=gateway, clock=clock).register(app)
 
     @app.error
     def on_error(

@@ -1874,6 +1874,15 @@ def _holiday_lines(upcoming: Sequence[tuple[date, str]], limit: int = 8) -> str:
     return "; ".join(shown) + more if shown else "none in the next 60 days"
 
 
+def due_outside_hours(task: TaskView, time: TimeView) -> Block:
+    """Added to the delegator's reply: the deadline falls outside the assignee's working time."""
+    return _context(
+        f"🕘 {when(task.due_at)} is outside {_user(task.assignee_id)}'s working time "
+        f"({hours_text(time.hours, time.tz)}, less holidays and time off). The task stands; deadline warnings "
+        "come earlier, in their working hours."
+    )
+
+
 def _calendar_text(view: TimeView) -> str:
     if view.calendar:
         return f"`{view.calendar}` (your own): {_holiday_lines(view.upcoming_holidays)}"

@@ -14,7 +14,7 @@ from bot.domain.model import Message
 from bot.services import Services
 from bot.services.tasks import NewTask
 from handlers import blocks, ids
-from handlers.edges import answer, suggested_assignees, workspace_of
+from handlers.edges import answer, suggested_assignees, with_assignee_notes, workspace_of
 from handlers.gateway_port import Gateway
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class Commands:
                     channel_id=channel,
                 ),
             )
-            return self._warn_if_away(ws, task.assignee_id, blocks.task_created(task, now=now))
+            return with_assignee_notes(self._s, ws, task, blocks.task_created(task, now=now), what=ids.COMMAND_TASK)
         if isinstance(parsed, grammar.SetAway):
             return self._away(ws, user, channel, parsed)
         if isinstance(parsed, grammar.ListTasks):
@@ -95,11 +95,12 @@ class Commands:
         if isinstance(parsed, grammar.ReassignTask):
             moved = tasks.reassign(ws, user, number=parsed.number, assignee_id=parsed.assignee_id)
             updated = blocks.task_updated(moved.task, verb=f"is now assigned to <@{moved.task.assignee_id}>.", now=now)
-            return self._warn_if_away(ws, moved.task.assignee_id, updated)
+            return with_assignee_notes(self._s, ws, moved.task, updated, what=ids.COMMAND_TASK)
         if isinstance(parsed, grammar.ChangeDue):
             due = tasks.change_due(ws, user, number=parsed.number, when_text=parsed.when_text)
             verb = "is now due " if due.changed else "was already due "
-            return blocks.task_updated(due.task, verb=verb + blocks.when(due.task.due_at) + ".", now=now)
+            updated = blocks.task_updated(due.task, verb=verb + blocks.when(due.task.due_at) + ".", now=now)
+            return with_assignee_notes(self._s, ws, due.task, updated, what=ids.COMMAND_TASK)
         if isinstance(parsed, grammar.SuggestAssignee):
             found = self._s.skills.suggest(ws, user, channel, text=parsed.text, skills=parsed.skills)
             return blocks.suggestions(
@@ -124,18 +125,6 @@ class Commands:
             verb = "is cancelled." if gone.changed else "was already cancelled; nothing changed."
             return blocks.task_updated(gone.task, verb=verb, now=now)
         raise AssertionError(f"unhandled /task command {parsed!r}")
-
-    def _warn_if_away(self, ws: str, assignee_id: str, message: Message) -> Message:
-        """The delegator's reply, with a line when the new task's assignee is away now. The task is saved
-        by then, so a failed lookup drops the line rather than reporting the task as not created."""
-        try:
-            until = self._s.time_off.away_until(ws, assignee_id)
-        except Exception:
-            log.warning("handler.away_lookup_failed", extra={"user": assignee_id})
-            return message
-        if until is None:
-            return message
-        return Message(text=message.text, blocks=(*message.blocks, blocks.away_warning(assignee_id, until)))
 
     def _away(self, ws: str, user: str, channel: str, parsed: grammar.SetAway) -> Message:
         target = parsed.user_id or user
@@ -163,7 +152,19 @@ class Commands:
             ),
         }
         heading, empty = headings[scope]
+        if not found and scope is grammar.ListScope.MINE:
+            empty = self._elsewhere(ws, user, empty)
         return blocks.task_list(found, heading=heading, now=self._clock.now(), empty=empty)
+
+    def _elsewhere(self, ws: str, user: str, empty: str) -> str:
+        """Nothing assigned to you: say so, and point to the lists that do have tasks (a manager's usually)."""
+        _, delegated, teams = self._s.tasks.open_counts(ws, user)
+        pointers = []
+        if delegated:
+            pointers.append(f"{delegated} you delegated: `/task list delegated`")
+        if teams:
+            pointers.append(f"{teams} in your teams: `/task list team` in a team channel")
+        return "You have no open tasks." + (f" Open: {'; '.join(pointers)}." if pointers else " 🎉")
 
     def _open_new_task_modal(self, ws: str, channel: str, trigger_id: str, *, response_url: str | None) -> bool:
         team = self._s.teams.by_channel(ws, channel) if channel else None

@@ -11,9 +11,10 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from bot.domain.errors import UserError
-from bot.domain.model import Message
+from bot.domain.model import Message, TaskView
 from bot.services import Services
 from handlers import blocks
+from handlers.blocks import Block
 from storage.db import is_database_down
 
 log = logging.getLogger(__name__)
@@ -94,3 +95,28 @@ def redrawn(
     if shown is not None and shown.is_bundle:
         return blocks.render_message(shown, now=now)
     return fallback
+
+
+def with_assignee_notes(
+    services: Services, workspace_id: str, task: TaskView, message: Message, *, what: str
+) -> Message:
+    """The delegator's reply, with a line when the assignee is away now, and one when the deadline falls
+    outside their working hours or on a day they do not work. The task is saved by then, so a failed lookup
+    drops the line rather than reporting the task as not saved."""
+    notes: list[Block] = []
+    try:
+        until = services.time_off.away_until(workspace_id, task.assignee_id)
+        if until is not None:
+            notes.append(blocks.away_warning(task.assignee_id, until))
+        if task.due_at is not None:
+            outside = services.availability.due_outside_time(workspace_id, task.assignee_id, task.due_at)
+            if outside is not None:
+                notes.append(blocks.due_outside_hours(task, outside))
+    except Exception as error:
+        if is_database_down(error):
+            log_database_down(error, what=what)
+        else:
+            log.warning("handler.assignee_lookup_failed", extra={"user": task.assignee_id, "handler": what})
+    if not notes:
+        return message
+    return Message(text=message.text, blocks=(*message.blocks, *notes))

@@ -1,24 +1,62 @@
-"""Events API: the App Home tab is published when a person opens it; uninstalling stops all sending."""
+"""Events API: the App Home tab is published when a person opens it; uninstalling stops all sending; a person's
+zone and status are kept fresh from user_change; a message typed in Baton's DM gets a short help."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.clock import Clock
+from bot.domain.model import Message
 from bot.services import Services
+from bot.services.ports import slack_user
 from handlers import ids
 from handlers.edges import workspace_of
+from handlers.gateway_port import Gateway
+
+log = logging.getLogger(__name__)
+
+DM_HELP = (
+    "👋 I don't read messages typed here. `/task` creates and lists tasks (`/task help` shows all it does), "
+    "`/task hours` sets when I may message you, and the buttons on my messages answer check-ins."
+)
 
 
 class Events:
-    def __init__(self, *, services: Services) -> None:
+    def __init__(self, *, services: Services, gateway: Gateway, clock: Clock) -> None:
         self._s = services
+        self._gateway = gateway
+        self._clock = clock
 
     def register(self, app: App) -> None:
         app.event(ids.EVENT_APP_HOME_OPENED)(self.on_app_home_opened)
         app.event(ids.EVENT_APP_UNINSTALLED)(self.on_app_uninstalled)
         app.event(ids.EVENT_TOKENS_REVOKED)(self.on_tokens_revoked)
+        app.event(ids.EVENT_USER_CHANGE)(self.on_user_change)
+        app.event(ids.EVENT_MESSAGE)(self.on_message)
+
+    def on_user_change(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        """Someone's profile changed: keep their zone and status (an away status counts as time off) fresh."""
+        user = event.get("user")
+        if not isinstance(user, dict) or not user.get("id"):
+            return
+        self._s.people.apply(workspace_of(context, body), slack_user(user))
+
+    def on_message(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        """A person typed in Baton's DM: a short help, at most once an hour each. Baton's own messages (Bolt
+        drops those), edits, deletions and other subtypes, and messages in channels get nothing."""
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        user, channel = str(event.get("user") or ""), str(event.get("channel") or "")
+        if not user or not channel:
+            return
+        ws = workspace_of(context, body)
+        hour = self._clock.now().strftime("%Y-%m-%dT%H")
+        if not self._s.checkins.first_event(ws, f"dm-help:{user}:{hour}"):
+            return  # answered this hour already, or Slack retried the delivery
+        self._gateway.post_reply(ws, channel, Message(text=DM_HELP))
 
     def on_app_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         if event.get("tab", "home") != "home":

@@ -64,7 +64,17 @@ EVENT_APP_HOME_OPENED = "app_home_opened"
 EVENT_REACTION_ADDED = "reaction_added"
 EVENT_APP_UNINSTALLED = "app_uninstalled"
 EVENT_TOKENS_REVOKED = "tokens_revoked"
-EVENTS = (EVENT_APP_HOME_OPENED, EVENT_REACTION_ADDED, EVENT_APP_UNINSTALLED, EVENT_TOKENS_REVOKED)
+EVENT_USER_CHANGE = "user_change"  # a person's zone or status changed
+EVENT_MESSAGE = "message"  # Bolt's name for message events; Baton subscribes to those in its DMs only
+EVENT_MESSAGE_IM = "message.im"  # the manifest's name for them
+EVENTS = (
+    EVENT_APP_HOME_OPENED,
+    EVENT_REACTION_ADDED,
+    EVENT_APP_UNINSTALLED,
+    EVENT_TOKENS_REVOKED,
+    EVENT_USER_CHANGE,
+    EVENT_MESSAGE_IM,
+)
 
 # Message metadata that marks every message Baton posts (see CONTRACT "Each message is sent once")
 METADATA_EVENT_TYPE = "baton_message"
@@ -80,9 +90,9 @@ BOT_SCOPES = (
     "chat:write",  # DMs, channel posts, chat.update
     "chat:write.public",  # celebrations in public team channels Baton was not invited to
     "im:write",  # conversations.open for DMs
-    "im:history",  # conversations.history in DMs (find a message whose answer was lost)
+    "im:history",  # conversations.history in DMs (find a message whose answer was lost); message.im events
     "channels:history",  # the same in public channels
     "groups:history",  # the same in private channels
-    "users:read",  # users.info: time zone, name, admin flag
+    "users:read",  # users.info and user_change: time zone, status, name, admin flag
     "reactions:read",  # reaction_added on check-in messages
 )

@@ -11,11 +11,11 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.clock import Clock
 from bot.domain.errors import UserError
-from bot.domain.model import Message, Priority
+from bot.domain.model import Priority
 from bot.services import Services
 from bot.services.tasks import NewTask
 from handlers import blocks, ids
-from handlers.edges import failure_text, load_metadata, redrawn, workspace_of
+from handlers.edges import failure_text, load_metadata, redrawn, with_assignee_notes, workspace_of
 from handlers.gateway_port import Gateway
 
 log = logging.getLogger(__name__)
@@ -72,11 +72,7 @@ class Views:
         response_url = metadata.get("response_url")
         if isinstance(response_url, str) and response_url:
             created = blocks.task_created(task, now=self._clock.now())
-            until = self._s.time_off.away_until(ws, task.assignee_id)
-            if until is not None:  # still created, but the delegator learns the assignee is away
-                created = Message(
-                    text=created.text, blocks=(*created.blocks, blocks.away_warning(task.assignee_id, until))
-                )
+            created = with_assignee_notes(self._s, ws, task, created, what=ids.VIEW_NEW_TASK)
             self._gateway.respond(response_url, created)
 
     def _read_form(self, values: dict[str, Any], metadata: dict[str, Any]) -> NewTask:

@@ -426,6 +426,12 @@ class TaskService:
                 rows = uow.tasks.overdue(workspace_id, now=now, user_id=actor_id, team_ids=managed, limit=limit)
             return [self._view(uow, t) for t in rows]
 
+    def open_counts(self, workspace_id: str, user_id: str) -> tuple[int, int, int]:
+        """How many open tasks someone is assigned, has delegated, and their teams have."""
+        with self._uow(read_only=True) as uow:
+            managed = [t.id for t in uow.teams.managed_by(workspace_id, user_id)]
+            return uow.tasks.open_counts(workspace_id, user_id=user_id, team_ids=managed)
+
     # shared steps ------------------------------------------------------------------------------
     def _load(
         self, uow: UnitOfWork, workspace_id: str, *, number: int | None = None, task_id: int | None = None
