@@ -380,3 +380,34 @@ def static_select_value(value: str | None, text: str | None = None) -> dict[str,
         return {"type": "static_select", "selected_option": None}
     option = {"text": {"type": "plain_text", "text": text or value, "emoji": True}, "value": value}
     return {"type": "static_select", "selected_option": option}
+
+
+def user_change_event(user: Mapping[str, Any], *, event_ts: str = "1700000600.000100") -> dict[str, Any]:
+    """`user_change`: someone's profile changed; `user` is the users.info object as it is now."""
+    return {"type": "user_change", "user": dict(user), "cache_ts": 1700000600, "event_ts": event_ts}
+
+
+def im_message_event(
+    user_id: str,
+    text: str,
+    *,
+    channel: str | None = None,
+    subtype: str | None = None,
+    bot_id: str | None = None,
+    ts: str = "1700000700.000100",
+) -> dict[str, Any]:
+    """A `message` event in a person's DM with Baton (`message.im`)."""
+    event: dict[str, Any] = {
+        "type": "message",
+        "channel": channel or dm_channel_id(user_id),
+        "channel_type": "im",
+        "user": user_id,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+    }
+    if subtype is not None:
+        event["subtype"] = subtype
+    if bot_id is not None:
+        event["bot_id"] = bot_id
+    return event
