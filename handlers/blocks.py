@@ -696,7 +696,7 @@ _BUNDLE_COUNTS: dict[OutboxKind, tuple[str, str]] = {
 def bundle_header(kinds: Sequence[OutboxKind]) -> str:
     """ "3 tasks to check in on, 1 due soon, 1 overdue": what a message about several tasks holds."""
     parts = []
-    for kind in (OutboxKind.CHECKIN, *[k for k in _BUNDLE_ORDER if k is not OutboxKind.CHECKIN]):
+    for kind in _BUNDLE_COUNTS:
         count = sum(1 for k in kinds if k is kind)
         if count:
             one, many = _BUNDLE_COUNTS[kind]
