@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, text, true, tuple_, update
+from sqlalchemy import Select, and_, case, delete, func, or_, select, text, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload, selectinload
 
@@ -419,13 +419,17 @@ class TaskRepository:
         return list(self._session.scalars(stmt))
 
     def replan_people(self, workspace_id: str, user_ids: Sequence[str], *, now: datetime) -> None:
-        """Ask the planner to look again at these people's active tasks (their time changed)."""
+        """Ask the planner to look again at these people's active tasks (their time changed). Check-ins
+        skipped "until the end of an absence" that has ended early (a status cleared) come back from now."""
         if not user_ids:
             return
         self._session.execute(
             update(Task)
             .where(Task.workspace_id == workspace_id, Task.assignee_id.in_(user_ids), Task.status.in_(ACTIVE))
-            .values(next_check_at=now)
+            .values(
+                next_check_at=now,
+                checkin_after=case((Task.checkin_after > now, now), else_=Task.checkin_after),
+            )
         )
 
     def replan_team(self, workspace_id: str, team_id: int, *, now: datetime) -> None:

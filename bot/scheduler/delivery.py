@@ -62,10 +62,12 @@ class DeliverySummary:
     held: int = 0  # rows held to their reader's next working period
     conversations: int = 0  # conversations claimed
     wake_in_seconds: float | None = None  # when the first paced row may go (with a pacer)
+    paced_ids: list[int] = field(default_factory=list)  # the rows put back to wait their conversation's turn
 
-    def held_back(self, delay_seconds: float, rows: int = 1) -> None:
+    def held_back(self, delay_seconds: float, ids: Sequence[int]) -> None:
         """Rows put back to wait their conversation's turn, `delay_seconds` from now."""
-        self.paced += rows
+        self.paced += len(ids)
+        self.paced_ids.extend(ids)
         first = self.wake_in_seconds
         self.wake_in_seconds = delay_seconds if first is None else min(first, delay_seconds)
 
@@ -77,6 +79,7 @@ class DeliverySummary:
         self.paced += other.paced
         self.held += other.held
         self.conversations += other.conversations
+        self.paced_ids.extend(other.paced_ids)
         if other.wake_in_seconds is not None:
             first = self.wake_in_seconds
             self.wake_in_seconds = other.wake_in_seconds if first is None else min(first, other.wake_in_seconds)
@@ -257,7 +260,7 @@ class Delivery:
                     wait = self._pacer.wait_seconds(first.workspace_id, first.recipient_id)
                 if wait > 0:
                     self._put_back(rows, delay_seconds=wait)
-                    summary.held_back(wait, len(rows))
+                    summary.held_back(wait, [row.id for row in rows])
                     continue
                 if first.kind is OutboxKind.REFRESH:
                     self._deliver_refresh(first, summary)
@@ -270,6 +273,15 @@ class Delivery:
         if summary.wake_in_seconds is not None and self._pacer is not None and self.on_paced is not None:
             self.on_paced(summary.wake_in_seconds)
         return summary
+
+    def waiting(self, ids: Sequence[int]) -> tuple[set[int], float | None]:
+        """Of rows put back to wait their turn, those not sent yet, and the seconds until the first is due."""
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            rows = [r for r in uow.outbox.many(ids) if r.state in (OutboxState.PENDING, OutboxState.SENDING)]
+            left = {r.id for r in rows}
+            first = min((r.not_before for r in rows), default=None)
+        return left, None if first is None else (first - now).total_seconds()
 
     def next_due_in(self) -> float | None:
         """Seconds until the next row still to send falls due (negative: overdue), None when none is."""
@@ -324,7 +336,7 @@ class Delivery:
                 row.state, row.lease_until = OutboxState.PENDING.value, None
                 row.not_before = now + timedelta(seconds=delay)
                 row.attempts -= 1  # waiting its turn is not an attempt
-            summary.held_back(delay, len(message))
+            summary.held_back(delay, [row.id for row in message])
         return keep
 
     # sending -------------------------------------------------------------------------------------

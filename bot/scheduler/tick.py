@@ -16,6 +16,7 @@ MAX_DELIVERY_BATCHES = 20  # a pass claims at most this many batches of conversa
 # A pass that finishes its deliveries (`baton tick`) waits out the one-a-second gap per conversation this long at
 # most; what is still waiting then is left for the next pass, and the summary says how many.
 DRAIN_SECONDS = 120.0
+MIN_PAUSE_SECONDS = 0.05  # never spin when a row held back is not ours to take yet
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def run_pass(
         planned = plan()
     total = DeliverySummary()
     waited = 0.0
-    waiting = 0
+    outstanding: set[int] = set()
     while delivery is not None:
         round_ = DeliverySummary()
         for _ in range(MAX_DELIVERY_BATCHES):
@@ -73,12 +74,21 @@ def run_pass(
             if batch.conversations < BATCH:
                 break
         total.add(round_)
-        waiting = round_.paced
-        pause = round_.wake_in_seconds
-        if wait is None or not round_.paced or pause is None or waited + pause > max_wait_seconds:
+        if wait is None:
+            outstanding = set(round_.paced_ids)
             break
-        wait(pause)
-        waited += pause
+        # Rows put back for their conversation's turn in this pass are this pass's to send: wait for the
+        # first of them, within the bound, and deliver again.
+        outstanding, pause = delivery.waiting(sorted(outstanding | set(round_.paced_ids)))
+        if not outstanding or pause is None:
+            break
+        pause = max(pause, 0.0 if round_.sent else MIN_PAUSE_SECONDS)
+        if waited + pause > max_wait_seconds:
+            break
+        if pause > 0:
+            wait(pause)
+            waited += pause
+    waiting = len(outstanding)
     summary = PassSummary(
         planned=planned,
         sent=total.sent,

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from handlers import ids
 from playground.runtime import Playground
 
 # Monday 2 March 2026, 14:00 UTC: 09:00 in New York, 15:00 in Berlin, 23:00 in Tokyo.
@@ -41,9 +42,9 @@ class PageClient:
         """POST /ui/<action> with a JSON body."""
         return self._request(f"ui/{action}", json.dumps(body).encode())
 
-    def state(self, viewer: str) -> dict[str, Any]:
-        """GET /state for `viewer`, now (no long-poll)."""
-        answer = self._request(f"state?as={viewer}", None)
+    def state(self, viewer: str, *, page: str | None = None) -> dict[str, Any]:
+        """GET /state for `viewer`, now (no long-poll); `page` as a browser page sends its own id."""
+        answer = self._request(f"state?as={viewer}" + (f"&page={page}" if page else ""), None)
         assert answer.status == 200, answer.body
         return answer.body
 
@@ -75,3 +76,50 @@ def playground() -> Iterator[Playground]:
 @pytest.fixture
 def page(playground: Playground) -> PageClient:
     return PageClient(playground)
+
+
+# -- what the tests do again and again, through the page's own API ------------------------------------------
+
+
+def button(playground: Playground, channel: str, action_id: str) -> tuple[str, str]:
+    """The newest message in `channel` with that button: its ts and the button's block_id."""
+    for message in reversed(playground.workspace.messages):
+        if message["channel"] != channel:
+            continue
+        for block in message.get("blocks") or []:
+            for element in block.get("elements") or []:
+                if element.get("action_id") == action_id:
+                    return message["ts"], str(block["block_id"])
+    raise AssertionError(f"no {action_id} button in {channel}")
+
+
+def texts(entries: list[dict[str, Any]]) -> str:
+    return "\n".join(e["html"] for e in entries)
+
+
+def delegate(page: PageClient, text: str = "/task @Alice Call the customer back by tomorrow", to: str = ALICE) -> None:
+    assert page.ui("send", **{"as": MAYA, "channel": SUPPORT, "text": text}).status == 200
+    page.wait_until(
+        "the assignee's DM", lambda: any(m["channel"] == dm(to) for m in page.playground.workspace.messages)
+    )
+
+
+def click(page: PageClient, user: str, channel: str, action_id: str) -> None:
+    ts, block_id = button(page.playground, channel, action_id)
+    answer = page.ui(
+        "click", **{"as": user, "channel": channel, "ts": ts, "action_id": action_id, "block_id": block_id}
+    )
+    assert answer.status == 200, answer.body
+
+
+def delegate_and_accept(
+    page: PageClient, text: str = "/task @Alice Call the customer back by tomorrow", to: str = ALICE
+) -> None:
+    """Maya delegates and the assignee accepts: only an accepted task gets check-ins."""
+    before = sum(1 for m in page.playground.workspace.messages if m["channel"] == dm(to))
+    assert page.ui("send", **{"as": MAYA, "channel": SUPPORT, "text": text}).status == 200
+    page.wait_until(
+        "the assignee's DM",
+        lambda: sum(1 for m in page.playground.workspace.messages if m["channel"] == dm(to)) > before,
+    )
+    click(page, to, dm(to), ids.ACTION_ACCEPT)

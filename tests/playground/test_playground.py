@@ -16,7 +16,20 @@ from handlers import ids
 from playground import courier
 from playground.courier import Courier
 from playground.runtime import Playground
-from tests.playground.conftest import ALICE, KENJI, MAYA, START, SUPPORT, PageClient, dm
+from tests.playground.conftest import (
+    ALICE,
+    KENJI,
+    MAYA,
+    START,
+    SUPPORT,
+    PageClient,
+    button,
+    click,
+    delegate,
+    delegate_and_accept,
+    dm,
+    texts,
+)
 
 
 def client(playground: Playground, token: str | None = None) -> WebClient:
@@ -27,37 +40,6 @@ def slack_error(call: Any) -> str:
     with pytest.raises(SlackApiError) as raised:
         call()
     return str(raised.value.response["error"])
-
-
-def button(playground: Playground, channel: str, action_id: str) -> tuple[str, str]:
-    """The newest message in `channel` with that button: its ts and the button's block_id."""
-    for message in reversed(playground.workspace.messages):
-        if message["channel"] != channel:
-            continue
-        for block in message.get("blocks") or []:
-            for element in block.get("elements") or []:
-                if element.get("action_id") == action_id:
-                    return message["ts"], str(block["block_id"])
-    raise AssertionError(f"no {action_id} button in {channel}")
-
-
-def texts(entries: list[dict[str, Any]]) -> str:
-    return "\n".join(e["html"] for e in entries)
-
-
-def delegate(page: PageClient, text: str = "/task @Alice Call the customer back by tomorrow", to: str = ALICE) -> None:
-    assert page.ui("send", **{"as": MAYA, "channel": SUPPORT, "text": text}).status == 200
-    page.wait_until(
-        "the assignee's DM", lambda: any(m["channel"] == dm(to) for m in page.playground.workspace.messages)
-    )
-
-
-def click(page: PageClient, user: str, channel: str, action_id: str) -> None:
-    ts, block_id = button(page.playground, channel, action_id)
-    answer = page.ui(
-        "click", **{"as": user, "channel": channel, "ts": ts, "action_id": action_id, "block_id": block_id}
-    )
-    assert answer.status == 200, answer.body
 
 
 # -- Slack's side of the wire ---------------------------------------------------------------------------------
@@ -165,7 +147,7 @@ def test_the_task_modal_opens_shows_errors_inline_and_creates_the_task_on_submit
 
 
 def test_fast_forward_delivers_the_checkin_and_refuses_going_back_or_past_fourteen_days(page: PageClient) -> None:
-    delegate(page)
+    delegate_and_accept(page)
 
     done = page.ui("clock", **{"as": ALICE, "preset": "weekday10"})
     assert done.status == 200 and done.body["sent"] >= 1
@@ -178,23 +160,9 @@ def test_fast_forward_delivers_the_checkin_and_refuses_going_back_or_past_fourte
     assert far.status == 400 and "14 days" in far.body["error"]
 
 
-def test_two_checkins_for_one_person_arrive_in_the_same_step_not_a_quarter_hour_apart(page: PageClient) -> None:
-    delegate(page)
-    delegate(page, "/task @Alice Update the FAQ by tomorrow")
-
-    page.ui("clock", **{"as": ALICE, "preset": "weekday10"})
-
-    checkins = [
-        m for m in page.playground.workspace.messages if m["channel"] == dm(ALICE) and ids.ACTION_CHECKIN_DONE in str(m)
-    ]
-    assert len(checkins) == 2
-    # Baton sends one message a second to a conversation: the second check-in comes a second after the first.
-    assert page.playground.clock.now() - (START + timedelta(hours=1)) < timedelta(seconds=5)
-
-
 def test_a_reaction_on_the_checkin_answers_it_and_the_channel_celebrates(page: PageClient) -> None:
     playground = page.playground
-    delegate(page)
+    delegate_and_accept(page)
     page.ui("clock", **{"as": ALICE, "preset": "weekday10"})
     ts, _ = button(playground, dm(ALICE), ids.ACTION_CHECKIN_DONE)
 
