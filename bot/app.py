@@ -65,6 +65,8 @@ def render_home(data: HomeData, *, now: Any) -> dict[str, Any]:
         is_manager=data.is_manager,
         now=now,
         totals=data.totals,
+        time=data.time,
+        coming=data.coming,
     )
 
 

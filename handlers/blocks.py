@@ -37,6 +37,7 @@ from bot.domain.recurrence import Rule, describe
 from bot.domain.skills import PersonSkills
 from bot.domain.suggest import Suggestion, load_word
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, escape
+from bot.domain.upcoming import Coming
 from bot.services.availability import TimeView
 from bot.services.preview import PreviewMessage, TeamPreview, messages
 from bot.services.teams import TeamCalendar
@@ -1525,8 +1526,11 @@ def home_view(
     is_manager: bool,
     now: datetime,
     totals: Sequence[int] | None = None,
+    time: TimeView | None = None,
+    coming: Sequence[Coming] = (),
 ) -> View:
-    """The App Home tab: what I must do, what I handed out, and (for managers) my teams' tasks.
+    """The App Home tab: my time and what Baton will send me next, what I must do, what I handed out, and
+    (for managers) my teams' tasks.
 
     `totals` are the sections' real counts when the task lists were read with a limit; the lists
     must then hold at least 100 tasks each (or all of them), more than any section can show."""
@@ -1564,6 +1568,8 @@ def home_view(
             _button("New task", action_id=ids.ACTION_OPEN_TASK_MODAL, value="new", style="primary"),
         ),
     ]
+    if time is not None:
+        blocks += [*_home_time(time, coming, now=now), _divider()]
     # Each section costs a heading, a divider (but the first) and a closing line when it is empty
     # or cut short ("…and N more"); the tasks share what is left.
     sizes = [
@@ -1600,6 +1606,46 @@ def home_view(
         if count > shown:
             blocks.append(_context(f"…and {count - shown} more. {everything}"))
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
+
+
+_COMING_KINDS: dict[OutboxKind, tuple[str, str]] = {
+    OutboxKind.CHECKIN: ("check-in", "check-ins"),
+    OutboxKind.REMINDER: ("reminder to accept", "reminders to accept"),
+    OutboxKind.WARNING: ("deadline warning", "deadline warnings"),
+    OutboxKind.OVERDUE: ("overdue notice", "overdue notices"),
+    OutboxKind.ESCALATION: ("escalation", "escalations"),
+    OutboxKind.UNANSWERED: ("not-accepted notice", "not-accepted notices"),
+    OutboxKind.DIGEST: ("weekly digest", "weekly digests"),
+}
+
+
+def _coming_line(item: Coming) -> str:
+    what = ", ".join(
+        f"{count} {_COMING_KINDS.get(kind, (kind.value, kind.value))[0 if count == 1 else 1]}"
+        for kind, count in item.kinds
+    )
+    tasks = ", ".join(f"T-{n}" for n in item.task_numbers if n)
+    held = " (held to your working hours)" if item.held else ""
+    return f"• {when(item.at)}: {what}" + (f" · {tasks}" if tasks else "") + held
+
+
+def _home_time(time: TimeView, coming: Sequence[Coming], *, now: datetime) -> list[Block]:
+    """The top of someone's Home tab: their working time, holidays, time away, and what Baton sends next."""
+    lines = [
+        f"*Your working hours:* {hours_text(time.hours, time.tz)}",
+        f"*Public holidays:* {_calendar_text(time)}",
+    ]
+    away = _away_text(time, now)
+    if away:
+        lines.append(f"*Away:* {away}")
+    shown = [_section("\n".join(lines))]
+    if coming:
+        one_message = "each line is one message" if len(coming) > 1 else "one message"
+        shown.append(_section(f"*Coming up* ({one_message})\n" + "\n".join(_coming_line(c) for c in coming)))
+    else:
+        shown.append(_section("*Coming up:* nothing scheduled in the next 3 days."))
+    shown.append(_context("`/task hours` changes when Baton may message you; `/task away` records time off."))
+    return shown
 
 
 # --------------------------------------------------------------------------- team report

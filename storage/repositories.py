@@ -705,6 +705,21 @@ class OutboxRepository:
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, outbox_id)
 
+    def queued_for(self, workspace_id: str, recipient_id: str, *, limit: int = 50) -> list[OutboxMessage]:
+        """Messages queued for someone and not sent yet (many wait for their working time), soonest first."""
+        stmt = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.recipient_id == recipient_id,
+                OutboxMessage.state == OutboxState.PENDING.value,
+                OutboxMessage.kind != OutboxKind.REFRESH.value,
+            )
+            .order_by(OutboxMessage.not_before, OutboxMessage.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
     def recheck_held(self, workspace_id: str, recipient_ids: Sequence[str], *, now: datetime) -> int:
         """Someone's time changed (hours, calendar, status): their DMs held for later are due now, and
         delivery holds them again to their new working time. Rows waiting for a retry keep their wait."""

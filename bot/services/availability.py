@@ -107,8 +107,37 @@ class TimeView:
     away: tuple[Period, ...]  # recorded time off and an away status, now or later
     upcoming_holidays: tuple[tuple[date, str], ...]  # in the next 60 days, from the calendar that applies
 
+    @property
+    def availability(self) -> Availability:
+        """As the scheduler reads them: their own calendar, else (for this summary) their first team's."""
+        calendar = self.calendar or (self.team_calendars[0] if self.team_calendars else None)
+        return Availability(tz=self.tz, hours=self.hours, calendar=calendar, away=self.away)
+
 
 HOLIDAY_DAYS_SHOWN = 60
+
+
+def time_view(uow: UnitOfWork, workspace_id: str, user_id: str, *, now: datetime) -> TimeView:
+    """Someone's hours, calendar (their own, else their team's), status and time away, from what is stored."""
+    reader = AvailabilityReader(uow, now=now)
+    person = reader.person(workspace_id, user_id)
+    teams = tuple(
+        dict.fromkeys(t.calendar for t in uow.teams.of_people_tasks(workspace_id, user_id) if t.calendar is not None)
+    )
+    away = tuple(p for p in reader.away(workspace_id, user_id) if p.ends_at > now)
+    calendar = person.calendar or (teams[0] if teams else None)
+    today = worktime.local_date(now, tz=person.tz)
+    upcoming = calendars.holidays_between(calendar, today, today + timedelta(days=HOLIDAY_DAYS_SHOWN))
+    return TimeView(
+        user_id=user_id,
+        tz=person.tz,
+        hours=person.hours,
+        calendar=person.calendar,
+        team_calendars=teams,
+        status=person.status,
+        away=away,
+        upcoming_holidays=tuple(upcoming),
+    )
 
 
 class AvailabilityService:
@@ -121,29 +150,8 @@ class AvailabilityService:
 
     def time_of(self, workspace_id: str, user_id: str) -> TimeView:
         self._people.get(workspace_id, user_id)  # their zone and status, read from Slack when not cached
-        now = self._clock.now()
         with self._uow(read_only=True) as uow:
-            reader = AvailabilityReader(uow, now=now)
-            person = reader.person(workspace_id, user_id)
-            teams = tuple(
-                dict.fromkeys(
-                    t.calendar for t in uow.teams.of_people_tasks(workspace_id, user_id) if t.calendar is not None
-                )
-            )
-            away = tuple(p for p in reader.away(workspace_id, user_id) if p.ends_at > now)
-        calendar = person.calendar or (teams[0] if teams else None)
-        today = worktime.local_date(now, tz=person.tz)
-        upcoming = calendars.holidays_between(calendar, today, today + timedelta(days=HOLIDAY_DAYS_SHOWN))
-        return TimeView(
-            user_id=user_id,
-            tz=person.tz,
-            hours=person.hours,
-            calendar=person.calendar,
-            team_calendars=teams,
-            status=person.status,
-            away=away,
-            upcoming_holidays=tuple(upcoming),
-        )
+            return time_view(uow, workspace_id, user_id, now=self._clock.now())
 
     def set_hours(self, workspace_id: str, user_id: str, hours: WorkingHours) -> TimeView:
         """Their own working hours from now on; follow-ups are planned again and held DMs looked at again."""

@@ -8,14 +8,19 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.clock import Clock
-from bot.domain.model import TaskView
+from bot.domain import worktime
+from bot.domain.model import CheckinSchedule, OutboxKind, TaskStatus, TaskView
+from bot.domain.upcoming import Coming, TaskTime, coming_up
+from bot.services.availability import TimeView, time_view
 from bot.services.ports import MessageSender
-from bot.services.views import task_view
-from storage.uow import UnitOfWorkFactory
+from bot.services.views import schedule_of, task_view
+from storage.models import Task, Team
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 SECTION_LIMIT = 100  # rows read per section: more than a Home tab shows; the counts say the rest
+COMING_DAYS = 3  # how far ahead the Home tab says what Baton will send
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,8 @@ class HomeData:
     team_tasks: tuple[TaskView, ...]
     is_manager: bool
     totals: tuple[int, int, int] = (0, 0, 0)  # open tasks in each section, however many were read
+    time: TimeView | None = None  # their hours, holiday calendar and time away
+    coming: tuple[Coming, ...] = ()  # what Baton will send them in the next days
 
 
 class HomeRenderer(Protocol):
@@ -37,21 +44,60 @@ class HomeService:
         self._clock = clock
 
     def snapshot(self, workspace_id: str, user_id: str) -> HomeData:
+        now = self._clock.now()
         with self._uow(read_only=True) as uow:
             teams = uow.teams.managed_by(workspace_id, user_id)
-            channels = {t.id: t.channel_id for t in uow.teams.of_workspace(workspace_id)}
+            everyone = {t.id: t for t in uow.teams.of_workspace(workspace_id)}
+            channels = {t.id: t.channel_id for t in everyone.values()}
 
             def view(rows: Sequence[Any]) -> tuple[TaskView, ...]:
                 return tuple(task_view(t, team_channel_id=channels.get(t.team_id or -1)) for t in rows)
 
             team_ids = [t.id for t in teams]
+            assigned = uow.tasks.assigned_to(workspace_id, user_id, limit=SECTION_LIMIT)
+            time = time_view(uow, workspace_id, user_id, now=now)
+            who = time.availability
+            queued = []
+            for row in uow.outbox.queued_for(workspace_id, user_id):
+                kind = OutboxKind(row.kind)
+                at = max(row.not_before, now)
+                if kind.is_scheduled_dm:
+                    at = worktime.next_working_start(at, who)  # where delivery holds it
+                queued.append((at, kind, _number(uow, workspace_id, row.task_id)))
+            coming = coming_up(
+                [_task_time(t, everyone.get(t.team_id or -1)) for t in assigned if TaskStatus(t.status).is_active],
+                who,
+                now=now,
+                days=COMING_DAYS,
+                held=queued,
+            )
             return HomeData(
-                mine=view(uow.tasks.assigned_to(workspace_id, user_id, limit=SECTION_LIMIT)),
+                mine=view(assigned),
                 delegated=view(uow.tasks.delegated_by(workspace_id, user_id, limit=SECTION_LIMIT)),
                 team_tasks=view(uow.tasks.of_teams(workspace_id, team_ids, limit=SECTION_LIMIT)),
                 is_manager=bool(teams),
                 totals=uow.tasks.open_counts(workspace_id, user_id=user_id, team_ids=team_ids),
+                time=time,
+                coming=tuple(coming),
             )
+
+
+def _task_time(task: Task, team: Team | None) -> TaskTime:
+    return TaskTime(
+        number=task.number,
+        status=TaskStatus(task.status),
+        schedule=schedule_of(team) if team is not None else CheckinSchedule(),
+        checkin_after=task.checkin_after,
+        created_at=task.created_at,
+        handed_at=task.assigned_at or task.created_at,
+        due_at=task.due_at,
+        reminded=task.reminded_at is not None,
+    )
+
+
+def _number(uow: UnitOfWork, workspace_id: str, task_id: int | None) -> int:
+    task = uow.tasks.get(workspace_id, task_id) if task_id is not None else None
+    return task.number if task is not None else 0
 
 
 class HomePublisher:

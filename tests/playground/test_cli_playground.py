@@ -16,10 +16,9 @@ from tests.e2e.test_serve import (
     baton_command,
     baton_env,
     free_port,
-    http,
     run_baton,
-    wait_for,
 )
+from tests.fakes.http import http, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ hears of, and what Baton now calls (an ephemeral hint, redrawn bundles, the help
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -165,7 +165,9 @@ def test_next_holiday_follows_the_teams_calendar_and_no_checkin_comes_that_day(p
     assert answer.status == 200, answer.body
     assert answer.body["holiday"] == {"date": "2026-03-03", "name": "Liberation Day", "calendar": "BG"}
     assert playground.clock.now() == datetime(2026, 3, 3, 10, 0, tzinfo=NEW_YORK)
-    days = [datetime.fromtimestamp(float(m["ts"]), UTC).astimezone(NEW_YORK).date() for m in checkin_messages(page, ALICE)]
+    days = [
+        datetime.fromtimestamp(float(m["ts"]), UTC).astimezone(NEW_YORK).date() for m in checkin_messages(page, ALICE)
+    ]
     assert days == [date(2026, 3, 2)], "Monday's check-in came, the holiday's did not"
     page.ui("clock", **{"as": ALICE, "preset": "weekday10"})
     assert len(checkin_messages(page, ALICE)) == 2, "the day after the holiday brings the next one"
@@ -351,7 +353,9 @@ def test_a_task_cancelled_from_a_bundle_is_redrawn_there_with_chat_update(page: 
     page.ui("send", **{"as": MAYA, "channel": SUPPORT, "text": "/task cancel T-3 not needed"})
     page.wait_until(
         "the redrawn check-in",
-        lambda: "Cancelled" in section_of(page.playground.workspace.find_message(dm(ALICE), message["ts"]) or {}, "T-3"),
+        lambda: (
+            "Cancelled" in section_of(page.playground.workspace.find_message(dm(ALICE), message["ts"]) or {}, "T-3")
+        ),
     )
 
     redrawn = page.playground.workspace.find_message(dm(ALICE), message["ts"])

@@ -146,6 +146,27 @@ def test_the_task_modal_opens_shows_errors_inline_and_creates_the_task_on_submit
     assert "Refund order 66" in texts(page.entries(KENJI, dm(KENJI)))
 
 
+def test_a_modal_shows_only_on_the_page_it_was_opened_on_so_a_reload_does_not_bring_it_back(
+    page: PageClient,
+) -> None:
+    opened = page.ui("send", **{"as": MAYA, "channel": SUPPORT, "text": "/task", "page": "page-1"})
+    assert opened.status == 200
+
+    modal = page.state(MAYA, page="page-1")["modal"]
+    assert modal is not None, "the page it was opened on shows it"
+    assert page.state(MAYA, page="page-2")["modal"] is None, "a reloaded page (a new id) does not"
+    page.ui("send", **{"as": MAYA, "channel": SUPPORT, "text": "/task", "page": "page-2"})
+    reopened = page.state(MAYA, page="page-2")["modal"]
+    assert reopened is not None and reopened["view_id"] != modal["view_id"]
+    assert page.state(MAYA, page="page-1")["modal"] is None, "a modal is open in one place at a time"
+
+    # Submitting from its page still reaches it, with Slack's inline errors shown there.
+    view_id = reopened["view_id"]
+    field = f"{ids.BLOCK_TITLE}/{ids.INPUT_TITLE}"
+    page.ui("submit", **{"as": MAYA, "view_id": view_id, "values": {field: ""}, "page": "page-2"})
+    assert page.state(MAYA, page="page-2")["modal"]["errors"][ids.BLOCK_TITLE]
+
+
 def test_fast_forward_delivers_the_checkin_and_refuses_going_back_or_past_fourteen_days(page: PageClient) -> None:
     delegate_and_accept(page)
 

@@ -132,10 +132,11 @@ class Post:
     keys: tuple[str, ...]
 
 
-def _posts(slack: FakeSlack) -> list[Post]:
-    """Every chat.postMessage Slack stored, with the deliverer that made it (calls and messages pair up in order)."""
+def _posts(slack: FakeSlack, *, since: int) -> list[Post]:
+    """Every chat.postMessage since `slack.clear()` (messages from number `since` on), with the deliverer that made
+    it: FakeSlack records a call and stores its message under one lock, so the two lists pair up in order."""
     calls = slack.calls_to("chat.postMessage")
-    stored = slack.messages()
+    stored = slack.messages()[since:]
     assert len(calls) == len(stored), "every post was stored"
     posts = []
     for call, message in zip(calls, stored, strict=True):
@@ -207,13 +208,14 @@ def test_three_ticks_at_once_send_each_person_one_message_with_every_key(
     migrate(url)
     _seed(url, slack)
     slack.clear()
+    before = len(slack.messages())
     tokens = [f"{TOKEN}-tick{n}" for n in range(PROCESSES)]
     slack.slow("chat.postMessage", POST_LATENCY_SECONDS)
 
     procs = start_ticks_together([cli_env(url, slack, token=t) for t in tokens], at=CHECKIN_AT, cwd=tmp_path)
     summaries = [pass_line(*output) for output in finish(procs)]
 
-    posts = _posts(slack)
+    posts = _posts(slack, since=before)
     rows = _rows_planned_at(url, CHECKIN_AT)
     senders = Counter(p.sender for p in posts)
     what = f"passes {summaries}, posts by {dict(senders)}"
@@ -223,3 +225,65 @@ def test_three_ticks_at_once_send_each_person_one_message_with_every_key(
     assert sum(s.planned for s in summaries) == len(rows), what
     assert sum(s.sent for s in summaries) == len(rows), what
     assert sum(s.failed + s.retried for s in summaries) == 0, what
+
+
+# -- three apps in one process, passes run by three threads at once -----------------------------------------
+
+# Wednesday, Thursday and Friday at 10:00 Berlin: a check-in for every task each day, an overdue notice each
+# working day for the overdue ones (to the assignee and to BOSS), and on Friday BOSS's escalations of the tasks
+# whose two check-ins went unanswered.
+MOMENTS = [CHECKIN_AT + timedelta(days=n) for n in range(3)]
+
+
+def _passes_at_once(apps: Sequence[Baton]) -> list[object]:
+    """run_pass() on every app in its own thread, released together; any thread's error fails the test."""
+    start = threading.Barrier(len(apps))
+    results: list[object] = [None] * len(apps)
+
+    def run(index: int) -> None:
+        try:
+            start.wait(timeout=30)
+            results[index] = apps[index].run_pass()
+        except BaseException as error:  # noqa: BLE001 - handed to the test's thread below
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(n,), name=f"pass-{n}") for n in range(len(apps))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a pass did not finish"
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
+def test_three_apps_passing_at_once_send_each_person_one_message_every_day(
+    pg_schema: PgSchema, slack: FakeSlack
+) -> None:
+    url = pg_schema.url
+    migrate(url)
+    _seed(url, slack)
+    clock = FakeClock(MOMENTS[0])
+    apps = [_app(url, slack, clock, token=f"{TOKEN}-app{n}") for n in range(PROCESSES)]
+    slack.slow("chat.postMessage", POST_LATENCY_SECONDS)
+    try:
+        for moment in MOMENTS:
+            clock.set(moment)
+            slack.clear()
+            before = len(slack.messages())
+
+            summaries = _passes_at_once(apps)
+
+            posts = _posts(slack, since=before)
+            rows = _rows_planned_at(url, moment)
+            senders = Counter(p.sender for p in posts)
+            what = f"{moment:%a %d %b}: passes {summaries}, posts by {dict(senders)}"
+            _check_one_message_each(posts, rows, what=what)
+            assert len(senders) > 1, f"one app sent everything, so nothing raced: {what}"
+            assert sum(s.planned for s in summaries) == len(rows), what  # type: ignore[attr-defined]
+            assert sum(s.sent for s in summaries) == len(rows), what  # type: ignore[attr-defined]
+    finally:
+        for app in apps:
+            app.close()

@@ -14,8 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.model import OutboxKind, Outgoing, Priority, TaskStatus, TaskView, TeamOption
+from bot.domain.status import AWAY_EMOJI, SlackStatus
 from handlers import blocks, ids
 from playground.blockkit import RenderContext, emoji, render_blocks, render_message, render_mrkdwn, render_view
+from playground.demo import STATUS_EMOJI
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DUE = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # 12:00 PM Fri in New York, 2:00 AM Sat in Tokyo
@@ -556,6 +558,15 @@ def test_emoji_table() -> None:
         )
     )
     assert plain.words() == ":tada: x"
+
+
+def test_every_away_status_emoji_and_the_status_people_can_pick_are_drawn() -> None:
+    for name in (*sorted(AWAY_EMOJI), *STATUS_EMOJI):
+        assert not emoji(name).startswith(":"), name
+    assert [emoji(name) for name in sorted(AWAY_EMOJI)] == ["✈️", "🏝️", "🤒", "😷", "🌴"]
+    # A status as Baton describes it (the Home tab, `/task hours`): `:palm_tree: Vacation`.
+    shown = SlackStatus(emoji=":face_with_thermometer:", text="Sick today").describe()
+    assert dom(render_mrkdwn(shown, ctx=NEW_YORK)).words() == "🤒 Sick today"
 
 
 # --------------------------------------------------------------------------- other blocks and elements
