@@ -57,9 +57,9 @@ lint: $(VENV)/.installed-test
 
 # Benchmarks print Markdown tables; docs/performance.md holds a recorded run. Not part of `make test`.
 # Each script also writes its headline numbers as JSON into BENCH_OUT (default: a fresh temporary directory,
-# kept and named at the end); bench/targets.py then prints issue 7's target table from them. A script that
+# kept and named at the end); bench/targets.py then prints the targets table from them. A script that
 # fails does not stop the others: its row says "not run" and make exits non-zero.
-BENCH_SCRIPTS := planner claim delivery ack memory
+BENCH_SCRIPTS := planner claim delivery ack memory people_time
 BENCH_OUT ?=
 define run_benches
 	@out="$(BENCH_OUT)"; [ -n "$$out" ] || out=$$(mktemp -d "$${TMPDIR:-/tmp}/baton-bench.XXXXXX"); \

@@ -1,8 +1,8 @@
-"""Prints issue 7's target table from the JSON files the bench scripts write with `--json PATH`.
+"""Prints the targets table from the JSON files the bench scripts write with `--json PATH`.
 
 Run from the repository root (`make bench` and `make bench-quick` do this after the scripts):
 
-    .venv/bin/python bench/targets.py DIR         # reads DIR/{ack,planner,claim,delivery,memory}.json
+    .venv/bin/python bench/targets.py DIR         # reads DIR/{ack,planner,claim,delivery,memory,people_time}.json
     .venv/bin/python bench/targets.py a.json ...  # or the files themselves (each names its bench inside)
 
 One Markdown row per target: measure | value | baseline | ratio | target | met?. The ratio is value / baseline,
@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BENCHES = ("ack", "planner", "claim", "delivery", "memory")
+BENCHES = ("ack", "planner", "claim", "delivery", "memory", "people_time")
 ACK_P99_MS, ACK_P99_RATIO, THROUGHPUT = 15.0, 1.5, 1000.0
 SCAN_P95_MS = 5.0
 CLAIM_MS = 10.0
 CEILING_SHARE, MAX_429_SHARE, QUIET_MEDIAN_S = 0.90, 0.01, 1.0
 IDLE_MB, PASS_MB = 120.0, 200.0
 FULL_TASKS = 1_000_000
+DMS_PER_DAY_P95 = 3
 
 
 @dataclass
@@ -259,12 +260,47 @@ def memory_rows(data: dict[str, Any]) -> list[Row]:
     ]
 
 
+def people_time_rows(data: dict[str, Any]) -> list[Row]:
+    q = quick_note(data)
+    full, every = data["per_day"]["full_load"], data["per_day"]["all"]
+    wrong = {"outside their working hours": data["outside_hours"], "on their public holidays": data["on_holidays"]}
+    wrong["while away by Slack status"] = data["while_away"]
+    lost = data["outbox"]["lost"] + data["outbox"]["twice"]
+    team = f"{data['agents']} people, {data['weeks']} weeks, a pass every 15 min{q}"
+    rows = [
+        Row(
+            f"scheduler DMs per person and working day, people with 12 open tasks ({team})",
+            f"p95 {full['p95']} (p50 {full['p50']}, max {full['max']}; {full['days']} person-days)",
+            f"p95 {every['p95']} (p50 {every['p50']}) everyone",
+            ratio(full["p95"], every["p95"]),
+            f"p95 ≤ {DMS_PER_DAY_P95}",
+            at_most(full["p95"], DMS_PER_DAY_P95),
+        )
+    ]
+    for said, count in wrong.items():
+        rows.append(
+            Row(f"scheduler DMs {said}", str(count), "0", "n/a", "0", "yes" if count == 0 else f"NO ({count})")
+        )
+    rows.append(
+        Row(
+            "follow-ups lost or sent twice (every planned key sent once, or skipped with a reason)",
+            str(lost),
+            "0",
+            "n/a",
+            "0",
+            "yes" if lost == 0 else f"NO ({lost})",
+        )
+    )
+    return rows
+
+
 ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "ack": ack_rows,
     "planner": planner_rows,
     "claim": claim_rows,
     "delivery": delivery_rows,
     "memory": memory_rows,
+    "people_time": people_time_rows,
 }
 
 
@@ -320,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = table(found)
     quick = sorted(bench for bench, data in found.items() if data.get("quick"))
-    print("Issue 7 targets" + (f" (--quick runs: {', '.join(quick)}; smoke figures, not a verdict)" if quick else ""))
+    print("Targets" + (f" (--quick runs: {', '.join(quick)}; smoke figures, not a verdict)" if quick else ""))
     print()
     print("| measure | value | baseline | ratio | target | met? |")
     print("| --- | --- | --- | --- | --- | --- |")

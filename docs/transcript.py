@@ -111,11 +111,12 @@ def main() -> None:
         at(datetime(2026, 12, 3, 19, 0, tzinfo=UTC), "Thursday 20:00 Berlin: first pass after a day without any")
         print("  " + harness.baton.run_pass().line())
         show_new_posts()
-        at(datetime(2026, 12, 3, 19, 0, 30, tzinfo=UTC), "30 s later: the next pass (one message a second per DM)")
+
+        at(datetime(2026, 12, 4, 22, 0, tzinfo=UTC), "Friday 23:00 Berlin (17:00 New York): scheduler pass")
         print("  " + harness.baton.run_pass().line())
         show_new_posts()
 
-        at(datetime(2026, 12, 4, 22, 0, tzinfo=UTC), "Friday 23:00 Berlin (17:00 New York): scheduler pass")
+        at(datetime(2026, 12, 7, 7, 0, tzinfo=UTC), "Monday 08:00 Berlin: scheduler pass, the start of Alice's day")
         print("  " + harness.baton.run_pass().line())
         show_new_posts()
 

@@ -705,57 +705,77 @@ def bundle_header(kinds: Sequence[OutboxKind]) -> str:
     return ", ".join(parts)
 
 
-def _bundle_item(item: SentItem, *, now: datetime) -> list[Block]:
-    """One task's line in a message about several, with its own buttons while they apply."""
+def _bundle_line(item: SentItem, *, now: datetime, moved: str | None) -> str:
+    """What one row says of its task; a task that moved on is named without a countdown."""
     out, task = item.out, _need_task(item.out)
-    moved = _moved_on(task, reader_id=out.recipient_id)
     head = _headline(task)
-    buttons: Block | None = None
     if out.kind is OutboxKind.CHECKIN:
-        text = f"🔔 {head}\n{_due_phrase(task, now)} · {_priority(task.priority)}"
-        if item.answer is None and moved is None and task.status is TaskStatus.ACCEPTED:
-            buttons = _checkin_buttons(task)
-    elif out.kind is OutboxKind.WARNING:
-        text = f"⏰ {head} is due {_left(task, now)}."
-    elif out.kind is OutboxKind.OVERDUE:
+        return f"🔔 {head}" if moved else f"🔔 {head}\n{_due_phrase(task, now)} · {_priority(task.priority)}"
+    if out.kind is OutboxKind.WARNING:
+        return f"⏰ {head}" if moved else f"⏰ {head} is due {_left(task, now)}."
+    if out.kind is OutboxKind.OVERDUE:
+        if moved:
+            return f"⚠️ {head}"
         was = f"due {when(task.due_at)}" if task.due_at is not None else "its deadline passed"
         who = f", assigned to {_user(task.assignee_id)}," if out.recipient_id != task.assignee_id else ""
-        text = f"⚠️ {head}{who} is overdue: {was}."
-    elif out.kind is OutboxKind.REMINDER:
-        text = f"📬 {head} from {_user(task.delegator_id)} waits for you to accept or decline it."
-        if moved is None and task.status is TaskStatus.OPEN and item.answer is None:
-            buttons = _reminder_buttons(task)
-    elif out.kind is OutboxKind.ESCALATION:
-        text = _escalation_text(out, task, now=now)
-    elif out.kind is OutboxKind.UNANSWERED:
-        text = _unanswered_text(out, task, now=now)
+        return f"⚠️ {head}{who} is overdue: {was}."
+    if out.kind is OutboxKind.REMINDER:
+        return f"📬 {head} from {_user(task.delegator_id)} waits for you to accept or decline it."
+    if out.kind is OutboxKind.ESCALATION:
+        return _escalation_text(out, task, now=now)
+    if out.kind is OutboxKind.UNANSWERED:
+        return _unanswered_text(out, task, now=now)
+    raise ValueError(f"outbox {out.kind.value} messages are not bundled")
+
+
+def _bundle_task(items: Sequence[SentItem], *, now: datetime) -> list[Block]:
+    """One task's row in a message about several: what each of its items says (a check-in and its deadline
+    warning together), with the task's own buttons while they apply."""
+    task = _need_task(items[0].out)
+    reader = items[0].out.recipient_id
+    moved = _moved_on(task, reader_id=reader)
+    kinds = {item.out.kind: item for item in items}
+    # A check-in or a reminder leads, the notices about the same task follow it.
+    lead = kinds.get(OutboxKind.CHECKIN) or kinds.get(OutboxKind.REMINDER) or items[0]
+    rest = [item for item in items if item is not lead]
+    if lead.out.kind in (OutboxKind.CHECKIN, OutboxKind.REMINDER) and moved is None:
+        # Folded into the lead's line: its deadline is already on it ("due …" or "overdue").
+        rest = [item for item in rest if item.out.kind not in (OutboxKind.WARNING, OutboxKind.OVERDUE)]
+        warned = OutboxKind.WARNING in kinds and lead.out.kind is OutboxKind.CHECKIN
+        soon = _left(task, now).split(" (")[0]  # the due date is on the line already
+        text = _bundle_line(lead, now=now, moved=moved) + (f" · ⏰ due {soon}" if warned else "")
     else:
-        raise ValueError(f"outbox {out.kind.value} messages are not bundled")
-    if item.answer is not None:
-        text += f"\n➡️ {_escaped(_one_line(item.answer), _NOTE_CHARS)}"
+        text = _bundle_line(lead, now=now, moved=moved)
+    text = "\n".join([text, *(_bundle_line(item, now=now, moved=moved) for item in rest)])
+    buttons: Block | None = None
+    if lead.answer is not None:
+        text += f"\n➡️ {_escaped(_one_line(lead.answer), _NOTE_CHARS)}"
     elif moved is not None:
         text += f"\n➡️ {moved}"
-    blocks = [_section(text)]
-    if buttons is not None:
-        blocks.append(buttons)
-    return blocks
+    elif lead.out.kind is OutboxKind.CHECKIN and task.status is TaskStatus.ACCEPTED:
+        buttons = _checkin_buttons(task)
+    elif lead.out.kind is OutboxKind.REMINDER and task.status is TaskStatus.OPEN:
+        buttons = _reminder_buttons(task)
+    return [_section(text)] if buttons is None else [_section(text), buttons]
+
+
+def _rank(item: SentItem) -> tuple[int, datetime, int]:
+    task = item.out.task
+    kind = _BUNDLE_ORDER.index(item.out.kind) if item.out.kind in _BUNDLE_ORDER else len(_BUNDLE_ORDER)
+    return (kind, task.due_at if task is not None and task.due_at is not None else _NEVER, task.number if task else 0)
 
 
 def bundle(items: Sequence[SentItem], *, now: datetime) -> Message:
     """Everything the scheduler has for a person at one pass, in one DM: a short header, then each task on
-    its own line with its own buttons; past Slack's 50 blocks, the rest are counted on one line."""
-    ordered = sorted(
-        items,
-        key=lambda i: (
-            _BUNDLE_ORDER.index(i.out.kind) if i.out.kind in _BUNDLE_ORDER else len(_BUNDLE_ORDER),
-            i.out.task.due_at if i.out.task is not None and i.out.task.due_at is not None else _NEVER,
-            i.out.task.number if i.out.task is not None else 0,
-        ),
-    )
-    summary = bundle_header([i.out.kind for i in ordered])
+    its own row with its own buttons; past Slack's 50 blocks, the rest are counted on one line."""
+    by_task: dict[int, list[SentItem]] = {}
+    for item in sorted(items, key=_rank):
+        by_task.setdefault(item.out.task.id if item.out.task is not None else -1, []).append(item)
+    rows = list(by_task.values())
+    summary = bundle_header([i.out.kind for i in items])
     live_checkins = sum(
         1
-        for i in ordered
+        for i in items
         if i.out.kind is OutboxKind.CHECKIN
         and i.answer is None
         and i.out.task is not None
@@ -768,15 +788,15 @@ def bundle(items: Sequence[SentItem], *, now: datetime) -> Message:
     room = MAX_MESSAGE_BLOCKS - 3
     body: list[Block] = []
     shown = 0
-    for item in ordered:
-        blocks = _bundle_item(item, now=now)
+    for row in rows:
+        blocks = _bundle_task(row, now=now)
         if len(body) + len(blocks) > room:
             break
         body += blocks
         shown += 1
     blocks_out = [_section(f"*{summary}*"), *body]
-    if shown < len(ordered):
-        blocks_out.append(_section(f"…and {len(ordered) - shown} more on your Home tab."))
+    if shown < len(rows):
+        blocks_out.append(_section(f"…and {len(rows) - shown} more on your Home tab."))
     if live_checkins > 1:
         blocks_out.append(footer)
     return _message(f"Baton: {summary}", blocks_out)
@@ -1922,10 +1942,11 @@ def _holiday_lines(upcoming: Sequence[tuple[date, str]], limit: int = 8) -> str:
 
 def due_outside_hours(task: TaskView, time: TimeView) -> Block:
     """Added to the delegator's reply: the deadline falls outside the assignee's working time."""
+    hours = time.hours
     return _context(
-        f"🕘 {when(task.due_at)} is outside {_user(task.assignee_id)}'s working time "
-        f"({hours_text(time.hours, time.tz)}, less holidays and time off). The task stands; deadline warnings "
-        "come earlier, in their working hours."
+        f"🕘 {when(task.due_at)} is outside {_user(task.assignee_id)}'s working time: "
+        f"{hours.start:%H:%M}-{hours.end:%H:%M} {_days_said(hours.days)} in {_escaped(time.tz, 64)}, less "
+        "holidays and time off. The task stands; its deadline warnings come earlier, within those hours."
     )
 
 

@@ -14,12 +14,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # command: (description, usage hint) as shown in Slack's autocomplete
     COMMAND_TASK: (
         "Create, delegate and follow tasks",
-        "@person title by fri 5pm !high | list | suggest … | away … | help",
+        "@person title by fri 5pm !high | list | suggest … | hours 09:00-17:30 | holidays JP | away … | help",
     ),
     COMMAND_KUDOS: ("Give someone a shout-out in the team channel", "@person [@person…] message"),
     COMMAND_TEAM: (
         "Set up this channel's team, its check-ins and reports",
-        "setup | checkins weekdays 10:00 | report | skills | away | preview | help",
+        "setup | checkins weekdays 10:00 | holidays DE-BY | escalation 2 | report | skills | away | preview | help",
     ),
 }
 

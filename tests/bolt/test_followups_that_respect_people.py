@@ -276,7 +276,7 @@ def test_a_deadline_outside_the_assignees_hours_is_accepted_and_the_reply_says_s
     reply = harness.command(f"<@{U_ALICE}> Check the backups by tomorrow", user=U_MANAGER)
 
     assert "Created T-1" in reply
-    assert "outside <@U0ALICE>'s working time (08:00-20:00 Monday to Friday (Europe/Berlin)" in reply
+    assert "outside <@U0ALICE>'s working time: 08:00-20:00 Monday to Friday in Europe/Berlin" in reply
     assert harness.tasks()[0].due_at is not None
 
 

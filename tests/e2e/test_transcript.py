@@ -15,6 +15,10 @@ def test_transcript_script_shows_the_core_loop(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert "Baton posts → DM to @alice:" in out
     assert "Check-in: how is *T-1* going?" in out
-    assert "is due in " in out
+    assert "⏰ due in 27 hours" in out  # the warning rides with Thursday's check-in, in one message
+    friday = out.split("--- Friday 23:00 Berlin")[1].split("--- Monday 08:00")[0]
+    assert "DM to @maya" in friday and "DM to @alice" not in friday  # 23:00 in Berlin: hers waits
+    monday = out.split("--- Monday 08:00 Berlin")[1]
+    assert "*1 task to check in on, 1 overdue*" in monday
     assert "is overdue" in out
     assert "Baton posts → #support:" in out and "late" in out
