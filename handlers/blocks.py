@@ -1628,22 +1628,8 @@ def home_view(
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
-_COMING_KINDS: dict[OutboxKind, tuple[str, str]] = {
-    OutboxKind.CHECKIN: ("check-in", "check-ins"),
-    OutboxKind.REMINDER: ("reminder to accept", "reminders to accept"),
-    OutboxKind.WARNING: ("deadline warning", "deadline warnings"),
-    OutboxKind.OVERDUE: ("overdue notice", "overdue notices"),
-    OutboxKind.ESCALATION: ("escalation", "escalations"),
-    OutboxKind.UNANSWERED: ("not-accepted notice", "not-accepted notices"),
-    OutboxKind.DIGEST: ("weekly digest", "weekly digests"),
-}
-
-
 def _coming_line(item: Coming) -> str:
-    what = ", ".join(
-        f"{count} {_COMING_KINDS.get(kind, (kind.value, kind.value))[0 if count == 1 else 1]}"
-        for kind, count in item.kinds
-    )
+    what = ", ".join(kinds_said(kind.value, count) for kind, count in item.kinds)
     tasks = ", ".join(f"T-{n}" for n in item.task_numbers if n)
     held = " (held to your working hours)" if item.held else ""
     return f"• {when(item.at)}: {what}" + (f" · {tasks}" if tasks else "") + held
@@ -2044,21 +2030,28 @@ def escalation_text(team: TeamView, *, saved: bool = False) -> str:
 # --------------------------------------------------------------------------- schedule preview
 
 PREVIEW_LIMIT = 200
-PREVIEW_KINDS: dict[str, str] = {
-    OutboxKind.ASSIGNMENT.value: "assignment",
-    OutboxKind.REMINDER.value: "reminder to accept",
-    OutboxKind.UNANSWERED.value: "not-accepted notice",
-    OutboxKind.ESCALATION.value: "escalation",
-    OutboxKind.CHECKIN.value: "check-in",
-    OutboxKind.WARNING.value: "deadline warning",
-    OutboxKind.OVERDUE.value: "overdue notice",
-    OutboxKind.RECOGNITION.value: "weekly recognition",
-    OutboxKind.DIGEST.value: "weekly digest",
+# What each kind of message is called where Baton lists them (previews, the Home tab): one, several.
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    OutboxKind.ASSIGNMENT.value: ("assignment", "assignments"),
+    OutboxKind.REMINDER.value: ("reminder to accept", "reminders to accept"),
+    OutboxKind.UNANSWERED.value: ("not-accepted notice", "not-accepted notices"),
+    OutboxKind.ESCALATION.value: ("escalation", "escalations"),
+    OutboxKind.CHECKIN.value: ("check-in", "check-ins"),
+    OutboxKind.WARNING.value: ("deadline warning", "deadline warnings"),
+    OutboxKind.OVERDUE.value: ("overdue notice", "overdue notices"),
+    OutboxKind.RECOGNITION.value: ("weekly recognition", "weekly recognitions"),
+    OutboxKind.DIGEST.value: ("weekly digest", "weekly digests"),
 }
 
 
 def preview_kind(kind: str) -> str:
-    return PREVIEW_KINDS.get(kind, kind.replace("_", " "))
+    return KIND_NAMES.get(kind, (kind.replace("_", " "), ""))[0]
+
+
+def kinds_said(kind: str, count: int) -> str:
+    """ "1 check-in", "3 check-ins"."""
+    one, many = KIND_NAMES.get(kind, (kind.replace("_", " "), kind.replace("_", " ") + "s"))
+    return f"{count} {one if count == 1 else many}"
 
 
 def local_wall(at: datetime, tz: str) -> str:
@@ -2086,7 +2079,7 @@ def _preview_line(message: PreviewMessage) -> str:
     kinds: dict[str, int] = {}
     for item in items:
         kinds[item.kind] = kinds.get(item.kind, 0) + 1
-    what = ", ".join(f"{n} {preview_kind(kind)}{'s' if n > 1 else ''}" for kind, n in kinds.items())
+    what = ", ".join(kinds_said(kind, n) for kind, n in kinds.items())
     tasks = ", ".join(f"*T-{i.task_number}*" for i in items if i.task_number is not None)
     return head + f"one message to {to} with {what}" + (f": {tasks}" if tasks else "")
 

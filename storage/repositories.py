@@ -558,6 +558,14 @@ class KudosRepository:
         return [(user_id, created_at) for user_id, created_at in self._session.execute(stmt)]
 
 
+def _due(now: datetime) -> Any:
+    """Rows to send: pending and due, or sending with a lease that ran out (both read `not_before <= now`)."""
+    return and_(
+        OutboxMessage.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value)),
+        OutboxMessage.not_before <= now,
+    )
+
+
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -606,19 +614,20 @@ class OutboxRepository:
         instead of sorting every due row. SQLite has one writer at a time (the engine begins writers
         IMMEDIATE), so the same statement without SKIP LOCKED is safe there.
         """
-        due = and_(
-            OutboxMessage.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value)),
-            OutboxMessage.not_before <= now,
-        )
+        due = _due(now)
         chosen = select(OutboxMessage.id).where(due)
         if ids is not None:
             chosen = chosen.where(OutboxMessage.id.in_(ids))
         chosen = chosen.order_by(OutboxMessage.not_before, OutboxMessage.id).limit(limit)
         if self._session.get_bind().dialect.name == "postgresql":
             chosen = chosen.with_for_update(skip_locked=True)
+        return self._lease(chosen, now=now, lease=lease)
+
+    def _lease(self, chosen: Select[Any], *, now: datetime, lease: timedelta) -> list[OutboxMessage]:
+        """Set the chosen rows to `sending` with a lease and return them, in one statement (a select then an
+        UPDATE per row took three times as long for 500 rows). The lease's end is also when the row is due
+        again, so a row whose deliverer died is taken up by the same scan as pending ones."""
         until = now + lease
-        # One statement: choose, lease and return the rows (a select then an UPDATE per row took
-        # three times as long for 500 rows). The lease's end is also when the row is due again.
         stmt = (
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(chosen.scalar_subquery()))
@@ -646,10 +655,7 @@ class OutboxRepository:
         per (workspace, recipient) is tried, and conversations another claimer is taking are skipped, so
         two replicas never split one person's rows into two messages. SQLite has one writer at a time.
         """
-        due = and_(
-            OutboxMessage.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value)),
-            OutboxMessage.not_before <= now,
-        )
+        due = _due(now)
         first_due = func.min(OutboxMessage.not_before)
         chosen = (
             select(OutboxMessage.workspace_id, OutboxMessage.recipient_id)
@@ -685,22 +691,7 @@ class OutboxRepository:
         rows = select(OutboxMessage.id).where(OutboxMessage.id.in_(ids))
         if postgres:
             rows = rows.with_for_update(skip_locked=True)
-        until = now + lease
-        stmt = (
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(rows.scalar_subquery()))
-            .values(
-                state=OutboxState.SENDING.value,
-                lease_until=until,
-                not_before=until,
-                attempts=OutboxMessage.attempts + 1,
-            )
-            .returning(OutboxMessage)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-        claimed = list(self._session.scalars(stmt))
-        claimed.sort(key=lambda row: row.id)
-        return claimed
+        return self._lease(rows, now=now, lease=lease)
 
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, outbox_id)
