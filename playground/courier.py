@@ -168,6 +168,26 @@ def reaction_added(
     }
 
 
+def user_change(*, user: Mapping[str, Any], event_ts: str) -> dict[str, Any]:
+    """`user_change`: someone's profile changed (a status, a zone); `user` is the full users.info object."""
+    return {"type": "user_change", "user": dict(user), "cache_ts": int(float(event_ts)), "event_ts": event_ts}
+
+
+def direct_message(*, user_id: str, channel: str, text: str, ts: str) -> dict[str, Any]:
+    """`message` (`message.im`): a person typed `text` in their DM with the app (already Slack-escaped)."""
+    return {
+        "type": "message",
+        "channel": channel,
+        "user": user_id,
+        "text": text,
+        "ts": ts,
+        "team": demo.TEAM_ID,
+        "client_msg_id": str(uuid.uuid4()),
+        "event_ts": ts,
+        "channel_type": "im",
+    }
+
+
 def app_home_opened(*, user_id: str, view: Mapping[str, Any] | None, event_ts: str) -> dict[str, Any]:
     """`app_home_opened` for the Home tab; Slack includes `view` once one was published."""
     event: dict[str, Any] = {

@@ -14,9 +14,9 @@ import secrets
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +25,7 @@ from pydantic import SecretStr
 
 from bot.app import Baton, create_app
 from bot.config import Settings
+from bot.domain.errors import UserError
 from bot.server import make_wsgi_app
 from handlers.manifest import build_manifest
 from playground import courier, demo
@@ -40,6 +41,9 @@ STEP = timedelta(minutes=15)  # a fast-forward runs a pass at every quarter hour
 HELD_BACK_SECONDS = 10  # seconds of held-back messages sent right after each pass
 MAX_FORWARD = timedelta(days=14)
 MAX_NAME = 40
+MAX_STATUS_TEXT = 100  # Slack's limit for a status text
+DEMO_START_HOUR = 9  # the demo starts at 09:00 on a weekday in the manager's zone
+HOLIDAY_HOUR = 10  # "Next holiday" jumps to this hour of the holiday, when a check-in would go out
 WELCOME = "Morning team! Baton now follows up on our tasks here: try `/task @Alice Call the customer back by tomorrow`."
 CHECKIN_REACTIONS = (
     "white_check_mark",
@@ -71,6 +75,16 @@ class Forwarded:
     sent: int
 
 
+@dataclass(frozen=True)
+class Holiday:
+    """The next public holiday in someone's calendar, as Baton reads it, and the moment the clock jumps to."""
+
+    day: date
+    name: str
+    calendar: str
+    at: datetime  # HOLIDAY_HOUR that day in the person's zone, UTC
+
+
 @dataclass
 class _Session:
     """One demo run between two resets: its clock, workspace, database and Baton."""
@@ -99,10 +113,39 @@ def slack_escape(text: str, *, people: Mapping[str, Person]) -> str:
     return "`".join(parts)
 
 
-def parse_people(rows: Iterable[Mapping[str, Any]], *, current: Sequence[Person]) -> list[Person]:
-    """The people panel's rows (id, name, tz) checked: known ids, a name, a real IANA zone."""
+def parse_status(row: Mapping[str, Any], *, tz: str, now: datetime) -> tuple[str, str, int]:
+    """A people row's Slack status: (emoji as `:code:`, text, expiration in Unix seconds or 0).
+
+    `status_emoji` is an emoji code with or without colons; `status_until` an optional local date and time
+    (`2026-03-06T17:00`) in the person's own zone, after `now`. No emoji and no text clear the status.
+    """
+    code = str(row.get("status_emoji") or "").strip().strip(":")
+    if code and not re.fullmatch(r"[a-z0-9_+\-']{1,64}", code):
+        raise PlaygroundError(f"{code!r} is not an emoji code such as palm_tree")
+    text = " ".join(str(row.get("status_text") or "").split())
+    if len(text) > MAX_STATUS_TEXT:
+        raise PlaygroundError(f"a status text has at most {MAX_STATUS_TEXT} characters")
+    if not code and not text:
+        return "", "", 0
+    until = str(row.get("status_until") or "").strip()
+    if not until:
+        return (f":{code}:" if code else ""), text, 0
+    try:
+        local = datetime.fromisoformat(until)
+    except ValueError:
+        raise PlaygroundError(f"{until!r} is not a date and time such as 2026-03-06T17:00") from None
+    moment = (local if local.tzinfo else local.replace(tzinfo=ZoneInfo(tz))).astimezone(UTC)
+    if moment <= now:
+        raise PlaygroundError(f"a status that clears at {until} would be gone already; pick a later time")
+    return (f":{code}:" if code else ""), text, int(moment.timestamp())
+
+
+def parse_people(rows: Iterable[Mapping[str, Any]], *, current: Sequence[Person], now: datetime) -> list[Person]:
+    """The people panel's rows (id, name, tz, and optionally status_emoji, status_text, status_until) checked:
+    known ids, a name, a real IANA zone, a status Slack would take. A row without status fields keeps the
+    person's status; the people keep their order (the first is the manager). `now` is the demo's time."""
     known = {p.id: p for p in current}
-    people: list[Person] = []
+    found: dict[str, Person] = {}
     for row in rows:
         person = known.get(str(row.get("id") or ""))
         if person is None:
@@ -115,12 +158,27 @@ def parse_people(rows: Iterable[Mapping[str, Any]], *, current: Sequence[Person]
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise PlaygroundError(f"{tz!r} is not a time zone; use an IANA name such as Europe/Berlin") from None
-        people.append(replace(person, name=name, tz=tz))
-    if {p.id for p in people} != set(known):
+        person = replace(person, name=name, tz=tz)
+        if any(key in row for key in ("status_emoji", "status_text", "status_until")):
+            emoji, text, expiration = parse_status(row, tz=tz, now=now)
+            person = replace(person, status_emoji=emoji, status_text=text, status_expiration=expiration)
+        found[person.id] = person
+    if set(found) != set(known):
         raise PlaygroundError("every person needs a row")
+    people = [found[p.id] for p in current]
     if len({p.name.lower() for p in people}) != len(people):
         raise PlaygroundError("two people cannot have the same name")
     return people
+
+
+def demo_start(now: datetime, tz: str) -> datetime:
+    """Where a demo's clock starts: 09:00 in `tz` today if `now` (the real time) falls on a weekday there,
+    else on the next Monday, so the story of a morning plays out on working days, whatever day it is."""
+    zone = ZoneInfo(tz)
+    day = now.astimezone(zone).date()
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(DEMO_START_HOUR), tzinfo=zone).astimezone(UTC)
 
 
 def _option_text(option: Mapping[str, Any]) -> str:
@@ -224,12 +282,16 @@ class Playground:
         port: int = 3000,
         start_at: datetime | None = None,
         people: Sequence[Person] = demo.DEMO_PEOPLE,
+        wall_clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """`start_at` fixes where every demo's clock starts (tests, screenshots); without it each start and
+        reset begins at `demo_start` of the real time (`wall_clock`, the system's by default)."""
         if start_at is not None and start_at.tzinfo is None:
             raise ValueError("start_at must be aware")
         self._host = host
         self._port = port
         self._start_at = start_at
+        self._wall_clock = wall_clock or (lambda: datetime.now(UTC))
         self.people: list[Person] = list(people)
         self._dir = Path(tempfile.mkdtemp(prefix="baton-playground-"))
         self._template: Path | None = None
@@ -315,10 +377,33 @@ class Playground:
                 self._wake(old)
         self._seed()
 
-    def set_people(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        """New names and time zones for the people panel; the demo restarts so Baton sees them at once."""
-        self.people = parse_people(rows, current=self.people)
-        self.reset()
+    def set_people(self, rows: Iterable[Mapping[str, Any]]) -> bool:
+        """The People dialog. New names or time zones restart the demo (Baton keeps those for a day), and
+        True says so. Otherwise each changed Slack status is what users.info answers from now on, and Baton
+        hears of it as from Slack: a signed `user_change` event carrying the person's users.info object."""
+        session = self.session
+        people = parse_people(rows, current=self.people, now=session.clock.now())
+        before = {p.id: p for p in self.people}
+        if any((p.name, p.tz) != (before[p.id].name, before[p.id].tz) for p in people):
+            self.people = people
+            self.reset()
+            return True
+        changed = [p.id for p in people if p != before[p.id]]
+        self.people = people
+        session.workspace.set_people(people)
+        for user_id in changed:
+            self._user_changed(session, user_id)
+        return False
+
+    def _user_changed(self, session: _Session, user_id: str) -> None:
+        if "user_change" not in self.events:
+            return
+        event = courier.user_change(
+            user=session.workspace.user_json(user_id), event_ts=f"{session.clock.now().timestamp():.6f}"
+        )
+        reply = session.courier.event(event)
+        if reply.status != 200:
+            log.warning("playground.event_refused", extra={"status": reply.status})
 
     def _build(self) -> _Session:
         from storage.migrate import upgrade
@@ -329,7 +414,7 @@ class Playground:
         self._resets += 1
         database = self._dir / f"playground-{self._resets}.db"
         shutil.copyfile(self._template, database)
-        start = self._start_at or datetime.now(UTC).replace(second=0, microsecond=0)
+        start = self._start_at or demo_start(self._wall_clock(), self.people[0].tz)
         clock = PlaygroundClock(start)
         token = "xoxb-playground-" + secrets.token_hex(12)
         secret = secrets.token_hex(16)
@@ -363,8 +448,12 @@ class Playground:
         session.database.unlink(missing_ok=True)
 
     def _seed(self) -> None:
+        """What Maya does first: `/team setup` in #support, a few skills for each agent (so `/task suggest`
+        has something to go on), and a welcome; through the same commands anyone types."""
         manager = self.people[0]
         self.send(manager.id, demo.CHANNEL_ID, "/team setup")
+        for user_id, skills in demo.DEMO_SKILLS:
+            self.send(manager.id, demo.CHANNEL_ID, f"/team skills @{self.person(user_id).name} {skills}")
         self.send(manager.id, demo.CHANNEL_ID, WELCOME)
 
     # -- what people do on the page ------------------------------------------------------------------
@@ -383,8 +472,10 @@ class Playground:
             raise PlaygroundError(f"no conversation {channel!r} for this person")
         return "directmessage" if dm_user is not None else name
 
-    def send(self, user: str, channel: str, text: str) -> None:
-        """The message box: a slash command goes to Baton, anything else is posted as the person."""
+    def send(self, user: str, channel: str, text: str, *, page: str | None = None) -> None:
+        """The message box: a slash command goes to Baton, anything else is posted as the person (in their DM
+        with Baton, Baton gets the `message` event Slack sends for it). `page` is the browser page it was
+        typed on, where a modal the command opens shows."""
         person = self.person(user)
         channel_name = self._channel(user, channel)
         text = text.strip()
@@ -394,7 +485,12 @@ class Playground:
         workspace = session.workspace
         people = {p.id: p for p in self.people}
         if not text.startswith("/"):
-            workspace.add_message(channel, user=user, text=slack_escape(text, people=people))
+            typed = workspace.add_message(channel, user=user, text=slack_escape(text, people=people))
+            if demo.user_of_dm(channel) == user and "message.im" in self.events:
+                event = courier.direct_message(user_id=user, channel=channel, text=typed["text"], ts=typed["ts"])
+                reply = session.courier.event(event)
+                if reply.status != 200:
+                    log.warning("playground.event_refused", extra={"status": reply.status})
             return
         command, _, rest = text.partition(" ")
         command = command.lower()
@@ -416,7 +512,7 @@ class Playground:
             channel_id=channel,
             channel_name=channel_name,
             response_url=response_url,
-            trigger_id=workspace.new_trigger(user),
+            trigger_id=workspace.new_trigger(user, page=page),
         )
         if reply.status != 200:
             self._dispatch_failed(workspace, channel, user, command, reply)
@@ -448,10 +544,12 @@ class Playground:
         ephemeral_id: str | None = None,
         view_id: str | None = None,
         value: str | None = None,
+        page: str | None = None,
     ) -> None:
         """A button on a message, an ephemeral, a modal or the Home tab: Baton gets block_actions.
 
-        `value` is the choice made in a menu (overflow, select); a button sends its own value.
+        `value` is the choice made in a menu (overflow, select); a button sends its own value. `page` is the
+        browser page it was clicked on, where a modal it opens shows.
         """
         person = self.person(user)
         session = self.session
@@ -481,7 +579,7 @@ class Playground:
                 user_id=user,
                 user_name=person.name,
                 action=action,
-                trigger_id=workspace.new_trigger(user),
+                trigger_id=workspace.new_trigger(user, page=page),
                 response_url=response_url,
                 message=message,
                 channel=(target.channel, self._channel(user, target.channel)) if target is not None else None,
@@ -557,7 +655,7 @@ class Playground:
                 log.warning("playground.event_refused", extra={"status": reply.status})
         return True
 
-    def submit(self, user: str, *, view_id: str, values: Mapping[str, Any]) -> str | None:
+    def submit(self, user: str, *, view_id: str, values: Mapping[str, Any], page: str | None = None) -> str | None:
         """The modal's submit button: Baton gets view_submission; returns an error to show above the form."""
         person = self.person(user)
         session = self.session
@@ -572,7 +670,7 @@ class Playground:
             return None
         view["state"] = {"values": state}
         payload = courier.view_submission(
-            user_id=user, user_name=person.name, view=view, trigger_id=workspace.new_trigger(user)
+            user_id=user, user_name=person.name, view=view, trigger_id=workspace.new_trigger(user, page=page)
         )
         reply = session.courier.interaction(payload)
         if reply.status != 200:
@@ -611,7 +709,7 @@ class Playground:
             event = courier.app_home_opened(user_id=user, view=view, event_ts=f"{session.clock.now().timestamp():.6f}")
             session.courier.event(event)
 
-    def shortcut(self, user: str, *, callback_id: str, channel: str, ts: str) -> None:
+    def shortcut(self, user: str, *, callback_id: str, channel: str, ts: str, page: str | None = None) -> None:
         """A message shortcut ("Create task from message") on someone's message."""
         person = self.person(user)
         if callback_id not in self.shortcuts:
@@ -629,7 +727,7 @@ class Playground:
             user_name=person.name,
             channel=(channel, channel_name),
             message=message,
-            trigger_id=workspace.new_trigger(user),
+            trigger_id=workspace.new_trigger(user, page=page),
             response_url=workspace.new_response_url(ResponseTarget(user=user, channel=channel)),
         )
         reply = session.courier.interaction(payload)
@@ -650,6 +748,42 @@ class Playground:
         if preset == "friday16":
             return next_weekday_at(now, tz, hour=16, weekday=4)
         raise PlaygroundError(f"unknown clock button {preset!r}")
+
+    def next_holiday(self, user: str) -> Holiday:
+        """The next public holiday of `user`'s calendar, read from Baton's own state: their `/task holidays`,
+        else their team's, at HOLIDAY_HOUR in their zone, after now and within MAX_FORWARD. Otherwise a
+        PlaygroundError that says why in one line."""
+        person = self.person(user)
+        session = self.session
+        services = session.baton.services
+        try:
+            mine = services.availability.time_of(demo.TEAM_ID, user)
+            code = mine.calendar or next(iter(mine.team_calendars), None)
+            upcoming = mine.upcoming_holidays
+            if code is None:  # no task of theirs in a team yet: the team they are in, #support
+                team = services.teams.calendar(demo.TEAM_ID, demo.CHANNEL_ID)
+                code, upcoming = team.code, team.upcoming
+        except UserError as error:
+            raise PlaygroundError(error.reply) from None
+        if code is None:
+            manager = self.people[0].name
+            raise PlaygroundError(
+                f"{person.name} has no public-holiday calendar: /task holidays US (as {person.name}) sets their "
+                f"own, /team holidays US (as {manager}, in #{demo.CHANNEL_NAME}) the team's."
+            )
+        now = session.clock.now()
+        zone = ZoneInfo(person.tz)
+        for day, name in upcoming:
+            moment = datetime.combine(day, time(HOLIDAY_HOUR), tzinfo=zone).astimezone(UTC)
+            if moment <= now:
+                continue
+            if moment - now > MAX_FORWARD:
+                raise PlaygroundError(
+                    f"{person.name}'s next public holiday ({code}) is {name} on {day:%a} {day.day} {day:%b}, "
+                    "more than 14 days away: move the clock closer first (at most 14 days at once)."
+                )
+            return Holiday(day=day, name=name, calendar=code, at=moment)
+        raise PlaygroundError(f"No public holiday in {person.name}'s calendar ({code}) in the next 60 days.")
 
     @staticmethod
     def _send_held_back(session: Any) -> int:

@@ -19,8 +19,10 @@ from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+from bot.domain.status import SlackStatus
 from playground import demo
 from playground.blockkit import EMOJI, RenderContext, render_message, render_view
+from playground.demo import Person
 from playground.runtime import CHECKIN_REACTIONS, NotRunning, Playground, PlaygroundError
 from playground.workspace import decode_params, ts_key
 
@@ -65,8 +67,26 @@ def clock_label(moment: datetime) -> str:
     return f"{moment:%a} {moment.day} {moment:%b %Y}, {time_label(moment)}"
 
 
-def snapshot(playground: Playground, viewer: str) -> dict[str, Any]:
-    """Everything the page shows to `viewer`, with messages, modal and Home tab rendered as HTML."""
+def _status_json(person: Person, now: datetime) -> dict[str, Any] | None:
+    """A person's Slack status as the page shows it (None when they have none, or it has cleared)."""
+    code, text, expiration = person.status_at(now)
+    if not code and not text:
+        return None
+    name = code.strip(":")
+    until = _local(datetime.fromtimestamp(expiration, UTC), person.tz) if expiration else None
+    return {
+        "emoji": name,
+        "char": EMOJI.get(name, f":{name}:") if name else "",
+        "text": text,
+        "until_local": until.strftime("%Y-%m-%dT%H:%M") if until else "",
+        "until_label": clock_label(until) if until else "",
+        "away": SlackStatus(emoji=code, text=text, expiration=expiration).is_away(now),
+    }
+
+
+def snapshot(playground: Playground, viewer: str, *, page: str | None = None) -> dict[str, Any]:
+    """Everything the page shows to `viewer`, with messages, modal and Home tab rendered as HTML. With `page`
+    (the browser page asking), a modal shows only on the page it was opened on."""
     session = playground.session
     workspace = session.workspace
     person = playground.person(viewer)
@@ -97,7 +117,7 @@ def snapshot(playground: Playground, viewer: str) -> dict[str, Any]:
                 )
         for entries in shown.values():
             entries.sort(key=lambda e: ts_key(e["ts"]))
-        modal = workspace.top_modal(viewer)
+        modal = workspace.top_modal(viewer, page=page)
         home_id = workspace.home_views.get(viewer)
         home = {"view_id": home_id, "html": render_view(workspace.views[home_id], ctx=ctx)} if home_id else None
     return {
@@ -109,7 +129,14 @@ def snapshot(playground: Playground, viewer: str) -> dict[str, Any]:
         "forwarding": playground.forwarding,
         "viewer": viewer,
         "people": [
-            {"id": p.id, "name": p.name, "tz": p.tz, "title": p.title, "local": time_label(_local(now, p.tz))}
+            {
+                "id": p.id,
+                "name": p.name,
+                "tz": p.tz,
+                "title": p.title,
+                "local": time_label(_local(now, p.tz)),
+                "status": _status_json(p, now),
+            }
             for p in playground.people
         ],
         "conversations": [
@@ -124,6 +151,7 @@ def snapshot(playground: Playground, viewer: str) -> dict[str, Any]:
         ),
         "home": home,
         "reactions": [{"name": name, "char": EMOJI.get(name, f":{name}:")} for name in CHECKIN_REACTIONS],
+        "status_emoji": [{"name": name, "char": EMOJI.get(name, f":{name}:")} for name in demo.STATUS_EMOJI],
         "commands": [{"command": c, "usage": u} for c, u in playground.commands.items()],
         "shortcuts": [{"callback_id": c, "name": n} for c, n in playground.shortcuts.items()],
     }
@@ -197,12 +225,12 @@ def _ui(playground: Playground, action: str, body: dict[str, Any]) -> dict[str, 
         rows = body.get("people")
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise PlaygroundError("people must be a list of {id, name, tz}")
-        playground.set_people(rows)
-        return {}
+        return {"restarted": playground.set_people(rows)}
     user = _str_field(body, "as")
     playground.person(user)
+    page = _optional(body, "page")
     if action == "send":
-        playground.send(user, _str_field(body, "channel"), str(body.get("text") or ""))
+        playground.send(user, _str_field(body, "channel"), str(body.get("text") or ""), page=page)
     elif action == "click":
         playground.click(
             user,
@@ -213,6 +241,7 @@ def _ui(playground: Playground, action: str, body: dict[str, Any]) -> dict[str, 
             ephemeral_id=_optional(body, "ephemeral_id"),
             view_id=_optional(body, "view_id"),
             value=_optional(body, "value"),
+            page=page,
         )
     elif action == "react":
         added = playground.react(
@@ -223,7 +252,7 @@ def _ui(playground: Playground, action: str, body: dict[str, Any]) -> dict[str, 
         values = body.get("values")
         if not isinstance(values, dict):
             raise PlaygroundError("values must be an object")
-        problem = playground.submit(user, view_id=_str_field(body, "view_id"), values=values)
+        problem = playground.submit(user, view_id=_str_field(body, "view_id"), values=values, page=page)
         return {"problem": problem} if problem else {}
     elif action == "close":
         playground.close(user, view_id=_str_field(body, "view_id"))
@@ -237,6 +266,7 @@ def _ui(playground: Playground, action: str, body: dict[str, Any]) -> dict[str, 
             callback_id=_str_field(body, "callback_id"),
             channel=_str_field(body, "channel"),
             ts=_str_field(body, "ts"),
+            page=page,
         )
     elif action == "clock":
         return _clock(playground, user, body)
@@ -248,7 +278,11 @@ def _ui(playground: Playground, action: str, body: dict[str, Any]) -> dict[str, 
 def _clock(playground: Playground, user: str, body: dict[str, Any]) -> dict[str, Any]:
     tz = playground.person(user).tz
     preset = _optional(body, "preset")
-    if preset is not None:
+    holiday = None
+    if preset == "holiday":
+        holiday = playground.next_holiday(user)
+        target = holiday.at
+    elif preset is not None:
         target = playground.target_for(preset, tz=tz)
     else:
         text = _str_field(body, "at")
@@ -258,7 +292,10 @@ def _clock(playground: Playground, user: str, body: dict[str, Any]) -> dict[str,
             raise PlaygroundError(f"{text!r} is not a date and time such as 2026-03-06T16:00") from None
         target = (local if local.tzinfo else local.replace(tzinfo=ZoneInfo(tz))).astimezone(UTC)
     done = playground.fast_forward(target)
-    return {"passes": done.passes, "sent": done.sent, "now": done.end.isoformat()}
+    answer: dict[str, Any] = {"passes": done.passes, "sent": done.sent, "now": done.end.isoformat()}
+    if holiday is not None:
+        answer["holiday"] = {"date": holiday.day.isoformat(), "name": holiday.name, "calendar": holiday.calendar}
+    return answer
 
 
 def make_page_app(playground: Playground) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
@@ -300,6 +337,7 @@ def make_page_app(playground: Playground) -> Callable[[dict[str, Any], StartResp
 
 def _state(playground: Playground, query: dict[str, list[str]], start_response: StartResponse) -> Iterable[bytes]:
     viewer = (query.get("as") or [""])[0] or playground.people[0].id
+    page = (query.get("page") or [""])[0] or None
     try:
         since = int((query.get("since") or ["-1"])[0])
     except ValueError:
@@ -311,7 +349,7 @@ def _state(playground: Playground, query: dict[str, list[str]], start_response: 
     workspace = playground.workspace
     if since >= 0 and since == workspace.version:
         workspace.wait_changed(since, timeout=LONG_POLL_SECONDS)
-    return _json(start_response, {"ok": True, **snapshot(playground, viewer)})
+    return _json(start_response, {"ok": True, **snapshot(playground, viewer, page=page)})
 
 
 def _ui_request(playground: Playground, action: str, raw: bytes, start_response: StartResponse) -> Iterable[bytes]:

@@ -70,10 +70,20 @@ class ResponseTarget:
 
 @dataclass
 class Modal:
-    """One person's open modal stack (view ids, top last) and the errors shown under its inputs."""
+    """One person's open modal stack (view ids, top last), the errors shown under its inputs, and the page
+    it was opened on (a modal shows only in the Slack client it was opened in: a reload does not bring it back)."""
 
     stack: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    page: str | None = None
+
+
+@dataclass(frozen=True)
+class Exchanged:
+    """A trigger_id exchanged for a modal: who it was issued to, and on which page."""
+
+    user: str
+    page: str | None
 
 
 def ok(**fields: Any) -> Answer:
@@ -171,7 +181,7 @@ class Workspace:
         self.view_owner: dict[str, str] = {}
         self.modals: dict[str, Modal] = {}
         self.home_views: dict[str, str] = {}
-        self._triggers: dict[str, tuple[str, float, bool]] = {}
+        self._triggers: dict[str, tuple[str, float, bool, str | None]] = {}  # user, issued, used, page
         self._responses: dict[str, ResponseTarget] = {}
         self._seq = itertools.count(1)
         self._last_ts = Decimal(0)
@@ -299,8 +309,15 @@ class Workspace:
             return error("user_not_found")
         return ok(user=self._user_json(person, is_bot=False))
 
+    def user_json(self, user_id: str) -> dict[str, Any]:
+        """A person's users.info `user` object as of now (what a `user_change` event carries, too)."""
+        with self._cond:
+            return self._user_json(self.people[user_id], is_bot=False)
+
     def _user_json(self, person: Person, *, is_bot: bool) -> dict[str, Any]:
-        offset = self._clock.now().astimezone(ZoneInfo(person.tz)).utcoffset()
+        now = self._clock.now()
+        offset = now.astimezone(ZoneInfo(person.tz)).utcoffset()
+        status_emoji, status_text, status_expiration = person.status_at(now)  # Slack clears an expired one
         return {
             "id": person.id,
             "team_id": demo.TEAM_ID,
@@ -320,6 +337,9 @@ class Workspace:
                 "real_name": person.name,
                 "title": person.title,
                 "team": demo.TEAM_ID,
+                "status_emoji": status_emoji,
+                "status_text": status_text,
+                "status_expiration": status_expiration,
             },
         }
 
@@ -513,24 +533,25 @@ class Workspace:
 
     # -- views ---------------------------------------------------------------------------------------
 
-    def new_trigger(self, user: str) -> str:
-        """A trigger_id for one interaction by `user`: views.open and views.push exchange it once, within 3 s."""
+    def new_trigger(self, user: str, *, page: str | None = None) -> str:
+        """A trigger_id for one interaction by `user` on `page` (the browser page it came from, if any):
+        views.open and views.push exchange it once, within 3 s, and the modal opens on that page."""
         trigger = f"{next(self._seq)}.{secrets.token_hex(6)}"
         with self._cond:
-            self._triggers[trigger] = (user, time.monotonic(), False)
+            self._triggers[trigger] = (user, time.monotonic(), False, page)
         return trigger
 
-    def _exchange_trigger(self, trigger_id: Any) -> str | Answer:
+    def _exchange_trigger(self, trigger_id: Any) -> Exchanged | Answer:
         found = self._triggers.get(str(trigger_id or ""))
         if found is None:
             return error("invalid_arguments", "invalid `trigger_id`")
-        user, issued, used = found
+        user, issued, used, page = found
         if used:
             return error("exchanged_trigger_id")
         if time.monotonic() - issued > TRIGGER_SECONDS:
             return error("expired_trigger_id")
-        self._triggers[str(trigger_id)] = (user, issued, True)
-        return user
+        self._triggers[str(trigger_id)] = (user, issued, True, page)
+        return Exchanged(user, page)
 
     def _checked_view(self, view: Any, *, kind: str | None) -> dict[str, Any] | Answer:
         if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
@@ -583,20 +604,22 @@ class Workspace:
         return stored
 
     def _views_open(self, params: dict[str, Any]) -> Answer:
-        user = self._exchange_trigger(params.get("trigger_id"))
-        if isinstance(user, tuple):
-            return user
+        exchanged = self._exchange_trigger(params.get("trigger_id"))
+        if not isinstance(exchanged, Exchanged):
+            return exchanged
+        user, page = exchanged.user, exchanged.page
         view = self._checked_view(params.get("view"), kind="modal")
         if isinstance(view, tuple):
             return view
         stored = self._store_view(view, user)
-        self.modals[user] = Modal(stack=[stored["id"]])
+        self.modals[user] = Modal(stack=[stored["id"]], page=page)
         return ok(view=copy.deepcopy(stored))
 
     def _views_push(self, params: dict[str, Any]) -> Answer:
-        user = self._exchange_trigger(params.get("trigger_id"))
-        if isinstance(user, tuple):
-            return user
+        exchanged = self._exchange_trigger(params.get("trigger_id"))
+        if not isinstance(exchanged, Exchanged):
+            return exchanged
+        user = exchanged.user
         view = self._checked_view(params.get("view"), kind="modal")
         if isinstance(view, tuple):
             return view
@@ -665,11 +688,15 @@ class Workspace:
         self.home_views[user_id] = stored["id"]
         return ok(view=copy.deepcopy(stored))
 
-    def top_modal(self, user: str) -> tuple[dict[str, Any], dict[str, str]] | None:
-        """The modal `user` sees (top of the stack) and the errors under its inputs."""
+    def top_modal(self, user: str, *, page: str | None = None) -> tuple[dict[str, Any], dict[str, str]] | None:
+        """The modal `user` sees (top of the stack) and the errors under its inputs. With `page`, only a
+        modal opened on that page (or on none): one left open on a page since reloaded or closed is not
+        brought back, as Slack does not bring a modal back into a new client."""
         with self._cond:
             modal = self.modals.get(user)
             if modal is None or not modal.stack:
+                return None
+            if page is not None and modal.page is not None and modal.page != page:
                 return None
             return copy.deepcopy(self.views[modal.stack[-1]]), dict(modal.errors)
 
@@ -784,7 +811,7 @@ class Workspace:
     # -- people ---------------------------------------------------------------------------------------
 
     def set_people(self, people: Iterable[Person]) -> None:
-        """New names and time zones, as users.info will answer them from now on."""
+        """New names, time zones and statuses, as users.info will answer them from now on."""
         with self._cond:
             self.people = {p.id: p for p in people}
             self.changed()

@@ -5,6 +5,11 @@
 const $ = (selector) => document.querySelector(selector);
 const COLORS = ["#e8912d", "#2eb67d", "#4a154b", "#1264a3", "#e01e5a", "#36c5f0", "#9f6a00"];
 const VIEWER_KEY = "baton-playground-viewer";
+// This page's own id, new at every load: a modal shows only on the page it was opened on, so one left open
+// before a reload, or in a browser session since closed, does not come back (as in Slack).
+const PAGE = (window.crypto && crypto.randomUUID)
+  ? crypto.randomUUID()
+  : `p${Date.now()}${Math.random()}`.replace(".", "");
 
 let state = null;
 let version = -1;
@@ -16,15 +21,15 @@ let highlightTs = null;
 
 // ---------------------------------------------------------------- talking to the server
 
-async function post(action, body) {
+async function post(action, body, {quiet = false} = {}) {
   const response = await fetch(`/ui/${action}`, {
     method: "POST",
     headers: {"Content-Type": "application/json"},
-    body: JSON.stringify({as: viewer, ...body}),
+    body: JSON.stringify({as: viewer, page: PAGE, ...body}),
   });
   let answer = {};
   try { answer = await response.json(); } catch (_) { answer = {ok: false, error: `HTTP ${response.status}`}; }
-  if (!answer.ok) toast(answer.error || "Something went wrong");
+  if (!answer.ok && !quiet) toast(answer.error || "Something went wrong");
   return answer;
 }
 
@@ -40,7 +45,7 @@ async function pollForever() {
   for (;;) {
     polling = new AbortController();
     try {
-      const query = new URLSearchParams({as: viewer, since: String(version)});
+      const query = new URLSearchParams({as: viewer, since: String(version), page: PAGE});
       const response = await fetch(`/state?${query}`, {signal: polling.signal, cache: "no-store"});
       const answer = await response.json();
       if (answer.ok) {
@@ -113,7 +118,20 @@ function renderClock() {
   document.querySelectorAll(".clock-button").forEach((b) => { b.disabled = state.forwarding; });
   $("#people-times").replaceChildren(...state.people.map((p) => {
     const line = document.createElement("div");
+    line.className = "person-time";
+    line.dataset.id = p.id;
     line.textContent = `${p.name}: ${p.local} in ${city(p.tz)}`;
+    if (p.status) {
+      const status = document.createElement("span");
+      status.className = "person-status" + (p.status.away ? " away" : "");
+      status.textContent = ` ${p.status.char} ${p.status.text}`.trimEnd();
+      status.title = [
+        p.status.text || `:${p.status.emoji}:`,
+        p.status.until_label ? `until ${p.status.until_label} (${city(p.tz)})` : "",
+        p.status.away ? "Baton counts this as away" : "",
+      ].filter(Boolean).join(" · ");
+      line.append(status);
+    }
     return line;
   }));
 }
@@ -476,6 +494,27 @@ function showCommandHints() {
   list.hidden = !matches.length;
 }
 
+function statusEmojiSelect(current) {
+  const select = document.createElement("select");
+  select.name = "status_emoji";
+  select.setAttribute("aria-label", "Status emoji");
+  const none = document.createElement("option");
+  none.value = "";
+  none.textContent = "no emoji";
+  select.append(none);
+  const names = state.status_emoji.map((e) => e.name);
+  const choices = current && !names.includes(current) ? [...state.status_emoji, {name: current, char: `:${current}:`}]
+    : state.status_emoji;
+  for (const e of choices) {
+    const option = document.createElement("option");
+    option.value = e.name;
+    option.textContent = `${e.char} ${e.name.replace(/_/g, " ")}`;
+    select.append(option);
+  }
+  select.value = current || "";
+  return select;
+}
+
 function openPeople() {
   const rows = $("#people-rows");
   rows.replaceChildren(...state.people.map((p, i) => {
@@ -496,7 +535,22 @@ function openPeople() {
     const role = document.createElement("span");
     role.className = "person-role";
     role.textContent = i === 0 ? "manager" : "agent";
-    row.append(name, tz, role);
+    const status = document.createElement("div");
+    status.className = "person-status-row";
+    const text = document.createElement("input");
+    text.name = "status_text";
+    text.value = p.status ? p.status.text : "";
+    text.maxLength = 100;
+    text.placeholder = "Status, e.g. On vacation";
+    text.setAttribute("aria-label", "Status text");
+    const until = document.createElement("input");
+    until.name = "status_until";
+    until.type = "datetime-local";
+    until.value = p.status ? p.status.until_local : "";
+    until.title = `Clear the status at this time in ${city(p.tz)} (empty: don't clear)`;
+    until.setAttribute("aria-label", "Clear status after");
+    status.append(statusEmojiSelect(p.status ? p.status.emoji : ""), text, until);
+    row.append(name, tz, role, status);
     return row;
   }));
   $("#people-error").hidden = true;
@@ -584,11 +638,19 @@ function wire() {
       id: row.dataset.id,
       name: row.querySelector("[name=name]").value,
       tz: row.querySelector("[name=tz]").value,
+      status_emoji: row.querySelector("[name=status_emoji]").value,
+      status_text: row.querySelector("[name=status_text]").value,
+      status_until: row.querySelector("[name=status_until]").value,
     }));
-    const answer = await post("people", {people});
+    const answer = await post("people", {people}, {quiet: true});
     if (answer.ok) {
       $("#people-dialog").close();
-      rendered = {messages: "", home: "", modalHtml: "", modalId: ""};
+      if (answer.restarted) {
+        rendered = {messages: "", home: "", modalHtml: "", modalId: ""};
+        $("#clock-status").textContent = "Fresh demo team";
+      } else {
+        $("#clock-status").textContent = "Status sent to Baton";
+      }
     } else {
       $("#people-error").hidden = false;
       $("#people-error").textContent = answer.error;
@@ -600,13 +662,14 @@ function wire() {
 async function forward(body) {
   const status = $("#clock-status");
   status.textContent = "Fast-forwarding…";
-  const answer = await post("clock", body);
+  const answer = await post("clock", body, {quiet: true});
   if (answer.ok) {
     const sent = answer.sent === 1 ? "1 message" : `${answer.sent} messages`;
     const passes = answer.passes === 1 ? "1 scheduler pass" : `${answer.passes} scheduler passes`;
-    status.textContent = `${passes}, ${sent} sent`;
+    const holiday = answer.holiday ? `${answer.holiday.name} (${answer.holiday.calendar}): ` : "";
+    status.textContent = `${holiday}${passes}, ${sent} sent`;
   } else {
-    status.textContent = "";
+    status.textContent = answer.error || "Something went wrong";
   }
 }
 

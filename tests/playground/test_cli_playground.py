@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import select
 import signal
 import socket
 import subprocess
@@ -31,17 +32,22 @@ def test_baton_run_without_slack_settings_starts_the_playground_and_stops_on_sig
     process = subprocess.Popen(
         [*baton_command(), "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    first = ""
     try:
         url = f"http://127.0.0.1:{port}/state?as=U0MAYA"
         wait_for("the demo team in #support", lambda: _seeded(_answer(url)), seconds=30)
         assert b"Baton playground" in http(f"http://127.0.0.1:{port}/").body
+        # The banner is printed once the demo is seeded and SIGTERM is handled: stop it only then.
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], READY_SECONDS)
+        assert ready, "no banner on stdout"
+        first = process.stdout.readline()
     finally:
         process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=READY_SECONDS)
+        _, stderr = process.communicate(timeout=READY_SECONDS)
 
     assert process.returncode == 0, stderr
     assert TRACEBACK not in stderr
-    first = stdout.splitlines()[0]
     assert first.startswith(f"No Slack settings: starting the playground at http://127.0.0.1:{port}/")
     assert "SLACK_BOT_TOKEN" in first
 
@@ -75,5 +81,7 @@ def _answer(url: str) -> bytes | None:
 
 
 def _seeded(state: bytes | None) -> bool | None:
-    """True once #support holds the seeded messages (`/team setup`'s reply, the welcome)."""
-    return True if state is not None and json.loads(state)["messages"]["C0SUPPORT"] else None
+    """True once #support holds the last seeded message, the welcome (after `/team setup` and the skills)."""
+    if state is None:
+        return None
+    return True if any("Morning team" in m["html"] for m in json.loads(state)["messages"]["C0SUPPORT"]) else None
