@@ -385,12 +385,13 @@ def _playground(settings: Settings, *, port: int, open_browser: bool, banner: st
     if "baton_log_level" not in settings.model_fields_set:
         logging.getLogger().setLevel(logging.WARNING)  # every pass of a fast-forward would log a line at INFO
     playground = Playground(port=port)
+    # Before starting (seeding the demo takes a moment): a SIGTERM meanwhile stops it cleanly once it is up.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         playground.start()
     except OSError as error:
         return _fail(f"cannot listen on 127.0.0.1:{port}: {error.strerror or error} (pick another with --port)")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         print(banner.format(url=playground.url) if banner else f"Baton playground: {playground.url}", flush=True)
         print("Press Ctrl-C to stop; everything in it is forgotten then.", flush=True)
