@@ -30,8 +30,8 @@ from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
 from tests.fakes.clock import FakeClock
 from tests.fakes.http import HttpAnswer, http, wait_for  # noqa: F401 - shared by the tests that import them from here
-from tests.fakes.requests import SIGNING_SECRET, bolt_request, command_body
-from tests.fakes.slack_api import C_GENERAL, U_MANAGER, FakeSlack
+from tests.fakes.requests import SIGNING_SECRET, action_body, block_action_payload, bolt_request, command_body
+from tests.fakes.slack_api import C_GENERAL, TEAM_ID, U_MANAGER, FakeSlack
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-e2e"
@@ -82,9 +82,12 @@ def migrate(url: str) -> None:
         engine.dispose()
 
 
-def delegate_to_each(url: str, slack: FakeSlack, people: Sequence[str], *, at: datetime) -> None:
-    """`/task @person Chore number <n>` for each person, through Bolt in this process as of `at`: the
-    tasks every replica then plans check-ins for (their assignment DMs go out before this returns)."""
+def delegate_to_each(
+    url: str, slack: FakeSlack, people: Sequence[str], *, at: datetime, accept: bool = True
+) -> None:
+    """`/task @person Chore number <n>` for each person, through Bolt in this process as of `at`, and each
+    person clicks Accept (check-ins go to accepted tasks): the tasks every replica then plans check-ins for
+    (their assignment DMs go out before this returns)."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' own argument: no .env here
         database_url=url,
@@ -106,6 +109,15 @@ def delegate_to_each(url: str, slack: FakeSlack, people: Sequence[str], *, at: d
             )
             response = baton.bolt.dispatch(bolt_request(body))
             assert response.status == 200, response.body
+        if accept:
+            with baton.uow(read_only=True) as uow:
+                waiting = [(t.id, t.assignee_id) for t in uow.tasks.delegated_by(TEAM_ID, U_MANAGER, limit=10_000)]
+            for task_id, user in waiting:
+                payload = block_action_payload(
+                    "baton_accept", str(task_id), user_id=user, response_url=slack.response_url("accept")
+                )
+                response = baton.bolt.dispatch(bolt_request(action_body(payload)))
+                assert response.status == 200, response.body
     finally:
         baton.close()
 

@@ -128,7 +128,7 @@ def outbox_for(url: str, task_id: int, kind: str) -> list[tuple[str, int]]:
 
 
 def seed_task_due_for_a_checkin(url: str, slack: FakeSlack) -> int:
-    """T-1 in OTHER_TEAM, delegated on Tuesday afternoon; returns its id."""
+    """T-1 in OTHER_TEAM, delegated on Tuesday afternoon and accepted; returns its id."""
     slack.add_user(U_SEEDED, name="seeded", tz="Europe/Berlin")
     baton = in_process(url, slack, FakeClock(CREATED_AT))
     try:
@@ -138,15 +138,12 @@ def seed_task_due_for_a_checkin(url: str, slack: FakeSlack) -> int:
         )  # fmt: skip
         response = baton.bolt.dispatch(bolt_request(body))
         assert response.status == 200 and "T-1" in str(response.body), response.body
+        with baton.uow(read_only=True) as uow:
+            found = uow.session.scalar(select(Task.id).where(Task.workspace_id == OTHER_TEAM, Task.number == 1))
+        assert found is not None
+        baton.services.tasks.accept(OTHER_TEAM, U_SEEDED, int(found))  # check-ins go to accepted tasks
     finally:
         baton.close()
-    engine = make_engine(url)
-    try:
-        with UnitOfWork(make_session_factory(engine)) as uow:
-            found = uow.session.scalar(select(Task.id).where(Task.workspace_id == OTHER_TEAM, Task.number == 1))
-    finally:
-        engine.dispose()
-    assert found is not None
     return int(found)
 
 
