@@ -65,7 +65,7 @@ def team_task(h: Harness, text: str = "Fix the refund macro", *, accept: bool = 
 def test_a_task_not_accepted_gets_one_reminder_and_no_checkins(harness: Harness) -> None:
     team_task(harness, accept=False)  # Tuesday 15:00 in Berlin
 
-    found = keys_at(harness, every(berlin(2026, 12, 1, 15, 15), berlin(2026, 12, 4, 20)))
+    found = keys_at(harness, every(berlin(2026, 12, 1, 16), berlin(2026, 12, 4, 20), minutes=60))
 
     assert of_kind(found, "checkin:") == []
     assert of_kind(found, "reminder:") == [(berlin(2026, 12, 2, 10), D_ALICE)]  # the next working morning's
@@ -77,7 +77,7 @@ def test_a_task_not_accepted_gets_one_reminder_and_no_checkins(harness: Harness)
 def test_the_delegator_is_told_once_when_it_is_still_unanswered_a_working_day_later(harness: Harness) -> None:
     team_task(harness, accept=False)
 
-    found = keys_at(harness, every(berlin(2026, 12, 1, 15, 15), berlin(2026, 12, 7, 20)))
+    found = keys_at(harness, every(berlin(2026, 12, 1, 16), berlin(2026, 12, 7, 20), minutes=60))
 
     # Reminded Wednesday 10:00 Berlin; a working day later is Thursday 10:00 Berlin, 04:00 in New York:
     # the manager's copy waits for 08:00 there.
@@ -110,7 +110,7 @@ def test_accepting_from_the_reminder_redraws_it_and_the_assignment_dm_and_starts
 def test_two_unanswered_checkins_escalate_to_the_teams_managers_once(harness: Harness) -> None:
     team_task(harness)
 
-    found = keys_at(harness, every(berlin(2026, 12, 2, 9), berlin(2026, 12, 8, 20)))
+    found = keys_at(harness, every(berlin(2026, 12, 2, 9), berlin(2026, 12, 8, 20), minutes=60))
 
     checkins = of_kind(found, "checkin:")
     assert [at for at, _ in checkins][:3] == [berlin(2026, 12, day, 10) for day in (2, 3, 4)]
@@ -125,7 +125,7 @@ def test_two_unanswered_checkins_escalate_to_the_teams_managers_once(harness: Ha
 
 def test_an_answer_resets_the_count_and_a_later_silence_escalates_again(harness: Harness) -> None:
     team_task(harness)
-    keys_at(harness, every(berlin(2026, 12, 2, 9), berlin(2026, 12, 4, 20)))
+    keys_at(harness, every(berlin(2026, 12, 2, 9), berlin(2026, 12, 4, 20), minutes=60))
     assert [r.kind for r in harness.outbox()].count("escalation") == 1
     harness.clock.set(berlin(2026, 12, 7, 9))
     harness.command("hours", user=U_ALICE)  # nothing to do with it: a command is not an answer
@@ -133,7 +133,7 @@ def test_an_answer_resets_the_count_and_a_later_silence_escalates_again(harness:
     harness.click("baton_checkin_on_track", str(monday.id), user=U_ALICE, channel_id=D_ALICE, message={"ts": "1.1"})
     assert harness.tasks()[0].checkins_unanswered == 0
 
-    found = keys_at(harness, every(berlin(2026, 12, 7, 9, 15), berlin(2026, 12, 10, 20)))
+    found = keys_at(harness, every(berlin(2026, 12, 7, 10), berlin(2026, 12, 10, 20), minutes=60))
 
     assert len(of_kind(found, "escalation:")) == 1  # Mon, Tue unanswered again: escalated at Wednesday's
 
@@ -142,7 +142,7 @@ def test_escalation_off_sends_none(harness: Harness) -> None:
     team_task(harness)
     harness.command("escalation off", user=U_MANAGER, command="/team", channel=C_TEAM)
 
-    found = keys_at(harness, every(berlin(2026, 12, 2, 9), berlin(2026, 12, 8, 20)))
+    found = keys_at(harness, every(berlin(2026, 12, 2, 9), berlin(2026, 12, 8, 20), minutes=60))
 
     assert of_kind(found, "escalation:") == []
 
@@ -151,7 +151,7 @@ def test_a_task_without_a_team_escalates_to_its_delegator(harness: Harness) -> N
     harness.command(f"<@{U_ALICE}> Outside any team", user=U_BOB)
     harness.accept(U_ALICE)
 
-    found = keys_at(harness, every(berlin(2026, 12, 2, 9), berlin(2026, 12, 4, 20)))
+    found = keys_at(harness, every(berlin(2026, 12, 2, 9), berlin(2026, 12, 4, 20), minutes=60))
 
     assert [channel for _, channel in of_kind(found, "escalation:")] == [dm_channel_id(U_BOB)]
 
