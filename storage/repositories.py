@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, or_, select, text, true, tuple_, update
+from sqlalchemy import Select, and_, case, delete, false, func, or_, select, text, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload, selectinload
 
@@ -29,8 +29,12 @@ from storage.models import (
 
 # One claimer per conversation at a time on PostgreSQL (OutboxRepository.claim_conversations).
 _TRY_CONVERSATION_LOCKS = text(
-    "SELECT k FROM unnest(CAST(:keys AS text[])) AS k WHERE pg_try_advisory_xact_lock(hashtextextended(k, 0))"
+    "SELECT k FROM unnest(CAST(:keys AS text[])) AS k WHERE pg_try_advisory_xact_lock(hashtextextended(k, 0)) "
+    "LIMIT :limit"
 )
+_BUNDLED_KINDS = tuple(kind.value for kind in OutboxKind if kind.is_bundled)
+CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N due ones
+UNSETTLED_SCAN = 20_000  # tasks still to plan looked at per claim (a backlog's first ones)
 
 ACTIVE = (TaskStatus.OPEN.value, TaskStatus.ACCEPTED.value)
 NOT_FINAL = (TaskStatus.OPEN.value, TaskStatus.ACCEPTED.value, TaskStatus.DECLINED.value)
@@ -657,23 +661,45 @@ class OutboxRepository:
         """
         due = _due(now)
         first_due = func.min(OutboxMessage.not_before)
+        # More candidates than `limit`: those another claimer holds, or whose person is still being planned
+        # for, are passed over for the next ones rather than ending the claim short.
+        has_other = func.max(case((OutboxMessage.kind.in_(_BUNDLED_KINDS), 0), else_=1))
         chosen = (
-            select(OutboxMessage.workspace_id, OutboxMessage.recipient_id)
+            select(OutboxMessage.workspace_id, OutboxMessage.recipient_id, has_other)
             .where(due)
             .group_by(OutboxMessage.workspace_id, OutboxMessage.recipient_id)
             .order_by(first_due, OutboxMessage.workspace_id, OutboxMessage.recipient_id)
-            .limit(limit)
+            .limit(limit * CANDIDATES_PER_CONVERSATION)
         )
-        conversations = [(str(ws), str(to)) for ws, to in self._session.execute(chosen)]
+        candidates = [(str(ws), str(to), bool(other)) for ws, to, other in self._session.execute(chosen)]
+        unsettled = self._still_planned_for({ws for ws, _, _ in candidates}, now=now)
+        # A person still being planned for only has what is not bundled to take now (an assignment DM).
+        conversations = [(ws, to) for ws, to, other in candidates if other or (ws, to) not in unsettled]
         postgres = self._session.get_bind().dialect.name == "postgresql"
-        if postgres and conversations:
+        if postgres:
             keys = [f"{ws}/{to}" for ws, to in conversations]
             # hashtextextended: a 64-bit key per conversation; xact locks end with the claim's transaction.
-            taken = self._session.execute(_TRY_CONVERSATION_LOCKS, {"keys": keys})
-            ours = {str(k) for (k,) in taken}
+            # unnest yields the keys in order and LIMIT stops the scan: locks are tried one at a time until
+            # `limit` conversations are ours, those held elsewhere skipped.
+            ours: set[str] = set()
+            if keys:
+                ours = {
+                    str(k) for (k,) in self._session.execute(_TRY_CONVERSATION_LOCKS, {"keys": keys, "limit": limit})
+                }
             conversations = [(ws, to) for ws, to in conversations if f"{ws}/{to}" in ours]
+        else:
+            conversations = conversations[:limit]
         if not conversations:
             return []
+        # A person still being planned for gets only what is not bundled (an assignment DM, a notice) now; the
+        # scheduler's messages wait for the plan, to go out together.
+        settled = [c for c in conversations if c not in unsettled]
+        pending_plan = [c for c in conversations if c in unsettled]
+        pair = tuple_(OutboxMessage.workspace_id, OutboxMessage.recipient_id)
+        which = or_(
+            pair.in_(settled) if settled else false(),
+            and_(pair.in_(pending_plan), OutboxMessage.kind.not_in(_BUNDLED_KINDS)) if pending_plan else false(),
+        )
         position = (
             func.row_number()
             .over(
@@ -682,16 +708,37 @@ class OutboxRepository:
             )
             .label("position")
         )
-        ranked = (
-            select(OutboxMessage.id, position)
-            .where(due, tuple_(OutboxMessage.workspace_id, OutboxMessage.recipient_id).in_(conversations))
-            .subquery()
-        )
+        ranked = select(OutboxMessage.id, position).where(due, which).subquery()
         ids = select(ranked.c.id).where(ranked.c.position <= per_conversation)
         rows = select(OutboxMessage.id).where(OutboxMessage.id.in_(ids))
         if postgres:
             rows = rows.with_for_update(skip_locked=True)
         return self._lease(rows, now=now, lease=lease)
+
+    def _still_planned_for(self, workspace_ids: set[str], *, now: datetime) -> set[tuple[str, str]]:
+        """The people a planner may still be adding rows for at `now`: those of active tasks whose follow-up
+        moment has come but which no committed plan has moved on yet (another replica is planning them, or
+        the pass stopped at its batch limit) — their assignee, delegator and team managers. Their messages
+        wait until that plan is committed, so a person never gets two messages for one moment."""
+        if not workspace_ids:
+            return set()
+        stmt = (
+            select(Task.workspace_id, Task.assignee_id, Task.delegator_id, TeamManager.user_id)
+            .outerjoin(TeamManager, TeamManager.team_id == Task.team_id)
+            .where(
+                Task.next_check_at.is_not(None),
+                Task.next_check_at <= now,
+                Task.status.in_(ACTIVE),
+                Task.workspace_id.in_(workspace_ids),
+            )
+            .limit(UNSETTLED_SCAN)
+        )
+        found: set[tuple[str, str]] = set()
+        for ws, assignee, delegator, manager in self._session.execute(stmt):
+            found.update({(ws, assignee), (ws, delegator)})
+            if manager is not None:
+                found.add((ws, manager))
+        return found
 
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, outbox_id)
