@@ -109,7 +109,9 @@ def with_assignee_notes(
         if until is not None:
             notes.append(blocks.away_warning(task.assignee_id, until))
         if task.due_at is not None:
-            outside = services.availability.due_outside_time(workspace_id, task.assignee_id, task.due_at)
+            outside = services.availability.due_outside_time(
+                workspace_id, task.assignee_id, task.due_at, team_id=task.team_id
+            )
             if outside is not None:
                 notes.append(blocks.due_outside_hours(task, outside))
     except Exception as error:

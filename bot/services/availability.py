@@ -3,6 +3,7 @@ status) read from the people, time off and team rows, each person once per unit 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -117,13 +118,16 @@ class TimeView:
 HOLIDAY_DAYS_SHOWN = 60
 
 
-def time_view(uow: UnitOfWork, workspace_id: str, user_id: str, *, now: datetime) -> TimeView:
-    """Someone's hours, calendar (their own, else their team's), status and time away, from what is stored."""
+def time_view(
+    uow: UnitOfWork, workspace_id: str, user_id: str, *, now: datetime, team_calendars: Sequence[str] | None = None
+) -> TimeView:
+    """Someone's hours, calendar (their own, else their team's), status and time away, from what is stored;
+    `team_calendars` when the caller has read their teams already."""
     reader = AvailabilityReader(uow, now=now)
     person = reader.person(workspace_id, user_id)
-    teams = tuple(
-        dict.fromkeys(t.calendar for t in uow.teams.of_people_tasks(workspace_id, user_id) if t.calendar is not None)
-    )
+    if team_calendars is None:
+        team_calendars = [t.calendar for t in uow.teams.of_people_tasks(workspace_id, user_id) if t.calendar]
+    teams = tuple(dict.fromkeys(team_calendars))
     away = tuple(p for p in reader.away(workspace_id, user_id) if p.ends_at > now)
     calendar = person.calendar or (teams[0] if teams else None)
     today = worktime.local_date(now, tz=person.tz)
@@ -184,14 +188,16 @@ class AvailabilityService:
             uow.commit()
         return self.time_of(workspace_id, user_id)
 
-    def due_outside_time(self, workspace_id: str, assignee_id: str, due_at: datetime) -> TimeView | None:
-        """The assignee's time when a deadline falls outside their working hours or on a day they do not
-        work (a holiday, a weekend, time away); None when it falls inside."""
+    def due_outside_time(
+        self, workspace_id: str, assignee_id: str, due_at: datetime, *, team_id: int | None = None
+    ) -> TimeView | None:
+        """The assignee's time when a deadline (of a task in team `team_id`) falls outside their working hours
+        or on a day they do not work (a holiday, a weekend, time away); None when it falls inside."""
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
-            reader = AvailabilityReader(uow, now=now)
-            teams = [t.calendar for t in uow.teams.of_people_tasks(workspace_id, assignee_id) if t.calendar]
-            who = reader.of(workspace_id, assignee_id, team_calendar=teams[0] if teams else None)
-        if worktime.is_working(due_at, who):
-            return None
-        return self.time_of(workspace_id, assignee_id)
+            team = uow.teams.get(workspace_id, team_id, with_managers=False) if team_id is not None else None
+            calendar = team.calendar if team is not None else None
+            who = AvailabilityReader(uow, now=now).of(workspace_id, assignee_id, team_calendar=calendar)
+            if worktime.is_working(due_at, who):
+                return None
+            return time_view(uow, workspace_id, assignee_id, now=now, team_calendars=[calendar] if calendar else [])

@@ -55,7 +55,9 @@ class HomeService:
 
             team_ids = [t.id for t in teams]
             assigned = uow.tasks.assigned_to(workspace_id, user_id, limit=SECTION_LIMIT)
-            time = time_view(uow, workspace_id, user_id, now=now)
+            mine = [everyone.get(t.team_id or -1) for t in assigned] + list(teams)
+            calendars = [team.calendar for team in mine if team is not None and team.calendar]
+            time = time_view(uow, workspace_id, user_id, now=now, team_calendars=calendars)
             who = time.availability
             queued = []
             for row in uow.outbox.queued_for(workspace_id, user_id):

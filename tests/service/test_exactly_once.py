@@ -109,7 +109,7 @@ pass_offsets = st.lists(st.integers(min_value=0, max_value=int(SPAN.total_second
 
 
 @settings(
-    max_examples=30,
+    max_examples=15,
     deadline=None,
     # Each example builds an app and runs up to 45 passes; shrinking a failure would take minutes,
     # so a failure is reported as found (the deterministic tests beside the faults give short repros).
