@@ -265,6 +265,13 @@ class TaskRepository:
         self._session.add(task)
         self._session.flush()
 
+    def many(self, workspace_id: str, task_ids: Sequence[int]) -> dict[int, Task]:
+        """These tasks by id (those that no longer exist are missing)."""
+        if not task_ids:
+            return {}
+        stmt = select(Task).where(Task.workspace_id == workspace_id, Task.id.in_(set(task_ids)))
+        return {task.id: task for task in self._session.scalars(stmt)}
+
     def get(self, workspace_id: str, task_id: int, *, for_update: bool = False) -> Task | None:
         stmt = select(Task).where(Task.workspace_id == workspace_id, Task.id == task_id)
         if for_update:
@@ -781,6 +788,9 @@ class OutboxRepository:
             return []
         return list(self._session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids))))
 
+    def many_by_id(self, outbox_ids: Sequence[int]) -> dict[int, OutboxMessage]:
+        return {row.id: row for row in self.many(outbox_ids)}
+
     def at_message(self, workspace_id: str, *, channel_id: str, ts: str) -> list[OutboxMessage]:
         """Every row a message Baton sent carries (several for a message about several tasks), in order."""
         stmt = (
@@ -827,6 +837,22 @@ class OutboxRepository:
             OutboxMessage.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value))
         )
         return self._session.scalar(stmt)
+
+    def renew_leases(self, outbox_ids: Sequence[int], *, held_until: datetime, until: datetime) -> set[int]:
+        """`renew_lease` for rows claimed together (one lease): the ids still ours, now held until `until`."""
+        if not outbox_ids:
+            return set()
+        stmt = (
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(outbox_ids),
+                OutboxMessage.state == OutboxState.SENDING.value,
+                OutboxMessage.lease_until == held_until,
+            )
+            .values(lease_until=until, not_before=until)
+            .returning(OutboxMessage.id)
+        )
+        return {int(i) for i in self._session.scalars(stmt)}
 
     def renew_lease(self, outbox_id: int, *, held_until: datetime, until: datetime) -> bool:
         """Extend our lease on a row we are about to send, only if it is still ours (same lease):

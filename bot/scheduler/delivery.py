@@ -482,8 +482,11 @@ class Delivery:
         found: dict[int, _Facts] = {}
         with self._uow(read_only=True) as uow:
             people = AvailabilityReader(uow, now=now)
+            workspace = rows[0].workspace_id
+            tasks = uow.tasks.many(workspace, [r.task_id for r in rows if r.task_id is not None])
+            teams: dict[int, Any] = {}
             for row in rows:
-                found[row.id] = _facts_of(uow, row, now=now, people=people)
+                found[row.id] = _facts_of(uow, row, now=now, people=people, tasks=tasks, teams=teams)
         return found
 
     def _renew(self, rows: Sequence[_Claimed]) -> list[_Claimed]:
@@ -492,12 +495,17 @@ class Delivery:
         until = self._clock.now() + self._lease
         kept: list[_Claimed] = []
         with self._uow() as uow:
-            for row in rows:
-                if uow.outbox.renew_lease(row.id, held_until=row.lease_until, until=until):
-                    kept.append(replace(row, lease_until=until))
-                else:
-                    log.warning("outbox.lease_lost", extra={"outbox_id": row.id, "workspace": row.workspace_id})
+            for held_until in {row.lease_until for row in rows}:
+                batch = [row for row in rows if row.lease_until == held_until]
+                ours = uow.outbox.renew_leases([row.id for row in batch], held_until=held_until, until=until)
+                for row in batch:
+                    if row.id in ours:
+                        kept.append(replace(row, lease_until=until))
+                    else:
+                        log.warning("outbox.lease_lost", extra={"outbox_id": row.id, "workspace": row.workspace_id})
             uow.commit()
+        order = {row.id: index for index, row in enumerate(rows)}
+        kept.sort(key=lambda row: order[row.id])
         return kept
 
     def _put_back(self, rows: Sequence[_Claimed], *, delay_seconds: float) -> None:
@@ -540,8 +548,9 @@ class Delivery:
         that took a row after our lease ran out has its word, not us)."""
         marked = 0
         with self._uow() as uow:
+            loaded = uow.outbox.many_by_id([row.id for row in rows])
             for row in rows:
-                stored = uow.outbox.get(row.id)
+                stored = loaded.get(row.id)
                 if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
                     log.warning("outbox.lease_lost", extra={"outbox_id": row.id})
                     continue
@@ -611,16 +620,26 @@ def _claimed(row: Any, *, now: datetime) -> _Claimed:
     )
 
 
-def _facts_of(uow: UnitOfWork, row: _Claimed, *, now: datetime, people: AvailabilityReader) -> _Facts:
+def _facts_of(
+    uow: UnitOfWork,
+    row: _Claimed,
+    *,
+    now: datetime,
+    people: AvailabilityReader,
+    tasks: dict[int, Any],
+    teams: dict[int, Any],
+) -> _Facts:
     if row.task_id is None:
         reader = None
         if row.kind.is_scheduled_dm and _is_person(row.recipient_id):
             reader = people.of(row.workspace_id, row.recipient_id)
         return _Facts(task=None, reader=reader)
-    task = uow.tasks.get(row.workspace_id, row.task_id)
+    task = tasks.get(row.task_id)
     if task is None:
         return _Facts(task=None)
-    team = uow.teams.get(row.workspace_id, task.team_id, with_managers=False) if task.team_id else None
+    if task.team_id is not None and task.team_id not in teams:
+        teams[task.team_id] = uow.teams.get(row.workspace_id, task.team_id, with_managers=False)
+    team = teams.get(task.team_id) if task.team_id is not None else None
     calendar = team.calendar if team else None
     away = False
     if row.kind in _NOT_WHILE_AWAY:
