@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -1018,3 +1019,51 @@ class SeriesRepository:
         if self._session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         return list(self._session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class DueWork:
+    """What a scheduler pass has to do at a moment: each flag says whether any row of that kind is due."""
+
+    tasks: bool
+    series: bool
+    recognitions: bool
+    digests: bool
+
+    @property
+    def anything(self) -> bool:
+        return self.tasks or self.series or self.recognitions or self.digests
+
+
+class SchedulerProbe:
+    """Cheap indexed looks, in a read-only unit of work, so an idle pass opens no write transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _exists(self, stmt: Select[Any]) -> bool:
+        return self._session.execute(stmt.limit(1)).first() is not None
+
+    def due_work(self, now: datetime) -> DueWork:
+        return DueWork(
+            tasks=self._exists(
+                select(Task.id).where(
+                    Task.next_check_at.is_not(None), Task.next_check_at <= now, Task.status.in_(ACTIVE)
+                )
+            ),
+            series=self._exists(
+                select(TaskSeries.id).where(TaskSeries.active == true(), TaskSeries.last_due_at <= now)
+            ),
+            recognitions=self._exists(
+                select(Team.id).where(Team.next_recognition_at.is_not(None), Team.next_recognition_at <= now)
+            ),
+            digests=self._exists(
+                select(TeamManager.team_id).where(
+                    or_(TeamManager.next_digest_at.is_(None), TeamManager.next_digest_at <= now)
+                )
+            ),
+        )
+
+    def outbox_due(self, now: datetime) -> bool:
+        """Whether any outbox row is due to be sent (or its lease ran out): ix_outbox_due."""
+        return self._exists(select(OutboxMessage.id).where(_due(now)))

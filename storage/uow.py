@@ -11,6 +11,7 @@ from storage.repositories import (
     KudosRepository,
     OutboxRepository,
     PersonRepository,
+    SchedulerProbe,
     SeriesRepository,
     SkillRepository,
     TaskRepository,
@@ -34,6 +35,7 @@ class UnitOfWork:
     events: EventLog
     time_off: TimeOffRepository
     series: SeriesRepository
+    probe: SchedulerProbe
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -50,6 +52,7 @@ class UnitOfWork:
         self.events = EventLog(self.session)
         self.time_off = TimeOffRepository(self.session)
         self.series = SeriesRepository(self.session)
+        self.probe = SchedulerProbe(self.session)
         return self
 
     def __exit__(

@@ -295,6 +295,10 @@ class Delivery:
         others one each, a refresh each. Posts beyond the first per conversation go back to wait their
         turn inside the claim's own transaction."""
         now = self._clock.now()
+        if ids is None:
+            with self._uow(read_only=True) as uow:
+                if not uow.probe.outbox_due(now):
+                    return []  # nothing to send: no write transaction
         with self._uow() as uow:
             if ids is not None:
                 rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)

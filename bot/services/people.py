@@ -21,6 +21,7 @@ CACHE_TTL = timedelta(hours=24)
 MEMORY_TTL = timedelta(seconds=60)
 MEMORY_SIZE = 10_000
 STALE_REFRESH_LIMIT = 20  # people read again from Slack per scheduler pass (users.info is Tier 4)
+STALE_REFRESH_EVERY = timedelta(minutes=10)
 
 
 class SlackDidNotAnswer(UserError):
@@ -36,6 +37,7 @@ class PeopleService:
         self._reader = reader
         self._ttl = ttl
         self._memory: OrderedDict[tuple[str, str], tuple[datetime, PersonView]] = OrderedDict()
+        self._refreshed_at: datetime | None = None
         self._memory_lock = threading.Lock()
 
     def get(self, workspace_id: str, user_id: str) -> PersonView:
@@ -98,8 +100,12 @@ class PeopleService:
 
     def refresh_stale(self, *, limit: int = STALE_REFRESH_LIMIT) -> int:
         """Read again from Slack the people whose cached row is older than a day (a missed user_change must
-        not keep an old zone or status forever); returns how many were read. Slack being down skips it."""
+        not keep an old zone or status forever), at most every few minutes; returns how many were read.
+        Slack being down skips it."""
         now = self._clock.now()
+        if self._refreshed_at is not None and timedelta(0) <= now - self._refreshed_at < STALE_REFRESH_EVERY:
+            return 0
+        self._refreshed_at = now
         with self._uow(read_only=True) as uow:
             stale = [(p.workspace_id, p.user_id) for p in uow.people.stale(fetched_before=now - self._ttl, limit=limit)]
         refreshed = 0

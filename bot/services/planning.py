@@ -54,8 +54,10 @@ class Planner:
 
     def plan_due(self, now: datetime) -> int:
         """Plan everything due at `now`; returns how many outbox rows were written."""
-        planned = plan_occurrences(self._uow, now)  # first, so a new occurrence is planned in this pass too
-        for _ in range(MAX_PLAN_BATCHES):
+        with self._uow(read_only=True) as uow:
+            due = uow.probe.due_work(now)  # an idle pass opens no write transaction
+        planned = plan_occurrences(self._uow, now) if due.series else 0  # first: a new occurrence plans too
+        for _ in range(MAX_PLAN_BATCHES if due.tasks or due.series else 0):
             with self._uow() as uow:
                 tasks = uow.tasks.due_for_planning(now=now, limit=PLAN_BATCH)
                 cache = _Cache(teams={}, people=AvailabilityReader(uow, now=now))
@@ -67,8 +69,10 @@ class Planner:
                 uow.commit()
             if len(tasks) < PLAN_BATCH:
                 break
-        planned += self._plan_recognitions(now)
-        planned += plan_digests(self._uow, now)
+        if due.recognitions:
+            planned += self._plan_recognitions(now)
+        if due.digests:
+            planned += plan_digests(self._uow, now)
         return planned
 
     # tasks -------------------------------------------------------------------------------------
