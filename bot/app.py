@@ -39,6 +39,7 @@ from bot.services.teams import TeamService
 from bot.services.timeoff import TimeOffService
 from bot.slack.client import make_delivery_client, make_interactive_client
 from bot.slack.gateway import SlackGateway
+from bot.slack.limits import HistoryLimits, RateLimits
 from bot.slack.observer import ObservedWebClient
 from bot.slack.tokens import StaticToken
 from handlers import blocks, ids, register
@@ -135,6 +136,7 @@ def create_app(
     metrics: Metrics | None = None,
     pacer: Pacer | None = None,
     home_refresh_seconds: float = 0.0,
+    limits: RateLimits | None = None,
 ) -> Baton:
     """Build Baton from settings; tests pass their own engine, clock, client and executors.
 
@@ -169,6 +171,9 @@ def create_app(
         delivery=delivery_client,
         metadata_event_type=ids.METADATA_EVENT_TYPE,
         tokens=tokens,
+        # Budgets counted on Baton's clock, like everything else that waits (`baton tick --at` steps it).
+        limits=limits
+        or RateLimits(history=HistoryLimits(settings.slack_history_limits), monotonic=lambda: clock.now().timestamp()),
     )
 
     executor = delivery_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="baton-delivery")

@@ -33,8 +33,11 @@ class Settings(BaseSettings):
     baton_tick_seconds: float = Field(default=30, gt=0, le=3600)
     baton_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     baton_log_format: Literal["text", "json"] = "text"
+    # conversations.history limits: `strict` for apps distributed outside the Slack Marketplace (1 call a minute,
+    # 15 messages), `tier3` for Marketplace and internal (customer-built) apps.
+    slack_history_limits: Literal["strict", "tier3"] = "strict"
 
-    @field_validator("baton_log_level", "baton_log_format", mode="before")
+    @field_validator("baton_log_level", "baton_log_format", "slack_history_limits", mode="before")
     @classmethod
     def _any_case(cls, value: object, info: ValidationInfo) -> object:
         if not isinstance(value, str):

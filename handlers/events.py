@@ -61,7 +61,7 @@ class Events:
     def on_app_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        self._s.home_publisher.publish(workspace_of(context, body), event["user"])
+        self._s.home_publisher.publish(workspace_of(context, body), event["user"], background=False)
 
     def on_app_uninstalled(self, body: dict[str, Any], context: BoltContext) -> None:
         self._s.installs.uninstalled(workspace_of(context, body))

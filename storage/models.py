@@ -92,6 +92,8 @@ class Person(Base):
     status_emoji: Mapped[str] = mapped_column(String(100), default="", server_default="")
     status_text: Mapped[str] = mapped_column(String(200), default="", server_default="")
     status_expiration: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Baton's DM with them (`D…`), as Slack answered the first post to their user id.
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class Team(Base):
@@ -330,6 +332,9 @@ class OutboxMessage(Base):
     # How the person answered this check-in ("on_track", "blocked: …", "snoozed"), so a message about
     # several tasks can be drawn again with this task's row answered and the others' buttons live.
     answer: Mapped[str | None] = mapped_column(String(600), default=None)
+    # When it was first claimed to be sent: a look for it after a lost answer starts after the messages Baton
+    # knew in that conversation before then.
+    first_tried_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class TimeOff(Base):

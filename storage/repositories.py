@@ -135,6 +135,24 @@ class PersonRepository:
         changed = {k: stmt.excluded[k] for k in values if k in _FROM_SLACK}
         self._session.execute(stmt.on_conflict_do_update(index_elements=["workspace_id", "user_id"], set_=changed))
 
+    def remember_dm(self, workspace_id: str, user_id: str, channel_id: str) -> None:
+        """Keep Baton's DM channel with someone, as Slack named it answering a post to their user id."""
+        self._session.execute(
+            update(Person)
+            .where(
+                Person.workspace_id == workspace_id,
+                Person.user_id == user_id,
+                or_(Person.dm_channel_id.is_(None), Person.dm_channel_id != channel_id),
+            )
+            .values(dm_channel_id=channel_id)
+        )
+
+    def dm_channel(self, workspace_id: str, user_id: str) -> str | None:
+        found = self._session.scalar(
+            select(Person.dm_channel_id).where(Person.workspace_id == workspace_id, Person.user_id == user_id)
+        )
+        return str(found) if found else None
+
     def stale(self, *, fetched_before: datetime, limit: int) -> list[Person]:
         """People last read from Slack before a moment, oldest first, across workspaces (a pass refreshes them)."""
         stmt = select(Person).where(Person.fetched_at < fetched_before).order_by(Person.fetched_at).limit(limit)
@@ -648,6 +666,7 @@ class OutboxRepository:
                 lease_until=until,
                 not_before=until,
                 attempts=OutboxMessage.attempts + 1,
+                first_tried_at=func.coalesce(OutboxMessage.first_tried_at, now),
             )
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False, populate_existing=True)
@@ -869,6 +888,20 @@ class OutboxRepository:
             .returning(OutboxMessage.id)
         )
         return self._session.execute(stmt).scalar_one_or_none() is not None
+
+    def last_ts_before(self, workspace_id: str, *, channel_id: str, before: datetime) -> str | None:
+        """The ts (Slack's clock) of the latest message Baton knew it had sent in a conversation before a
+        moment (Baton's clock): where a look for a message whose answer was lost may start."""
+        stmt = select(func.max(OutboxMessage.ts)).where(
+            OutboxMessage.workspace_id == workspace_id,
+            OutboxMessage.channel_id == channel_id,
+            OutboxMessage.state == OutboxState.SENT.value,
+            OutboxMessage.ts.is_not(None),
+            OutboxMessage.ts != "",
+            OutboxMessage.sent_at < before,
+        )
+        found = self._session.scalar(stmt)
+        return str(found) if found else None
 
     def was_sent(self, workspace_id: str, *, task_id: int, kind: str, recipient_id: str, since: datetime) -> bool:
         """Whether a message of this kind about the task reached this person at or after `since`."""

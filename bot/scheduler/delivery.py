@@ -30,7 +30,7 @@ from bot.services.availability import AvailabilityReader
 from bot.services.home import HomePublisher
 from bot.services.installs import UNINSTALLED
 from bot.services.messages import sent_message
-from bot.services.ports import Failed, MessageSender, RetryLater, SendOutcome, Sent, SlackUnavailable
+from bot.services.ports import Failed, MessageSender, RetryLater, SendOutcome, Sent
 from bot.services.views import task_view
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -46,6 +46,7 @@ BATCH = 100  # conversations a claim takes
 PER_CONVERSATION = 500  # rows of one conversation a claim takes; a bundle lists what fits, "and N more"
 LOOK_AHEAD_SECONDS = 30.0  # a wake-up delivers rows due this soon; later ones are the scheduler's
 MIN_WAKE_SECONDS = 0.1  # never a busy loop when a due row is held by another deliverer
+HOME_RETRY_SECONDS = 5.0  # a Home tab refresh Slack could not take is tried again this much later at the least
 
 
 class MessageRenderer(Protocol):
@@ -100,6 +101,7 @@ class _Claimed:
     last_error: str | None
     created_at: datetime
     lease_until: datetime
+    first_tried_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -384,39 +386,64 @@ class Delivery:
         if not live:
             return False
         first = live[0][0]
-        channel = next((row.channel_id for row, _ in live if row.channel_id), None)
+        rows_live = [row for row, _ in live]
+        # A DM is posted to the person's id (Slack answers with the DM's own id, kept for redraws): no
+        # conversations.open before every DM.
+        channel = next((row.channel_id for row in rows_live if row.channel_id), None)
         if channel is None:
-            if _is_person(first.recipient_id):
-                opened = self._sender.open_dm(first.workspace_id, first.recipient_id)
-                if not isinstance(opened, str):
-                    self._settle([row for row, _ in live], opened, channel=None, now=now, summary=summary)
-                    return True
-                channel = opened
-            else:
-                channel = first.recipient_id
+            channel = self._known_dm(first) or first.recipient_id
         # A previous attempt may have reached Slack with its answer lost: look before posting again.
-        if any(row.attempts > 1 and row.last_error != "ratelimited" for row, _ in live):
-            try:
-                found = self._sender.find_posted(
-                    first.workspace_id, channel, dedupe_keys=[row.dedupe_key for row, _ in live]
-                )
-            except SlackUnavailable as error:
-                self._settle(
-                    [row for row, _ in live], RetryLater(str(error)), channel=channel, now=now, summary=summary
-                )
+        suspects = [row for row in rows_live if row.attempts > 1 and row.last_error != "ratelimited"]
+        if suspects:
+            looked = self._look_for(first, suspects, [row.dedupe_key for row in rows_live], channel=channel)
+            if isinstance(looked, RetryLater | Failed):
+                self._settle(rows_live, looked, channel=None, now=now, summary=summary)
                 return True
+            look_in, found = looked
             for ts in dict.fromkeys(found.values()):
-                posted = [row for row, _ in live if found.get(row.dedupe_key) == ts]
-                self._settle(posted, Sent(channel=channel, ts=ts), channel=channel, now=now, summary=summary)
+                posted = [row for row in rows_live if found.get(row.dedupe_key) == ts]
+                self._settle(posted, Sent(channel=look_in, ts=ts), channel=look_in, now=now, summary=summary)
             live = [(row, out) for row, out in live if row.dedupe_key not in found]
             if not live:
                 return True
+            rows_live = [row for row, _ in live]
         message = SentMessage(items=tuple(SentItem(out=out) for _, out in live))
         outcome = self._sender.post_message(
             first.workspace_id, channel, self._render(message, now=now), dedupe_keys=message.dedupe_keys
         )
-        self._settle([row for row, _ in live], outcome, channel=channel, now=now, summary=summary)
+        self._settle(rows_live, outcome, channel=channel, now=now, summary=summary)
         return True
+
+    def _known_dm(self, row: _Claimed) -> str | None:
+        if not _is_person(row.recipient_id):
+            return None
+        with self._uow(read_only=True) as uow:
+            return uow.people.dm_channel(row.workspace_id, row.recipient_id)
+
+    def _look_for(
+        self, first: _Claimed, suspects: Sequence[_Claimed], keys: Sequence[str], *, channel: str
+    ) -> tuple[str, dict[str, str]] | RetryLater | Failed:
+        """Whether a message carrying these keys is already in the conversation: (conversation, key -> ts), or
+        why Baton could not tell yet (then nothing is posted: a look cut short is not "not there"). It reads
+        only what came after the last message Baton knew there before its first try, a page at a time."""
+        look_in = channel
+        if _is_person(look_in):  # never posted to them yet: history needs the DM's own id
+            opened = self._sender.open_dm(first.workspace_id, first.recipient_id)
+            if not isinstance(opened, str):
+                return opened
+            look_in = opened
+        tried = min((row.first_tried_at for row in suspects if row.first_tried_at is not None), default=None)
+        oldest = None
+        if tried is not None:
+            with self._uow(read_only=True) as uow:
+                oldest = uow.outbox.last_ts_before(first.workspace_id, channel_id=look_in, before=tried)
+        looked = self._sender.find_posted(first.workspace_id, look_in, dedupe_keys=keys, oldest=oldest)
+        if not looked.complete and not all(row.dedupe_key in looked.found for row in suspects):
+            wait = looked.retry_after
+            if wait is None:
+                wait = backoff(max(r.attempts for r in suspects)).total_seconds()
+            return RetryLater("history not read", after_seconds=wait, attempted=False)
+        return look_in, looked.found
 
     def _settle(
         self,
@@ -437,14 +464,25 @@ class Delivery:
                 extra={"outbox_ids": [r.id for r in rows][:20], "workspace": workspace, "kind": rows[0].kind.value},
             )
             return
+        if isinstance(outcome, RetryLater) and not outcome.attempted:
+            # Held back before Slack saw it (over the method's budget, or a look that must wait): it waits its
+            # turn like a paced message, not counted as an attempt.
+            wait = outcome.after_seconds if outcome.after_seconds is not None else PACE.total_seconds()
+            self._mark(rows, state=OutboxState.PENDING, not_before=now + timedelta(seconds=wait), uncount=True)
+            summary.held_back(wait, [row.id for row in rows])
+            return
         oldest = min(row.created_at for row in rows)
         if isinstance(outcome, RetryLater) and now - oldest < self._max_retry_age:
-            if self._pacer is not None and outcome.after_seconds is not None:
+            if self._pacer is not None and outcome.after_seconds is not None and outcome.reason == "ratelimited":
                 # Slack's Retry-After holds the whole conversation, not just this message.
                 self._pacer.hold(workspace, rows[0].recipient_id, outcome.after_seconds)
             attempts = max(row.attempts for row in rows)
-            wait = timedelta(seconds=outcome.after_seconds) if outcome.after_seconds is not None else backoff(attempts)
-            self._mark(rows, state=OutboxState.PENDING, channel=channel, error=outcome.reason, not_before=now + wait)
+            wait_for = (
+                timedelta(seconds=outcome.after_seconds) if outcome.after_seconds is not None else backoff(attempts)
+            )
+            self._mark(
+                rows, state=OutboxState.PENDING, channel=channel, error=outcome.reason, not_before=now + wait_for
+            )
             summary.retried += len(rows)
             log.info("outbox.retry", extra={"outbox_ids": [r.id for r in rows][:20], "reason": outcome.reason})
             return
@@ -574,6 +612,14 @@ class Delivery:
                     stored.not_before = not_before
                 if state is OutboxState.SENT and row.task_id is not None and row.kind is not OutboxKind.REFRESH:
                     _after_sent(uow, row, channel=channel, ts=ts)
+            if (
+                state is OutboxState.SENT
+                and channel
+                and channel[:1] == "D"
+                and rows
+                and _is_person(rows[0].recipient_id)
+            ):
+                uow.people.remember_dm(rows[0].workspace_id, rows[0].recipient_id, channel)
             uow.commit()
         return marked
 
@@ -621,6 +667,7 @@ def _claimed(row: Any, *, now: datetime) -> _Claimed:
         last_error=row.last_error,
         created_at=row.created_at,
         lease_until=row.lease_until or now,
+        first_tried_at=row.first_tried_at,
     )
 
 
@@ -739,6 +786,10 @@ class BackgroundDeliverer:
         if outbox_ids or homes:
             self._submit(list(outbox_ids), workspace_id, homes)
 
+    def deliver_home_later(self, workspace_id: str, user_id: str, seconds: float) -> None:
+        """Publish someone's Home tab again after `seconds` (a refresh Slack could not take now)."""
+        self._later(seconds, self._submit, [], workspace_id, [user_id])
+
     def wake_after(self, seconds: float) -> None:
         """Deliver again once paced rows are due. The moments wait in a heap behind one timer, set for
         the earliest; each wake-up runs one delivery and sets the timer for the next moment."""
@@ -807,7 +858,11 @@ class BackgroundDeliverer:
                 with self._lock:  # from here on a new change queues a new refresh
                     self._pending_homes.discard((workspace_id, user_id))
                     self._published_at[(workspace_id, user_id)] = self.monotonic()
-                self.home.publish(workspace_id, user_id)
+                outcome = self.home.publish(workspace_id, user_id)
+                if isinstance(outcome, RetryLater):
+                    # Over Slack's budget (or a 429): the refresh waits its turn rather than being dropped,
+                    # so the Home tab does not show stale tasks until the next change.
+                    self.deliver_home_later(workspace_id, user_id, outcome.after_seconds or HOME_RETRY_SECONDS)
         except Exception as error:  # a bug here must not vanish silently with the thread
             self.on_error(error)
         finally:

@@ -56,14 +56,14 @@ class PeopleService:
                 self._memory.popitem(last=False)
         return found
 
-    def _read(self, workspace_id: str, user_id: str, *, now: datetime) -> PersonView:
+    def _read(self, workspace_id: str, user_id: str, *, now: datetime, background: bool = False) -> PersonView:
         with self._uow(read_only=True) as uow:
             cached = uow.people.get(workspace_id, user_id)
             if cached is not None and now - cached.fetched_at < self._ttl:
                 return _view(cached)
             known = (_view(cached), _time_of(cached)) if cached is not None else None
         try:
-            user = self._reader.user_info(workspace_id, user_id)
+            user = self._reader.user_info(workspace_id, user_id, background=background)
         except SlackUnavailable:
             if known is not None:
                 log.warning("people.stale_cache", extra={"user": user_id})
@@ -111,7 +111,7 @@ class PeopleService:
         refreshed = 0
         for workspace_id, user_id in stale:
             try:
-                self._read(workspace_id, user_id, now=now)
+                self._read(workspace_id, user_id, now=now, background=True)
             except UserError:
                 continue  # Slack did not answer, or the person is gone: the row stays as it was
             self.forget(workspace_id, user_id)

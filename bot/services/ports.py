@@ -57,7 +57,18 @@ class Sent:
 @dataclass(frozen=True)
 class RetryLater:
     reason: str
-    after_seconds: float | None = None  # Slack's Retry-After when it gave one
+    after_seconds: float | None = None  # Slack's Retry-After when it gave one, or Baton's own wait
+    attempted: bool = True  # False: Baton held the call back (over its rate budget); Slack never saw it
+
+
+@dataclass(frozen=True)
+class Looked:
+    """What a look into a conversation's history found: dedupe key -> ts; `complete` when the whole window was
+    read (else nothing can be concluded from a key not found), `retry_after` when a budget said wait."""
+
+    found: dict[str, str]
+    complete: bool
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ SendOutcome = Sent | RetryLater | Failed
 
 
 class SlackReader(Protocol):
-    def user_info(self, workspace_id: str, user_id: str) -> SlackUser | None:
+    def user_info(self, workspace_id: str, user_id: str, *, background: bool = False) -> SlackUser | None:
         """The user, None when Slack says there is no such user; raises SlackUnavailable."""
         ...
 
@@ -83,18 +94,23 @@ class MessageSender(Protocol):
         """Post with Baton's metadata naming every outbox row the message carries."""
         ...
 
-    def find_posted(self, workspace_id: str, channel: str, *, dedupe_keys: Sequence[str]) -> dict[str, str]:
-        """dedupe key -> ts of the messages Baton already posted carrying these keys, among the
-        conversation's latest messages (a retry comes minutes after the first attempt)."""
+    def find_posted(
+        self, workspace_id: str, channel: str, *, dedupe_keys: Sequence[str], oldest: str | None = None
+    ) -> Looked:
+        """The messages Baton already posted carrying these keys, newer than `oldest` in the conversation."""
         ...
 
     def update_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> bool: ...
 
-    def edit_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> SendOutcome:
+    def edit_message(
+        self, workspace_id: str, channel: str, ts: str, message: Message, *, background: bool = True
+    ) -> SendOutcome:
         """chat.update with the answer classified like a post's, for the outbox to retry."""
         ...
 
-    def publish_home(self, workspace_id: str, user_id: str, view: dict[str, Any]) -> bool: ...
+    def publish_home(
+        self, workspace_id: str, user_id: str, view: dict[str, Any], *, background: bool = True
+    ) -> SendOutcome: ...
 
 
 class Deliverer(Protocol):

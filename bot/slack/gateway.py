@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.metadata import Metadata
+from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
 from bot.domain.model import Message
-from bot.services.ports import Failed, RetryLater, SendOutcome, Sent, SlackUnavailable, SlackUser, slack_user
+from bot.services.ports import (
+    Failed,
+    Looked,
+    RetryLater,
+    SendOutcome,
+    Sent,
+    SlackUnavailable,
+    SlackUser,
+    slack_user,
+)
+from bot.slack.limits import RateLimits
 from bot.slack.tokens import TokenSource, TokenUnavailable
 
 log = logging.getLogger(__name__)
@@ -20,6 +31,11 @@ log = logging.getLogger(__name__)
 # Answers that mean "try again later"; any other error is Slack refusing for good.
 NOT_INSTALLED = "app_uninstalled"
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+DEFAULT_RETRY_AFTER = 30.0
+# Pages of a conversation's history read to find one lost message (each page is one call of its budget).
+MAX_HISTORY_PAGES = 4
+# Refusals worth a log line of their own (the caller logs the rest with what it was doing).
+_LOGGED = frozenset({"invalid_arguments", "missing_scope", "not_authed", "invalid_auth"})
 
 
 def _classify(error: SlackApiError | SlackClientError) -> RetryLater | Failed:
@@ -42,18 +58,28 @@ class _NoToken(Exception):
         self.outcome = outcome
 
 
+_Outcome = RetryLater | Failed
+
+
 class SlackGateway:
-    """Typed Web API calls, each in one workspace with that workspace's bot token; posting never retries
-    by itself (see bot/slack/client.py)."""
+    """Typed Web API calls, each in one workspace with that workspace's bot token, within each method's rate
+    budget there (bot/slack/limits.py); posting never retries by itself (see bot/slack/client.py)."""
 
     def __init__(
-        self, *, interactive: WebClient, delivery: WebClient, metadata_event_type: str, tokens: TokenSource
+        self,
+        *,
+        interactive: WebClient,
+        delivery: WebClient,
+        metadata_event_type: str,
+        tokens: TokenSource,
+        limits: RateLimits | None = None,
     ) -> None:
         self._interactive = interactive
         self._delivery = delivery
         # Marks every message Baton posts, so a message whose answer was lost can be found again.
         self._metadata_event_type = metadata_event_type
         self._tokens = tokens
+        self.limits = limits or RateLimits()
 
     def _token(self, workspace_id: str) -> str:
         try:
@@ -67,6 +93,36 @@ class SlackGateway:
             raise _NoToken(Failed(NOT_INSTALLED))
         return token
 
+    def _call(
+        self,
+        workspace_id: str,
+        method: str,
+        call: Callable[[str], SlackResponse],
+        *,
+        background: bool = False,
+    ) -> SlackResponse | _Outcome:
+        """One Web API call within the method's budget in the workspace. Over budget it is not made: a
+        RetryLater that says so (`attempted` False). A 429 holds the method there for its Retry-After."""
+        wait = self.limits.take(workspace_id, method, background=background)
+        if wait > 0:
+            return RetryLater("throttled", after_seconds=wait, attempted=False)
+        try:
+            return call(self._token(workspace_id))
+        except _NoToken as error:
+            return error.outcome
+        except (SlackApiError, SlackClientError) as error:
+            outcome = _classify(error)
+            if isinstance(outcome, RetryLater) and outcome.reason == "ratelimited":
+                self.limits.hold(workspace_id, method, outcome.after_seconds or DEFAULT_RETRY_AFTER)
+                log.warning("slack.ratelimited", extra={"workspace": workspace_id, "method": method})
+            elif isinstance(error, SlackApiError) and outcome.reason in _LOGGED:
+                log.warning(
+                    "slack.refused", extra={"workspace": workspace_id, "method": method, "reason": outcome.reason}
+                )
+            return outcome
+        except (OSError, TimeoutError) as error:
+            return RetryLater(type(error).__name__)
+
     def token_workspace(self) -> str | None:
         """The workspace the settings' bot token belongs to (auth.test); None when Slack does not say."""
         try:
@@ -78,156 +134,171 @@ class SlackGateway:
         return str(team) if team else None
 
     # people -----------------------------------------------------------------------------------
-    def user_info(self, workspace_id: str, user_id: str) -> SlackUser | None:
-        try:
-            response = self._interactive.users_info(token=self._token(workspace_id), user=user_id)
-        except _NoToken as error:
-            raise SlackUnavailable(error.outcome.reason) from None
-        except SlackApiError as error:
-            if error.response.get("error") in ("user_not_found", "users_not_found"):
-                return None
-            raise SlackUnavailable(str(error.response.get("error", "error"))) from None
-        except (SlackClientError, OSError, TimeoutError) as error:
-            raise SlackUnavailable(type(error).__name__) from None
-        return slack_user(response["user"])
+    def user_info(self, workspace_id: str, user_id: str, *, background: bool = False) -> SlackUser | None:
+        answer = self._call(
+            workspace_id,
+            "users.info",
+            lambda token: self._interactive.users_info(token=token, user=user_id),
+            background=background,
+        )
+        if isinstance(answer, Failed) and answer.reason in ("user_not_found", "users_not_found"):
+            return None
+        if isinstance(answer, RetryLater | Failed):
+            raise SlackUnavailable(answer.reason)
+        return slack_user(answer["user"])
 
     # messages ---------------------------------------------------------------------------------
     def open_dm(self, workspace_id: str, user_id: str) -> str | Failed | RetryLater:
-        try:
-            response = self._delivery.conversations_open(token=self._token(workspace_id), users=user_id)
-        except _NoToken as error:
-            return error.outcome
-        except (SlackApiError, SlackClientError) as error:
-            return _classify(error)
-        except (OSError, TimeoutError) as error:
-            return RetryLater(type(error).__name__)
-        return str(response["channel"]["id"])
+        """The id of Baton's DM with a person (conversations.open): only needed to look into that DM's
+        history before Baton has ever posted there; a post names the person instead."""
+        answer = self._call(
+            workspace_id,
+            "conversations.open",
+            lambda token: self._delivery.conversations_open(token=token, users=user_id),
+        )
+        return answer if isinstance(answer, RetryLater | Failed) else str(answer["channel"]["id"])
 
     def post_message(
         self, workspace_id: str, channel: str, message: Message, *, dedupe_keys: Sequence[str]
     ) -> SendOutcome:
         """Post with Baton's metadata (every dedupe key the message carries), so a message whose answer was
-        lost can be found again."""
-        try:
-            response = self._delivery.chat_postMessage(
-                token=self._token(workspace_id),
+        lost can be found again. `channel` may be a person's id: Slack posts to the app's DM with them and
+        answers with that DM's `D…` id, so no conversations.open is needed."""
+        answer = self._call(
+            workspace_id,
+            "chat.postMessage",
+            lambda token: self._delivery.chat_postMessage(
+                token=token,
                 channel=channel,
                 text=message.text,
                 blocks=list(message.blocks) or None,
                 metadata=Metadata(event_type=self._metadata_event_type, event_payload=metadata_payload(dedupe_keys)),
                 unfurl_links=False,
                 unfurl_media=False,
-            )
-        except _NoToken as error:
-            return error.outcome
-        except (SlackApiError, SlackClientError) as error:
-            return _classify(error)
-        except (OSError, TimeoutError) as error:
-            return RetryLater(type(error).__name__)
-        return Sent(channel=str(response["channel"]), ts=str(response["ts"]))
+            ),
+        )
+        if isinstance(answer, RetryLater | Failed):
+            return answer
+        return Sent(channel=str(answer["channel"]), ts=str(answer["ts"]))
 
-    def find_posted(self, workspace_id: str, channel: str, *, dedupe_keys: Sequence[str]) -> dict[str, str]:
-        # No `oldest`: Slack's ts is Slack's clock, and Baton's may differ (`baton tick --at`).
-        try:
-            response = self._delivery.conversations_history(
-                token=self._token(workspace_id), channel=channel, limit=100, include_all_metadata=True
-            )
-        except _NoToken as error:
-            raise SlackUnavailable(error.outcome.reason) from None
-        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
-            log.warning("slack.history_failed", extra={"reason": type(error).__name__})
-            raise SlackUnavailable("conversations.history") from None
+    def find_posted(
+        self, workspace_id: str, channel: str, *, dedupe_keys: Sequence[str], oldest: str | None = None
+    ) -> Looked:
+        """Look for messages Baton posted carrying these keys in a DM or channel, newer than `oldest` (the ts
+        of the last message Baton knew there: Slack's clock), a page at a time within the history budget
+        (15 messages a page under the strict limits). `complete` only when the whole window was read: a look
+        cut short (over budget, Slack not answering) proves nothing."""
         wanted = set(dedupe_keys)
         found: dict[str, str] = {}
-        for item in response.get("messages") or []:
-            metadata = item.get("metadata") or {}
-            if metadata.get("event_type") != self._metadata_event_type:
-                continue
-            for key in keys_in_payload(metadata.get("event_payload") or {}):
-                if key in wanted:
-                    found.setdefault(key, str(item["ts"]))
-        return found
+        cursor: str | None = None
+        for _ in range(MAX_HISTORY_PAGES):
+            arguments: dict[str, Any] = {"channel": channel, "limit": self.limits.history_page}
+            arguments["include_all_metadata"] = True
+            if oldest:
+                arguments["oldest"] = oldest
+            if cursor:
+                arguments["cursor"] = cursor
+
+            def read(token: str, arguments: dict[str, Any] = arguments) -> SlackResponse:
+                return self._delivery.conversations_history(token=token, **arguments)
+
+            answer = self._call(workspace_id, "conversations.history", read, background=True)
+            if isinstance(answer, RetryLater | Failed):
+                log.info("slack.history_not_read", extra={"workspace": workspace_id, "reason": answer.reason})
+                wait = answer.after_seconds if isinstance(answer, RetryLater) else None
+                return Looked(found=found, complete=False, retry_after=wait)
+            for item in answer.get("messages") or []:
+                metadata = item.get("metadata") or {}
+                if metadata.get("event_type") != self._metadata_event_type:
+                    continue
+                for key in keys_in_payload(metadata.get("event_payload") or {}):
+                    if key in wanted:
+                        found.setdefault(key, str(item["ts"]))
+            if set(found) == wanted:
+                return Looked(found=found, complete=True)
+            cursor = (
+                ((answer.get("response_metadata") or {}).get("next_cursor") or "") if answer.get("has_more") else ""
+            )
+            if not cursor:
+                return Looked(found=found, complete=True)
+        return Looked(found=found, complete=False)
 
     def update_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> bool:
-        return isinstance(self.edit_message(workspace_id, channel, ts, message), Sent)
+        """Redraw a message someone just answered (they are looking at it)."""
+        return isinstance(self.edit_message(workspace_id, channel, ts, message, background=False), Sent)
 
-    def edit_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> SendOutcome:
-        try:
-            self._delivery.chat_update(
-                token=self._token(workspace_id),
-                channel=channel,
-                ts=ts,
-                text=message.text,
-                blocks=list(message.blocks) or None,
-            )
-        except _NoToken as error:
-            return error.outcome
-        except (SlackApiError, SlackClientError) as error:
-            log.warning("slack.update_failed", extra={"channel": channel, "reason": _reason(error)})
-            return _classify(error)
-        except (OSError, TimeoutError) as error:
-            log.warning("slack.update_failed", extra={"channel": channel, "reason": _reason(error)})
-            return RetryLater(type(error).__name__)
+    def edit_message(
+        self, workspace_id: str, channel: str, ts: str, message: Message, *, background: bool = True
+    ) -> SendOutcome:
+        answer = self._call(
+            workspace_id,
+            "chat.update",
+            lambda token: self._delivery.chat_update(
+                token=token, channel=channel, ts=ts, text=message.text, blocks=list(message.blocks) or None
+            ),
+            background=background,
+        )
+        if isinstance(answer, RetryLater | Failed):
+            log.warning("slack.update_failed", extra={"channel": channel, "reason": answer.reason})
+            return answer
         return Sent(channel=channel, ts=ts)
 
     def post_ephemeral(self, workspace_id: str, channel: str, user_id: str, message: Message) -> bool:
         """A note only `user_id` sees, in a conversation (a hint about a reaction Baton can't act on)."""
-        try:
-            self._interactive.chat_postEphemeral(
-                token=self._token(workspace_id),
-                channel=channel,
-                user=user_id,
-                text=message.text,
-                blocks=list(message.blocks) or None,
-            )
-        except _NoToken:
-            return False
-        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
-            log.warning("slack.ephemeral_failed", extra={"channel": channel, "reason": _reason(error)})
-            return False
-        return True
+        answer = self._call(
+            workspace_id,
+            "chat.postEphemeral",
+            lambda token: self._interactive.chat_postEphemeral(
+                token=token, channel=channel, user=user_id, text=message.text, blocks=list(message.blocks) or None
+            ),
+        )
+        return not isinstance(answer, RetryLater | Failed)
 
     def post_reply(self, workspace_id: str, channel: str, message: Message) -> bool:
         """An answer in a conversation, outside the outbox (the help a DM typed to Baton gets)."""
-        try:
-            self._interactive.chat_postMessage(
-                token=self._token(workspace_id),
+        answer = self._call(
+            workspace_id,
+            "chat.postMessage",
+            lambda token: self._interactive.chat_postMessage(
+                token=token,
                 channel=channel,
                 text=message.text,
                 blocks=list(message.blocks) or None,
                 unfurl_links=False,
                 unfurl_media=False,
-            )
-        except _NoToken:
-            return False
-        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
-            log.warning("slack.reply_failed", extra={"channel": channel, "reason": _reason(error)})
-            return False
-        return True
+            ),
+        )
+        return not isinstance(answer, RetryLater | Failed)
 
     # views ------------------------------------------------------------------------------------
     def open_view(self, workspace_id: str, trigger_id: str, view: dict[str, Any]) -> bool:
-        try:
-            self._interactive.views_open(token=self._token(workspace_id), trigger_id=trigger_id, view=view)
-        except _NoToken:
-            return False
-        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
-            log.warning("slack.views_open_failed", extra={"reason": _reason(error)})
+        answer = self._call(
+            workspace_id,
+            "views.open",
+            lambda token: self._interactive.views_open(token=token, trigger_id=trigger_id, view=view),
+        )
+        if isinstance(answer, RetryLater | Failed):
+            log.warning("slack.views_open_failed", extra={"reason": answer.reason})
             return False
         return True
 
     def respond(self, response_url: str, message: Message, *, replace_original: bool = False) -> bool:
         return respond_via(response_url, message, replace_original=replace_original)
 
-    def publish_home(self, workspace_id: str, user_id: str, view: dict[str, Any]) -> bool:
-        try:
-            self._interactive.views_publish(token=self._token(workspace_id), user_id=user_id, view=view)
-        except _NoToken:
-            return False
-        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
-            log.warning("slack.views_publish_failed", extra={"user": user_id, "reason": _reason(error)})
-            return False
-        return True
+    def publish_home(
+        self, workspace_id: str, user_id: str, view: dict[str, Any], *, background: bool = True
+    ) -> SendOutcome:
+        """Publish someone's Home tab; a RetryLater says when to try again (the refresh is not dropped)."""
+        answer = self._call(
+            workspace_id,
+            "views.publish",
+            lambda token: self._interactive.views_publish(token=token, user_id=user_id, view=view),
+            background=background,
+        )
+        if isinstance(answer, RetryLater | Failed):
+            log.warning("slack.views_publish_failed", extra={"user": user_id, "reason": answer.reason})
+            return answer
+        return Sent(channel=user_id, ts="")
 
 
 def metadata_payload(dedupe_keys: Sequence[str]) -> dict[str, Any]:

@@ -43,7 +43,9 @@ def keys_at(h: Harness, moments: Iterable[datetime]) -> list[tuple[datetime, str
         h.clock.set(moment)
         h.baton.run_pass()
         for call in h.slack.calls_to("chat.postMessage")[before:]:
-            found += [(moment, str(call.params["channel"]), key) for key in dedupe_keys(call.params)]
+            channel = str(call.params["channel"])  # a DM is posted to the person's id or to their D… channel
+            channel = dm_channel_id(channel) if channel.startswith("U") else channel
+            found += [(moment, channel, key) for key in dedupe_keys(call.params)]
     return found
 
 

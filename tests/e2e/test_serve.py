@@ -274,7 +274,8 @@ def test_tick_at_a_moment_delivers_what_is_due_then_and_prints_one_summary_line(
             assert (row.state, row.sent_at) == ("sent", at)
     finally:
         engine.dispose()
-    [dm] = [c for c in slack.calls_to("chat.postMessage") if c.params.get("channel") == dm_channel_id(U_BOB)]
+    # Posted to Bob's user id (Slack answers with the DM's id): no conversations.open first.
+    [dm] = [c for c in slack.calls_to("chat.postMessage") if c.params.get("channel") in (U_BOB, dm_channel_id(U_BOB))]
     assert dm.params["metadata"]["event_payload"]["dedupe_key"] == f"assign:{task.id}:1"
     lines = result.stdout.splitlines()
     assert len(lines) == 1, f"one summary line expected on stdout, got {result.stdout!r}"

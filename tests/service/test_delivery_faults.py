@@ -87,29 +87,35 @@ def slack_clock(request: pytest.FixtureRequest, harness: Harness) -> Iterator[st
 # -- 429 and 5xx: retried later ---------------------------------------------------------------------------
 
 
-def test_rate_limited_row_waits_for_retry_after_while_other_recipients_are_sent(harness: Harness) -> None:
+def test_a_rate_limit_holds_chat_post_message_for_the_workspace_until_retry_after(harness: Harness) -> None:
+    """Slack limits each method per workspace: a 429 on one post holds every post there for its Retry-After,
+    not just that conversation's; the held one is not counted as an attempt, and both go out after the wait."""
     keys = checkin_tasks(harness, U_CAROL, U_DAVE)
     harness.slack.fail("chat.postMessage", retry_after=30)
     harness.clock.set(CHECKIN_AT)
+    before = len(harness.slack.calls_to("chat.postMessage"))
 
     summary = harness.baton.run_pass()
 
-    assert (summary.sent, summary.retried, summary.failed) == (1, 1, 0)
-    limited = [r for r in harness.outbox() if r.dedupe_key in keys and r.state == "pending"]
-    other = [r for r in harness.outbox() if r.dedupe_key in keys and r.state == "sent"]
-    assert len(limited) == 1 and len(other) == 1
-    [waiting], [sent] = limited, other
-    assert (waiting.attempts, waiting.last_error) == (1, "ratelimited")
-    assert waiting.not_before == CHECKIN_AT + timedelta(seconds=30)
-    assert len(stored_with(harness, sent.dedupe_key)) == 1  # the other recipient got theirs in this pass
+    assert (summary.sent, summary.retried, summary.failed) == (0, 1, 0)
+    rows = {r.dedupe_key: r for r in harness.outbox() if r.dedupe_key in keys}
+    limited = [r for r in rows.values() if r.attempts == 1]
+    held = [r for r in rows.values() if r.attempts == 0]
+    assert len(limited) == 1 and len(held) == 1
+    assert (limited[0].state, limited[0].last_error, limited[0].not_before) == (
+        "pending",
+        "ratelimited",
+        CHECKIN_AT + timedelta(seconds=30),
+    )
+    assert held[0].state == "pending" and held[0].not_before >= CHECKIN_AT + timedelta(seconds=29)
+    assert len(harness.slack.calls_to("chat.postMessage")) == before + 1  # the 429; the other one never tried
 
     at(harness, CHECKIN_AT + timedelta(seconds=29))
-    assert len(posts_of(harness, waiting.dedupe_key)) == 1  # only the rate-limited try so far
+    assert all(len(posts_of(harness, key)) <= 1 for key in keys)  # nothing more before Retry-After
 
-    at(harness, CHECKIN_AT + timedelta(seconds=30))
-    assert len(posts_of(harness, waiting.dedupe_key)) == 2
-    assert len(stored_with(harness, waiting.dedupe_key)) == 1
-    assert row(harness, waiting.dedupe_key).state == "sent"
+    at(harness, CHECKIN_AT + timedelta(seconds=31))
+    assert {row(harness, key).state for key in keys} == {"sent"}
+    assert [len(stored_with(harness, key)) for key in keys] == [1, 1]
 
 
 def test_server_error_is_retried_later_with_growing_backoff(harness: Harness) -> None:

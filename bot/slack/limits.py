@@ -1,0 +1,140 @@
+"""Slack's rate limits as Baton keeps within them: a budget per (workspace, method) sized from the method's
+published tier, and a hold for that method in that workspace when Slack answers 429 with Retry-After.
+
+Tiers: https://api.slack.com/apis/rate-limits (Tier 2 about 20 calls a minute, Tier 3 about 50, Tier 4 about
+100, per method per workspace per app; chat.postMessage about one message a second per conversation and several
+hundred a minute per workspace). Since 2025 `conversations.history` for apps distributed outside the Slack
+Marketplace allows 1 call a minute and returns at most 15 messages (Slack's changelog, 2025-05-29: "Rate limit
+changes for non-Marketplace apps").
+
+Each budget is a sliding minute, as Slack counts. Budgets are kept per process; several replicas each keep
+their own, so together they may still meet a 429, and then each holds that method as Slack says. Background
+work (Home tab refreshes, redraws, looking for a lost message) may spend a budget only down to a reserve kept
+for what people are waiting for.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+TIER_2, TIER_3, TIER_4 = 20.0, 50.0, 100.0
+POST_PER_WORKSPACE = 300.0  # chat.postMessage across a workspace, a minute ("several hundred")
+STRICT_HISTORY_PER_MINUTE = 1.0
+STRICT_HISTORY_PAGE = 15
+HISTORY_PAGE = 100
+WINDOW_SECONDS = 60.0  # Slack counts calls a minute
+MIN_WAIT_SECONDS = 0.05
+FOREGROUND_RESERVE = 0.25  # share of a minute's calls background work leaves for people waiting
+
+
+class HistoryLimits(StrEnum):
+    """Which `conversations.history` limits the app has (`SLACK_HISTORY_LIMITS`)."""
+
+    STRICT = "strict"  # distributed outside the Marketplace: 1 call a minute, 15 messages a page
+    TIER3 = "tier3"  # Marketplace or internal (customer-built) apps: Tier 3, 100 messages a page
+
+
+# Calls a minute for each method Baton calls, from Slack's method reference (tests check the table against
+# the published tiers).
+PER_MINUTE: dict[str, float] = {
+    "chat.postMessage": POST_PER_WORKSPACE,
+    "chat.update": TIER_3,
+    "chat.postEphemeral": TIER_4,
+    "chat.getPermalink": TIER_4,
+    "conversations.history": TIER_3,
+    "conversations.open": TIER_3,
+    "users.info": TIER_4,
+    "views.open": TIER_4,
+    "views.push": TIER_4,
+    "views.update": TIER_4,
+    "views.publish": TIER_4,
+    "reactions.add": TIER_3,
+    "auth.test": TIER_4,
+    "oauth.v2.access": TIER_4,
+}
+
+
+@dataclass
+class _Window:
+    """The calls of one method in one workspace over the last minute, as Slack counts them."""
+
+    allowed: int  # calls a minute
+    calls: deque[float] = field(default_factory=deque)  # monotonic seconds of each call, oldest first
+    held_until: float = 0.0  # Slack said 429: nothing before this
+
+    def forget_before(self, now: float) -> None:
+        while self.calls and self.calls[0] <= now - WINDOW_SECONDS:
+            self.calls.popleft()
+
+
+class RateLimits:
+    """Budgets per (workspace, method), in real (monotonic) time, shared by every thread of the process."""
+
+    def __init__(
+        self,
+        *,
+        history: HistoryLimits = HistoryLimits.STRICT,
+        monotonic: Callable[[], float] = time.monotonic,
+        per_minute: dict[str, float] | None = None,
+    ) -> None:
+        self.history = history
+        self._monotonic = monotonic
+        self._per_minute = dict(per_minute or PER_MINUTE)
+        if history is HistoryLimits.STRICT:
+            self._per_minute["conversations.history"] = STRICT_HISTORY_PER_MINUTE
+        self._windows: dict[tuple[str, str], _Window] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def history_page(self) -> int:
+        """How many messages one `conversations.history` call may return."""
+        return STRICT_HISTORY_PAGE if self.history is HistoryLimits.STRICT else HISTORY_PAGE
+
+    def _window(self, workspace_id: str, method: str, now: float) -> _Window:
+        key = (workspace_id, method)
+        window = self._windows.get(key)
+        if window is None:
+            window = _Window(allowed=max(1, int(self._per_minute.get(method, TIER_3))))
+            self._windows[key] = window
+        window.forget_before(now)
+        return window
+
+    def take(self, workspace_id: str, method: str, *, background: bool = False) -> float:
+        """Spend one call of the method's budget: 0 when it may go now (and the call is counted), else the
+        seconds to wait before asking again. Background work leaves a reserve for people waiting."""
+        now = self._monotonic()
+        with self._lock:
+            window = self._window(workspace_id, method, now)
+            if window.held_until > now:
+                return window.held_until - now
+            room = window.allowed
+            if background and window.allowed > 1:
+                room = max(1, int(window.allowed * (1 - FOREGROUND_RESERVE)))
+            if len(window.calls) < room:
+                window.calls.append(now)
+                return 0.0
+            # The call that frees a place leaves the window a minute after it was made.
+            return max(window.calls[len(window.calls) - room] + WINDOW_SECONDS - now, MIN_WAIT_SECONDS)
+
+    def hold(self, workspace_id: str, method: str, seconds: float) -> None:
+        """Slack answered 429 with Retry-After: nothing more of that method in that workspace until then."""
+        now = self._monotonic()
+        with self._lock:
+            window = self._window(workspace_id, method, now)
+            window.held_until = max(window.held_until, now + seconds)
+
+    def wait_seconds(self, workspace_id: str, method: str) -> float:
+        """How long before a call of the method could go, without spending anything."""
+        now = self._monotonic()
+        with self._lock:
+            window = self._window(workspace_id, method, now)
+            if window.held_until > now:
+                return window.held_until - now
+            if len(window.calls) < window.allowed:
+                return 0.0
+            return max(window.calls[len(window.calls) - window.allowed] + WINDOW_SECONDS - now, MIN_WAIT_SECONDS)
