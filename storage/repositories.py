@@ -903,6 +903,20 @@ class OutboxRepository:
         found = self._session.scalar(stmt)
         return str(found) if found else None
 
+    def first_ts_after(self, workspace_id: str, *, channel_id: str, after: datetime) -> str | None:
+        """The ts of the first message Baton knows it sent in a conversation after a moment: with
+        `last_ts_before`, the window a message whose answer was lost must lie in."""
+        stmt = select(func.min(OutboxMessage.ts)).where(
+            OutboxMessage.workspace_id == workspace_id,
+            OutboxMessage.channel_id == channel_id,
+            OutboxMessage.state == OutboxState.SENT.value,
+            OutboxMessage.ts.is_not(None),
+            OutboxMessage.ts != "",
+            OutboxMessage.sent_at > after,
+        )
+        found = self._session.scalar(stmt)
+        return str(found) if found else None
+
     def was_sent(self, workspace_id: str, *, task_id: int, kind: str, recipient_id: str, since: datetime) -> bool:
         """Whether a message of this kind about the task reached this person at or after `since`."""
         stmt = (

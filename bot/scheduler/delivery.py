@@ -433,11 +433,12 @@ class Delivery:
                 return opened
             look_in = opened
         tried = min((row.first_tried_at for row in suspects if row.first_tried_at is not None), default=None)
-        oldest = None
+        oldest = latest = None
         if tried is not None:
             with self._uow(read_only=True) as uow:
                 oldest = uow.outbox.last_ts_before(first.workspace_id, channel_id=look_in, before=tried)
-        looked = self._sender.find_posted(first.workspace_id, look_in, dedupe_keys=keys, oldest=oldest)
+                latest = uow.outbox.first_ts_after(first.workspace_id, channel_id=look_in, after=tried)
+        looked = self._sender.find_posted(first.workspace_id, look_in, dedupe_keys=keys, oldest=oldest, latest=latest)
         if not looked.complete and not all(row.dedupe_key in looked.found for row in suspects):
             wait = looked.retry_after
             if wait is None:

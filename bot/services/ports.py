@@ -95,9 +95,15 @@ class MessageSender(Protocol):
         ...
 
     def find_posted(
-        self, workspace_id: str, channel: str, *, dedupe_keys: Sequence[str], oldest: str | None = None
+        self,
+        workspace_id: str,
+        channel: str,
+        *,
+        dedupe_keys: Sequence[str],
+        oldest: str | None = None,
+        latest: str | None = None,
     ) -> Looked:
-        """The messages Baton already posted carrying these keys, newer than `oldest` in the conversation."""
+        """The messages Baton already posted carrying these keys, between `oldest` and `latest` there."""
         ...
 
     def update_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> bool: ...

@@ -182,12 +182,18 @@ class SlackGateway:
         return Sent(channel=str(answer["channel"]), ts=str(answer["ts"]))
 
     def find_posted(
-        self, workspace_id: str, channel: str, *, dedupe_keys: Sequence[str], oldest: str | None = None
+        self,
+        workspace_id: str,
+        channel: str,
+        *,
+        dedupe_keys: Sequence[str],
+        oldest: str | None = None,
+        latest: str | None = None,
     ) -> Looked:
-        """Look for messages Baton posted carrying these keys in a DM or channel, newer than `oldest` (the ts
-        of the last message Baton knew there: Slack's clock), a page at a time within the history budget
-        (15 messages a page under the strict limits). `complete` only when the whole window was read: a look
-        cut short (over budget, Slack not answering) proves nothing."""
+        """Look for messages Baton posted carrying these keys in a DM or channel, between `oldest` and `latest`
+        (the ts of the messages Baton knew there just before and after: Slack's clock, so small by construction),
+        a page at a time within the history budget (15 messages a page under the strict limits). `complete` only
+        when the whole window was read: a look cut short (over budget, Slack not answering) proves nothing."""
         wanted = set(dedupe_keys)
         found: dict[str, str] = {}
         cursor: str | None = None
@@ -196,6 +202,8 @@ class SlackGateway:
             arguments["include_all_metadata"] = True
             if oldest:
                 arguments["oldest"] = oldest
+            if latest:
+                arguments["latest"] = latest
             if cursor:
                 arguments["cursor"] = cursor
 

@@ -45,7 +45,7 @@ PER_MINUTE: dict[str, float] = {
     "chat.postMessage": POST_PER_WORKSPACE,
     "chat.update": TIER_3,
     "chat.postEphemeral": TIER_4,
-    "chat.getPermalink": TIER_4,
+    "chat.getPermalink": POST_PER_WORKSPACE,  # "Special (hundreds/min)"
     "conversations.history": TIER_3,
     "conversations.open": TIER_3,
     "users.info": TIER_4,
@@ -54,7 +54,7 @@ PER_MINUTE: dict[str, float] = {
     "views.update": TIER_4,
     "views.publish": TIER_4,
     "reactions.add": TIER_3,
-    "auth.test": TIER_4,
+    "auth.test": POST_PER_WORKSPACE,  # "Special (hundreds/min)"
     "oauth.v2.access": TIER_4,
 }
 

@@ -1,0 +1,149 @@
+"""Keeping within Slack's platform limits: DMs without conversations.open, a lost message looked for in a window
+small by construction within the history budget, and Home tab refreshes that wait their turn, not dropped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.domain.model import Message
+from bot.services.ports import RetryLater
+from storage.models import OutboxMessage, Person
+from tests.conftest import Harness
+from tests.fakes.posts import dedupe_keys
+from tests.fakes.slack_api import U_ALICE, U_BOB, U_MANAGER, dm_channel_id
+
+D_ALICE = dm_channel_id(U_ALICE)
+CHECKIN_AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin, Alice's check-in moment
+
+
+def delegate(h: Harness, title: str, *, to: str = U_ALICE) -> None:
+    answer = h.command(f"<@{to}> {title}", user=U_MANAGER)
+    assert "Created T-" in answer, answer
+
+
+def test_a_dm_goes_to_the_persons_id_without_conversations_open_and_its_channel_is_kept(harness: Harness) -> None:
+    delegate(harness, "Call the customer back")
+
+    [post] = harness.slack.calls_to("chat.postMessage")
+    assert post.params["channel"] == U_ALICE
+    assert harness.slack.calls_to("conversations.open") == []
+    [alice] = harness.rows(Person, Person.user_id == U_ALICE)
+    assert alice.dm_channel_id == D_ALICE
+    [row] = harness.outbox()
+    assert (row.state, row.channel_id) == ("sent", D_ALICE)
+
+    harness.accept(U_ALICE)  # the assignment DM is redrawn in its D… channel
+    harness.clock.set(CHECKIN_AT)
+    harness.baton.run_pass()
+    checkin = harness.slack.calls_to("chat.postMessage")[-1]
+    assert checkin.params["channel"] == D_ALICE  # the kept channel, once known
+    assert harness.slack.calls_to("conversations.open") == []
+
+
+def test_a_lost_answer_is_looked_for_only_between_the_messages_baton_knew_before_and_after(harness: Harness) -> None:
+    delegate(harness, "First task")
+    harness.accept(U_ALICE)
+    [known] = [m for m in harness.slack.messages(D_ALICE) if dedupe_keys(m) == ["assign:1:1"]]
+    for n in range(40):  # Alice's notes in the DM before the check-in: in the window, older than the lost message
+        harness.slack.seed_message(D_ALICE, text=f"note to self {n}", user=U_ALICE)
+    harness.slack.post_then_drop()
+    harness.clock.set(CHECKIN_AT)
+    assert harness.baton.run_pass().retried == 1
+    [lost] = [m for m in harness.slack.messages(D_ALICE) if dedupe_keys(m) == ["checkin:1:2026-12-02"]]
+
+    harness.clock.set(CHECKIN_AT + timedelta(minutes=5))
+    summary = harness.baton.run_pass()
+
+    assert summary.sent == 1
+    [look] = harness.slack.calls_to("conversations.history")
+    assert look.params["channel"] == D_ALICE
+    assert look.params["oldest"] == known["ts"]  # after the last message Baton knew there
+    assert int(look.params["limit"]) == 15  # the strict limits' page
+    [row] = [r for r in harness.outbox() if r.kind == "checkin"]
+    assert (row.state, row.ts) == ("sent", lost["ts"])
+    assert len([m for m in harness.slack.messages(D_ALICE) if "checkin:1:2026-12-02" in dedupe_keys(m)]) == 1
+
+
+def test_a_look_the_history_budget_cannot_make_now_waits_and_never_posts_twice(harness: Harness) -> None:
+    for who in (U_ALICE, U_BOB):
+        delegate(harness, f"Task for {who}", to=who)
+        harness.accept(who)
+    harness.slack.post_then_drop(times=2)
+    harness.clock.set(CHECKIN_AT)
+    harness.baton.run_pass()  # Alice's check-in and Bob's (caught up: 18:00 in Tokyo) reach Slack, answers lost
+    posts_before = len(harness.slack.calls_to("chat.postMessage"))
+
+    harness.clock.set(CHECKIN_AT + timedelta(hours=1))
+    harness.baton.run_pass()  # one look a minute under the strict limits: the other waits, and nothing is posted
+
+    assert len(harness.slack.calls_to("conversations.history")) == 1
+    assert len(harness.slack.calls_to("chat.postMessage")) == posts_before
+    checkins = [r for r in harness.outbox() if r.kind == "checkin"]
+    assert sorted(r.state for r in checkins) == ["pending", "sent"]
+
+    harness.clock.set(CHECKIN_AT + timedelta(hours=1, minutes=5))
+    harness.baton.run_pass()
+
+    assert len(harness.slack.calls_to("conversations.history")) == 2
+    assert {r.state for r in harness.outbox() if r.kind == "checkin"} == {"sent"}
+    keys = [k for m in harness.slack.messages() for k in dedupe_keys(m) if k.startswith("checkin:")]
+    assert len(keys) == 2 and len(set(keys)) == 2, "no check-in posted twice"
+    assert len(harness.slack.calls_to("chat.postMessage")) == posts_before
+
+
+def test_a_home_tab_refresh_slack_rate_limits_is_tried_again_not_dropped(harness: Harness) -> None:
+    harness.slack.fail("views.publish", retry_after=7)
+    timers: list[tuple[float, Any]] = []
+    deliverer = harness.baton.deliverer
+    assert deliverer is not None
+    deliverer.start_timer = lambda seconds, run: timers.append((seconds, run)) or _NoTimer()  # type: ignore[method-assign,func-returns-value]
+
+    delegate(harness, "Refresh me")
+
+    assert any(seconds == 7 for seconds, _ in timers)
+    published_before = len(harness.slack.calls_to("views.publish"))
+    for seconds, run in list(timers):
+        if seconds == 7:
+            harness.clock.advance(seconds=7)
+            run()
+    assert len(harness.slack.calls_to("views.publish")) > published_before
+    assert harness.slack.home_view(U_ALICE) is not None or harness.slack.home_view(U_MANAGER) is not None
+
+
+class _NoTimer:
+    def cancel(self) -> None:
+        return None
+
+
+def test_over_budget_a_post_is_held_back_without_counting_an_attempt(harness: Harness) -> None:
+    for _ in range(300):
+        harness.baton.gateway.limits.take("T0WORKSPACE", "chat.postMessage")
+
+    delegate(harness, "Over budget")
+
+    [row] = harness.rows(OutboxMessage)
+    assert (row.state, row.attempts) == ("pending", 0)
+    assert row.not_before > harness.clock.now()
+    assert harness.slack.calls_to("chat.postMessage") == []
+    harness.clock.advance(minutes=1)
+    harness.baton.run_pass()
+    assert [r.state for r in harness.rows(OutboxMessage)] == ["sent"]
+
+
+def test_the_gateway_says_why_it_held_a_call_back(harness: Harness) -> None:
+    gateway = harness.baton.gateway
+    for _ in range(50):
+        gateway.limits.take("T0WORKSPACE", "chat.update")
+
+    outcome = gateway.edit_message("T0WORKSPACE", D_ALICE, "1.1", _message())
+
+    assert isinstance(outcome, RetryLater) and not outcome.attempted and outcome.reason == "throttled"
+    assert harness.slack.calls_to("chat.update") == []
+    harness.clock.advance(minutes=1)
+    gateway.edit_message("T0WORKSPACE", D_ALICE, "1.1", _message())
+    assert len(harness.slack.calls_to("chat.update")) == 1  # a minute later the budget lets it through
+
+
+def _message() -> Message:
+    return Message(text="hello")
