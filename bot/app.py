@@ -171,6 +171,7 @@ def create_app(
         delivery=delivery_client,
         metadata_event_type=ids.METADATA_EVENT_TYPE,
         tokens=tokens,
+        observer=metrics,
         # Budgets counted on Baton's clock, like everything else that waits (`baton tick --at` steps it).
         limits=limits
         or RateLimits(history=HistoryLimits(settings.slack_history_limits), monotonic=lambda: clock.now().timestamp()),

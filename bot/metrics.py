@@ -65,7 +65,8 @@ class Metrics:
         )
         self._slack_calls = Counter(
             "baton_slack_calls",
-            "Slack Web API calls by method and outcome (ok, ratelimited, error: another error answer, unreachable)",
+            "Slack Web API calls by method and outcome (ok, ratelimited, error: another error answer, unreachable, "
+            "held_back: not made, over Baton's own budget for the method)",
             ["method", "outcome"],
             registry=registry,
         )

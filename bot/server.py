@@ -11,14 +11,19 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, parse_qsl
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from gunicorn.glogging import Logger as GunicornLogger
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt import BoltContext, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context
 from sqlalchemy import text
 
 from bot.app import HOME_REFRESH_SECONDS, Baton
@@ -49,6 +54,57 @@ def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> I
     return [data]
 
 
+class FormBodyRequest(BoltRequest):
+    """A BoltRequest whose form body is read as the form unless it carries a `payload=` parameter.
+
+    slack_bolt 1.30 takes any form body in which the text "payload" appears for an interactive payload
+    and, finding no `payload=` parameter, reads it as `{}` (parse_body in slack_bolt/request/internals.py,
+    https://github.com/slackapi/bolt-python/blob/v1.30.0/slack_bolt/request/internals.py#L27-L41): then
+    `/task @alice Review the webhook payload format by fri` routes nowhere and Bolt answers 404. The
+    signature is still checked on `raw_body`, the bytes as Slack sent them, which this leaves alone.
+    """
+
+    def __init__(
+        self,
+        *,
+        body: str | dict[str, Any],
+        query: str | dict[str, str] | dict[str, Sequence[str]] | None = None,
+        headers: dict[str, str | Sequence[str]] | None = None,
+        context: dict[str, Any] | None = None,
+        mode: str = "http",
+    ) -> None:
+        super().__init__(body=body, query=query, headers=headers, context=context, mode=mode)
+        if isinstance(body, str) and _is_form_misread_as_payload(body, self.content_type):
+            self.body = dict(parse_qsl(body, keep_blank_values=True))
+            self.context = build_context(BoltContext(context if context else {}), self.body)
+
+    def to_copyable(self) -> BoltRequest:
+        """Bolt copies a request for lazy listeners; the copy must read the body the same way."""
+        return FormBodyRequest(
+            body=self.raw_body if self.mode == "http" else self.body,
+            query=self.query,
+            headers=self.headers,
+            context=self.context.to_copyable(),
+            mode=self.mode,
+        )
+
+
+def _is_form_misread_as_payload(body: str, content_type: str | None) -> bool:
+    """The case parse_body gets wrong: a form (not JSON) with the text "payload" but no such parameter."""
+    if content_type == "application/json" or body.startswith("{") or "payload" not in body:
+        return False
+    return "payload" not in parse_qs(body, keep_blank_values=True)
+
+
+class _SlackRequestHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, handing Bolt a FormBodyRequest."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        return self.app.dispatch(
+            FormBodyRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        )
+
+
 def request_id_of(environ: dict[str, Any]) -> str:
     """The caller's X-Request-Id when it is a plain short token, else a fresh uuid4 hex."""
     given = str(environ.get("HTTP_X_REQUEST_ID") or "")
@@ -58,7 +114,7 @@ def request_id_of(environ: dict[str, Any]) -> str:
 def make_wsgi_app(baton: Baton, *, metrics: Metrics | None = None, multiprocess_dir: str | None = None) -> WsgiApp:
     """Route the paths; requests count into `metrics` (default: the app's), and with `multiprocess_dir`
     (see `serve`) GET /metrics adds up every gunicorn worker's counts."""
-    slack = SlackRequestHandler(baton.bolt, path="/slack/events")
+    slack = _SlackRequestHandler(baton.bolt, path="/slack/events")
     counted = metrics if metrics is not None else baton.metrics
     scraped = scrape_registry(
         counted, OutboxCollector(outbox_reader(baton.uow), baton.clock), multiprocess_dir=multiprocess_dir

@@ -24,6 +24,7 @@ from bot.services.ports import (
     slack_user,
 )
 from bot.slack.limits import RateLimits
+from bot.slack.observer import HELD_BACK, CallObserver, NoObserver
 from bot.slack.tokens import TokenSource, TokenUnavailable
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class SlackGateway:
         metadata_event_type: str,
         tokens: TokenSource,
         limits: RateLimits | None = None,
+        observer: CallObserver | None = None,
     ) -> None:
         self._interactive = interactive
         self._delivery = delivery
@@ -80,6 +82,7 @@ class SlackGateway:
         self._metadata_event_type = metadata_event_type
         self._tokens = tokens
         self.limits = limits or RateLimits()
+        self._observer: CallObserver = observer or NoObserver()
 
     def _token(self, workspace_id: str) -> str:
         try:
@@ -105,6 +108,7 @@ class SlackGateway:
         RetryLater that says so (`attempted` False). A 429 holds the method there for its Retry-After."""
         wait = self.limits.take(workspace_id, method, background=background)
         if wait > 0:
+            self._observer.slack_call(method, HELD_BACK)
             return RetryLater("throttled", after_seconds=wait, attempted=False)
         try:
             return call(self._token(workspace_id))

@@ -13,6 +13,7 @@ OK = "ok"
 RATELIMITED = "ratelimited"
 ERROR = "error"
 UNREACHABLE = "unreachable"
+HELD_BACK = "held_back"  # not made: over Baton's own budget for the method (bot/slack/limits.py)
 
 
 class CallObserver(Protocol):
