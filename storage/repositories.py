@@ -656,7 +656,8 @@ class OutboxRepository:
     def _lease(self, chosen: Select[Any], *, now: datetime, lease: timedelta) -> list[OutboxMessage]:
         """Set the chosen rows to `sending` with a lease and return them, in one statement (a select then an
         UPDATE per row took three times as long for 500 rows). The lease's end is also when the row is due
-        again, so a row whose deliverer died is taken up by the same scan as pending ones."""
+        again, so a row whose deliverer died is taken up by the same scan as pending ones. A claim is not an
+        attempt: `renew_leases`, just before the row is sent, counts it."""
         until = now + lease
         stmt = (
             update(OutboxMessage)
@@ -665,8 +666,6 @@ class OutboxRepository:
                 state=OutboxState.SENDING.value,
                 lease_until=until,
                 not_before=until,
-                attempts=OutboxMessage.attempts + 1,
-                first_tried_at=func.coalesce(OutboxMessage.first_tried_at, now),
             )
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False, populate_existing=True)
@@ -858,8 +857,12 @@ class OutboxRepository:
         )
         return self._session.scalar(stmt)
 
-    def renew_leases(self, outbox_ids: Sequence[int], *, held_until: datetime, until: datetime) -> set[int]:
-        """`renew_lease` for rows claimed together (one lease): the ids still ours, now held until `until`."""
+    def renew_leases(
+        self, outbox_ids: Sequence[int], *, held_until: datetime, now: datetime, until: datetime
+    ) -> set[int]:
+        """Just before rows claimed together (one lease) are sent: the ids still ours, now held until `until`
+        and counted as tried (`attempts`, `first_tried_at`). Rows a dead deliverer claimed but never got to
+        keep their count, so whoever takes them over knows no message of theirs can be in Slack already."""
         if not outbox_ids:
             return set()
         stmt = (
@@ -869,25 +872,15 @@ class OutboxRepository:
                 OutboxMessage.state == OutboxState.SENDING.value,
                 OutboxMessage.lease_until == held_until,
             )
-            .values(lease_until=until, not_before=until)
+            .values(
+                lease_until=until,
+                not_before=until,
+                attempts=OutboxMessage.attempts + 1,
+                first_tried_at=func.coalesce(OutboxMessage.first_tried_at, now),
+            )
             .returning(OutboxMessage.id)
         )
         return {int(i) for i in self._session.scalars(stmt)}
-
-    def renew_lease(self, outbox_id: int, *, held_until: datetime, until: datetime) -> bool:
-        """Extend our lease on a row we are about to send, only if it is still ours (same lease):
-        a deliverer whose batch outlived its lease must not post a row someone else took over."""
-        stmt = (
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == outbox_id,
-                OutboxMessage.state == OutboxState.SENDING.value,
-                OutboxMessage.lease_until == held_until,
-            )
-            .values(lease_until=until, not_before=until)
-            .returning(OutboxMessage.id)
-        )
-        return self._session.execute(stmt).scalar_one_or_none() is not None
 
     def last_ts_before(self, workspace_id: str, *, channel_id: str, before: datetime) -> str | None:
         """The ts (Slack's clock) of the latest message Baton knew it had sent in a conversation before a

@@ -341,7 +341,6 @@ class Delivery:
             for row in message:
                 row.state, row.lease_until = OutboxState.PENDING.value, None
                 row.not_before = now + timedelta(seconds=delay)
-                row.attempts -= 1  # waiting its turn is not an attempt
             summary.held_back(delay, [row.id for row in message])
         return keep
 
@@ -535,15 +534,23 @@ class Delivery:
     def _renew(self, rows: Sequence[_Claimed]) -> list[_Claimed]:
         """The rows with a fresh lease, dropping those no longer ours: checked just before each send, so a
         batch that outlives its lease (a slow Slack) never posts what another replica took over."""
-        until = self._clock.now() + self._lease
+        now = self._clock.now()
+        until = now + self._lease
         kept: list[_Claimed] = []
         with self._uow() as uow:
             for held_until in {row.lease_until for row in rows}:
                 batch = [row for row in rows if row.lease_until == held_until]
-                ours = uow.outbox.renew_leases([row.id for row in batch], held_until=held_until, until=until)
+                ours = uow.outbox.renew_leases([row.id for row in batch], held_until=held_until, now=now, until=until)
                 for row in batch:
                     if row.id in ours:
-                        kept.append(replace(row, lease_until=until))
+                        kept.append(
+                            replace(
+                                row,
+                                lease_until=until,
+                                attempts=row.attempts + 1,
+                                first_tried_at=row.first_tried_at or now,
+                            )
+                        )
                     else:
                         log.warning("outbox.lease_lost", extra={"outbox_id": row.id, "workspace": row.workspace_id})
             uow.commit()
@@ -556,7 +563,6 @@ class Delivery:
             list(rows),
             state=OutboxState.PENDING,
             not_before=self._clock.now() + timedelta(seconds=delay_seconds),
-            uncount=True,
         )
 
     def _release(self, rows: Sequence[_Claimed]) -> None:
@@ -570,7 +576,6 @@ class Delivery:
                 stored.state = OutboxState.PENDING.value
                 stored.lease_until = None
                 stored.not_before = self._clock.now()  # due at once, for any deliverer
-                stored.attempts -= 1
                 released.append(row.id)
             uow.commit()
         log.info("outbox.released", extra={"count": len(released), "outbox_ids": released[:20]})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from bot.scheduler.pacing import Pacer
@@ -339,7 +340,7 @@ def test_a_pass_that_waits_sends_every_message_of_the_pass_a_second_apart(slack:
 
         assert (summary.sent, summary.waiting) == (3, 0)
         assert len(waited) == 2 and all(s >= 1.0 for s in waited)
-        assert all(later - earlier >= timedelta(seconds=1) for earlier, later in zip(posted_at, posted_at[1:]))
+        assert all(later - earlier >= timedelta(seconds=1) for earlier, later in pairwise(posted_at))
         assert [c.params["channel"] for c in slack.calls_to("chat.postMessage")] == [C_TEAM] * 3
     finally:
         h.baton.close()

@@ -82,9 +82,7 @@ def migrate(url: str) -> None:
         engine.dispose()
 
 
-def delegate_to_each(
-    url: str, slack: FakeSlack, people: Sequence[str], *, at: datetime, accept: bool = True
-) -> None:
+def delegate_to_each(url: str, slack: FakeSlack, people: Sequence[str], *, at: datetime, accept: bool = True) -> None:
     """`/task @person Chore number <n>` for each person, through Bolt in this process as of `at`, and each
     person clicks Accept (check-ins go to accepted tasks): the tasks every replica then plans check-ins for
     (their assignment DMs go out before this returns)."""

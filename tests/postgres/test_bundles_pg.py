@@ -365,7 +365,7 @@ def test_a_conversation_being_claimed_is_skipped_whole_by_another_claimer_withou
     assert rest == bobs, "the second takes none of Alice's rows (not even the one it could lock), only Bob's"
     assert seconds < 1.0, f"the second claim waited {seconds:.2f} s for the first"
     states = _states(pg_uow_factory)
-    assert {row_id: states[row_id] for row_id in alices + bobs} == dict.fromkeys(alices + bobs, ("sending", 1))
+    assert {row_id: states[row_id] for row_id in alices + bobs} == dict.fromkeys(alices + bobs, ("sending", 0))
     assert states[late] == ("pending", 0)
 
 
@@ -409,4 +409,4 @@ def test_claimers_racing_for_one_person_never_split_their_rows(pg_uow_factory: U
 
         assert sorted(ids for ids, _ in got) == [[], mine], f"round {n}: {got}"
         assert max(seconds for _, seconds in got) < 1.0, f"round {n}: a claim waited: {got}"
-    assert set(_states(pg_uow_factory).values()) == {("sending", 1)}
+    assert set(_states(pg_uow_factory).values()) == {("sending", 0)}  # claimed, not yet tried

@@ -125,7 +125,7 @@ def test_concurrent_claims_take_each_row_exactly_once(pg_uow_factory: UnitOfWork
     rows = _outbox(pg_uow_factory)
     assert len(rows) == 300
     assert sorted(claimed) == sorted(r.id for r in rows), "every row claimed, none twice"
-    assert {(r.state, r.attempts, r.lease_until) for r in rows} == {("sending", 1, NOW + LEASE)}
+    assert {(r.state, r.attempts, r.lease_until) for r in rows} == {("sending", 0, NOW + LEASE)}
 
 
 def test_a_claimer_skips_rows_another_transaction_holds(pg_uow_factory: UnitOfWorkFactory) -> None:
@@ -154,7 +154,7 @@ def test_a_claimer_skips_rows_another_transaction_holds(pg_uow_factory: UnitOfWo
     assert len(held) == 4
     assert len(rest) == 6
     assert not set(held) & set(rest)
-    assert {(r.state, r.attempts) for r in _outbox(pg_uow_factory)} == {("sending", 1)}
+    assert {(r.state, r.attempts) for r in _outbox(pg_uow_factory)} == {("sending", 0)}  # claimed, not yet tried
 
 
 def test_outbox_dedupe_on_conflict_writes_one_row(pg_uow_factory: UnitOfWorkFactory) -> None:

@@ -244,14 +244,22 @@ def test_message_slack_stored_before_the_connection_dropped_is_found_in_history_
 # -- a deliverer that crashed mid-send ----------------------------------------------------------------------
 
 
-def _crashed_claim(h: Harness, key: str) -> OutboxMessage:
-    """Plan at the check-in time, then claim the row as a deliverer would and "crash" (never mark)."""
+def _crashed_claim(h: Harness, key: str, *, tried: bool = True) -> OutboxMessage:
+    """Plan at the check-in time, then claim the row as a deliverer would and "crash" (never mark): after
+    counting its try, as just before posting (`tried`), or before it got to the row at all."""
     h.clock.set(CHECKIN_AT)
     assert h.baton.run_pass(deliver=False).planned == 1
     messages = h.baton.delivery._claim(ids=None, limit=100, summary=DeliverySummary())
     assert [[c.dedupe_key for c in message] for message in messages] == [[key]]
+    assert row(h, key).attempts == 0  # a claim is not a try
+    if tried:
+        assert [c.dedupe_key for c in h.baton.delivery._renew(messages[0])] == [key]
     taken = row(h, key)
-    assert (taken.state, taken.lease_until) == ("sending", CHECKIN_AT + timedelta(minutes=2))
+    assert (taken.state, taken.lease_until, taken.attempts) == (
+        "sending",
+        CHECKIN_AT + timedelta(minutes=2),
+        int(tried),
+    )
     return taken
 
 
@@ -271,6 +279,20 @@ def test_row_claimed_by_a_crashed_deliverer_is_redelivered_once_after_its_lease_
     assert len(posts_of(harness, key)) == 1
     assert [m["channel"] for m in stored_with(harness, key)] == ["D0CAROL"]
     assert row(harness, key).state == "sent"
+
+
+def test_a_row_claimed_but_never_tried_by_a_crashed_deliverer_is_posted_without_a_look(harness: Harness) -> None:
+    """Rows a dead deliverer claimed but never got to cannot be in Slack: no history read is spent on them
+    (a budget of one a minute for most apps), however many it had claimed."""
+    [key] = checkin_tasks(harness, U_CAROL)
+    taken = _crashed_claim(harness, key, tried=False)
+    assert taken.lease_until is not None
+
+    at(harness, taken.lease_until)
+
+    assert len(posts_of(harness, key)) == 1
+    assert harness.slack.calls_to("conversations.history") == []
+    assert (row(harness, key).state, row(harness, key).attempts) == ("sent", 1)
 
 
 def test_crash_after_slack_took_the_message_is_recorded_from_history_not_posted_again(

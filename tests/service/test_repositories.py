@@ -301,10 +301,37 @@ def test_claim_takes_only_pending_rows_that_are_due(uow_factory: UnitOfWorkFacto
     for key in ("earlier", "now"):
         assert rows[key].state == "sending"
         assert rows[key].lease_until == NOW + LEASE
-        assert rows[key].attempts == 1
+        assert (rows[key].attempts, rows[key].first_tried_at) == (0, None)  # a claim is not a try
     assert (rows["later"].state, rows["later"].attempts, rows["later"].lease_until) == ("pending", 0, None)
     for state in ("sent", "failed", "skipped"):
         assert (rows[state].state, rows[state].attempts) == (state, 0)
+
+
+def test_renewing_a_lease_counts_the_try_and_only_for_rows_still_held_under_it(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    _workspaces(uow_factory, WS_A)
+    first, second = _queue(uow_factory, "first", not_before=NOW), _queue(uow_factory, "second", not_before=NOW)
+    _claim(uow_factory, now=NOW)
+    later = NOW + timedelta(seconds=40)
+    with uow_factory() as uow:  # another deliverer took `second` over meanwhile (a new lease)
+        stored = uow.outbox.get(second)
+        assert stored is not None
+        stored.lease_until = later + LEASE
+        uow.commit()
+
+    with uow_factory() as uow:
+        ours = uow.outbox.renew_leases([first, second], held_until=NOW + LEASE, now=later, until=later + LEASE)
+        uow.commit()
+
+    assert ours == {first}
+    rows = {r.dedupe_key: r for r in _outbox_rows(uow_factory)}
+    assert (rows["first"].attempts, rows["first"].first_tried_at, rows["first"].lease_until) == (
+        1,
+        later,
+        later + LEASE,
+    )
+    assert (rows["second"].attempts, rows["second"].first_tried_at) == (0, None)
 
 
 def test_claim_honours_limit_and_ids(uow_factory: UnitOfWorkFactory) -> None:
@@ -327,7 +354,7 @@ def test_a_live_lease_keeps_a_row_from_other_claimers(uow_factory: UnitOfWorkFac
     assert _claim(uow_factory, now=NOW) == []
     assert _claim(uow_factory, now=NOW + LEASE - timedelta(seconds=1)) == []
     [row] = _outbox_rows(uow_factory)
-    assert (row.state, row.attempts, row.lease_until) == ("sending", 1, NOW + LEASE)
+    assert (row.state, row.attempts, row.lease_until) == ("sending", 0, NOW + LEASE)
 
 
 def test_a_row_whose_lease_expired_is_claimable_again(uow_factory: UnitOfWorkFactory) -> None:
@@ -339,7 +366,7 @@ def test_a_row_whose_lease_expired_is_claimable_again(uow_factory: UnitOfWorkFac
     assert _claim(uow_factory, now=later) == [row_id]
 
     [row] = _outbox_rows(uow_factory)
-    assert (row.state, row.attempts, row.lease_until) == ("sending", 2, later + LEASE)
+    assert (row.state, row.attempts, row.lease_until) == ("sending", 0, later + LEASE)
 
 
 def test_a_claim_that_is_not_committed_leaves_the_row_pending(uow_factory: UnitOfWorkFactory) -> None:
