@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 
 from bot.clock import Clock
 from bot.domain.model import Message
 from bot.services import Services
-from handlers import blocks
+from handlers import blocks, ids
 from handlers.actions import Actions
 from handlers.checkins import Checkins
 from handlers.commands import Commands
-from handlers.edges import DATABASE_DOWN, log_database_down
+from handlers.edges import DATABASE_DOWN, NO_WORKSPACE, ORG_WIDE_INSTALL, log_database_down, team_of
 from handlers.events import Events
 from handlers.gateway_port import Gateway
 from handlers.views import Views
@@ -26,11 +27,16 @@ log = logging.getLogger(__name__)
 
 def register(app: App, *, services: Services, gateway: Gateway, clock: Clock) -> None:
     """Wire every listener to the app; the callbacks live in one module per kind."""
+    app.use(per_workspace_only)
     Commands(services=services, gateway=gateway, clock=clock).register(app)
     Actions(services=services, gateway=gateway, clock=clock).register(app)
     Views(services=services, gateway=gateway, clock=clock).register(app)
     Checkins(services=services, gateway=gateway, clock=clock).register(app)
     Events(services=services, gateway=gateway, clock=clock).register(app)
+    for callback_id in (ids.VIEW_NEW_TASK, ids.VIEW_DECLINE, ids.VIEW_BLOCKED):
+        # Baton's modals do not ask for `notify_on_close`; should Slack send view_closed anyway, it is
+        # acknowledged (200) rather than left to Bolt's 404 for a request nobody listens to.
+        app.view_closed(callback_id)(_acknowledge)
 
     @app.error
     def on_error(
@@ -57,6 +63,32 @@ def register(app: App, *, services: Services, gateway: Gateway, clock: Clock) ->
             },
         )
         return None
+
+
+def _acknowledge(ack: Ack) -> None:
+    ack()
+
+
+def per_workspace_only(context: BoltContext, body: dict[str, Any], next_: Callable[[], None]) -> BoltResponse | None:
+    """Bolt global middleware: Baton keeps each workspace's data apart and is installed per workspace. A
+    request from an org-wide (Enterprise Grid) install, or one that names no workspace, gets one log line
+    with its ids and a 2xx answer that changes nothing, and a slash command an ephemeral word why; Slack
+    would only retry an event answered with an error."""
+    org_wide = bool(context.is_enterprise_install)
+    team = team_of(context, body)
+    if not org_wide and team is not None:
+        next_()
+        return None
+    ids = {"enterprise": context.enterprise_id, "team": team, "request": _what(body), "user": context.user_id}
+    log.warning(
+        "request.org_wide_install_refused" if org_wide else "request.without_workspace_refused",
+        extra={name: value for name, value in ids.items() if value},
+    )
+    if body.get("command"):
+        text = ORG_WIDE_INSTALL if org_wide else NO_WORKSPACE
+        reply = json.dumps({"response_type": "ephemeral", "text": text})
+        return BoltResponse(status=200, body=reply, headers={"content-type": "application/json"})
+    return BoltResponse(status=200, body="")
 
 
 def _what(body: dict[str, Any]) -> str:

@@ -28,14 +28,26 @@ def log_database_down(error: BaseException, *, what: str) -> None:
     log.warning("database.unavailable", extra={"handler": what, "reason": type(error).__name__})
 
 
-def workspace_of(context: BoltContext, body: dict[str, Any]) -> str:
-    """The Slack team the request came from: the wall every query is scoped by."""
+ORG_WIDE_INSTALL = (
+    "Baton is installed per workspace, not org-wide across an Enterprise Grid organization, so nothing was done. "
+    "An admin can install Baton in this workspace itself."
+)
+NO_WORKSPACE = "Slack didn't say which workspace this came from, so Baton did nothing."
+
+
+def team_of(context: BoltContext, body: dict[str, Any]) -> str | None:
+    """The Slack team (workspace) a request came from, if it names one."""
     team = context.team_id or body.get("team_id") or (body.get("team") or {}).get("id")
-    if not team and context.enterprise_id:
-        team = context.enterprise_id
-    if not team:
+    return str(team) if team else None
+
+
+def workspace_of(context: BoltContext, body: dict[str, Any]) -> str:
+    """The Slack team the request came from: the wall every query is scoped by. Requests without one, and
+    those of an org-wide install, are answered before any listener (handlers/__init__.py per_workspace_only)."""
+    team = team_of(context, body)
+    if team is None:
         raise ValueError("request without a workspace")
-    return str(team)
+    return team
 
 
 def answer(run: Callable[[], Message | None], reply: Callable[[Message | None], None], *, what: str) -> None:

@@ -27,7 +27,7 @@ from tests.fakes.requests import (
     event_body,
     view_submission_payload,
 )
-from tests.fakes.slack_api import C_GENERAL, TEAM_ID, FakeSlack
+from tests.fakes.slack_api import C_GENERAL, TEAM_ID, FakeSlack, Violation
 
 # Tuesday 1 December 2026, 14:00 UTC: 09:00 in New York, 15:00 in Berlin, 23:00 in Tokyo.
 START = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -49,6 +49,44 @@ def _no_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
             )
         ):
             monkeypatch.delenv(name, raising=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "bad_slack_calls(reason): the test makes Web API calls Slack's reference refuses on purpose, so the "
+        "check of every call against tests/data/web-api-methods.json does not fail it",
+    )
+
+
+# (method, argument) of violations made by a library on Baton's behalf, not by Baton's own calls: allowed so
+# the check stays on for everything else. Each has a test that fails once it is no longer sent; then drop it.
+ALLOWED_VIOLATIONS = {
+    # slack_bolt 1.30 builds each request's WebClient with `team_id=context.team_id` (slack_bolt/app/app.py
+    # App._init_context), which slack_sdk adds to every call as a default parameter (meant for org-wide
+    # tokens), and calls auth.test through it: SingleTeamAuthorization on an app's first request (bot/app.py
+    # sets token_verification_enabled=False), InstallationStoreAuthorize once per token in OAuth mode.
+    # tests/bolt/test_slack_payloads.py test_bolt_still_sends_team_id_with_its_auth_test watches it.
+    ("auth.test", "team_id"),
+}
+
+
+@pytest.fixture(autouse=True)
+def slack_violations(request: pytest.FixtureRequest) -> Iterator[list[Violation]]:
+    """Every Web API call any FakeSlack receives during a test is held against Slack's reference
+    (tests/data/web-api-methods.json); a call it does not allow fails the test, unless the test is marked
+    `bad_slack_calls` (it can then assert on this list) or the violation is in ALLOWED_VIOLATIONS."""
+    seen: list[Violation] = []
+    with FakeSlack.violations_reported_to(seen.append):
+        yield seen
+    unexpected = [v for v in seen if (v.method, v.argument) not in ALLOWED_VIOLATIONS]
+    if unexpected and request.node.get_closest_marker("bad_slack_calls") is None:
+        found = "\n".join(f"  - {violation}" for violation in dict.fromkeys(unexpected))
+        pytest.fail(
+            f"FakeSlack received Web API calls that Slack's reference (tests/data/web-api-methods.json) "
+            f"does not allow:\n{found}\n(mark the test @pytest.mark.bad_slack_calls if it sends them on purpose)",
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -2,22 +2,32 @@
 
 After bolt-python's tests/mock_web_api_server, but bound to port 0 (no fixed port) and with no
 sleep-polling: listeners run inline, so a call has been recorded by the time dispatch returns.
+
+Every call is held against Slack's method reference (tests/data/web-api-methods.json): an unknown
+method, a missing required argument, an argument Slack does not list and a broken one-of rule are
+recorded as `Violation`s (tests/conftest.py fails the test that made one). On request
+(`enforce_tiers()`) the fake also answers HTTP 429 as Slack does once a method's rate tier is used up.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import dataclasses
+import functools
 import json
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -47,6 +57,179 @@ _MAX_SECTION_TEXT = 3000
 _MAX_MESSAGE_TEXT = 40_000
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]
+
+
+# -- Slack's method reference ---------------------------------------------------------------------
+
+# Slack's method reference for every Web API method Baton calls, copied from ../shared/slack/ (its README
+# says how it was compiled): `required` and `known` arguments, `one_of` rules (as prose) and `rate_limit`.
+WEB_API_METHODS = Path(__file__).resolve().parents[1] / "data" / "web-api-methods.json"
+
+# The message content arguments of which Slack wants at least one (chat.postMessage, chat.update, chat.postEphemeral).
+_MESSAGE_CONTENT = ("text", "blocks", "attachments", "markdown_text")
+
+
+@dataclass(frozen=True)
+class MethodReference:
+    """What Slack's reference says about one method."""
+
+    name: str
+    required: frozenset[str]
+    known: frozenset[str]
+    one_of: str | None
+    rate_limit: str
+
+
+@functools.cache
+def web_api_reference() -> dict[str, MethodReference]:
+    """Slack's reference, by method name (read once per test run)."""
+    loaded: dict[str, Any] = json.loads(WEB_API_METHODS.read_text(encoding="utf-8"))
+    return {
+        name: MethodReference(
+            name=name,
+            required=frozenset(spec["required"]),
+            known=frozenset(spec["known"]),
+            one_of=spec["one_of"],
+            rate_limit=spec["rate_limit"],
+        )
+        for name, spec in loaded.items()
+        if not name.startswith("_")
+    }
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A call Slack's reference does not allow: `argument` names the argument at fault (None: the method
+    itself, or a one-of rule over several arguments, which `problem` names)."""
+
+    method: str
+    argument: str | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"{self.method}({self.argument})" if self.argument else self.method
+        return f"{where}: {self.problem}"
+
+
+def _given(params: dict[str, Any], name: str) -> bool:
+    """Slack reads an absent argument, an empty string and an empty list alike: not given."""
+    value = params.get(name)
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _at_least_one(method: str, params: dict[str, Any], names: tuple[str, ...]) -> list[Violation]:
+    if any(_given(params, name) for name in names):
+        return []
+    return [Violation(method, None, f"one of {'|'.join(names)} is required, none was given")]
+
+
+def _exactly_one(method: str, params: dict[str, Any], names: tuple[str, ...]) -> list[Violation]:
+    given = [name for name in names if _given(params, name)]
+    if len(given) == 1:
+        return []
+    found = ", ".join(given) if given else "none"
+    return [Violation(method, None, f"exactly one of {'|'.join(names)} is required, got {found}")]
+
+
+def _post_message_rules(params: dict[str, Any]) -> list[Violation]:
+    found = _at_least_one("chat.postMessage", params, _MESSAGE_CONTENT)
+    if truthy(params.get("reply_broadcast")) and not _given(params, "thread_ts"):
+        found.append(Violation("chat.postMessage", "reply_broadcast", "reply_broadcast=true requires thread_ts"))
+    return found
+
+
+def _oauth_access_rules(params: dict[str, Any]) -> list[Violation]:
+    if params.get("grant_type") == "refresh_token":
+        if _given(params, "refresh_token"):
+            return []
+        return [Violation("oauth.v2.access", "refresh_token", "grant_type=refresh_token requires refresh_token")]
+    if _given(params, "code"):
+        return []
+    return [Violation("oauth.v2.access", "code", "code is required unless grant_type=refresh_token")]
+
+
+# The `one_of` prose of the reference, as checks: one entry per method whose `one_of` is not null (a unit
+# test keeps the two in step, so a method added to the JSON cannot go unchecked).
+ONE_OF_RULES: dict[str, Callable[[dict[str, Any]], list[Violation]]] = {
+    "chat.postMessage": _post_message_rules,
+    "chat.update": lambda p: _at_least_one("chat.update", p, _MESSAGE_CONTENT),
+    "chat.postEphemeral": lambda p: _at_least_one("chat.postEphemeral", p, _MESSAGE_CONTENT),
+    "conversations.open": lambda p: _exactly_one("conversations.open", p, ("channel", "users")),
+    "views.open": lambda p: _exactly_one("views.open", p, ("trigger_id", "interactivity_pointer")),
+    "views.push": lambda p: _exactly_one("views.push", p, ("trigger_id", "interactivity_pointer")),
+    "views.update": lambda p: _exactly_one("views.update", p, ("view_id", "external_id")),
+    "oauth.v2.access": _oauth_access_rules,
+}
+
+
+def check_call(method: str, params: dict[str, Any]) -> list[Violation]:
+    """Hold one call, with its arguments as Slack reads them (query, form or JSON body; see
+    `decode_params`), against Slack's reference; empty when Slack would take it as asked."""
+    reference = web_api_reference().get(method)
+    if reference is None:
+        return [Violation(method, None, "not a method in Slack's reference (tests/data/web-api-methods.json)")]
+    found = [
+        Violation(method, name, "a required argument is missing")
+        for name in sorted(reference.required)
+        if not _given(params, name)
+    ]
+    found += [
+        Violation(method, name, "not an argument of this method in Slack's reference")
+        for name in sorted(params)
+        if name != "token" and name not in reference.known
+    ]
+    rule = ONE_OF_RULES.get(method)
+    if rule is not None:
+        found += rule(params)
+    return found
+
+
+# -- Slack's rate tiers ---------------------------------------------------------------------------
+
+# Calls a minute per method per workspace, by tier (https://docs.slack.dev/apis/web-api/rate-limits).
+TIER_CALLS_PER_MINUTE = {"Tier 1": 1, "Tier 2": 20, "Tier 3": 50, "Tier 4": 100}
+# chat.postMessage: one message a second in a conversation (short bursts aside), and a workspace-wide cap.
+POSTS_PER_CHANNEL_PER_SECOND = 1
+POSTS_PER_WORKSPACE_PER_MINUTE = 300
+# conversations.history for commercially distributed apps outside the Marketplace: 1 call a minute and
+# at most (and by default) 15 messages a page (https://docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps).
+STRICT_HISTORY_CALLS_PER_MINUTE = 1
+STRICT_HISTORY_PAGE = 15
+DEFAULT_HISTORY_PAGE = 100
+
+
+def calls_per_minute(method: str, *, strict_history: bool = False) -> int | None:
+    """The tier's calls a minute for `method` in one workspace; None where the reference gives no tier
+    (chat.postMessage has its own limits; auth.test and chat.getPermalink allow "hundreds" a minute)."""
+    if method == "conversations.history" and strict_history:
+        return STRICT_HISTORY_CALLS_PER_MINUTE
+    reference = web_api_reference().get(method)
+    if reference is None:
+        return None
+    for tier, calls in TIER_CALLS_PER_MINUTE.items():
+        if reference.rate_limit.startswith(tier):
+            return calls
+    return None
+
+
+class _Window:
+    """A sliding window: at most `size` calls in any `seconds`; a refused call does not count."""
+
+    def __init__(self, size: int, seconds: float) -> None:
+        self.size = size
+        self.seconds = seconds
+        self._times: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        """Seconds until a call may be made (0: now)."""
+        while self._times and self._times[0] + self.seconds <= now:
+            self._times.popleft()
+        if len(self._times) < self.size:
+            return 0.0
+        return self._times[0] + self.seconds - now
+
+    def take(self, now: float) -> None:
+        self._times.append(now)
 
 
 class _NowSource(Protocol):
@@ -128,6 +311,13 @@ class _State:
     token: str = ""  # of the request being answered (answers are made under the lock)
     headers: dict[str, str] = field(default_factory=dict)
     view_counter: int = 0
+    # Calls Slack's reference does not allow, in the order they came.
+    violations: list[Violation] = field(default_factory=list)
+    # Rate tiers (enforce_tiers): the windows by (workspace, method[, channel]) and 429s answered by method.
+    tiers_enforced: bool = False
+    strict_history: bool = False
+    windows: dict[tuple[str, ...], _Window] = field(default_factory=dict)
+    ratelimited: dict[str, int] = field(default_factory=dict)
 
 
 def _section_too_long(blocks: list[Any]) -> bool:
@@ -294,7 +484,19 @@ class FakeSlack:
     reactions.add like Slack; any other method answers `unknown_method`, so a missing stub fails.
     """
 
-    def __init__(self, *, clock: _NowSource | None = None, default_users: bool = True) -> None:
+    # Where every FakeSlack also reports its violations (tests/conftest.py collects them per test).
+    _violation_sinks: ClassVar[list[Callable[[Violation], None]]] = []
+    _sinks_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(
+        self,
+        *,
+        clock: _NowSource | None = None,
+        default_users: bool = True,
+        enforce_tiers: bool = False,
+        strict_history: bool = False,
+    ) -> None:
+        """`enforce_tiers`: answer 429 past Slack's published rate tiers, as `enforce_tiers()` does."""
         self._lock = threading.Lock()
         self._state = _State()
         self._traffic = _Traffic()
@@ -320,6 +522,8 @@ class FakeSlack:
         if default_users:
             for user in DEFAULT_USERS:
                 self._state.users[user.id] = user
+        if enforce_tiers:
+            self.enforce_tiers(strict_history=strict_history)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -382,6 +586,30 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [call for call in self._state.calls if call.method == method]
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Every call so far that Slack's reference does not allow (see `check_call`)."""
+        with self._lock:
+            return list(self._state.violations)
+
+    @classmethod
+    @contextlib.contextmanager
+    def violations_reported_to(cls, sink: Callable[[Violation], None]) -> Iterator[None]:
+        """While inside, every FakeSlack (whoever started it) also hands each violation to `sink`."""
+        with cls._sinks_lock:
+            cls._violation_sinks.append(sink)
+        try:
+            yield
+        finally:
+            with cls._sinks_lock:
+                cls._violation_sinks.remove(sink)
+
+    def ratelimited(self, method: str | None = None) -> int:
+        """How many HTTP 429 answers `method` got (all methods: None), from the tiers or from `fail()`."""
+        with self._lock:
+            counts = self._state.ratelimited
+            return counts.get(method, 0) if method is not None else sum(counts.values())
 
     def clear(self) -> None:
         """Forget the recorded calls and response_url posts; stored messages, views and users stay."""
@@ -533,6 +761,20 @@ class FakeSlack:
             raise ValueError("seconds must be 0 or more")
         self._traffic.slow(method, seconds)
 
+    def enforce_tiers(self, *, strict_history: bool = False) -> None:
+        """From now on, answer as Slack does past its published rate limits, per workspace (the token's
+        team) and method, in a sliding minute of the fake's clock: HTTP 429, `Retry-After` (whole seconds
+        until the window has room) and `{"ok": false, "error": "ratelimited"}`; a refused call uses no room.
+
+        Tier 2: 20 calls a minute, Tier 3: 50, Tier 4: 100 (`rate_limit` in web-api-methods.json);
+        chat.postMessage: one message a second in a conversation and 300 a minute in the workspace.
+        `strict_history`: conversations.history as for a commercially distributed app outside the
+        Marketplace, one call a minute and at most 15 messages a page (`limit` above 15 is cut to 15).
+        """
+        with self._lock:
+            self._state.tiers_enforced = True
+            self._state.strict_history = strict_history
+
     def hold(self, method: str = "chat.postMessage", *, let_through: int = 0) -> Gate:
         """Answer the first `let_through` calls to `method`, then do each later one (a post is stored)
         but hold its answer until `Gate.release()`: a request in flight when its client dies."""
@@ -606,21 +848,68 @@ class FakeSlack:
     # -- the server side -----------------------------------------------------------------------
 
     def _answer(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> Answer | None:
+        violations = check_call(method, params)
         with self._lock:
             self._state.calls.append(Call(method, copy.deepcopy(params), headers))
-            failure = self._take_failure(method)
-            if failure is not None and not failure.apply_effect:
-                return self._failure_answer(failure)
-            handler = self._methods.get(method)
-            if handler is None:
-                answer = _error("unknown_method")
-            else:
-                self._state.headers = headers
-                checked = None if method in NO_TOKEN_METHODS else self._check_token(params, headers)
-                answer = checked or handler(params)
-            if failure is not None:
-                return self._failure_answer(failure)
-            return answer
+            self._state.violations.extend(violations)
+            answer = self._answer_locked(method, params, headers)
+            if answer is not None and answer[0] == 429:
+                self._state.ratelimited[method] = self._state.ratelimited.get(method, 0) + 1
+        if violations:
+            with self._sinks_lock:
+                sinks = list(self._violation_sinks)
+            for sink in sinks:
+                for violation in violations:
+                    sink(violation)
+        return answer
+
+    def _answer_locked(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> Answer | None:
+        failure = self._take_failure(method)
+        if failure is not None and not failure.apply_effect:
+            return self._failure_answer(failure)
+        handler = self._methods.get(method)
+        if handler is None:
+            answer = _error("unknown_method")
+        else:
+            self._state.headers = headers
+            checked = None if method in NO_TOKEN_METHODS else self._check_token(params, headers)
+            answer = checked or self._over_tier(method, params) or handler(params)
+        if failure is not None:
+            return self._failure_answer(failure)
+        return answer
+
+    def _over_tier(self, method: str, params: dict[str, Any]) -> Answer | None:
+        """429 when `method` has used up its rate limit in the caller's workspace (enforce_tiers); else
+        the call takes its place in the windows and None."""
+        if not self._state.tiers_enforced:
+            return None
+        if method in NO_TOKEN_METHODS:
+            team = str(params.get("client_id") or "")  # before a workspace has a token: per app
+        else:
+            team = self._state.token_teams.get(self._state.token, TEAM_ID)
+        now = self._now().timestamp()
+        windows: list[_Window] = []
+        if method == "chat.postMessage":
+            channel = self._channel_for(str(params.get("channel") or "")) or str(params.get("channel") or "")
+            windows.append(self._window((team, method, channel), POSTS_PER_CHANNEL_PER_SECOND, 1.0))
+            windows.append(self._window((team, method), POSTS_PER_WORKSPACE_PER_MINUTE, 60.0))
+        else:
+            calls = calls_per_minute(method, strict_history=self._state.strict_history)
+            if calls is not None:
+                windows.append(self._window((team, method), calls, 60.0))
+        wait = max((window.wait(now) for window in windows), default=0.0)
+        if wait > 0:
+            # Slack's Retry-After is whole seconds; rounding down would invite a call that is still too early.
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(max(1, math.ceil(wait)))}
+        for window in windows:
+            window.take(now)
+        return None
+
+    def _window(self, key: tuple[str, ...], size: int, seconds: float) -> _Window:
+        window = self._state.windows.get(key)
+        if window is None:
+            window = self._state.windows[key] = _Window(size, seconds)
+        return window
 
     def _respond(self, name: str, raw: bytes) -> Answer:
         try:
@@ -797,7 +1086,10 @@ class FakeSlack:
         oldest = params.get("oldest")
         latest = params.get("latest")
         with_metadata = truthy(params.get("include_all_metadata"))
-        limit = int(params.get("limit") or 100)
+        strict = self._state.tiers_enforced and self._state.strict_history
+        limit = int(params.get("limit") or (STRICT_HISTORY_PAGE if strict else DEFAULT_HISTORY_PAGE))
+        if strict:
+            limit = min(limit, STRICT_HISTORY_PAGE)  # Slack cuts a bigger page; has_more and the cursor go on
         offset = int(str(params.get("cursor") or "0").removeprefix("offset:") or 0)
         found = []
         for message in self._state.messages:

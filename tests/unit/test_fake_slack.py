@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from handlers import ids
+from tests.fakes import slack_api
 from tests.fakes.clock import FakeClock
 from tests.fakes.requests import (
     SIGNING_SECRET,
@@ -152,11 +154,13 @@ def test_post_then_drop_stores_the_message_and_closes_the_connection(slack: Fake
     assert [m["text"] for m in slack.messages("C0TEAM")] == ["dropped"]
 
 
+@pytest.mark.bad_slack_calls("calls a method Slack's reference for Baton does not list, on purpose")
 def test_unknown_method_answers_unknown_method(slack: FakeSlack, client: WebClient) -> None:
     with pytest.raises(SlackApiError) as raised:
         client.api_call("users.list")
     assert raised.value.response["error"] == "unknown_method"
     assert [c.method for c in slack.calls] == ["users.list"]
+    assert [(v.method, v.argument) for v in slack.violations] == [("users.list", None)]
 
 
 def test_a_missing_token_is_not_authed(slack: FakeSlack) -> None:
@@ -286,3 +290,191 @@ def test_fake_clock_moves_only_when_told_and_refuses_naive_times() -> None:
         clock.set(datetime(2026, 3, 9, 9))
     with pytest.raises(ValueError, match="aware"):
         FakeClock(datetime(2026, 3, 9, 9))
+
+
+# -- Slack's rate tiers (enforce_tiers) ------------------------------------------------------------
+
+TIER_START = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+OTHER_TEAM_TOKEN = "xoxb-other-team"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(TIER_START)
+
+
+@pytest.fixture
+def tiered(clock: FakeClock) -> Iterator[FakeSlack]:
+    with FakeSlack(clock=clock, enforce_tiers=True) as fake:
+        fake.register_token(OTHER_TEAM_TOKEN, "T0OTHER")
+        yield fake
+
+
+def _client(slack: FakeSlack, token: str = "xoxb-test") -> WebClient:
+    return WebClient(base_url=slack.base_url, token=token, retry_handlers=[])
+
+
+def _ratelimited(call: Any) -> SlackApiError:
+    with pytest.raises(SlackApiError) as raised:
+        call()
+    response = raised.value.response
+    assert (response.status_code, response.data) == (429, {"ok": False, "error": "ratelimited"})
+    return raised.value
+
+
+def test_tiers_are_off_unless_asked(slack: FakeSlack, client: WebClient) -> None:
+    for _ in range(60):
+        client.conversations_open(users=U_ALICE)
+    for _ in range(3):
+        client.chat_postMessage(channel="C0TEAM", text="x")
+
+    assert slack.ratelimited() == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "calls_per_minute"), [("conversations.open", 50), ("users.info", 100)], ids=["tier3", "tier4"]
+)
+def test_a_tier_allows_its_calls_a_minute_then_answers_429_with_retry_after(
+    tiered: FakeSlack, clock: FakeClock, method: str, calls_per_minute: int
+) -> None:
+    client = _client(tiered)
+
+    def call() -> Any:
+        return client.api_call(method, params={"users" if method == "conversations.open" else "user": U_ALICE})
+
+    call()  # the oldest call in the window, at 14:00:00
+    clock.advance(seconds=20)
+    for _ in range(calls_per_minute - 1):
+        assert call()["ok"] is True
+
+    refused = _ratelimited(call)
+    assert refused.response.headers["Retry-After"] == "40"  # the 14:00:00 call leaves the window at 14:01:00
+    clock.advance(seconds=39)
+    _ratelimited(call)
+    clock.advance(seconds=1)
+    assert call()["ok"] is True
+    _ratelimited(call)  # one call left the window, one came in
+    assert tiered.ratelimited(method) == 3
+    assert tiered.ratelimited("chat.postMessage") == 0
+
+
+def test_tier_2_is_twenty_calls_a_minute(tiered: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No method Baton calls is in Tier 2 today; one that is gets 20 calls a minute.
+    reference = dict(slack_api.web_api_reference())
+    reference["users.info"] = dataclasses.replace(reference["users.info"], rate_limit="Tier 2")
+    monkeypatch.setattr(slack_api, "web_api_reference", lambda: reference)
+    client = _client(tiered)
+
+    for _ in range(20):
+        client.users_info(user=U_ALICE)
+    assert _ratelimited(lambda: client.users_info(user=U_ALICE)).response.headers["Retry-After"] == "60"
+
+
+def test_limits_are_per_workspace_and_per_method(tiered: FakeSlack) -> None:
+    ours, theirs = _client(tiered), _client(tiered, OTHER_TEAM_TOKEN)
+    for _ in range(50):
+        ours.conversations_open(users=U_ALICE)
+
+    _ratelimited(lambda: ours.conversations_open(users=U_ALICE))
+    assert theirs.conversations_open(users=U_ALICE)["ok"] is True  # another workspace has its own minute
+    assert ours.users_info(user=U_ALICE)["ok"] is True  # and another method too
+    assert tiered.ratelimited() == 1
+
+
+def test_a_refused_call_uses_no_room_and_changes_nothing(tiered: FakeSlack, clock: FakeClock) -> None:
+    client = _client(tiered)
+    posted = client.chat_postMessage(channel="C0TEAM", text="first")
+
+    for _ in range(3):
+        _ratelimited(lambda: client.chat_postMessage(channel="C0TEAM", text="too soon"))
+    clock.advance(seconds=1)
+
+    assert client.chat_postMessage(channel="C0TEAM", text="second")["ok"] is True
+    assert [m["text"] for m in tiered.messages("C0TEAM")] == ["first", "second"]
+    assert posted["ts"] != tiered.messages("C0TEAM")[1]["ts"]
+    assert tiered.ratelimited("chat.postMessage") == 3
+
+
+def test_post_message_is_one_a_second_in_a_conversation(tiered: FakeSlack, clock: FakeClock) -> None:
+    client = _client(tiered)
+    client.chat_postMessage(channel="C0TEAM", text="one")
+    assert client.chat_postMessage(channel="C0OTHER", text="elsewhere")["ok"] is True
+    client.chat_postMessage(channel=U_ALICE, text="to alice")
+
+    refused = _ratelimited(lambda: client.chat_postMessage(channel="C0TEAM", text="two"))
+    assert refused.response.headers["Retry-After"] == "1"
+    # A person's id posts to the DM: one conversation, whichever way it is named.
+    _ratelimited(lambda: client.chat_postMessage(channel="D0ALICE", text="again"))
+    clock.advance(milliseconds=999)
+    # 1 ms to go: Slack's Retry-After is whole seconds, rounded up so that a call after it gets through.
+    assert (
+        _ratelimited(lambda: client.chat_postMessage(channel="C0TEAM", text="two")).response.headers["Retry-After"]
+        == "1"
+    )
+    clock.advance(milliseconds=1)
+    assert client.chat_postMessage(channel="C0TEAM", text="two")["ok"] is True
+
+
+def test_post_message_is_300_a_minute_in_a_workspace(tiered: FakeSlack, clock: FakeClock) -> None:
+    client, other = _client(tiered), _client(tiered, OTHER_TEAM_TOKEN)
+    for n in range(300):
+        client.chat_postMessage(channel=f"C{n:04d}", text="x")
+        clock.advance(milliseconds=100)  # 300 posts over 30 s
+
+    refused = _ratelimited(lambda: client.chat_postMessage(channel="C9999", text="one too many"))
+    assert refused.response.headers["Retry-After"] == "30"
+    assert other.chat_postMessage(channel="C9999", text="another workspace")["ok"] is True
+    clock.advance(seconds=30)
+    assert client.chat_postMessage(channel="C9999", text="now")["ok"] is True
+
+
+def _history_of(slack: FakeSlack, count: int) -> list[str]:
+    return [slack.seed_message("C0TEAM", text=f"m{n}", user=U_ALICE) for n in range(count)]
+
+
+def test_strict_history_is_one_call_a_minute_and_fifteen_messages_a_page(clock: FakeClock) -> None:
+    with FakeSlack(clock=clock, enforce_tiers=True, strict_history=True) as slack:
+        client = _client(slack)
+        ts = _history_of(slack, 20)
+
+        first = client.conversations_history(channel="C0TEAM", limit=100)
+        refused = _ratelimited(lambda: client.conversations_history(channel="C0TEAM", limit=100))
+        assert refused.response.headers["Retry-After"] == "60"
+        clock.advance(seconds=60)
+        second = client.conversations_history(
+            channel="C0TEAM", limit=100, cursor=first["response_metadata"]["next_cursor"]
+        )
+
+    assert [m["ts"] for m in first["messages"]] == ts[::-1][:15]  # newest first, cut to 15
+    assert first["has_more"] is True and first["response_metadata"]["next_cursor"]
+    assert [m["ts"] for m in second["messages"]] == ts[::-1][15:]
+    assert second["has_more"] is False and second["response_metadata"]["next_cursor"] == ""
+    assert slack.ratelimited("conversations.history") == 1
+
+
+def test_strict_history_pages_fifteen_when_no_limit_is_given(clock: FakeClock) -> None:
+    with FakeSlack(clock=clock) as slack:
+        slack.enforce_tiers(strict_history=True)
+        _history_of(slack, 16)
+        page = _client(slack).conversations_history(channel="C0TEAM")
+
+    assert len(page["messages"]) == 15 and page["has_more"] is True
+
+
+def test_history_without_the_strict_limits_is_tier_3_and_honours_the_limit(tiered: FakeSlack) -> None:
+    client = _client(tiered)
+    _history_of(tiered, 20)
+
+    assert len(client.conversations_history(channel="C0TEAM", limit=100)["messages"]) == 20
+    for _ in range(48):
+        client.conversations_history(channel="C0TEAM", limit=1)
+    assert client.conversations_history(channel="C0TEAM", limit=1)["ok"] is True  # the 50th
+    _ratelimited(lambda: client.conversations_history(channel="C0TEAM", limit=1))
+
+
+def test_scripted_429s_are_counted_too(slack: FakeSlack, client: WebClient) -> None:
+    slack.fail("chat.update", retry_after=5, times=2)
+    for _ in range(2):
+        _ratelimited(lambda: client.chat_update(channel="C0TEAM", ts="1.2", text="x"))
+
+    assert slack.ratelimited("chat.update") == 2 and slack.ratelimited() == 2
