@@ -2,7 +2,7 @@
 
 Run from the repository root (`make bench` and `make bench-quick` do this after the scripts):
 
-    .venv/bin/python bench/targets.py DIR         # reads DIR/{ack,planner,claim,delivery,memory,people_time}.json
+    .venv/bin/python bench/targets.py DIR         # reads DIR/{ack,planner,claim,delivery,memory,people_time,burst}.json
     .venv/bin/python bench/targets.py a.json ...  # or the files themselves (each names its bench inside)
 
 One Markdown row per target: measure | value | baseline | ratio | target | met?. The ratio is value / baseline,
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BENCHES = ("ack", "planner", "claim", "delivery", "memory", "people_time")
+BENCHES = ("ack", "planner", "claim", "delivery", "memory", "people_time", "burst")
 ACK_P99_MS, ACK_P99_RATIO, THROUGHPUT = 15.0, 1.5, 1000.0
 SCAN_P95_MS = 5.0
 CLAIM_MS = 10.0
@@ -29,6 +29,7 @@ CEILING_SHARE, MAX_429_SHARE, QUIET_MEDIAN_S = 0.90, 0.01, 1.0
 IDLE_MB, PASS_MB = 120.0, 200.0
 FULL_TASKS = 1_000_000
 DMS_PER_DAY_P95 = 3
+FLOOR_RATIO = 1.2  # burst: first to last delivered within this many times the floor of Slack's limits
 
 
 @dataclass
@@ -278,9 +279,7 @@ def people_time_rows(data: dict[str, Any]) -> list[Row]:
         )
     ]
     for said, count in wrong.items():
-        rows.append(
-            Row(f"scheduler DMs {said}", str(count), "0", "n/a", "0", "yes" if count == 0 else f"NO ({count})")
-        )
+        rows.append(Row(f"scheduler DMs {said}", str(count), "0", "n/a", "0", "yes" if count == 0 else f"NO ({count})"))
     rows.append(
         Row(
             "follow-ups lost or sent twice (every planned key sent once, or skipped with a reason)",
@@ -294,6 +293,99 @@ def people_time_rows(data: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def within_floor(span: float | None, floor: float) -> str:
+    """'yes' when the span is within FLOOR_RATIO of the floor (a floor of 0 allows 0 only), else by how much."""
+    if span is None:
+        return "NO (nothing delivered)"
+    if span <= FLOOR_RATIO * floor + 1e-6:
+        return "yes"
+    return f"NO (×{span / floor:.2f} the floor)" if floor else f"NO ({span:.1f} s over a floor of 0)"
+
+
+def burst_rows(data: dict[str, Any]) -> list[Row]:
+    q = quick_note(data)
+    rows = []
+    a = data["burst"]
+    runs = [(f"{a['people']} people × {a['tasks_each']} tasks (bundled: {a['messages']} DMs)", a)]
+    runs += [(f"{v['people']} people × 1 task ({v['messages']} DMs, nothing to bundle)", v) for v in data["variants"]]
+    for label, run in runs:
+        span, floor = run["span_s"], run["floor_s"]
+        rows.append(
+            Row(
+                f"burst: every warning due at once, {label}: first to last delivered (simulated){q}",
+                "n/a" if span is None else f"{span:.1f} s ({run['messages']} messages to {run['recipients']} people)",
+                f"{floor:.1f} s floor from Slack's limits for those messages",
+                ratio(span, floor),
+                f"≤ {FLOOR_RATIO}× the floor",
+                within_floor(span, floor),
+            )
+        )
+    phases = [a, *data["variants"], data["setup"], data["storm"], data["lost"]["burst"], data["lost_followed"]["burst"]]
+    calls = sum(p["calls"] for p in phases)
+    limited = sum(p["ratelimited"] for p in phases)
+    held = sum(p["held_back"] for p in phases)
+    share = limited / calls if calls else 0.0
+    rows.append(
+        Row(
+            "burst: 429s among all Web API calls (every run: bursts, setups, lost answers)",
+            f"{share:.2%} ({limited} of {calls}; {held} more held back by Baton's own budgets)",
+            "0 % (a client that paces perfectly)",
+            "n/a",
+            f"≤ {MAX_429_SHARE:.0%} of calls",
+            at_most(share, MAX_429_SHARE),
+        )
+    )
+    bursts = [a, *data["variants"]]
+    twice, lost = sum(r["duplicates"] for r in bursts), sum(r["lost"] for r in bursts)
+    unsettled = [r for r in bursts if not r["settled"]]
+    rows.append(
+        Row(
+            "burst: warnings sent twice / lost (bursts above)",
+            f"{twice} / {lost}" + (" (deadline hit)" if unsettled else ""),
+            "0 / 0",
+            "n/a",
+            "0 duplicates, 0 lost",
+            "yes" if twice == lost == 0 and not unsettled else f"NO ({twice} twice, {lost} lost)",
+        )
+    )
+    for setup in (data["setup"], data["storm"]):
+        homes = setup["homes"]
+        dropped = homes["stale"] + homes["missing_tasks"]
+        rows.append(
+            Row(
+                f"burst: Home tabs after {setup['requests']} /task and Accept requests, one every "
+                f"{setup['request_every_s']:g} s ({setup['people']} people)",
+                f"{homes['stale']} not published after the last change; {homes['ratelimited']} 429s of "
+                f"{homes['publishes']} views.publish ({homes['held_back']} attempts held back by Baton)",
+                f"{homes['people']} Home tabs to keep fresh",
+                ratio(homes["publishes"], homes["people"]),
+                "none dropped, 0 429s",
+                "yes" if dropped == 0 and homes["ratelimited"] == 0 else f"NO ({dropped} dropped)",
+            )
+        )
+    for name, lost_answer in (
+        ("nothing after it", data["lost"]),
+        ("20 typed + 1 Baton post after it", data["lost_followed"]),
+    ):
+        found, floor = lost_answer["reconciled_s"], lost_answer["floor_s"]
+        posts = lost_answer["posts_with_keys"]
+        rows.append(
+            Row(
+                f"burst: lost answer in a DM of {lost_answer['dm_before']} messages, {name} (2025 history limits)",
+                ("NOT FOUND" if found is None else f"found after {found:.0f} s")
+                + f"; {lost_answer['history_calls']} history calls; {posts} message(s) with its keys",
+                f"{floor:.0f} s floor ({lost_answer['pages']} page(s) of 15, 1 call a minute)",
+                ratio(found, floor),
+                "found, never posted twice",
+                both(
+                    "yes" if found is not None else "NO (not found)",
+                    "yes" if posts == 1 and lost_answer["duplicates"] == 0 else f"NO ({posts} messages)",
+                ),
+            )
+        )
+    return rows
+
+
 ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "ack": ack_rows,
     "planner": planner_rows,
@@ -301,6 +393,7 @@ ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "delivery": delivery_rows,
     "memory": memory_rows,
     "people_time": people_time_rows,
+    "burst": burst_rows,
 }
 
 
