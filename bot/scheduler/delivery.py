@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from bot.services.availability import AvailabilityReader
 from bot.services.home import HomePublisher
 from bot.services.installs import UNINSTALLED
 from bot.services.messages import sent_message
-from bot.services.ports import Failed, MessageSender, RetryLater, SendOutcome, Sent
+from bot.services.ports import Failed, Looked, MessageSender, RetryLater, SendOutcome, Sent
 from bot.services.views import task_view
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -43,6 +44,7 @@ LEASE = timedelta(minutes=2)
 HOUR = timedelta(hours=1)
 PACE = timedelta(seconds=1)  # per conversation: https://api.slack.com/apis/rate-limits#special
 BATCH = 100  # conversations a claim takes
+MAX_LOOKS_KEPT = 1000  # looks cut short whose progress is remembered (in this process)
 PER_CONVERSATION = 500  # rows of one conversation a claim takes; a bundle lists what fits, "and N more"
 LOOK_AHEAD_SECONDS = 30.0  # a wake-up delivers rows due this soon; later ones are the scheduler's
 MIN_WAKE_SECONDS = 0.1  # never a busy loop when a due row is held by another deliverer
@@ -228,6 +230,10 @@ class Delivery:
         self._stopping = False
         self._running = 0
         self._idle = threading.Condition()
+        # Looks cut short by the history budget, by (workspace, conversation, window): how far down each read
+        # and what it found, so the next look goes on from there instead of reading the newest page again.
+        self._looks: OrderedDict[tuple[str, str, str | None, str | None], Looked] = OrderedDict()
+        self._looks_lock = threading.Lock()
 
     def stop(self, *, timeout: float) -> bool:
         """Shutdown: claim nothing more, put claimed rows not yet sent back to pending, and wait up to
@@ -437,13 +443,24 @@ class Delivery:
             with self._uow(read_only=True) as uow:
                 oldest = uow.outbox.last_ts_before(first.workspace_id, channel_id=look_in, before=tried)
                 latest = uow.outbox.first_ts_after(first.workspace_id, channel_id=look_in, after=tried)
+        window = (first.workspace_id, look_in, oldest, latest)
+        with self._looks_lock:
+            before = self._looks.pop(window, None)
+        if before is not None and before.read_down_to is not None:
+            latest = before.read_down_to  # what is newer was read already
         looked = self._sender.find_posted(first.workspace_id, look_in, dedupe_keys=keys, oldest=oldest, latest=latest)
-        if not looked.complete and not all(row.dedupe_key in looked.found for row in suspects):
+        found = {**(before.found if before is not None else {}), **looked.found}
+        if not looked.complete and not all(row.dedupe_key in found for row in suspects):
+            with self._looks_lock:
+                read_down_to = looked.read_down_to or (before.read_down_to if before is not None else None)
+                self._looks[window] = Looked(found=found, complete=False, read_down_to=read_down_to)
+                while len(self._looks) > MAX_LOOKS_KEPT:
+                    self._looks.popitem(last=False)
             wait = looked.retry_after
             if wait is None:
                 wait = backoff(max(r.attempts for r in suspects)).total_seconds()
             return RetryLater("history not read", after_seconds=wait, attempted=False)
-        return look_in, looked.found
+        return look_in, found
 
     def _settle(
         self,
@@ -464,14 +481,14 @@ class Delivery:
                 extra={"outbox_ids": [r.id for r in rows][:20], "workspace": workspace, "kind": rows[0].kind.value},
             )
             return
-        if isinstance(outcome, RetryLater) and not outcome.attempted:
+        oldest = min(row.created_at for row in rows)
+        if isinstance(outcome, RetryLater) and not outcome.attempted and now - oldest < self._max_retry_age:
             # Held back before Slack saw it (over the method's budget, or a look that must wait): it waits its
             # turn like a paced message, not counted as an attempt.
             wait = outcome.after_seconds if outcome.after_seconds is not None else PACE.total_seconds()
             self._mark(rows, state=OutboxState.PENDING, not_before=now + timedelta(seconds=wait), uncount=True)
             summary.held_back(wait, [row.id for row in rows])
             return
-        oldest = min(row.created_at for row in rows)
         if isinstance(outcome, RetryLater) and now - oldest < self._max_retry_age:
             if self._pacer is not None and outcome.after_seconds is not None and outcome.reason == "ratelimited":
                 # Slack's Retry-After holds the whole conversation, not just this message.

@@ -64,11 +64,14 @@ class RetryLater:
 @dataclass(frozen=True)
 class Looked:
     """What a look into a conversation's history found: dedupe key -> ts; `complete` when the whole window was
-    read (else nothing can be concluded from a key not found), `retry_after` when a budget said wait."""
+    read (else nothing can be concluded from a key not found), `retry_after` when a budget said wait, and
+    `read_down_to` where a look cut short stopped."""
 
     found: dict[str, str]
     complete: bool
     retry_after: float | None = None
+    # A look cut short read everything newer than this ts (newest first): the next look goes on below it.
+    read_down_to: str | None = None
 
 
 @dataclass(frozen=True)

@@ -197,10 +197,12 @@ class SlackGateway:
         """Look for messages Baton posted carrying these keys in a DM or channel, between `oldest` and `latest`
         (the ts of the messages Baton knew there just before and after: Slack's clock, so small by construction),
         a page at a time within the history budget (15 messages a page under the strict limits). `complete` only
-        when the whole window was read: a look cut short (over budget, Slack not answering) proves nothing."""
+        when the whole window was read: a look cut short (over budget, Slack not answering) proves nothing, and
+        says how far down it read, so the next look goes on from there (`latest` is exclusive)."""
         wanted = set(dedupe_keys)
         found: dict[str, str] = {}
         cursor: str | None = None
+        read_down_to: str | None = None  # Slack answers newest first: all newer than this was read
         for _ in range(MAX_HISTORY_PAGES):
             arguments: dict[str, Any] = {"channel": channel, "limit": self.limits.history_page}
             arguments["include_all_metadata"] = True
@@ -218,8 +220,9 @@ class SlackGateway:
             if isinstance(answer, RetryLater | Failed):
                 log.info("slack.history_not_read", extra={"workspace": workspace_id, "reason": answer.reason})
                 wait = answer.after_seconds if isinstance(answer, RetryLater) else None
-                return Looked(found=found, complete=False, retry_after=wait)
+                return Looked(found=found, complete=False, retry_after=wait, read_down_to=read_down_to)
             for item in answer.get("messages") or []:
+                read_down_to = min(read_down_to or str(item["ts"]), str(item["ts"]), key=float)
                 metadata = item.get("metadata") or {}
                 if metadata.get("event_type") != self._metadata_event_type:
                     continue
@@ -233,7 +236,7 @@ class SlackGateway:
             )
             if not cursor:
                 return Looked(found=found, complete=True)
-        return Looked(found=found, complete=False)
+        return Looked(found=found, complete=False, read_down_to=read_down_to)
 
     def update_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> bool:
         """Redraw a message someone just answered (they are looking at it)."""

@@ -65,6 +65,57 @@ def test_a_lost_answer_is_looked_for_only_between_the_messages_baton_knew_before
     assert len([m for m in harness.slack.messages(D_ALICE) if "checkin:1:2026-12-02" in dedupe_keys(m)]) == 1
 
 
+def test_a_look_cut_short_by_the_history_budget_goes_on_below_where_it_stopped(harness: Harness) -> None:
+    """Under the strict limits (one call a minute, 15 messages a page) a lost message with more than a page of
+    newer messages above it is found by looks that each read the next page down, never the newest page again."""
+    delegate(harness, "First task")
+    harness.accept(U_ALICE)
+    harness.slack.post_then_drop()
+    harness.clock.set(CHECKIN_AT)
+    assert harness.baton.run_pass().retried == 1
+    [lost] = [m for m in harness.slack.messages(D_ALICE) if dedupe_keys(m) == ["checkin:1:2026-12-02"]]
+    for n in range(20):  # Alice types in the DM after it: newer than the lost message, inside the window
+        harness.slack.seed_message(D_ALICE, text=f"thinking aloud {n}", user=U_ALICE)
+
+    harness.clock.set(CHECKIN_AT + timedelta(minutes=5))
+    harness.baton.run_pass()  # page one (the 15 newest); page two is over the budget for a minute
+
+    [first] = harness.slack.calls_to("conversations.history")
+    newest_page = harness.slack.messages(D_ALICE)[-15:]
+    assert [r.state for r in harness.outbox() if r.kind == "checkin"] == ["pending"]
+
+    harness.clock.set(CHECKIN_AT + timedelta(minutes=7))
+    harness.baton.run_pass()
+
+    first, second = harness.slack.calls_to("conversations.history")
+    assert second.params.get("cursor") is None
+    assert second.params["latest"] == newest_page[0]["ts"], "the second look starts below the page already read"
+    assert second.params["oldest"] == first.params["oldest"]
+    [row] = [r for r in harness.outbox() if r.kind == "checkin"]
+    assert (row.state, row.ts) == ("sent", lost["ts"])
+    assert len([m for m in harness.slack.messages(D_ALICE) if "checkin:1:2026-12-02" in dedupe_keys(m)]) == 1
+
+
+def test_a_look_that_cannot_be_made_for_a_day_gives_up_without_posting(harness: Harness) -> None:
+    harness.clock.set(CHECKIN_AT)
+    harness.slack.post_then_drop()
+    delegate(harness, "First task")  # the assignment DM reaches Alice; its answer is lost
+    posts = len(harness.slack.calls_to("chat.postMessage"))
+    harness.slack.fail("conversations.history", retry_after=600, times=1000)
+
+    for hours in (1, 12, 23):
+        harness.clock.set(CHECKIN_AT + timedelta(hours=hours))
+        harness.baton.run_pass()
+        assert [r.state for r in harness.outbox() if r.kind == "assignment"] == ["pending"], hours
+    harness.clock.set(CHECKIN_AT + timedelta(hours=25))
+    harness.baton.run_pass()
+
+    [row] = [r for r in harness.outbox() if r.kind == "assignment"]
+    assert row.state == "failed"
+    assert "history not read" in (row.last_error or "")
+    assert len(harness.slack.calls_to("chat.postMessage")) == posts, "never posted a second time"
+
+
 def test_a_look_the_history_budget_cannot_make_now_waits_and_never_posts_twice(harness: Harness) -> None:
     for who in (U_ALICE, U_BOB):
         delegate(harness, f"Task for {who}", to=who)
