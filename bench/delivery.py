@@ -47,7 +47,7 @@ from bot.domain.model import OutboxKind, OutboxState, Outgoing  # noqa: E402
 from bot.scheduler.delivery import Delivery, DeliverySummary  # noqa: E402
 from bot.scheduler.pacing import Pacer  # noqa: E402
 from bot.services.ports import Sent  # noqa: E402
-from handlers.blocks import render_outbox  # noqa: E402
+from handlers.blocks.outbox import render_outbox  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402

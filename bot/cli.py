@@ -244,7 +244,7 @@ def _outbox(settings: Settings, *, state: str | None, limit: int) -> int:
 def _preview(settings: Settings, *, at: datetime | None, days: int, limit: int) -> int:
     """Every workspace's coming messages, from the same Planner as a real pass, rolled back."""
     from bot.services.preview import MAX_DAYS, preview
-    from handlers.blocks import local_wall, preview_kind
+    from handlers.blocks.preview import local_wall, preview_kind
     from storage.db import make_engine
 
     if not 1 <= days <= MAX_DAYS:

@@ -12,8 +12,9 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse
 from bot.clock import Clock
 from bot.domain.model import Message
 from bot.services import Services
-from handlers import blocks, ids
+from handlers import ids
 from handlers.actions import Actions
+from handlers.blocks.modals import notice_modal
 from handlers.checkins import Checkins
 from handlers.commands import Commands
 from handlers.edges import DATABASE_DOWN, NO_WORKSPACE, ORG_WIDE_INSTALL, log_database_down, team_of
@@ -113,7 +114,7 @@ def database_down_answer(body: dict[str, Any], gateway: Gateway) -> BoltResponse
         if inputs:  # keep the modal and what was typed in it
             reply = {"response_action": "errors", "errors": {inputs[0]: DATABASE_DOWN}}
         else:
-            reply = {"response_action": "update", "view": blocks.notice_modal(title="Baton", text=DATABASE_DOWN)}
+            reply = {"response_action": "update", "view": notice_modal(title="Baton", text=DATABASE_DOWN)}
         return BoltResponse(status=200, body=json.dumps(reply), headers={"content-type": "application/json"})
     if body.get("type") in ("block_actions", "message_action", "shortcut"):
         response_url = body.get("response_url")
@@ -123,7 +124,7 @@ def database_down_answer(body: dict[str, Any], gateway: Gateway) -> BoltResponse
             gateway.open_view(
                 str((body.get("team") or {}).get("id") or body.get("team_id") or ""),
                 str(body["trigger_id"]),
-                blocks.notice_modal(title="Baton", text=DATABASE_DOWN),
+                notice_modal(title="Baton", text=DATABASE_DOWN),
             )
         return BoltResponse(status=200, body="")
     return None

@@ -13,7 +13,9 @@ from bot.domain.errors import UserError
 from bot.domain.model import Message, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, unescape
 from bot.services import Services
-from handlers import blocks, ids
+from handlers import ids
+from handlers.blocks.cards import assignment_answered, status_answer
+from handlers.blocks.modals import new_task_modal, notice_modal, reason_modal
 from handlers.edges import failure_text, redrawn, suggested_assignees, workspace_of
 from handlers.gateway_port import Gateway
 
@@ -75,7 +77,7 @@ class Actions:
             "channel_id": container.get("channel_id"),
             "message_ts": container.get("message_ts"),
         }
-        view = blocks.reason_modal(
+        view = reason_modal(
             callback_id=ids.VIEW_DECLINE,
             task=task,
             title=f"Decline {task.ref}",
@@ -91,15 +93,15 @@ class Actions:
         try:
             self._s.tasks.complete(ws, body["user"]["id"], task_id=_task_id(body))
         except UserError as error:
-            self._gateway.open_view(ws, body["trigger_id"], blocks.notice_modal(title="Baton", text=error.reply))
+            self._gateway.open_view(ws, body["trigger_id"], notice_modal(title="Baton", text=error.reply))
         except Exception as error:
             text = failure_text(error, what="action.done")
-            self._gateway.open_view(ws, body["trigger_id"], blocks.notice_modal(title="Baton", text=text))
+            self._gateway.open_view(ws, body["trigger_id"], notice_modal(title="Baton", text=text))
 
     def on_open_task_modal(self, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         ws = workspace_of(context, body)
-        view = blocks.new_task_modal(teams=self._s.teams.options(ws), private_metadata=json.dumps({}))
+        view = new_task_modal(teams=self._s.teams.options(ws), private_metadata=json.dumps({}))
         self._gateway.open_view(ws, body["trigger_id"], view)
 
     def on_task_from_message(self, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -116,7 +118,7 @@ class Actions:
         if domain and channel and ts:
             link = f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
         team = self._s.teams.by_channel(ws, channel) if channel else None
-        view = blocks.new_task_modal(
+        view = new_task_modal(
             teams=self._s.teams.options(ws),
             title=clip(first_line, MAX_TITLE_CHARS),
             details=clip(text, MAX_DETAILS_CHARS) if text != first_line else "",
@@ -130,7 +132,7 @@ class Actions:
         self._gateway.open_view(ws, body["trigger_id"], view)
 
     def _answered(self, task: TaskView) -> Message:
-        return blocks.assignment_answered(task, answer=blocks.status_answer(task), now=self._clock.now())
+        return assignment_answered(task, answer=status_answer(task), now=self._clock.now())
 
     def _refuse(self, ws: str, body: dict[str, Any], respond: Respond, error: UserError) -> None:
         """Say why, and if the task moved on (done, cancelled…), show that on the message."""

@@ -14,7 +14,9 @@ from bot.domain.errors import UserError
 from bot.domain.model import Message, TaskView
 from bot.services import Services
 from bot.services.checkins import Answer
-from handlers import blocks, ids
+from handlers import ids
+from handlers.blocks.checkins import checkin_answered, checkin_snoozed
+from handlers.blocks.modals import reason_modal
 from handlers.edges import load_metadata, redrawn, workspace_of
 from handlers.gateway_port import Gateway
 
@@ -87,7 +89,7 @@ class Checkins:
             respond(replace_original=False, text=error.reply)
             return
         now = self._clock.now()
-        fallback = blocks.checkin_snoozed(snoozed.task, until=snoozed.until, now=now)
+        fallback = checkin_snoozed(snoozed.task, until=snoozed.until, now=now)
         message = redrawn(self._s, ws, channel, ts, fallback=fallback, now=now)
         respond(replace_original=True, **message.as_kwargs())
 
@@ -109,7 +111,7 @@ class Checkins:
             "channel_id": container.get("channel_id"),
             "message_ts": container.get("message_ts"),
         }
-        view = blocks.reason_modal(
+        view = reason_modal(
             callback_id=ids.VIEW_BLOCKED,
             task=task,
             title=f"Blocked on {task.ref}",
@@ -177,7 +179,7 @@ class Checkins:
 
     def _redrawn(self, ws: str, channel: str, ts: str, task: TaskView, answer: str) -> Message:
         now = self._clock.now()
-        fallback = blocks.checkin_answered(task, answer=answer, now=now)
+        fallback = checkin_answered(task, answer=answer, now=now)
         return redrawn(self._s, ws, channel, ts, fallback=fallback, now=now)
 
 

@@ -13,7 +13,24 @@ from bot.domain import grammar
 from bot.domain.model import Message
 from bot.services import Services
 from bot.services.tasks import NewTask
-from handlers import blocks, ids
+from handlers import ids
+from handlers.blocks.away import away_ended, away_list, away_recorded
+from handlers.blocks.cards import (
+    help_message,
+    recurring_created,
+    series_stopped,
+    task_created,
+    task_detail,
+    task_list,
+    task_updated,
+)
+from handlers.blocks.checkins import escalation_text, schedule_text
+from handlers.blocks.hours import hours_view, own_calendar_saved, team_calendar
+from handlers.blocks.modals import new_task_modal
+from handlers.blocks.preview import PREVIEW_LIMIT, schedule_preview
+from handlers.blocks.primitives import when
+from handlers.blocks.report import team_report
+from handlers.blocks.skills import skills_list, skills_saved, suggestions
 from handlers.edges import answer, suggested_assignees, with_assignee_notes, workspace_of
 from handlers.gateway_port import Gateway
 
@@ -54,7 +71,7 @@ class Commands:
             )
             return None if opened else Message(text="Slack didn't open the form; please try again.")
         if isinstance(parsed, grammar.TaskHelp):
-            return blocks.help_message(grammar.TASK_HELP)
+            return help_message(grammar.TASK_HELP)
         if isinstance(parsed, grammar.DelegateTask) and parsed.rule is not None:
             started = self._s.series.delegate(
                 ws,
@@ -65,10 +82,10 @@ class Commands:
                 priority=parsed.priority,
                 channel_id=channel,
             )
-            return blocks.recurring_created(started.task, rule=started.series.rule, tz=started.series.tz, now=now)
+            return recurring_created(started.task, rule=started.series.rule, tz=started.series.tz, now=now)
         if isinstance(parsed, grammar.StopSeries):
             stopped = self._s.series.stop(ws, user, number=parsed.number)
-            return blocks.series_stopped(stopped.task, rule=stopped.series.rule, changed=stopped.changed)
+            return series_stopped(stopped.task, rule=stopped.series.rule, changed=stopped.changed)
         if isinstance(parsed, grammar.DelegateTask):
             task = tasks.delegate(
                 ws,
@@ -81,29 +98,29 @@ class Commands:
                     channel_id=channel,
                 ),
             )
-            return with_assignee_notes(self._s, ws, task, blocks.task_created(task, now=now), what=ids.COMMAND_TASK)
+            return with_assignee_notes(self._s, ws, task, task_created(task, now=now), what=ids.COMMAND_TASK)
         if isinstance(parsed, grammar.SetAway):
             return self._away(ws, user, channel, parsed)
         if isinstance(parsed, grammar.ListTasks):
             return self._list(ws, user, channel, parsed)
         if isinstance(parsed, grammar.ShowTask):
-            return blocks.task_detail(tasks.show(ws, number=parsed.number), now=now)
+            return task_detail(tasks.show(ws, number=parsed.number), now=now)
         if isinstance(parsed, grammar.CompleteTask):
             done = tasks.complete(ws, user, number=parsed.number, note=parsed.note)
             verb = "is done. 🎉" if done.changed else "was already done; nothing changed."
-            return blocks.task_updated(done.task, verb=verb, now=now)
+            return task_updated(done.task, verb=verb, now=now)
         if isinstance(parsed, grammar.ReassignTask):
             moved = tasks.reassign(ws, user, number=parsed.number, assignee_id=parsed.assignee_id)
-            updated = blocks.task_updated(moved.task, verb=f"is now assigned to <@{moved.task.assignee_id}>.", now=now)
+            updated = task_updated(moved.task, verb=f"is now assigned to <@{moved.task.assignee_id}>.", now=now)
             return with_assignee_notes(self._s, ws, moved.task, updated, what=ids.COMMAND_TASK)
         if isinstance(parsed, grammar.ChangeDue):
             due = tasks.change_due(ws, user, number=parsed.number, when_text=parsed.when_text)
             verb = "is now due " if due.changed else "was already due "
-            updated = blocks.task_updated(due.task, verb=verb + blocks.when(due.task.due_at) + ".", now=now)
+            updated = task_updated(due.task, verb=verb + when(due.task.due_at) + ".", now=now)
             return with_assignee_notes(self._s, ws, due.task, updated, what=ids.COMMAND_TASK)
         if isinstance(parsed, grammar.SuggestAssignee):
             found = self._s.skills.suggest(ws, user, channel, text=parsed.text, skills=parsed.skills)
-            return blocks.suggestions(
+            return suggestions(
                 found.suggestions,
                 text=parsed.text,
                 wanted=found.wanted,
@@ -111,19 +128,19 @@ class Commands:
                 channel_ids=found.channel_ids,
             )
         if isinstance(parsed, grammar.ShowHours):
-            return blocks.hours_view(self._s.availability.time_of(ws, user), now=now)
+            return hours_view(self._s.availability.time_of(ws, user), now=now)
         if isinstance(parsed, grammar.SetHours):
             shown = self._s.availability.set_hours(ws, user, parsed.hours)
-            return blocks.hours_view(shown, now=now, saved=True)
+            return hours_view(shown, now=now, saved=True)
         if isinstance(parsed, grammar.SetCalendar):
             shown = self._s.availability.set_calendar(ws, user, parsed.code)
-            return blocks.own_calendar_saved(shown, now=now)
+            return own_calendar_saved(shown, now=now)
         if isinstance(parsed, grammar.ShowCalendar):
-            return blocks.hours_view(self._s.availability.time_of(ws, user), now=now)
+            return hours_view(self._s.availability.time_of(ws, user), now=now)
         if isinstance(parsed, grammar.CancelTask):
             gone = tasks.cancel(ws, user, number=parsed.number, reason=parsed.reason)
             verb = "is cancelled." if gone.changed else "was already cancelled; nothing changed."
-            return blocks.task_updated(gone.task, verb=verb, now=now)
+            return task_updated(gone.task, verb=verb, now=now)
         raise AssertionError(f"unhandled /task command {parsed!r}")
 
     def _away(self, ws: str, user: str, channel: str, parsed: grammar.SetAway) -> Message:
@@ -131,10 +148,10 @@ class Commands:
         own = target == user
         if parsed.off:
             changed = self._s.time_off.end_away(ws, user, user_id=target, channel_id=channel)
-            return blocks.away_ended(target, changed=changed, own=own)
+            return away_ended(target, changed=changed, own=own)
         recorded = self._s.time_off.set_away(ws, user, user_id=target, text=parsed.when_text, channel_id=channel)
         period = recorded.period
-        return blocks.away_recorded(
+        return away_recorded(
             target, starts_at=period.starts_at, ends_at=period.ends_at, flagged=recorded.flagged, own=own
         )
 
@@ -154,7 +171,7 @@ class Commands:
         heading, empty = headings[scope]
         if not found and scope is grammar.ListScope.MINE:
             empty = self._elsewhere(ws, user, empty)
-        return blocks.task_list(found, heading=heading, now=self._clock.now(), empty=empty)
+        return task_list(found, heading=heading, now=self._clock.now(), empty=empty)
 
     def _elsewhere(self, ws: str, user: str, empty: str) -> str:
         """Nothing assigned to you: say so, and point to the lists that do have tasks (a manager's usually)."""
@@ -168,7 +185,7 @@ class Commands:
 
     def _open_new_task_modal(self, ws: str, channel: str, trigger_id: str, *, response_url: str | None) -> bool:
         team = self._s.teams.by_channel(ws, channel) if channel else None
-        view = blocks.new_task_modal(
+        view = new_task_modal(
             teams=self._s.teams.options(ws),
             team_id=team.id if team else None,
             private_metadata=json.dumps({"channel_id": channel, "response_url": response_url}),
@@ -209,7 +226,7 @@ class Commands:
         channel = command.get("channel_id") or ""
         parsed = grammar.parse_team(command.get("text") or "")
         if isinstance(parsed, grammar.TeamHelp):
-            return blocks.help_message(grammar.TEAM_HELP)
+            return help_message(grammar.TEAM_HELP)
         if isinstance(parsed, grammar.SetupTeam):
             outcome = self._s.teams.setup(ws, user, channel)
             if outcome.created:
@@ -217,41 +234,41 @@ class Commands:
                     text=f"<#{channel}> is now a team channel and you are its manager. Tasks created here "
                     f"belong to this team; celebrations and the weekly recognition (Friday 16:00, "
                     f"{outcome.team.tz}) are posted here. "
-                    f"Check-ins go out {blocks.schedule_text(outcome.team.schedule)}."
+                    f"Check-ins go out {schedule_text(outcome.team.schedule)}."
                 )
             if outcome.added_manager:
                 return Message(text=f"You are now a manager of <#{channel}>.")
             return Message(text=f"<#{channel}> is already a team channel, and you manage it.")
         if isinstance(parsed, grammar.SetSkills):
             saved = self._s.skills.set_skills(ws, user, channel, user_id=parsed.user_id, skills=parsed.skills)
-            return blocks.skills_saved(saved, channel_id=channel)
+            return skills_saved(saved, channel_id=channel)
         if isinstance(parsed, grammar.ListSkills):
             listed = self._s.skills.list_skills(ws, channel)
-            return blocks.skills_list(listed.people, channel_id=listed.channel_id)
+            return skills_list(listed.people, channel_id=listed.channel_id)
         if isinstance(parsed, grammar.SetCheckins):
             team = self._s.teams.set_checkins(ws, user, channel, parsed.schedule)
-            return Message(text=f"Check-ins for <#{channel}>: {blocks.schedule_text(team.schedule)}.")
+            return Message(text=f"Check-ins for <#{channel}>: {schedule_text(team.schedule)}.")
         if isinstance(parsed, grammar.TeamReport):
             report = self._s.reports.team_report(ws, user, channel, days=parsed.days)
-            return blocks.team_report(report, now=self._clock.now(), channel_id=channel)
+            return team_report(report, now=self._clock.now(), channel_id=channel)
         if isinstance(parsed, grammar.TeamPreview):
-            shown = self._s.preview.team_preview(ws, user, channel, days=parsed.days, limit=blocks.PREVIEW_LIMIT)
-            return blocks.schedule_preview(shown, now=self._clock.now())
+            shown = self._s.preview.team_preview(ws, user, channel, days=parsed.days, limit=PREVIEW_LIMIT)
+            return schedule_preview(shown, now=self._clock.now())
         if isinstance(parsed, grammar.SetAway):
             return self._away(ws, user, channel, parsed)
         if isinstance(parsed, grammar.SetCalendar):
-            return blocks.team_calendar(self._s.teams.set_calendar(ws, user, channel, parsed.code), saved=True)
+            return team_calendar(self._s.teams.set_calendar(ws, user, channel, parsed.code), saved=True)
         if isinstance(parsed, grammar.ShowCalendar):
-            return blocks.team_calendar(self._s.teams.calendar(ws, channel))
+            return team_calendar(self._s.teams.calendar(ws, channel))
         if isinstance(parsed, grammar.SetEscalation):
             changed = self._s.teams.set_escalation(ws, user, channel, parsed.after)
-            return Message(text=blocks.escalation_text(changed, saved=True))
+            return Message(text=escalation_text(changed, saved=True))
         if isinstance(parsed, grammar.ShowEscalation):
             current = self._s.teams.by_channel(ws, channel) if channel else None
             if current is None:
                 return Message(text="Type `/team escalation` in a team channel (`/team setup` makes one).")
-            return Message(text=blocks.escalation_text(current))
+            return Message(text=escalation_text(current))
         if isinstance(parsed, grammar.ListAway):
             found = self._s.time_off.away(ws)
-            return blocks.away_list([(p.user_id, p.starts_at, p.ends_at) for p in found], now=self._clock.now())
+            return away_list([(p.user_id, p.starts_at, p.ends_at) for p in found], now=self._clock.now())
         raise AssertionError(f"unhandled /team command {parsed!r}")

@@ -14,7 +14,8 @@ from bot.domain.errors import UserError
 from bot.domain.model import Priority
 from bot.services import Services
 from bot.services.tasks import NewTask
-from handlers import blocks, ids
+from handlers import ids
+from handlers.blocks.cards import assignment_answered, status_answer, task_created
 from handlers.edges import failure_text, load_metadata, redrawn, with_assignee_notes, workspace_of
 from handlers.gateway_port import Gateway
 
@@ -71,7 +72,7 @@ class Views:
         ack()
         response_url = metadata.get("response_url")
         if isinstance(response_url, str) and response_url:
-            created = blocks.task_created(task, now=self._clock.now())
+            created = task_created(task, now=self._clock.now())
             created = with_assignee_notes(self._s, ws, task, created, what=ids.VIEW_NEW_TASK)
             self._gateway.respond(response_url, created)
 
@@ -119,6 +120,6 @@ class Views:
         if channel and ts:
             task = outcome.task
             now = self._clock.now()
-            fallback = blocks.assignment_answered(task, answer=blocks.status_answer(task), now=now)
+            fallback = assignment_answered(task, answer=status_answer(task), now=now)
             answered = redrawn(self._s, ws, str(channel), str(ts), fallback=fallback, now=now)
             self._gateway.update_message(ws, str(channel), str(ts), answered)
