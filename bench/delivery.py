@@ -44,6 +44,7 @@ from tables import Row, print_table, ratio  # noqa: E402
 from bot.app import Baton, create_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.domain.model import OutboxKind, OutboxState, Outgoing  # noqa: E402
+from bot.domain.payloads import KudosPayload  # noqa: E402
 from bot.scheduler.delivery import Delivery, DeliverySummary  # noqa: E402
 from bot.scheduler.pacing import Pacer  # noqa: E402
 from bot.services.ports import Sent  # noqa: E402
@@ -94,8 +95,8 @@ class PacedSlack(FakeSlack):
             return [at for ch, at in self.accepted if ch == channel]
 
 
-def payload(recipient: str, i: int) -> dict[str, Any]:
-    return {"giver_id": GIVER, "recipient_ids": [recipient], "message": f"Thanks for the release notes, #{i}!"}
+def payload(recipient: str, i: int) -> KudosPayload:
+    return KudosPayload(giver_id=GIVER, recipient_ids=(recipient,), message=f"Thanks for the release notes, #{i}!")
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from bot.domain.model import OutboxKind, OutboxState, TaskStatus
+from bot.domain.payloads import Payload, to_json
 from storage.models import (
     Kudos,
     KudosRecipient,
@@ -610,7 +611,7 @@ class OutboxRepository:
         now: datetime,
         not_before: datetime | None = None,
         task_id: int | None = None,
-        payload: dict[str, Any] | None = None,
+        payload: Payload | None = None,
     ) -> int | None:
         """Queue a message once: a second add with the same dedupe key writes nothing (None)."""
         values = {
@@ -619,7 +620,7 @@ class OutboxRepository:
             "kind": kind,
             "task_id": task_id,
             "recipient_id": recipient_id,
-            "payload": payload or {},
+            "payload": to_json(payload) if payload is not None else {},
             "state": OutboxState.PENDING.value,
             "attempts": 0,
             "not_before": not_before or now,

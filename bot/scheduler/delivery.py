@@ -25,6 +25,17 @@ from bot.domain.model import (
     TaskStatus,
     TaskView,
 )
+from bot.domain.payloads import (
+    AssignmentPayload,
+    CheckinPayload,
+    DueChangedPayload,
+    OverduePayload,
+    Payload,
+    RefreshPayload,
+    WarningPayload,
+    from_json,
+    payload_as,
+)
 from bot.domain.worktime import Availability
 from bot.scheduler.pacing import Pacer
 from bot.services.availability import AvailabilityReader
@@ -96,7 +107,7 @@ class _Claimed:
     kind: OutboxKind
     recipient_id: str
     task_id: int | None
-    payload: dict[str, Any]
+    payload: Payload
     attempts: int
     channel_id: str | None
     ts: str | None
@@ -129,6 +140,10 @@ def _is_person(recipient_id: str) -> bool:
     return recipient_id[:1] in ("U", "W")
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
 def still_applies(
     out: Outgoing,
     *,
@@ -149,34 +164,34 @@ def still_applies(
     if assignee_away and out.recipient_id == task.assignee_id and out.kind in _NOT_WHILE_AWAY:
         return False  # queued before their time off was recorded
     due = task.due_at.isoformat() if task.due_at else None
-    tz = str(out.payload.get("tz") or "UTC")
     if (
         out.kind in (OutboxKind.CHECKIN, OutboxKind.WARNING, OutboxKind.REMINDER)
         and out.recipient_id != task.assignee_id
     ):
         return False  # reassigned since: the new assignee gets their own
     if out.kind is OutboxKind.OVERDUE:
-        audience = out.payload.get("audience")
-        if out.recipient_id != (task.assignee_id if audience == "assignee" else task.delegator_id):
+        overdue = payload_as(out.payload, OverduePayload)
+        if out.recipient_id != (task.assignee_id if overdue.audience == "assignee" else task.delegator_id):
             return False
     if out.kind is OutboxKind.CHECKIN:
         # A check-in held up past the local day it was for is not sent beside the next day's; one for a task
         # not accepted (reassigned since) would ask how work nobody took on is going.
-        return (
-            task.status is TaskStatus.ACCEPTED and out.payload.get("day") == worktime.local_date(now, tz=tz).isoformat()
-        )
+        checkin = payload_as(out.payload, CheckinPayload)
+        return task.status is TaskStatus.ACCEPTED and checkin.day == worktime.local_date(now, tz=checkin.tz)
     if out.kind in (OutboxKind.REMINDER, OutboxKind.UNANSWERED):
         return task.status is TaskStatus.OPEN and out.dedupe_key.split(":")[2] == str(assignment_seq)
     if out.kind is OutboxKind.ESCALATION:
         return task.status is TaskStatus.ACCEPTED and silent
     if out.kind is OutboxKind.WARNING:
-        if not (task.status.is_active and out.payload.get("due") == due and task.due_at is not None):
+        warning = payload_as(out.payload, WarningPayload)
+        if not (task.status.is_active and _iso(warning.due) == due and task.due_at is not None):
             return False
-        if out.payload.get("hours_before") == 24 and task.due_at - HOUR <= now:
+        if warning.hours_before == 24 and task.due_at - HOUR <= now:
             return False  # the 1-hour warning's turn has come: the 24-hour one is old news
         return now < task.due_at
     if out.kind is OutboxKind.OVERDUE:
-        if not (task.status.is_active and out.payload.get("due") == due and task.due_at is not None):
+        overdue_due = payload_as(out.payload, OverduePayload).due
+        if not (task.status.is_active and _iso(overdue_due) == due and task.due_at is not None):
             return False
         # A notice held up (to working hours, paced, retried, caught up) counts for the day it goes out on,
         # like a check-in: that day's own one is then not sent as well; and one a later overdue moment has
@@ -186,12 +201,10 @@ def still_applies(
         return (
             task.status is TaskStatus.OPEN
             and task.assignee_id == out.recipient_id
-            and out.payload.get("seq") == assignment_seq
+            and payload_as(out.payload, AssignmentPayload).seq == assignment_seq
         )
     if out.kind is OutboxKind.DUE_CHANGED:
-        return not task.status.is_final and (
-            out.payload.get("new_due") == (task.due_at.isoformat() if task.due_at else None)
-        )
+        return not task.status.is_final and _iso(payload_as(out.payload, DueChangedPayload).new_due) == due
     if out.kind is OutboxKind.CELEBRATION:
         return task.status is TaskStatus.DONE
     return True
@@ -517,7 +530,8 @@ class Delivery:
             return
         row = renewed[0]
         now = self._clock.now()
-        channel, ts = str(row.payload.get("channel") or ""), str(row.payload.get("ts") or "")
+        refresh = payload_as(row.payload, RefreshPayload)
+        channel, ts = refresh.channel, refresh.ts
         shown = self.sent_message(row.workspace_id, channel_id=channel, ts=ts)
         if shown is None:
             self._mark([row], state=OutboxState.SKIPPED, error="message not found")
@@ -683,7 +697,7 @@ def _claimed(row: Any, *, now: datetime) -> _Claimed:
         kind=OutboxKind(row.kind),
         recipient_id=row.recipient_id,
         task_id=row.task_id,
-        payload=dict(row.payload or {}),
+        payload=from_json(OutboxKind(row.kind), row.payload),
         attempts=row.attempts,
         channel_id=row.channel_id,
         ts=row.ts,
@@ -722,9 +736,9 @@ def _facts_of(
     if row.kind is OutboxKind.OVERDUE and task.due_at is not None:
         assignee = people.of(row.workspace_id, task.assignee_id, team_calendar=calendar)
         latest = worktime.latest_overdue_moment(task.due_at, who=assignee, now=now)
-        planned = str(row.payload.get("moment") or "")
-        overtaken = latest is not None and bool(planned) and latest > datetime.fromisoformat(planned)
-        tz = str(row.payload.get("tz") or "UTC")
+        overdue = payload_as(row.payload, OverduePayload)
+        planned, tz = overdue.moment, overdue.tz
+        overtaken = latest is not None and planned is not None and latest > planned
         midnight = worktime.at_local(worktime.local_date(now, tz=tz), time(0, 0), tz=tz)
         sent_today = uow.outbox.was_sent(
             row.workspace_id,

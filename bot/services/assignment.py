@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.model import OutboxKind
+from bot.domain.payloads import AssignmentPayload
 from storage.models import Task
 from storage.uow import UnitOfWork
 
@@ -17,6 +18,6 @@ def queue_assignment(uow: UnitOfWork, task: Task, *, now: datetime) -> int | Non
         kind=OutboxKind.ASSIGNMENT,
         recipient_id=task.assignee_id,
         task_id=task.id,
-        payload={"seq": task.assignment_seq},
+        payload=AssignmentPayload(seq=task.assignment_seq),
         now=now,
     )

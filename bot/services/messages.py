@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.domain.model import OutboxKind, Outgoing, SentItem, SentMessage, TaskAction
+from bot.domain.payloads import RefreshPayload, from_json
 from bot.services.views import task_view
 from storage.models import Task
 from storage.uow import UnitOfWork
@@ -39,7 +40,7 @@ def sent_message(uow: UnitOfWork, workspace_id: str, *, channel_id: str, ts: str
             dedupe_key=r.dedupe_key,
             recipient_id=r.recipient_id,
             task=view,
-            payload=dict(r.payload or {}),
+            payload=from_json(OutboxKind(r.kind), r.payload),
         )
         items.append(SentItem(out=out, answer=r.answer))
     if not items:
@@ -65,7 +66,7 @@ def stay_true(
             kind=OutboxKind.REFRESH,
             recipient_id=channel,
             task_id=task.id,
-            payload={"channel": channel, "ts": ts},
+            payload=RefreshPayload(channel=channel, ts=ts),
             now=now,
         )
         if row is not None:

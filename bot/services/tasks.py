@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -14,6 +14,16 @@ from bot.domain.errors import BadInput, NotFound, UserError
 from bot.domain.grammar import ListScope
 from bot.domain.lifecycle import Change
 from bot.domain.model import OutboxKind, PersonView, Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.payloads import (
+    AcceptedPayload,
+    AwayFlagPayload,
+    CancelledPayload,
+    CelebrationPayload,
+    DeclinedPayload,
+    DueChangedPayload,
+    Payload,
+    UnassignedPayload,
+)
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.services.assignment import queue_assignment
 from bot.services.messages import action_text, record_answer, stay_true
@@ -181,12 +191,13 @@ class TaskService:
             task.updated_at = now
             if change is Change.ACCEPT:
                 task.accepted_at = now
-                kind, action, payload = OutboxKind.ACCEPTED, TaskAction.ACCEPTED, {"actor_id": actor_id}
+                payload: Payload = AcceptedPayload(actor_id=actor_id)
+                kind, action = OutboxKind.ACCEPTED, TaskAction.ACCEPTED
             else:
                 task.decline_reason = reason or None
                 task.next_check_at = None
                 kind, action = OutboxKind.DECLINED, TaskAction.DECLINED
-                payload = {"actor_id": actor_id, "reason": reason}
+                payload = DeclinedPayload(actor_id=actor_id, reason=reason)
             uow.tasks.record(task, at=now, actor_id=actor_id, action=action, detail=reason)
             if message is not None:
                 record_answer(uow, task, channel_id=message[0], ts=message[1], answer=action_text(action))
@@ -252,7 +263,7 @@ class TaskService:
                 to=[where],
                 actor_id=actor_id,
                 now=now,
-                payload={"actor_id": actor_id, "note": note},
+                payload=CelebrationPayload(actor_id=actor_id, note=note),
                 key=f"celebrate:{task.id}",
                 skip_self=False,
             )
@@ -303,7 +314,7 @@ class TaskService:
                     to=[previous, task.delegator_id],
                     actor_id=actor_id,
                     now=now,
-                    payload={"actor_id": actor_id, "new_assignee_id": assignee_id},
+                    payload=UnassignedPayload(actor_id=actor_id, new_assignee_id=assignee_id),
                     key=f"unassigned:{task.id}:{task.assignment_seq}",
                 )
             ids += self._flag_if_away(uow, task, now=now)
@@ -338,11 +349,7 @@ class TaskService:
                 to=[task.assignee_id, task.delegator_id],
                 actor_id=actor_id,
                 now=now,
-                payload={
-                    "actor_id": actor_id,
-                    "old_due": old.isoformat() if old else None,
-                    "new_due": due_at.isoformat(),
-                },
+                payload=DueChangedPayload(actor_id=actor_id, old_due=old, new_due=due_at),
                 key=f"due:{task.id}:{due_at.isoformat()}",
             )
             ids += self._flag_if_away(uow, task, now=now)
@@ -374,7 +381,7 @@ class TaskService:
                 to=[task.assignee_id, task.delegator_id],
                 actor_id=actor_id,
                 now=now,
-                payload={"actor_id": actor_id, "reason": reason},
+                payload=CancelledPayload(actor_id=actor_id, reason=reason),
                 key=f"cancelled:{task.id}",
             )
             ids += stay_true(uow, task, now=now)
@@ -471,7 +478,7 @@ class TaskService:
         to: Sequence[str],
         actor_id: str,
         now: datetime,
-        payload: Mapping[str, object],
+        payload: Payload,
         key: str,
         skip_self: bool = True,
     ) -> list[int]:
@@ -486,7 +493,7 @@ class TaskService:
                 kind=kind,
                 recipient_id=recipient,
                 task_id=task.id,
-                payload=dict(payload),
+                payload=payload,
                 now=now,
             )
             if row is not None:
@@ -507,7 +514,7 @@ class TaskService:
                     kind=OutboxKind.AWAY_FLAG,
                     recipient_id=task.delegator_id,
                     task_id=task.id,
-                    payload={"user_id": task.assignee_id, "ends_at": period.ends_at.isoformat()},
+                    payload=AwayFlagPayload(user_id=task.assignee_id, ends_at=period.ends_at),
                     now=now,
                 )
                 if row is not None:

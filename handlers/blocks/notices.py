@@ -3,14 +3,27 @@ overdue, away, reminded, not accepted and gone quiet; and kudos."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from bot.domain.model import (
     Message,
     Outgoing,
     TaskView,
+)
+from bot.domain.payloads import (
+    AcceptedPayload,
+    AwayFlagPayload,
+    BlockedPayload,
+    CancelledPayload,
+    CelebrationPayload,
+    DeclinedPayload,
+    DueChangedPayload,
+    EscalationPayload,
+    KudosPayload,
+    OverduePayload,
+    UnansweredPayload,
+    UnassignedPayload,
+    payload_as,
 )
 from handlers.blocks.cards import (
     due_text,
@@ -52,8 +65,9 @@ def time_left(task: TaskView, now: datetime) -> str:
 
 
 def escalation_notice_text(out: Outgoing, task: TaskView, *, now: datetime) -> str:
-    since = payload_time(out.payload, "silent_since")
-    count = max(payload_int(out.payload, "unanswered"), 1)
+    escalation = payload_as(out.payload, EscalationPayload)
+    since = escalation.silent_since
+    count = max(escalation.unanswered, 1)
     quiet = f", nothing heard for {duration_text(now - since)}" if since is not None and since < now else ""
     return (
         f"🔕 {mention(task.assignee_id)} left the last {plural(count, 'check-in')} on {headline(task)} "
@@ -62,38 +76,9 @@ def escalation_notice_text(out: Outgoing, task: TaskView, *, now: datetime) -> s
 
 
 def unanswered_notice_text(out: Outgoing, task: TaskView, *, now: datetime) -> str:
-    since = payload_time(out.payload, "since")
+    since = payload_as(out.payload, UnansweredPayload).since
     handed = f" since {when(since)}" if since is not None else ""
     return f"⏳ {mention(task.assignee_id)} has not accepted or declined {headline(task)}{handed}."
-
-
-def payload_str(payload: Mapping[str, Any], key: str) -> str:
-    value = payload.get(key)
-    return "" if value is None else str(value)
-
-
-def payload_int(payload: Mapping[str, Any], key: str) -> int:
-    value = payload.get(key)
-    try:
-        return int(value) if value is not None else 0
-    except (TypeError, ValueError):
-        return 0
-
-
-def payload_list(payload: Mapping[str, Any], key: str) -> list[Any]:
-    value = payload.get(key)
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def payload_time(payload: Mapping[str, Any], key: str) -> datetime | None:
-    value = payload.get(key)
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and value:
-        moment = datetime.fromisoformat(value)
-    else:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def need_task(out: Outgoing) -> TaskView:
@@ -114,21 +99,22 @@ def _reason_blocks(reason: str, *, none: str | None = None) -> list[Block]:
 
 def render_accepted(out: Outgoing, now: datetime) -> Message:
     task = need_task(out)
-    actor = mention(payload_str(out.payload, "actor_id") or task.assignee_id)
+    actor = mention(payload_as(out.payload, AcceptedPayload).actor_id or task.assignee_id)
     text = f"✅ {actor} accepted *{task.ref}* {task_title(task)}"
     return _task_notice(task, now, text, f"✅ {actor} accepted {task.ref} {fallback_title(task)}")
 
 
 def render_declined(out: Outgoing, now: datetime) -> Message:
     task = need_task(out)
-    actor = mention(payload_str(out.payload, "actor_id") or task.assignee_id)
+    declined = payload_as(out.payload, DeclinedPayload)
+    actor = mention(declined.actor_id or task.assignee_id)
     text = f"❌ {actor} declined *{task.ref}* {task_title(task)}"
     return _task_notice(
         task,
         now,
         text,
         f"❌ {actor} declined {task.ref} {fallback_title(task)}",
-        *_reason_blocks(payload_str(out.payload, "reason"), none="_No reason given._"),
+        *_reason_blocks(declined.reason, none="_No reason given._"),
         context(
             f"Hand it to someone else with `/task reassign {task.ref} @person`, "
             f"or drop it with `/task cancel {task.ref}`."
@@ -138,8 +124,9 @@ def render_declined(out: Outgoing, now: datetime) -> Message:
 
 def render_unassigned(out: Outgoing, now: datetime) -> Message:
     task = need_task(out)
-    new = mention(payload_str(out.payload, "new_assignee_id") or task.assignee_id)
-    actor_id = payload_str(out.payload, "actor_id")
+    unassigned = payload_as(out.payload, UnassignedPayload)
+    new = mention(unassigned.new_assignee_id or task.assignee_id)
+    actor_id = unassigned.actor_id
     by = f" by {mention(actor_id)}" if actor_id else ""
     text = f"↪️ *{task.ref}* {task_title(task)} was handed to {new}{by}. It is off your list."
     return fit_message(
@@ -150,10 +137,11 @@ def render_unassigned(out: Outgoing, now: datetime) -> Message:
 
 def render_due_changed(out: Outgoing, now: datetime) -> Message:
     task = need_task(out)
-    old_due = payload_time(out.payload, "old_due")
+    changed = payload_as(out.payload, DueChangedPayload)
+    old_due = changed.old_due
     old = when(old_due) if old_due is not None else "no deadline"
     new = when(task.due_at) if task.due_at is not None else "no deadline"
-    actor_id = payload_str(out.payload, "actor_id")
+    actor_id = changed.actor_id
     who = f"{mention(actor_id)} moved" if actor_id else "Moved"
     text = f"📅 {who} the deadline of *{task.ref}* {task_title(task)}: {old} → {new}"
     return _task_notice(task, now, text, f"📅 {task.ref} is now due {new} (was {old})")
@@ -161,12 +149,13 @@ def render_due_changed(out: Outgoing, now: datetime) -> Message:
 
 def render_cancelled(out: Outgoing, now: datetime) -> Message:
     task = need_task(out)
-    actor_id = payload_str(out.payload, "actor_id")
+    cancelled = payload_as(out.payload, CancelledPayload)
+    actor_id = cancelled.actor_id
     by = f" by {mention(actor_id)}" if actor_id else ""
     text = f"🚫 *{task.ref}* {task_title(task)} was cancelled{by}. Nothing more to do on it."
     return fit_message(
         f"🚫 {task.ref} was cancelled{by}: {fallback_title(task)}",
-        [section(text), *_reason_blocks(payload_str(out.payload, "reason"))],
+        [section(text), *_reason_blocks(cancelled.reason)],
     )
 
 
@@ -178,14 +167,15 @@ def render_celebration(out: Outgoing, now: datetime) -> Message:
     text = f"🎉 {who} finished *{task.ref}* {task_title(task)}" + (f" — *{timing}*" if timing else "")
     return fit_message(
         f"🎉 {who} finished {task.ref} {fallback_title(task)}{said}",
-        [section(text), *_reason_blocks(payload_str(out.payload, "note"))],
+        [section(text), *_reason_blocks(payload_as(out.payload, CelebrationPayload).note)],
     )
 
 
 def render_kudos(out: Outgoing, now: datetime) -> Message:
-    giver = mention(payload_str(out.payload, "giver_id"))
-    recipients = ", ".join(mention(str(rid)) for rid in payload_list(out.payload, "recipient_ids"))
-    message = payload_str(out.payload, "message")
+    kudos = payload_as(out.payload, KudosPayload)
+    giver = mention(kudos.giver_id)
+    recipients = ", ".join(mention(rid) for rid in kudos.recipient_ids)
+    message = kudos.message
     head = f"👏 {giver} → {recipients}"
     text = f"{head}: {escape_within(message.strip(), MAX_SECTION_CHARS - len(head) - 2)}"
     return fit_message(
@@ -210,7 +200,7 @@ def render_warning(out: Outgoing, now: datetime) -> Message:
 def render_overdue(out: Outgoing, now: datetime) -> Message:
     task = need_task(out)
     was = f"it was due {when(task.due_at)}" if task.due_at is not None else "its deadline passed"
-    if payload_str(out.payload, "audience") == "delegator":
+    if payload_as(out.payload, OverduePayload).audience == "delegator":
         text = f"⚠️ *{task.ref}* {task_title(task)}, assigned to {mention(task.assignee_id)}, is overdue: {was}."
         hint = f"`/task due {task.ref} fri 5pm` moves the deadline; `/task show {task.ref}` shows its history."
     else:
@@ -230,15 +220,16 @@ def render_blocked(out: Outgoing, now: datetime) -> Message:
         now,
         text,
         f"🚧 {who} is blocked on {task.ref} {fallback_title(task)}",
-        *_reason_blocks(payload_str(out.payload, "reason")),
+        *_reason_blocks(payload_as(out.payload, BlockedPayload).reason),
     )
 
 
 def render_away_flag(out: Outgoing, now: datetime) -> Message:
     """To the delegator, once per task and absence: the deadline falls while the assignee is away."""
     task = need_task(out)
-    who = mention(payload_str(out.payload, "user_id") or task.assignee_id)
-    back = payload_time(out.payload, "ends_at")
+    away = payload_as(out.payload, AwayFlagPayload)
+    who = mention(away.user_id or task.assignee_id)
+    back = away.ends_at
     until = f" until {last_day(back)}" if back is not None else ""
     text = (
         f"🏖️ {who} is away{until}, and *{task.ref}* {task_title(task)} is due {due_text(task, now)}, while they are out."

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.model import OutboxKind, Outgoing, Priority, TaskStatus, TaskView, TeamOption
+from bot.domain.payloads import CelebrationPayload, from_json
 from bot.domain.status import AWAY_EMOJI, SlackStatus
 from handlers import ids
 from handlers.blocks.cards import assignment, task_created
@@ -232,7 +233,7 @@ def test_celebration_names_who_finished_how_early_and_quotes_the_note() -> None:
         dedupe_key="celebrate:7",
         recipient_id="C9",
         task=task,
-        payload={"actor_id": "U2", "note": "Shipped *it* & <!channel>"},
+        payload=CelebrationPayload(actor_id="U2", note="Shipped *it* & <!channel>"),
     )
     shown = message(render_outbox(row, now=NOW))
     assert shown.all(cls="bk-section")[0].words() == "🎉 @Ana Agent finished T-12 Fix login — 3 days early"
@@ -247,13 +248,16 @@ def test_weekly_recognition_lists_what_each_person_finished() -> None:
         kind=OutboxKind.RECOGNITION,
         dedupe_key="recognition:C9",
         recipient_id="C9",
-        payload={
-            "team_channel_id": "C9",
-            "since": "2026-11-27T21:00:00+00:00",
-            "finished": [{"user_id": "U10", "count": 3, "on_time": 2, "titles": ["Ship it", "Docs", "Fix CI"]}],
-            "streaks": [{"user_id": "U10", "streak": 5}],
-            "kudos": [{"user_id": "U11", "count": 4}],
-        },
+        payload=from_json(
+            OutboxKind.RECOGNITION,
+            {
+                "team_channel_id": "C9",
+                "since": "2026-11-27T21:00:00+00:00",
+                "finished": [{"user_id": "U10", "count": 3, "on_time": 2, "titles": ["Ship it", "Docs", "Fix CI"]}],
+                "streaks": [{"user_id": "U10", "streak": 5}],
+                "kudos": [{"user_id": "U11", "count": 4}],
+            },
+        ),
     )
     built = render_outbox(row, now=NOW)
     shown = message(built, TOKYO)

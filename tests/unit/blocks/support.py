@@ -23,6 +23,7 @@ from bot.domain.model import (
     TaskStatus,
     TaskView,
 )
+from bot.domain.payloads import from_json
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DUE = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)
@@ -123,7 +124,7 @@ def outgoing(kind: OutboxKind, task: TaskView, *, text: str = HOSTILE) -> Outgoi
         dedupe_key=f"{kind.value}:{task.id}",
         recipient_id="U2",
         task=None if kind in without_task else task,
-        payload=payloads[kind],
+        payload=from_json(kind, payloads[kind]),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.model import OutboxKind, Outgoing
+from bot.domain.payloads import AwayFlagPayload
 from handlers.blocks.away import away_list
 from handlers.blocks.checkins import checkin_snoozed
 from handlers.blocks.outbox import render_outbox
@@ -51,7 +52,7 @@ def test_the_away_flag_names_the_person_the_task_and_how_to_move_it() -> None:
         dedupe_key="away:7:1",
         recipient_id="U2",
         task=task,
-        payload={"user_id": "U9", "ends_at": ENDS.isoformat()},
+        payload=AwayFlagPayload(user_id="U9", ends_at=ENDS),
     )
 
     message = render_outbox(out, now=NOW)

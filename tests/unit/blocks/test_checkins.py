@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.model import OutboxKind, Outgoing, SentItem, SentMessage, TaskStatus, TaskView
+from bot.domain.payloads import from_json
 from handlers import ids
 from handlers.blocks.checkins import checkin, checkin_answered
 from handlers.blocks.outbox import render_message
@@ -36,7 +37,13 @@ PAYLOADS: dict[OutboxKind, dict[str, Any]] = {
 
 
 def item(kind: OutboxKind, task: TaskView, *, to: str = "U2", answer: str | None = None) -> SentItem:
-    out = Outgoing(kind=kind, dedupe_key=f"{kind.value}:{task.id}", recipient_id=to, task=task, payload=PAYLOADS[kind])
+    out = Outgoing(
+        kind=kind,
+        dedupe_key=f"{kind.value}:{task.id}",
+        recipient_id=to,
+        task=task,
+        payload=from_json(kind, PAYLOADS[kind]),
+    )
     return SentItem(out=out, answer=answer)
 
 

@@ -13,6 +13,7 @@ from bot.domain.model import (
     TaskStatus,
     TaskView,
 )
+from bot.domain.payloads import PAYLOAD_TYPES, WarningPayload, from_json, payload_as, to_json
 from handlers import ids
 from handlers.blocks.outbox import render_outbox
 from handlers.blocks.primitives import when
@@ -45,7 +46,7 @@ def test_render_outbox_refuses_an_unknown_kind() -> None:
 
 
 def test_render_outbox_refuses_a_task_message_without_its_task() -> None:
-    row = Outgoing(kind=OutboxKind.WARNING, dedupe_key="x", recipient_id="U2", payload={"hours_before": 1})
+    row = Outgoing(kind=OutboxKind.WARNING, dedupe_key="x", recipient_id="U2", payload=WarningPayload(hours_before=1))
     with pytest.raises(ValueError):
         render_outbox(row, now=NOW)
 
@@ -57,7 +58,7 @@ def _render(kind: OutboxKind, task: TaskView | None = None, **payload: Any) -> t
         dedupe_key="x",
         recipient_id="U2",
         task=base.task,
-        payload={**base.payload, **payload},
+        payload=from_json(kind, {**to_json(payload_as(base.payload, PAYLOAD_TYPES[kind])), **payload}),
     )
     message = render_outbox(row, now=NOW)
     assert_valid_message(message)
@@ -151,7 +152,7 @@ def test_recognition_of_a_big_team_fits_in_fifty_blocks() -> None:
         kind=OutboxKind.RECOGNITION,
         dedupe_key="x",
         recipient_id="C9",
-        payload=recognition_payload(people=400, title="&" * 200),
+        payload=from_json(OutboxKind.RECOGNITION, recognition_payload(people=400, title="&" * 200)),
     )
     message = render_outbox(row, now=NOW)
     assert_valid_message(message)
@@ -160,7 +161,10 @@ def test_recognition_of_a_big_team_fits_in_fifty_blocks() -> None:
 
 def test_digest_of_many_teams_fits_in_fifty_blocks_and_says_how_many_more() -> None:
     row = Outgoing(
-        kind=OutboxKind.DIGEST, dedupe_key="x", recipient_id="U2", payload=digest_payload(rows=30, title="&" * 200)
+        kind=OutboxKind.DIGEST,
+        dedupe_key="x",
+        recipient_id="U2",
+        payload=from_json(OutboxKind.DIGEST, digest_payload(rows=30, title="&" * 200)),
     )
     message = render_outbox(row, now=NOW)
     assert_valid_message(message)
@@ -174,7 +178,9 @@ def test_recognition_of_a_quiet_week_says_so() -> None:
         kind=OutboxKind.RECOGNITION,
         dedupe_key="x",
         recipient_id="C9",
-        payload={"team_channel_id": "C9", "since": "2026-11-27T16:00:00+00:00", "finished": []},
+        payload=from_json(
+            OutboxKind.RECOGNITION, {"team_channel_id": "C9", "since": "2026-11-27T16:00:00+00:00", "finished": []}
+        ),
     )
     message = render_outbox(row, now=NOW)
     assert_valid_message(message)
