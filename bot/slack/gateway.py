@@ -301,13 +301,14 @@ class SlackGateway:
         return respond_via(response_url, message, replace_original=replace_original)
 
     def publish_home(
-        self, workspace_id: str, user_id: str, view: dict[str, Any], *, background: bool = True
+        self, workspace_id: str, user_id: str, build: Callable[[], dict[str, Any]], *, background: bool = True
     ) -> SendOutcome:
-        """Publish someone's Home tab; a RetryLater says when to try again (the refresh is not dropped)."""
+        """Publish someone's Home tab, built only once the budget lets the call go (a refresh held back costs
+        no database reads); a RetryLater says when to try again (the refresh is not dropped)."""
         answer = self._call(
             workspace_id,
             "views.publish",
-            lambda token: self._interactive.views_publish(token=token, user_id=user_id, view=view),
+            lambda token: self._interactive.views_publish(token=token, user_id=user_id, view=build()),
             background=background,
         )
         if isinstance(answer, RetryLater | Failed):
