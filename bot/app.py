@@ -198,7 +198,7 @@ def create_app(
         skills=SkillService(uow=uow, people=people, clock=clock),
         series=SeriesService(uow=uow, clock=clock, people=people, deliverer=deliverer),
         time_off=TimeOffService(uow=uow, clock=clock, people=people, deliverer=deliverer),
-        preview=PreviewService(engine=engine, uow=uow, clock=clock, people=people),
+        preview=PreviewService(uow=uow, clock=clock, people=people),
         installs=InstallService(uow=uow, clock=clock, credentials=tokens),
         availability=AvailabilityService(uow=uow, clock=clock, people=people),
     )

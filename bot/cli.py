@@ -245,7 +245,8 @@ def _preview(settings: Settings, *, at: datetime | None, days: int, limit: int) 
     """Every workspace's coming messages, from the same Planner as a real pass, rolled back."""
     from bot.services.preview import MAX_DAYS, preview
     from handlers.blocks import local_wall, preview_kind
-    from storage.db import make_engine
+    from storage.db import make_engine, make_session_factory
+    from storage.uow import UnitOfWorkFactory
 
     if not 1 <= days <= MAX_DAYS:
         return _fail(f"--days must be from 1 to {MAX_DAYS}, e.g. --days 14")
@@ -253,7 +254,8 @@ def _preview(settings: Settings, *, at: datetime | None, days: int, limit: int) 
         return _fail("--limit must be 1 or more")
     engine = make_engine(settings.database_url)
     try:
-        shown = preview(engine, now=at or datetime.now(UTC), days=days, limit=limit)
+        uow = UnitOfWorkFactory(make_session_factory(engine))
+        shown = preview(uow, now=at or datetime.now(UTC), days=days, limit=limit)
     finally:
         engine.dispose()
     print(f"{'when (UTC)':<16}  {'their time':<10}  {'workspace':<12} {'kind':<18} {'to':<12} task")

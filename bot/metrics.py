@@ -24,6 +24,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from bot.clock import Clock
+from bot.domain.errors import failure_reason
 from bot.domain.model import OutboxState
 from bot.slack.observer import RATELIMITED
 from storage.models import OutboxMessage
@@ -184,7 +185,7 @@ class OutboxCollector:
         try:
             stats = self._read()
         except Exception as error:  # any failure to read is "database down" for the scrape
-            log.warning("metrics.database_down", extra={"reason": type(error).__name__})
+            log.warning("metrics.database_down", extra={"reason": failure_reason(error)})
             up.add_metric([], 0)
             yield up
             return

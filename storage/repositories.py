@@ -951,6 +951,25 @@ class OutboxRepository:
             stmt = stmt.where(OutboxMessage.kind == kind)
         return self._session.scalars(stmt).first()
 
+    def latest_id(self) -> int:
+        """The id of the newest row (0 when there is none): rows inserted later have a greater one."""
+        return self._session.scalar(select(func.max(OutboxMessage.id))) or 0
+
+    def added_after(self, outbox_id: int) -> list[OutboxMessage]:
+        """Rows inserted after `outbox_id`, oldest first."""
+        stmt = select(OutboxMessage).where(OutboxMessage.id > outbox_id).order_by(OutboxMessage.id)
+        return list(self._session.scalars(stmt))
+
+    def pending_to_send(self, *, limit: int) -> list[OutboxMessage]:
+        """Rows queued and not yet sent (Home refreshes aside), soonest first."""
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.state == OutboxState.PENDING.value, OutboxMessage.kind != OutboxKind.REFRESH.value)
+            .order_by(OutboxMessage.not_before)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
     def listing(self, *, state: str | None, limit: int) -> list[OutboxMessage]:
         stmt = select(OutboxMessage)
         if state is not None:
@@ -1103,6 +1122,21 @@ class SchedulerProbe:
                 )
             ),
         )
+
+    def next_moment(self, *, after: datetime) -> datetime | None:
+        """The soonest moment after `after` a task, a team's recognition or a manager's digest could next be
+        due (each scan an indexed MIN)."""
+        candidates = [
+            self._session.scalar(
+                select(func.min(Task.next_check_at)).where(Task.status.in_(ACTIVE), Task.next_check_at > after)
+            ),
+            self._session.scalar(select(func.min(Team.next_recognition_at)).where(Team.next_recognition_at > after)),
+            self._session.scalar(
+                select(func.min(TeamManager.next_digest_at)).where(TeamManager.next_digest_at > after)
+            ),
+        ]
+        found = [c for c in candidates if c is not None]
+        return min(found) if found else None
 
     def outbox_due(self, now: datetime) -> bool:
         """Whether any outbox row is due to be sent (or its lease ran out): ix_outbox_due."""

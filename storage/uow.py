@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.domain.errors import StorageUnavailable
+from storage.db import is_database_down, outages_as_unavailable
 from storage.repositories import (
     EventLog,
     KudosRepository,
@@ -22,7 +27,8 @@ from storage.repositories import (
 
 
 class UnitOfWork:
-    """`with uow:` opens a session; leaving it without `commit()` rolls everything back."""
+    """`with uow:` opens a session; leaving it without `commit()` rolls everything back. A database outage
+    met inside leaves it as `StorageUnavailable`, so the layers above never see the driver's errors."""
 
     session: Session
     workspaces: WorkspaceRepository
@@ -61,10 +67,13 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        with outages_as_unavailable():
+            try:
+                self.session.rollback()
+            finally:
+                self.session.close()
+        if isinstance(exc, Exception) and not isinstance(exc, StorageUnavailable) and is_database_down(exc):
+            raise StorageUnavailable(type(exc).__name__) from exc
 
     def commit(self) -> None:
         self.session.commit()
@@ -87,3 +96,16 @@ class UnitOfWorkFactory:
 
     def __call__(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(self._read_session_factory if read_only else self._session_factory)
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[UnitOfWorkFactory]:
+        """Units of work inside one outer transaction that is rolled back at the end, on SQLite and PostgreSQL
+        alike: their commits only release SAVEPOINTs, so nothing they write is kept."""
+        engine: Any = self._session_factory.kw["bind"]
+        with outages_as_unavailable(), engine.connect() as conn:
+            outer = conn.begin()
+            try:
+                factory = sessionmaker(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
+                yield UnitOfWorkFactory(factory)
+            finally:
+                outer.rollback()
