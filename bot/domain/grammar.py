@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
-from enum import StrEnum
 from typing import TypeAlias
 
 from bot.domain.calendars import parse_calendar
 from bot.domain.errors import BadInput
 from bot.domain.hours import DEFAULT_HOURS, WorkingHours, parse_days, parse_hours
 from bot.domain.model import CheckinSchedule, Priority
+from bot.domain.model import ListScope as ListScope  # the parser's `list` scopes are the model's
 from bot.domain.recurrence import Rule, parse_rule
 from bot.domain.skills import normalise_skills
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, escape, parse_task_ref, unescape
@@ -84,14 +84,6 @@ TEAM_HELP = "\n".join(
 
 
 # --- /task ---------------------------------------------------------------------------------------------
-
-
-class ListScope(StrEnum):
-    MINE = "mine"
-    DELEGATED = "delegated"
-    TEAM = "team"
-    OVERDUE = "overdue"
-    USER = "user"
 
 
 @dataclass(frozen=True, kw_only=True)
