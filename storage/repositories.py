@@ -951,6 +951,14 @@ class OutboxRepository:
             stmt = stmt.where(OutboxMessage.kind == kind)
         return self._session.scalars(stmt).first()
 
+    def by_state(self) -> list[tuple[str, int, datetime | None]]:
+        """Each state with its number of rows and its earliest `not_before`: one grouped query
+        (covered by ix_outbox_state_not_before)."""
+        stmt = select(OutboxMessage.state, func.count(), func.min(OutboxMessage.not_before)).group_by(
+            OutboxMessage.state
+        )
+        return [(str(state), int(count), first) for state, count, first in self._session.execute(stmt)]
+
     def latest_id(self) -> int:
         """The id of the newest row (0 when there is none): rows inserted later have a greater one."""
         return self._session.scalar(select(func.max(OutboxMessage.id))) or 0
