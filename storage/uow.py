@@ -11,19 +11,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.errors import StorageUnavailable
 from storage.db import is_database_down, outages_as_unavailable
-from storage.repositories import (
-    EventLog,
-    KudosRepository,
-    OutboxRepository,
-    PersonRepository,
-    SchedulerProbe,
-    SeriesRepository,
-    SkillRepository,
-    TaskRepository,
-    TeamRepository,
-    TimeOffRepository,
-    WorkspaceRepository,
-)
+from storage.repositories.events import EventLog
+from storage.repositories.kudos import KudosRepository
+from storage.repositories.outbox import OutboxRepository
+from storage.repositories.people import PersonRepository
+from storage.repositories.probe import SchedulerProbe
+from storage.repositories.series import SeriesRepository
+from storage.repositories.skills import SkillRepository
+from storage.repositories.tasks import TaskRepository
+from storage.repositories.teams import TeamRepository
+from storage.repositories.time_off import TimeOffRepository
+from storage.repositories.workspaces import WorkspaceRepository
 
 
 class UnitOfWork:
