@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData
-
 from bot.domain.errors import BadInput, NotFound
 from bot.domain.model import Weekday
 from bot.domain.text import task_ref
@@ -71,12 +69,10 @@ def export_team(uow_factory: UnitOfWorkFactory, *, team: str, workspace_id: str 
         return _export(uow, found, now=now)
 
 
-def purge_workspace(
-    uow_factory: UnitOfWorkFactory, workspace_id: str, *, delete: bool, metadata: MetaData = Base.metadata
-) -> PurgeReport:
+def purge_workspace(uow_factory: UnitOfWorkFactory, workspace_id: str, *, delete: bool) -> PurgeReport:
     """Count (`delete=False`) or delete, in one transaction, every row of the workspace in every table."""
     workspace_id = _workspace_ref(workspace_id)
-    tables, left_alone = rows.workspace_rows(metadata, workspace_id)
+    tables, left_alone = rows.workspace_rows(Base.metadata, workspace_id)
     with uow_factory(read_only=not delete) as uow:
         if delete:
             rows.lock_workspace(uow.session, workspace_id)
