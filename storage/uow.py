@@ -21,6 +21,7 @@ from storage.repositories.skills import SkillRepository
 from storage.repositories.tasks import TaskRepository
 from storage.repositories.teams import TeamRepository
 from storage.repositories.time_off import TimeOffRepository
+from storage.repositories.workspace_data import WorkspaceDataRepository
 from storage.repositories.workspaces import WorkspaceRepository
 
 
@@ -40,6 +41,7 @@ class UnitOfWork:
     time_off: TimeOffRepository
     series: SeriesRepository
     probe: SchedulerProbe
+    workspace_data: WorkspaceDataRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -57,6 +59,7 @@ class UnitOfWork:
         self.time_off = TimeOffRepository(self.session)
         self.series = SeriesRepository(self.session)
         self.probe = SchedulerProbe(self.session)
+        self.workspace_data = WorkspaceDataRepository(self.session)
         return self
 
     def __exit__(

@@ -20,6 +20,9 @@ class TimeOffRepository:
         self._session.add(period)
         self._session.flush()
 
+    def remove(self, period: TimeOff) -> None:
+        self._session.delete(period)
+
     def of_user(self, workspace_id: str, user_id: str, *, ending_after: datetime, limit: int = 20) -> list[TimeOff]:
         """That person's periods that end after `ending_after`, soonest first (ix_time_off_workspace_user_ends)."""
         stmt = (
