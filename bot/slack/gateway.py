@@ -12,6 +12,7 @@ from slack_sdk.models.metadata import Metadata
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
+from bot.call_outcomes import HELD_BACK
 from bot.domain.model import Message
 from bot.services.ports import (
     Failed,
@@ -24,7 +25,7 @@ from bot.services.ports import (
     slack_user,
 )
 from bot.slack.limits import RateLimits
-from bot.slack.observer import HELD_BACK, CallObserver, NoObserver
+from bot.slack.observer import CallObserver, NoObserver
 from bot.slack.tokens import TokenSource, TokenUnavailable
 
 log = logging.getLogger(__name__)
