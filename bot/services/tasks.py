@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.domain import lifecycle, permissions, when, worktime
 from bot.domain.errors import BadInput, NotFound, UserError
-from bot.domain.grammar import ListScope
 from bot.domain.lifecycle import Change
-from bot.domain.model import OutboxKind, PersonView, Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.model import ListScope, OutboxKind, PersonView, Priority, TaskAction, TaskStatus, TaskView
 from bot.domain.payloads import (
     AcceptedPayload,
     AwayFlagPayload,
