@@ -15,16 +15,8 @@ from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.domain import worktime
-from bot.domain.model import (
-    Message,
-    OutboxKind,
-    OutboxState,
-    Outgoing,
-    SentItem,
-    SentMessage,
-    TaskStatus,
-    TaskView,
-)
+from bot.domain.model import Message, OutboxKind, OutboxState, Outgoing, SentItem, SentMessage, TaskView
+from bot.domain.still_true import NOT_WHILE_AWAY, TaskFacts, still_true
 from bot.domain.worktime import Availability
 from bot.scheduler.pacing import Pacer
 from bot.services.availability import AvailabilityReader
@@ -41,7 +33,6 @@ log = logging.getLogger(__name__)
 # late is worse than a failure an operator can see in `baton outbox --state failed`.
 MAX_RETRY_AGE = timedelta(hours=24)
 LEASE = timedelta(minutes=2)
-HOUR = timedelta(hours=1)
 PACE = timedelta(seconds=1)  # per conversation: https://api.slack.com/apis/rate-limits#special
 BATCH = 100  # conversations a claim takes
 MAX_LOOKS_KEPT = 1000  # looks cut short whose progress is remembered (in this process)
@@ -107,14 +98,13 @@ class _Claimed:
 
 
 @dataclass(frozen=True)
-class _Facts:
+class RowContext:
+    """What one claimed row's message needs at its turn: its task as it stands now, the facts that say whether
+    it is still true, and its reader's working time (for a DM the scheduler sends)."""
+
     task: TaskView | None
-    assignment_seq: int | None = None
-    assignee_away: bool = False
-    overdue_sent_today: bool = False  # to this recipient, about this task, on their local today
-    overdue_overtaken: bool = False  # a later overdue moment than this notice's has come
-    silent: bool = False  # the task's check-ins are still unanswered since its escalation was planned
-    reader: Availability | None = None  # the recipient's, for a DM the scheduler sends
+    facts: TaskFacts = TaskFacts()
+    reader: Availability | None = None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -122,79 +112,8 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
 
 
-_NOT_WHILE_AWAY = (OutboxKind.CHECKIN, OutboxKind.WARNING, OutboxKind.OVERDUE, OutboxKind.REMINDER)
-
-
 def _is_person(recipient_id: str) -> bool:
     return recipient_id[:1] in ("U", "W")
-
-
-def still_applies(
-    out: Outgoing,
-    *,
-    assignment_seq: int | None,
-    now: datetime,
-    assignee_away: bool = False,
-    overdue_sent_today: bool = False,
-    overdue_overtaken: bool = False,
-    silent: bool = False,
-) -> bool:
-    """Whether a queued message still says something true when its turn comes: a check-in for a
-    finished task, or a warning for a deadline that moved or passed, is skipped, never sent."""
-    task = out.task
-    if task is None:
-        return out.kind in (OutboxKind.KUDOS, OutboxKind.RECOGNITION, OutboxKind.DIGEST)
-    if out.kind is OutboxKind.REFRESH:
-        return True
-    if assignee_away and out.recipient_id == task.assignee_id and out.kind in _NOT_WHILE_AWAY:
-        return False  # queued before their time off was recorded
-    due = task.due_at.isoformat() if task.due_at else None
-    tz = str(out.payload.get("tz") or "UTC")
-    if (
-        out.kind in (OutboxKind.CHECKIN, OutboxKind.WARNING, OutboxKind.REMINDER)
-        and out.recipient_id != task.assignee_id
-    ):
-        return False  # reassigned since: the new assignee gets their own
-    if out.kind is OutboxKind.OVERDUE:
-        audience = out.payload.get("audience")
-        if out.recipient_id != (task.assignee_id if audience == "assignee" else task.delegator_id):
-            return False
-    if out.kind is OutboxKind.CHECKIN:
-        # A check-in held up past the local day it was for is not sent beside the next day's; one for a task
-        # not accepted (reassigned since) would ask how work nobody took on is going.
-        return (
-            task.status is TaskStatus.ACCEPTED and out.payload.get("day") == worktime.local_date(now, tz=tz).isoformat()
-        )
-    if out.kind in (OutboxKind.REMINDER, OutboxKind.UNANSWERED):
-        return task.status is TaskStatus.OPEN and out.dedupe_key.split(":")[2] == str(assignment_seq)
-    if out.kind is OutboxKind.ESCALATION:
-        return task.status is TaskStatus.ACCEPTED and silent
-    if out.kind is OutboxKind.WARNING:
-        if not (task.status.is_active and out.payload.get("due") == due and task.due_at is not None):
-            return False
-        if out.payload.get("hours_before") == 24 and task.due_at - HOUR <= now:
-            return False  # the 1-hour warning's turn has come: the 24-hour one is old news
-        return now < task.due_at
-    if out.kind is OutboxKind.OVERDUE:
-        if not (task.status.is_active and out.payload.get("due") == due and task.due_at is not None):
-            return False
-        # A notice held up (to working hours, paced, retried, caught up) counts for the day it goes out on,
-        # like a check-in: that day's own one is then not sent as well; and one a later overdue moment has
-        # overtaken is old news (that moment has its own notice).
-        return not overdue_sent_today and not overdue_overtaken
-    if out.kind is OutboxKind.ASSIGNMENT:
-        return (
-            task.status is TaskStatus.OPEN
-            and task.assignee_id == out.recipient_id
-            and out.payload.get("seq") == assignment_seq
-        )
-    if out.kind is OutboxKind.DUE_CHANGED:
-        return not task.status.is_final and (
-            out.payload.get("new_due") == (task.due_at.isoformat() if task.due_at else None)
-        )
-    if out.kind is OutboxKind.CELEBRATION:
-        return task.status is TaskStatus.DONE
-    return True
 
 
 class Delivery:
@@ -357,33 +276,25 @@ class Delivery:
         if not rows:
             return False
         now = self._clock.now()
-        facts = self._facts(rows, now=now)
+        contexts = self._contexts(rows, now=now)
         live: list[tuple[_Claimed, Outgoing]] = []
         for row in rows:
-            fact = facts[row.id]
+            context = contexts[row.id]
             out = Outgoing(
                 kind=row.kind,
                 dedupe_key=row.dedupe_key,
                 recipient_id=row.recipient_id,
-                task=fact.task,
+                task=context.task,
                 payload=row.payload,
             )
-            if (row.task_id is not None and fact.task is None) or not still_applies(
-                out,
-                assignment_seq=fact.assignment_seq,
-                now=now,
-                assignee_away=fact.assignee_away,
-                overdue_sent_today=fact.overdue_sent_today,
-                overdue_overtaken=fact.overdue_overtaken,
-                silent=fact.silent,
-            ):
+            if not still_true(out, context.facts, now=now):
                 self._mark([row], state=OutboxState.SKIPPED, error="no longer applies")
                 summary.skipped += 1
                 continue
-            if fact.reader is not None and not worktime.is_working(now, fact.reader):
+            if context.reader is not None and not worktime.is_working(now, context.reader):
                 # Outside the person's working time now (their hours, a holiday, a status that says away):
                 # held to the start of their next working period, not counted as an attempt.
-                until = worktime.next_working_start(now, fact.reader)
+                until = worktime.next_working_start(now, context.reader)
                 self._mark([row], state=OutboxState.PENDING, not_before=until, uncount=True)
                 summary.held += 1
                 continue
@@ -536,16 +447,16 @@ class Delivery:
             return sent_message(uow, workspace_id, channel_id=channel_id, ts=ts)
 
     # facts and marks -----------------------------------------------------------------------------
-    def _facts(self, rows: Sequence[_Claimed], *, now: datetime) -> dict[int, _Facts]:
+    def _contexts(self, rows: Sequence[_Claimed], *, now: datetime) -> dict[int, RowContext]:
         """What each row's message needs to know, read in one unit of work for the whole message."""
-        found: dict[int, _Facts] = {}
+        found: dict[int, RowContext] = {}
         with self._uow(read_only=True) as uow:
             people = AvailabilityReader(uow, now=now)
             workspace = rows[0].workspace_id
             tasks = uow.tasks.many(workspace, [r.task_id for r in rows if r.task_id is not None])
             teams: dict[int, Any] = {}
             for row in rows:
-                found[row.id] = _facts_of(uow, row, now=now, people=people, tasks=tasks, teams=teams)
+                found[row.id] = _context_of(uow, row, now=now, people=people, tasks=tasks, teams=teams)
         return found
 
     def _renew(self, rows: Sequence[_Claimed]) -> list[_Claimed]:
@@ -694,7 +605,7 @@ def _claimed(row: Any, *, now: datetime) -> _Claimed:
     )
 
 
-def _facts_of(
+def _context_of(
     uow: UnitOfWork,
     row: _Claimed,
     *,
@@ -702,21 +613,21 @@ def _facts_of(
     people: AvailabilityReader,
     tasks: dict[int, Any],
     teams: dict[int, Any],
-) -> _Facts:
+) -> RowContext:
     if row.task_id is None:
         reader = None
         if row.kind.is_scheduled_dm and _is_person(row.recipient_id):
             reader = people.of(row.workspace_id, row.recipient_id)
-        return _Facts(task=None, reader=reader)
+        return RowContext(task=None, reader=reader)
     task = tasks.get(row.task_id)
     if task is None:
-        return _Facts(task=None)
+        return RowContext(task=None, facts=TaskFacts(task_gone=True))
     if task.team_id is not None and task.team_id not in teams:
         teams[task.team_id] = uow.teams.get(row.workspace_id, task.team_id, with_managers=False)
     team = teams.get(task.team_id) if task.team_id is not None else None
     calendar = team.calendar if team else None
     away = False
-    if row.kind in _NOT_WHILE_AWAY:
+    if row.kind in NOT_WHILE_AWAY:
         away = any(p.starts_at <= now for p in people.away(row.workspace_id, task.assignee_id) if p.ends_at > now)
     sent_today = overtaken = False
     if row.kind is OutboxKind.OVERDUE and task.due_at is not None:
@@ -736,13 +647,15 @@ def _facts_of(
     reader = None
     if row.kind.is_scheduled_dm and _is_person(row.recipient_id):
         reader = people.of(row.workspace_id, row.recipient_id, team_calendar=calendar)
-    return _Facts(
+    return RowContext(
         task=task_view(task, team_channel_id=team.channel_id if team else None),
-        assignment_seq=task.assignment_seq,
-        assignee_away=away,
-        overdue_sent_today=sent_today,
-        overdue_overtaken=overtaken,
-        silent=task.escalated_at is not None,
+        facts=TaskFacts(
+            assignment_seq=task.assignment_seq,
+            assignee_away=away,
+            overdue_sent_today=sent_today,
+            overdue_overtaken=overtaken,
+            silent=task.escalated_at is not None,
+        ),
         reader=reader,
     )
 
