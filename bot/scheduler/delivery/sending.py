@@ -1,30 +1,27 @@
-"""Delivery of outbox rows: claim with a lease, render, send through the gateway, mark the result."""
+"""The outbox's claim/send/settle loop: claim due rows with a lease, render, send through the gateway, mark."""
 
 from __future__ import annotations
 
-import heapq
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
-from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
-from time import monotonic
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.domain import worktime
-from bot.domain.model import Message, OutboxKind, OutboxState, Outgoing, SentItem, SentMessage, TaskView
-from bot.domain.still_true import NOT_WHILE_AWAY, TaskFacts, still_true
-from bot.domain.worktime import Availability
+from bot.domain.model import Message, OutboxKind, OutboxState, Outgoing, SentItem, SentMessage
+from bot.domain.still_true import still_true
+from bot.scheduler.delivery.bundles import messages_of
+from bot.scheduler.delivery.lost_messages import LostMessageSearch
+from bot.scheduler.delivery.row_context import read_contexts
+from bot.scheduler.delivery.rows import ClaimedRow, backoff, claimed_row, is_person
+from bot.scheduler.delivery.summary import DeliverySummary
 from bot.scheduler.pacing import Pacer
-from bot.services.availability import AvailabilityReader
-from bot.services.home import HomePublisher
 from bot.services.installs import UNINSTALLED
 from bot.services.messages import sent_message
-from bot.services.ports import Failed, Looked, MessageSender, RetryLater, SendOutcome, Sent
-from bot.services.views import task_view
+from bot.services.ports import Failed, MessageSender, RetryLater, SendOutcome, Sent
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -35,85 +32,11 @@ MAX_RETRY_AGE = timedelta(hours=24)
 LEASE = timedelta(minutes=2)
 PACE = timedelta(seconds=1)  # per conversation: https://api.slack.com/apis/rate-limits#special
 BATCH = 100  # conversations a claim takes
-MAX_LOOKS_KEPT = 1000  # looks cut short whose progress is remembered (in this process)
 PER_CONVERSATION = 500  # rows of one conversation a claim takes; a bundle lists what fits, "and N more"
-LOOK_AHEAD_SECONDS = 30.0  # a wake-up delivers rows due this soon; later ones are the scheduler's
-MIN_WAKE_SECONDS = 0.1  # never a busy loop when a due row is held by another deliverer
-HOME_RETRY_SECONDS = 5.0  # a Home tab refresh Slack could not take is tried again this much later at the least
 
 
 class MessageRenderer(Protocol):
     def __call__(self, message: SentMessage, *, now: datetime) -> Message: ...
-
-
-@dataclass
-class DeliverySummary:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    skipped: int = 0
-    paced: int = 0
-    held: int = 0  # rows held to their reader's next working period
-    conversations: int = 0  # conversations claimed
-    wake_in_seconds: float | None = None  # when the first paced row may go (with a pacer)
-    paced_ids: list[int] = field(default_factory=list)  # the rows put back to wait their conversation's turn
-
-    def held_back(self, delay_seconds: float, ids: Sequence[int]) -> None:
-        """Rows put back to wait their conversation's turn, `delay_seconds` from now."""
-        self.paced += len(ids)
-        self.paced_ids.extend(ids)
-        first = self.wake_in_seconds
-        self.wake_in_seconds = delay_seconds if first is None else min(first, delay_seconds)
-
-    def add(self, other: DeliverySummary) -> None:
-        self.sent += other.sent
-        self.retried += other.retried
-        self.failed += other.failed
-        self.skipped += other.skipped
-        self.paced += other.paced
-        self.held += other.held
-        self.conversations += other.conversations
-        self.paced_ids.extend(other.paced_ids)
-        if other.wake_in_seconds is not None:
-            first = self.wake_in_seconds
-            self.wake_in_seconds = other.wake_in_seconds if first is None else min(first, other.wake_in_seconds)
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    workspace_id: str
-    dedupe_key: str
-    kind: OutboxKind
-    recipient_id: str
-    task_id: int | None
-    payload: dict[str, Any]
-    attempts: int
-    channel_id: str | None
-    ts: str | None
-    last_error: str | None
-    created_at: datetime
-    lease_until: datetime
-    first_tried_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class RowContext:
-    """What one claimed row's message needs at its turn: its task as it stands now, the facts that say whether
-    it is still true, and its reader's working time (for a DM the scheduler sends)."""
-
-    task: TaskView | None
-    facts: TaskFacts = TaskFacts()
-    reader: Availability | None = None
-
-
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min … capped at 30 min: 5xx and timeouts are usually short."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
-
-
-def _is_person(recipient_id: str) -> bool:
-    return recipient_id[:1] in ("U", "W")
 
 
 class Delivery:
@@ -149,10 +72,7 @@ class Delivery:
         self._stopping = False
         self._running = 0
         self._idle = threading.Condition()
-        # Looks cut short by the history budget, by (workspace, conversation, window): how far down each read
-        # and what it found, so the next look goes on from there instead of reading the newest page again.
-        self._looks: OrderedDict[tuple[str, str, str | None, str | None], Looked] = OrderedDict()
-        self._looks_lock = threading.Lock()
+        self._lost = LostMessageSearch(uow=uow, sender=sender)
 
     def stop(self, *, timeout: float) -> bool:
         """Shutdown: claim nothing more, put claimed rows not yet sent back to pending, and wait up to
@@ -217,7 +137,7 @@ class Delivery:
         return None if due is None else (due - self._clock.now()).total_seconds()
 
     # claiming ------------------------------------------------------------------------------------
-    def _claim(self, *, ids: Sequence[int] | None, limit: int, summary: DeliverySummary) -> list[list[_Claimed]]:
+    def _claim(self, *, ids: Sequence[int] | None, limit: int, summary: DeliverySummary) -> list[list[ClaimedRow]]:
         """Claim, then split each conversation's rows into messages: everything bundled into one, the
         others one each, a refresh each. Posts beyond the first per conversation go back to wait their
         turn inside the claim's own transaction."""
@@ -239,8 +159,8 @@ class Delivery:
                 if r.workspace_id in uninstalled:  # app_uninstalled came after this row was planned
                     r.state, r.last_error, r.lease_until = OutboxState.SKIPPED.value, UNINSTALLED, None
             rows = [r for r in rows if r.workspace_id not in uninstalled]
-            messages = self._pace_at_claim(_messages(rows), now=now, summary=summary)
-            claimed = [[_claimed(r, now=now) for r in message] for message in messages]
+            messages = self._pace_at_claim(messages_of(rows), now=now, summary=summary)
+            claimed = [[claimed_row(r, now=now) for r in message] for message in messages]
             uow.commit()
         return claimed
 
@@ -270,14 +190,14 @@ class Delivery:
         return keep
 
     # sending -------------------------------------------------------------------------------------
-    def _deliver_message(self, rows: list[_Claimed], summary: DeliverySummary) -> bool:
+    def _deliver_message(self, rows: list[ClaimedRow], summary: DeliverySummary) -> bool:
         """Send one message carrying `rows` (one conversation) and mark them; True when Slack was asked to post."""
         rows = self._renew(rows)
         if not rows:
             return False
         now = self._clock.now()
-        contexts = self._contexts(rows, now=now)
-        live: list[tuple[_Claimed, Outgoing]] = []
+        contexts = read_contexts(self._uow, rows, now=now)
+        live: list[tuple[ClaimedRow, Outgoing]] = []
         for row in rows:
             context = contexts[row.id]
             out = Outgoing(
@@ -311,7 +231,7 @@ class Delivery:
         # A previous attempt may have reached Slack with its answer lost: look before posting again.
         suspects = [row for row in rows_live if row.attempts > 1 and row.last_error != "ratelimited"]
         if suspects:
-            looked = self._look_for(first, suspects, [row.dedupe_key for row in rows_live], channel=channel)
+            looked = self._lost.look_for(first, suspects, [row.dedupe_key for row in rows_live], channel=channel)
             if isinstance(looked, RetryLater | Failed):
                 self._settle(rows_live, looked, channel=None, now=now, summary=summary)
                 return True
@@ -330,52 +250,15 @@ class Delivery:
         self._settle(rows_live, outcome, channel=channel, now=now, summary=summary)
         return True
 
-    def _known_dm(self, row: _Claimed) -> str | None:
-        if not _is_person(row.recipient_id):
+    def _known_dm(self, row: ClaimedRow) -> str | None:
+        if not is_person(row.recipient_id):
             return None
         with self._uow(read_only=True) as uow:
             return uow.people.dm_channel(row.workspace_id, row.recipient_id)
 
-    def _look_for(
-        self, first: _Claimed, suspects: Sequence[_Claimed], keys: Sequence[str], *, channel: str
-    ) -> tuple[str, dict[str, str]] | RetryLater | Failed:
-        """Whether a message carrying these keys is already in the conversation: (conversation, key -> ts), or
-        why Baton could not tell yet (then nothing is posted: a look cut short is not "not there"). It reads
-        only what came after the last message Baton knew there before its first try, a page at a time."""
-        look_in = channel
-        if _is_person(look_in):  # never posted to them yet: history needs the DM's own id
-            opened = self._sender.open_dm(first.workspace_id, first.recipient_id)
-            if not isinstance(opened, str):
-                return opened
-            look_in = opened
-        tried = min((row.first_tried_at for row in suspects if row.first_tried_at is not None), default=None)
-        oldest = latest = None
-        if tried is not None:
-            with self._uow(read_only=True) as uow:
-                oldest = uow.outbox.last_ts_before(first.workspace_id, channel_id=look_in, before=tried)
-                latest = uow.outbox.first_ts_after(first.workspace_id, channel_id=look_in, after=tried)
-        window = (first.workspace_id, look_in, oldest, latest)
-        with self._looks_lock:
-            before = self._looks.pop(window, None)
-        if before is not None and before.read_down_to is not None:
-            latest = before.read_down_to  # what is newer was read already
-        looked = self._sender.find_posted(first.workspace_id, look_in, dedupe_keys=keys, oldest=oldest, latest=latest)
-        found = {**(before.found if before is not None else {}), **looked.found}
-        if not looked.complete and not all(row.dedupe_key in found for row in suspects):
-            with self._looks_lock:
-                read_down_to = looked.read_down_to or (before.read_down_to if before is not None else None)
-                self._looks[window] = Looked(found=found, complete=False, read_down_to=read_down_to)
-                while len(self._looks) > MAX_LOOKS_KEPT:
-                    self._looks.popitem(last=False)
-            wait = looked.retry_after
-            if wait is None:
-                wait = backoff(max(r.attempts for r in suspects)).total_seconds()
-            return RetryLater("history not read", after_seconds=wait, attempted=False)
-        return look_in, found
-
     def _settle(
         self,
-        rows: list[_Claimed],
+        rows: list[ClaimedRow],
         outcome: SendOutcome | Failed | RetryLater,
         *,
         channel: str | None,
@@ -421,7 +304,7 @@ class Delivery:
         summary.failed += len(rows)
         log.warning("outbox.failed", extra={"outbox_ids": [r.id for r in rows][:20], "reason": reason})
 
-    def _deliver_refresh(self, row: _Claimed, summary: DeliverySummary) -> None:
+    def _deliver_refresh(self, row: ClaimedRow, summary: DeliverySummary) -> None:
         """Draw a message Baton sent again as its tasks now stand (a task done, cancelled, reassigned)."""
         renewed = self._renew([row])
         if not renewed:
@@ -446,25 +329,13 @@ class Delivery:
         with self._uow(read_only=True) as uow:
             return sent_message(uow, workspace_id, channel_id=channel_id, ts=ts)
 
-    # facts and marks -----------------------------------------------------------------------------
-    def _contexts(self, rows: Sequence[_Claimed], *, now: datetime) -> dict[int, RowContext]:
-        """What each row's message needs to know, read in one unit of work for the whole message."""
-        found: dict[int, RowContext] = {}
-        with self._uow(read_only=True) as uow:
-            people = AvailabilityReader(uow, now=now)
-            workspace = rows[0].workspace_id
-            tasks = uow.tasks.many(workspace, [r.task_id for r in rows if r.task_id is not None])
-            teams: dict[int, Any] = {}
-            for row in rows:
-                found[row.id] = _context_of(uow, row, now=now, people=people, tasks=tasks, teams=teams)
-        return found
-
-    def _renew(self, rows: Sequence[_Claimed]) -> list[_Claimed]:
+    # marks -------------------------------------------------------------------------------------
+    def _renew(self, rows: Sequence[ClaimedRow]) -> list[ClaimedRow]:
         """The rows with a fresh lease, dropping those no longer ours: checked just before each send, so a
         batch that outlives its lease (a slow Slack) never posts what another replica took over."""
         now = self._clock.now()
         until = now + self._lease
-        kept: list[_Claimed] = []
+        kept: list[ClaimedRow] = []
         with self._uow() as uow:
             for held_until in {row.lease_until for row in rows}:
                 batch = [row for row in rows if row.lease_until == held_until]
@@ -486,14 +357,14 @@ class Delivery:
         kept.sort(key=lambda row: order[row.id])
         return kept
 
-    def _put_back(self, rows: Sequence[_Claimed], *, delay_seconds: float) -> None:
+    def _put_back(self, rows: Sequence[ClaimedRow], *, delay_seconds: float) -> None:
         self._mark(
             list(rows),
             state=OutboxState.PENDING,
             not_before=self._clock.now() + timedelta(seconds=delay_seconds),
         )
 
-    def _release(self, rows: Sequence[_Claimed]) -> None:
+    def _release(self, rows: Sequence[ClaimedRow]) -> None:
         """Hand rows claimed but not sent back to pending (attempt not counted), for the next pass anywhere."""
         with self._uow() as uow:
             released = []
@@ -510,7 +381,7 @@ class Delivery:
 
     def _mark(
         self,
-        rows: Sequence[_Claimed],
+        rows: Sequence[ClaimedRow],
         *,
         state: OutboxState,
         channel: str | None = None,
@@ -551,14 +422,14 @@ class Delivery:
                 and channel
                 and channel[:1] == "D"
                 and rows
-                and _is_person(rows[0].recipient_id)
+                and is_person(rows[0].recipient_id)
             ):
                 uow.people.remember_dm(rows[0].workspace_id, rows[0].recipient_id, channel)
             uow.commit()
         return marked
 
 
-def _after_sent(uow: UnitOfWork, row: _Claimed, *, channel: str | None, ts: str | None) -> None:
+def _after_sent(uow: UnitOfWork, row: ClaimedRow, *, channel: str | None, ts: str | None) -> None:
     """A task remembers its assignment DM, so the DM can be drawn again as the task changes."""
     if row.kind is not OutboxKind.ASSIGNMENT:
         return
@@ -567,248 +438,3 @@ def _after_sent(uow: UnitOfWork, row: _Claimed, *, channel: str | None, ts: str 
     if task is not None:
         task.assignment_channel_id = channel
         task.assignment_ts = ts
-
-
-def _messages(rows: Sequence[Any]) -> list[list[Any]]:
-    """One conversation's rows as the messages they go out in: every bundled row of a conversation in one
-    message, every other row alone; in the order their first rows were claimed."""
-    messages: list[list[Any]] = []
-    bundles: dict[tuple[str, str], list[Any]] = {}
-    for row in rows:
-        if OutboxKind(row.kind).is_bundled and _is_person(row.recipient_id):
-            key = (row.workspace_id, row.recipient_id)
-            if key not in bundles:
-                bundles[key] = []
-                messages.append(bundles[key])
-            bundles[key].append(row)
-        else:
-            messages.append([row])
-    return messages
-
-
-def _claimed(row: Any, *, now: datetime) -> _Claimed:
-    return _Claimed(
-        id=row.id,
-        workspace_id=row.workspace_id,
-        dedupe_key=row.dedupe_key,
-        kind=OutboxKind(row.kind),
-        recipient_id=row.recipient_id,
-        task_id=row.task_id,
-        payload=dict(row.payload or {}),
-        attempts=row.attempts,
-        channel_id=row.channel_id,
-        ts=row.ts,
-        last_error=row.last_error,
-        created_at=row.created_at,
-        lease_until=row.lease_until or now,
-        first_tried_at=row.first_tried_at,
-    )
-
-
-def _context_of(
-    uow: UnitOfWork,
-    row: _Claimed,
-    *,
-    now: datetime,
-    people: AvailabilityReader,
-    tasks: dict[int, Any],
-    teams: dict[int, Any],
-) -> RowContext:
-    if row.task_id is None:
-        reader = None
-        if row.kind.is_scheduled_dm and _is_person(row.recipient_id):
-            reader = people.of(row.workspace_id, row.recipient_id)
-        return RowContext(task=None, reader=reader)
-    task = tasks.get(row.task_id)
-    if task is None:
-        return RowContext(task=None, facts=TaskFacts(task_gone=True))
-    if task.team_id is not None and task.team_id not in teams:
-        teams[task.team_id] = uow.teams.get(row.workspace_id, task.team_id, with_managers=False)
-    team = teams.get(task.team_id) if task.team_id is not None else None
-    calendar = team.calendar if team else None
-    away = False
-    if row.kind in NOT_WHILE_AWAY:
-        away = any(p.starts_at <= now for p in people.away(row.workspace_id, task.assignee_id) if p.ends_at > now)
-    sent_today = overtaken = False
-    if row.kind is OutboxKind.OVERDUE and task.due_at is not None:
-        assignee = people.of(row.workspace_id, task.assignee_id, team_calendar=calendar)
-        latest = worktime.latest_overdue_moment(task.due_at, who=assignee, now=now)
-        planned = str(row.payload.get("moment") or "")
-        overtaken = latest is not None and bool(planned) and latest > datetime.fromisoformat(planned)
-        tz = str(row.payload.get("tz") or "UTC")
-        midnight = worktime.at_local(worktime.local_date(now, tz=tz), time(0, 0), tz=tz)
-        sent_today = uow.outbox.was_sent(
-            row.workspace_id,
-            task_id=task.id,
-            kind=OutboxKind.OVERDUE.value,
-            recipient_id=row.recipient_id,
-            since=midnight,
-        )
-    reader = None
-    if row.kind.is_scheduled_dm and _is_person(row.recipient_id):
-        reader = people.of(row.workspace_id, row.recipient_id, team_calendar=calendar)
-    return RowContext(
-        task=task_view(task, team_channel_id=team.channel_id if team else None),
-        facts=TaskFacts(
-            assignment_seq=task.assignment_seq,
-            assignee_away=away,
-            overdue_sent_today=sent_today,
-            overdue_overtaken=overtaken,
-            silent=task.escalated_at is not None,
-        ),
-        reader=reader,
-    )
-
-
-class Cancellable(Protocol):
-    def cancel(self) -> None: ...
-
-
-def _thread_timer(seconds: float, run: Callable[[], None]) -> threading.Timer:
-    timer = threading.Timer(seconds, run)
-    timer.daemon = True  # a refresh still waiting never holds up the process's exit
-    timer.start()
-    return timer
-
-
-@dataclass
-class BackgroundDeliverer:
-    """The services' Deliverer: after a commit, send and refresh Home tabs off the request path."""
-
-    delivery: Delivery
-    home: HomePublisher
-    executor: Executor
-    on_error: Callable[[BaseException], None] = field(default=lambda e: log.error("delivery.crashed", exc_info=e))
-    # A person's Home tab is published at most once in this many seconds (0: after every change); the changes
-    # in between are gathered into one refresh when the time is up. A burst of tasks then costs one
-    # views.publish per person instead of one per task.
-    home_interval_seconds: float = 0.0
-    monotonic: Callable[[], float] = monotonic
-    # Runs a callable after some seconds and returns something with .cancel(); tests fire them by hand.
-    start_timer: Callable[[float, Callable[[], None]], Cancellable] = field(default=lambda s, f: _thread_timer(s, f))
-
-    # Home tabs waiting to be re-published; a refresh already queued for a person serves every
-    # change made before it runs, so a burst of changes publishes once, not once per change.
-    _pending_homes: set[tuple[str, str]] = field(default_factory=set)
-    _published_at: dict[tuple[str, str], float] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _timers: set[Cancellable] = field(default_factory=set)
-    _wakes: list[float] = field(default_factory=list)  # heap: when paced rows fall due (monotonic)
-    _wake_timer_at: float | None = None  # when the one wake-up timer fires
-
-    def __post_init__(self) -> None:
-        if self.delivery is not None:
-            # Rows paced behind another message to the same conversation are delivered when due.
-            self.delivery.on_paced = self.wake_after
-
-    def deliver(self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = ()) -> None:
-        now = self.monotonic()
-        homes: list[str] = []
-        later: list[tuple[str, float]] = []
-        with self._lock:
-            for user_id in dict.fromkeys(touched):
-                key = (workspace_id, user_id)
-                if key in self._pending_homes:
-                    continue
-                self._pending_homes.add(key)
-                last = self._published_at.get(key)
-                wait = 0.0 if last is None else last + self.home_interval_seconds - now
-                if wait > 0:
-                    later.append((user_id, wait))
-                else:
-                    homes.append(user_id)
-        for user_id, wait in later:
-            self._later(wait, self._submit, [], workspace_id, [user_id])
-        if outbox_ids or homes:
-            self._submit(list(outbox_ids), workspace_id, homes)
-
-    def deliver_home_later(self, workspace_id: str, user_id: str, seconds: float) -> None:
-        """Publish someone's Home tab again after `seconds` (a refresh Slack could not take now). One refresh
-        waits per person: the changes made meanwhile are shown by it, so refreshes do not multiply."""
-        with self._lock:
-            if (workspace_id, user_id) in self._pending_homes:
-                return
-            self._pending_homes.add((workspace_id, user_id))
-        self._later(seconds, self._submit, [], workspace_id, [user_id])
-
-    def wake_after(self, seconds: float) -> None:
-        """Deliver again once paced rows are due. The moments wait in a heap behind one timer, set for
-        the earliest; each wake-up runs one delivery and sets the timer for the next moment."""
-        at = self.monotonic() + seconds
-        with self._lock:
-            heapq.heappush(self._wakes, at)
-            if self._wake_timer_at is not None and self._wake_timer_at <= at:
-                return
-            self._wake_timer_at = at
-        self._later(seconds, self._wake, at)
-
-    def close(self) -> None:
-        """Cancel the refreshes and wake-ups still waiting (shutdown); the outbox keeps their rows."""
-        with self._lock:
-            timers, self._timers = set(self._timers), set()
-        for timer in timers:
-            timer.cancel()
-
-    def _wake(self, at: float) -> None:
-        with self._lock:
-            if self._wake_timer_at != at:
-                return  # superseded by a timer for an earlier moment, which carries the chain on
-            until = max(at, self.monotonic())
-            while self._wakes and self._wakes[0] <= until:
-                heapq.heappop(self._wakes)
-            following = self._wakes[0] if self._wakes else None
-            self._wake_timer_at = following
-        self.executor.submit(self._drain)
-        if following is not None:
-            self._later(max(0.0, following - until), self._wake, following)
-
-    def _drain(self) -> None:
-        try:
-            self.delivery.deliver()  # every due row; what is still paced asks for the next wake-up
-            # Rows held back elsewhere (a `baton tick`, another replica that stopped) fall due too:
-            # wake for the next one if it is near, else the scheduler's next pass takes it.
-            seconds = self.delivery.next_due_in()
-            if seconds is not None and seconds <= LOOK_AHEAD_SECONDS:
-                self.wake_after(max(seconds, MIN_WAKE_SECONDS))
-        except Exception as error:
-            self.on_error(error)
-
-    def _submit(self, outbox_ids: list[int], workspace_id: str, touched: list[str]) -> None:
-        self.executor.submit(self._run, outbox_ids, workspace_id, touched)
-
-    def _later(self, seconds: float, run: Callable[..., None], *args: Any) -> None:
-        timer: Cancellable | None = None
-
-        def fire() -> None:
-            with self._lock:
-                self._timers.discard(timer)
-            try:
-                run(*args)
-            except RuntimeError:  # the executor was shut down meanwhile: the outbox keeps the rows
-                log.info("delivery.timer_after_shutdown")
-
-        with self._lock:
-            timer = self.start_timer(seconds, fire)
-            self._timers.add(timer)
-
-    def _run(self, outbox_ids: list[int], workspace_id: str, touched: list[str]) -> None:
-        retry: list[tuple[str, float]] = []
-        try:
-            if outbox_ids:
-                self.delivery.deliver(ids=outbox_ids, limit=len(outbox_ids))
-            for user_id in touched:
-                with self._lock:  # from here on a new change queues a new refresh
-                    self._pending_homes.discard((workspace_id, user_id))
-                    self._published_at[(workspace_id, user_id)] = self.monotonic()
-                outcome = self.home.publish(workspace_id, user_id)
-                if isinstance(outcome, RetryLater):
-                    # Over Slack's budget (or a 429): the refresh waits its turn rather than being dropped,
-                    # so the Home tab does not show stale tasks until the next change.
-                    retry.append((user_id, outcome.after_seconds or HOME_RETRY_SECONDS))
-        except Exception as error:  # a bug here must not vanish silently with the thread
-            self.on_error(error)
-        finally:
-            with self._lock:
-                self._pending_homes.difference_update((workspace_id, u) for u in touched)
-        for user_id, seconds in retry:
-            self.deliver_home_later(workspace_id, user_id, seconds)
