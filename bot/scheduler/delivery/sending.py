@@ -72,7 +72,7 @@ class Delivery:
         self._stopping = False
         self._running = 0
         self._idle = threading.Condition()
-        self._lost = LostMessageSearch(uow=uow, sender=sender)
+        self._lost_messages = LostMessageSearch(uow=uow, sender=sender)
 
     def stop(self, *, timeout: float) -> bool:
         """Shutdown: claim nothing more, put claimed rows not yet sent back to pending, and wait up to
@@ -231,7 +231,9 @@ class Delivery:
         # A previous attempt may have reached Slack with its answer lost: look before posting again.
         suspects = [row for row in rows_live if row.attempts > 1 and row.last_error != "ratelimited"]
         if suspects:
-            looked = self._lost.look_for(first, suspects, [row.dedupe_key for row in rows_live], channel=channel)
+            looked = self._lost_messages.look_for(
+                first, suspects, [row.dedupe_key for row in rows_live], channel=channel
+            )
             if isinstance(looked, RetryLater | Failed):
                 self._settle(rows_live, looked, channel=None, now=now, summary=summary)
                 return True
