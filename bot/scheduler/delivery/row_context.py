@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from bot.domain import worktime
@@ -69,8 +69,16 @@ def _context_of(
         assignee = people.of(row.workspace_id, task.assignee_id, team_calendar=calendar)
         latest = worktime.latest_overdue_moment(task.due_at, who=assignee, now=now)
         planned = str(row.payload.get("moment") or "")
-        overtaken = latest is not None and bool(planned) and latest > datetime.fromisoformat(planned)
         tz = str(row.payload.get("tz") or "UTC")
+        # Old news only once a later day's moment has come: a notice planned outside working hours for an
+        # earlier moment and held to the morning is that day's one notice (a moment of the same day has the
+        # same key), not overtaken by it.
+        overtaken = (
+            latest is not None
+            and bool(planned)
+            and latest > datetime.fromisoformat(planned)
+            and worktime.local_date(latest, tz=tz) > _notice_day(row.dedupe_key, fallback=planned, tz=tz)
+        )
         midnight = worktime.at_local(worktime.local_date(now, tz=tz), time(0, 0), tz=tz)
         sent_today = uow.outbox.was_sent(
             row.workspace_id,
@@ -93,3 +101,11 @@ def _context_of(
         ),
         reader=reader,
     )
+
+
+def _notice_day(dedupe_key: str, *, fallback: str, tz: str) -> date:
+    """The local day an overdue notice stands for: its key ends `…:<day>:<audience>`."""
+    try:
+        return date.fromisoformat(dedupe_key.rsplit(":", 2)[-2])
+    except (ValueError, IndexError):
+        return worktime.local_date(datetime.fromisoformat(fallback), tz=tz)
