@@ -18,7 +18,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.logs import bind_request_fields
 from bot.metrics import Metrics
-from bot.scheduler.delivery import BackgroundDeliverer, Delivery
+from bot.scheduler.delivery.background import BackgroundDeliverer
+from bot.scheduler.delivery.sending import Delivery
 from bot.scheduler.pacing import Pacer
 from bot.scheduler.runner import start_scheduler
 from bot.scheduler.tick import PassSummary, run_pass

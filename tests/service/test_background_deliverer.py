@@ -6,7 +6,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from bot.scheduler.delivery import BackgroundDeliverer
+from bot.scheduler.delivery.background import BackgroundDeliverer
 from bot.services.ports import RetryLater
 
 

@@ -42,7 +42,7 @@ from bot.domain.payloads import (
     payload_as,
     to_json,
 )
-from bot.scheduler.delivery import still_applies
+from bot.domain.still_true import TaskFacts, still_true
 from handlers.blocks.outbox import render_outbox
 from tests.unit.blocks.support import NOW, assert_valid_message, make_task
 
@@ -203,7 +203,7 @@ def test_a_row_without_a_zone_is_checked_in_utc_and_one_without_an_audience_goes
             task=task,
             payload=from_json(OutboxKind.CHECKIN, stored),
         )
-        return still_applies(out, assignment_seq=1, now=now)
+        return still_true(out, TaskFacts(assignment_seq=1), now=now)
 
     assert checkin({"day": today}, NOW)
     assert not checkin({"day": today}, NOW.replace(hour=23, minute=30) + timedelta(hours=1))
@@ -215,7 +215,7 @@ def test_a_row_without_a_zone_is_checked_in_utc_and_one_without_an_audience_goes
         task=make_task(due_at=NOW - timedelta(hours=1)),
         payload=from_json(OutboxKind.OVERDUE, {"due": (NOW - timedelta(hours=1)).isoformat()}),
     )
-    assert not still_applies(overdue, assignment_seq=1, now=NOW)  # read as the delegator's copy
+    assert not still_true(overdue, TaskFacts(assignment_seq=1), now=NOW)  # read as the delegator's copy
 
 
 @pytest.mark.parametrize("kind", [kind for kind in OutboxKind if kind is not OutboxKind.REFRESH])
