@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.domain import lifecycle, permissions, when, worktime
+from bot.domain import transitions, when, worktime
 from bot.domain.errors import BadInput, NotFound, UserError
 from bot.domain.grammar import ListScope
-from bot.domain.lifecycle import Change
-from bot.domain.model import OutboxKind, PersonView, Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.model import HistoryEntry, OutboxKind, Priority, TaskAction, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
+from bot.domain.transitions import Notice, TaskState, Transition
 from bot.services.assignment import queue_assignment
 from bot.services.messages import action_text, record_answer, stay_true
 from bot.services.people import PeopleService
@@ -53,8 +53,46 @@ class Outcome:
     changed: bool = True
 
 
-def _is_channel(conversation_id: str | None) -> bool:
-    return bool(conversation_id) and conversation_id[0] in "CG"  # type: ignore[index]
+def _state_of(task: Task) -> TaskState:
+    """The task row as its state changes read it."""
+    return TaskState(
+        id=task.id,
+        number=task.number,
+        delegator_id=task.delegator_id,
+        created_channel_id=task.created_channel_id,
+        assignee_id=task.assignee_id,
+        status=TaskStatus(task.status),
+        assignment_seq=task.assignment_seq,
+        due_at=task.due_at,
+        updated_at=task.updated_at,
+        accepted_at=task.accepted_at,
+        done_at=task.done_at,
+        cancelled_at=task.cancelled_at,
+        decline_reason=task.decline_reason,
+        next_check_at=task.next_check_at,
+        overdue_after=task.overdue_after,
+        assignment_channel_id=task.assignment_channel_id,
+        assignment_ts=task.assignment_ts,
+        assigned_at=task.assigned_at,
+        reminded_at=task.reminded_at,
+        unanswered_told_at=task.unanswered_told_at,
+        escalated_at=task.escalated_at,
+        last_answer_at=task.last_answer_at,
+        checkins_unanswered=task.checkins_unanswered,
+    )
+
+
+def _write(task: Task, state: TaskState) -> None:
+    """Set on the row what a change changed (a value left as it was is not written)."""
+    before = _state_of(task)
+    for name in (f.name for f in fields(TaskState)):
+        value = getattr(state, name)
+        if value != getattr(before, name):
+            setattr(task, name, value.value if isinstance(value, TaskStatus) else value)
+
+
+def _managers(team: Team | None) -> list[str]:
+    return [m.user_id for m in team.managers] if team else []
 
 
 class TaskService:
@@ -137,7 +175,7 @@ class TaskService:
             if team is None:
                 raise NotFound("That team no longer exists; pick another.", field="team")
             return team
-        if new.channel_id and _is_channel(new.channel_id):
+        if new.channel_id and transitions.is_channel(new.channel_id):
             return uow.teams.by_channel(workspace_id, new.channel_id)
         return None
 
@@ -151,56 +189,38 @@ class TaskService:
         self, workspace_id: str, actor_id: str, task_id: int, *, message: tuple[str, str] | None = None
     ) -> Outcome:
         """Accept from the assignment DM or a reminder (`message`: the one clicked, redrawn by its answer)."""
-        return self._answer(workspace_id, actor_id, task_id, Change.ACCEPT, reason="", message=message)
+        return self._answer(
+            workspace_id, task_id, message, lambda task, now: transitions.accept(task, actor_id=actor_id, now=now)
+        )
 
     def decline(
         self, workspace_id: str, actor_id: str, task_id: int, reason: str, *, message: tuple[str, str] | None = None
     ) -> Outcome:
         return self._answer(
-            workspace_id, actor_id, task_id, Change.DECLINE, reason=reason.strip()[:500], message=message
+            workspace_id,
+            task_id,
+            message,
+            lambda task, now: transitions.decline(task, actor_id=actor_id, reason=reason, now=now),
         )
 
     def _answer(
         self,
         workspace_id: str,
-        actor_id: str,
         task_id: int,
-        change: Change,
-        *,
-        reason: str,
         message: tuple[str, str] | None,
+        decide: Callable[[TaskState, datetime], Transition],
     ) -> Outcome:
         now = self._clock.now()
         with self._uow() as uow:
             task = self._load(uow, workspace_id, task_id=task_id)
-            permissions.require_assignee(actor_id, number=task.number, assignee_id=task.assignee_id)
-            status = TaskStatus(task.status)
-            if lifecycle.is_noop(status, change):
+            change = decide(_state_of(task), now)
+            if not change.changed:
                 return Outcome(self._view(uow, task), changed=False)
-            task.status = lifecycle.transition(status, change, number=task.number).value
-            task.updated_at = now
-            if change is Change.ACCEPT:
-                task.accepted_at = now
-                kind, action, payload = OutboxKind.ACCEPTED, TaskAction.ACCEPTED, {"actor_id": actor_id}
-            else:
-                task.decline_reason = reason or None
-                task.next_check_at = None
-                kind, action = OutboxKind.DECLINED, TaskAction.DECLINED
-                payload = {"actor_id": actor_id, "reason": reason}
-            uow.tasks.record(task, at=now, actor_id=actor_id, action=action, detail=reason)
+            entry = self._save(uow, task, change)
             if message is not None:
-                record_answer(uow, task, channel_id=message[0], ts=message[1], answer=action_text(action))
+                record_answer(uow, task, channel_id=message[0], ts=message[1], answer=action_text(entry.action))
             ids = stay_true(uow, task, now=now, except_message=message)
-            ids += self._notify(
-                uow,
-                task,
-                kind,
-                to=[task.delegator_id],
-                actor_id=actor_id,
-                now=now,
-                payload=payload,
-                key=f"{kind.value}:{task.id}:{task.assignment_seq}",
-            )
+            ids += self._queue(uow, task, change.notices, now=now)
             view = self._view(uow, task)
             concerned = self._concerned(uow, task)
             uow.commit()
@@ -223,39 +243,23 @@ class TaskService:
         `message` is the one clicked and `answer` what it now says."""
         actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
-        note = note.strip()[:500]
         with self._uow() as uow:
             task = self._load(uow, workspace_id, number=number, task_id=task_id)
-            self._require_change(uow, workspace_id, actor, task)
-            status = TaskStatus(task.status)
-            if lifecycle.is_noop(status, Change.COMPLETE):
+            team = self._team(uow, task)
+            change = transitions.complete(
+                _state_of(task),
+                actor=actor,
+                managers=_managers(team),
+                team_channel_id=team.channel_id if team else None,
+                note=note,
+                now=now,
+            )
+            if not change.changed:
                 return Outcome(self._view(uow, task), changed=False)
-            task.status = lifecycle.transition(status, Change.COMPLETE, number=task.number).value
-            task.done_at = now
-            task.updated_at = now
-            task.next_check_at = None
-            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.DONE, detail=note)
+            self._save(uow, task, change)
             if message is not None and answer is not None:
                 record_answer(uow, task, channel_id=message[0], ts=message[1], answer=answer)
-            task.checkins_unanswered, task.escalated_at = 0, None
-            team = uow.teams.get(workspace_id, task.team_id) if task.team_id else None
-            if team is not None:
-                where = team.channel_id
-            elif _is_channel(task.created_channel_id):
-                where = str(task.created_channel_id)
-            else:
-                where = task.delegator_id
-            ids = self._notify(
-                uow,
-                task,
-                OutboxKind.CELEBRATION,
-                to=[where],
-                actor_id=actor_id,
-                now=now,
-                payload={"actor_id": actor_id, "note": note},
-                key=f"celebrate:{task.id}",
-                skip_self=False,
-            )
+            ids = self._queue(uow, task, change.notices, now=now)
             ids += open_next_after_done(uow, task, now=now)  # a repeating task's next occurrence
             ids += stay_true(uow, task, now=now, except_message=message)
             view = self._view(uow, task)
@@ -270,42 +274,16 @@ class TaskService:
         self._people.assignable(workspace_id, assignee_id)
         with self._uow() as uow:
             task = self._load(uow, workspace_id, number=number)
-            self._require_change(uow, workspace_id, actor, task)
-            if task.assignee_id == assignee_id and task.status != TaskStatus.DECLINED:
-                raise BadInput(f"{task_ref(task.number)} is already assigned to <@{assignee_id}>.")
-            task.status = lifecycle.transition(TaskStatus(task.status), Change.REASSIGN, number=task.number).value
             previous = task.assignee_id
-            task.assignee_id = assignee_id
-            task.assignment_seq += 1
-            task.accepted_at = None
-            task.decline_reason = None
-            task.assignment_channel_id = None
-            task.assignment_ts = None
-            task.updated_at = now
-            task.next_check_at = now
-            # The new assignee starts afresh: their own reminder, check-ins counted from now.
-            task.assigned_at = now
-            task.reminded_at = task.unanswered_told_at = task.escalated_at = task.last_answer_at = None
-            task.checkins_unanswered = 0
-            uow.tasks.record(
-                task,
-                at=now,
-                actor_id=actor_id,
-                action=TaskAction.REASSIGNED,
-                detail=f"{previous}>{assignee_id}",
+            change = transitions.reassign(
+                _state_of(task),
+                actor=actor,
+                managers=_managers(self._team(uow, task)),
+                assignee_id=assignee_id,
+                now=now,
             )
-            ids = [self._queue_assignment(uow, task, now=now)]
-            if previous != assignee_id:
-                ids += self._notify(
-                    uow,
-                    task,
-                    OutboxKind.UNASSIGNED,
-                    to=[previous, task.delegator_id],
-                    actor_id=actor_id,
-                    now=now,
-                    payload={"actor_id": actor_id, "new_assignee_id": assignee_id},
-                    key=f"unassigned:{task.id}:{task.assignment_seq}",
-                )
+            self._save(uow, task, change)
+            ids = self._queue(uow, task, change.notices, now=now)
             ids += self._flag_if_away(uow, task, now=now)
             ids += stay_true(uow, task, now=now)
             concerned = (*self._concerned(uow, task), previous)
@@ -321,30 +299,13 @@ class TaskService:
         due_at = when.parse_due(when_text, now=now, tz=actor.tz)
         with self._uow() as uow:
             task = self._load(uow, workspace_id, number=number)
-            self._require_change(uow, workspace_id, actor, task)
-            lifecycle.transition(TaskStatus(task.status), Change.CHANGE_DUE, number=task.number)
-            if task.due_at == due_at:
-                return Outcome(self._view(uow, task), changed=False)
-            old = task.due_at
-            task.due_at = due_at
-            task.overdue_after = None
-            task.updated_at = now
-            task.next_check_at = now
-            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.DUE_CHANGED, detail=due_at.isoformat())
-            ids = self._notify(
-                uow,
-                task,
-                OutboxKind.DUE_CHANGED,
-                to=[task.assignee_id, task.delegator_id],
-                actor_id=actor_id,
-                now=now,
-                payload={
-                    "actor_id": actor_id,
-                    "old_due": old.isoformat() if old else None,
-                    "new_due": due_at.isoformat(),
-                },
-                key=f"due:{task.id}:{due_at.isoformat()}",
+            change = transitions.change_due(
+                _state_of(task), actor=actor, managers=_managers(self._team(uow, task)), due_at=due_at, now=now
             )
+            if not change.changed:
+                return Outcome(self._view(uow, task), changed=False)
+            self._save(uow, task, change)
+            ids = self._queue(uow, task, change.notices, now=now)
             ids += self._flag_if_away(uow, task, now=now)
             view = self._view(uow, task)
             concerned = self._concerned(uow, task)
@@ -355,28 +316,15 @@ class TaskService:
     def cancel(self, workspace_id: str, actor_id: str, *, number: int, reason: str = "") -> Outcome:
         actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
-        reason = reason.strip()[:500]
         with self._uow() as uow:
             task = self._load(uow, workspace_id, number=number)
-            self._require_change(uow, workspace_id, actor, task)
-            status = TaskStatus(task.status)
-            if lifecycle.is_noop(status, Change.CANCEL):
-                return Outcome(self._view(uow, task), changed=False)
-            task.status = lifecycle.transition(status, Change.CANCEL, number=task.number).value
-            task.cancelled_at = now
-            task.updated_at = now
-            task.next_check_at = None
-            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.CANCELLED, detail=reason)
-            ids = self._notify(
-                uow,
-                task,
-                OutboxKind.CANCELLED,
-                to=[task.assignee_id, task.delegator_id],
-                actor_id=actor_id,
-                now=now,
-                payload={"actor_id": actor_id, "reason": reason},
-                key=f"cancelled:{task.id}",
+            change = transitions.cancel(
+                _state_of(task), actor=actor, managers=_managers(self._team(uow, task)), reason=reason, now=now
             )
+            if not change.changed:
+                return Outcome(self._view(uow, task), changed=False)
+            self._save(uow, task, change)
+            ids = self._queue(uow, task, change.notices, now=now)
             ids += stay_true(uow, task, now=now)
             view = self._view(uow, task)
             concerned = self._concerned(uow, task)
@@ -446,47 +394,32 @@ class TaskService:
             raise NotFound(f"{ref} doesn't exist in this workspace. `/task list` shows your tasks.")
         return task
 
-    def _require_change(self, uow: UnitOfWork, workspace_id: str, actor: PersonView, task: Task) -> None:
-        team = uow.teams.get(workspace_id, task.team_id) if task.team_id else None
-        managers = [m.user_id for m in team.managers] if team else []
-        permissions.require_change(
-            actor.user_id,
-            number=task.number,
-            assignee_id=task.assignee_id,
-            delegator_id=task.delegator_id,
-            team_manager_ids=managers,
-            actor_is_admin=actor.is_admin,
-        )
+    def _team(self, uow: UnitOfWork, task: Task) -> Team | None:
+        return uow.teams.get(task.workspace_id, task.team_id) if task.team_id else None
+
+    def _save(self, uow: UnitOfWork, task: Task, change: Transition) -> HistoryEntry:
+        """Write a change onto the task's row and its history line."""
+        assert change.history is not None, "a change that was already made has nothing to save"
+        _write(task, change.task)
+        entry = change.history
+        uow.tasks.record(task, at=entry.at, actor_id=entry.actor_id, action=entry.action, detail=entry.detail)
+        return entry
 
     def _view(self, uow: UnitOfWork, task: Task, *, with_history: bool = False) -> TaskView:
         team = uow.teams.get(task.workspace_id, task.team_id) if task.team_id else None
         return task_view(task, team_channel_id=team.channel_id if team else None, with_history=with_history)
 
-    def _notify(
-        self,
-        uow: UnitOfWork,
-        task: Task,
-        kind: OutboxKind,
-        *,
-        to: Sequence[str],
-        actor_id: str,
-        now: datetime,
-        payload: Mapping[str, object],
-        key: str,
-        skip_self: bool = True,
-    ) -> list[int]:
-        """Queue a notice to each of `to` once, except whoever did it (nobody needs telling)."""
+    def _queue(self, uow: UnitOfWork, task: Task, notices: Sequence[Notice], *, now: datetime) -> list[int]:
+        """Queue a change's notices; one already queued (same dedupe key) is not queued again."""
         ids = []
-        for recipient in dict.fromkeys(to):
-            if skip_self and recipient == actor_id:
-                continue
+        for notice in notices:
             row = uow.outbox.add(
                 task.workspace_id,
-                dedupe_key=f"{key}:{recipient}",
-                kind=kind,
-                recipient_id=recipient,
+                dedupe_key=notice.dedupe_key,
+                kind=notice.kind,
+                recipient_id=notice.recipient_id,
                 task_id=task.id,
-                payload=dict(payload),
+                payload=dict(notice.payload),
                 now=now,
             )
             if row is not None:
