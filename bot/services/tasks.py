@@ -12,10 +12,10 @@ from bot.clock import Clock
 from bot.domain import transitions, when, worktime
 from bot.domain.errors import BadInput, NotFound, UserError
 from bot.domain.grammar import ListScope
-from bot.domain.model import HistoryEntry, OutboxKind, Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.model import HistoryEntry, OutboxKind, Priority, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.domain.transitions import Notice, TaskState, Transition
-from bot.services.assignment import queue_assignment
+from bot.services.assignment import open_task
 from bot.services.messages import action_text, record_answer, stay_true
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
@@ -123,32 +123,20 @@ class TaskService:
         with self._uow() as uow:
             uow.workspaces.ensure(workspace_id, now=now)
             team = self._team_for(uow, workspace_id, new)
-            is_self = new.assignee_id == actor_id
-            task = Task(
+            task, outbox_ids = open_task(
+                uow,
                 workspace_id=workspace_id,
-                number=uow.workspaces.next_task_number(workspace_id),
                 title=title,
                 details=details,
                 assignee_id=new.assignee_id,
                 delegator_id=actor_id,
                 team_id=team.id if team else None,
-                priority=new.priority.value,
-                status=(TaskStatus.ACCEPTED if is_self else TaskStatus.OPEN).value,
+                priority=new.priority,
                 due_at=due_at,
-                created_at=now,
-                updated_at=now,
-                accepted_at=now if is_self else None,
                 created_channel_id=new.channel_id,
                 source_link=new.source_link,
-                assignment_seq=1,
-                assigned_at=now,
-                next_check_at=now,
+                now=now,
             )
-            uow.tasks.add(task)
-            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.CREATED)
-            outbox_ids = []
-            if not is_self:
-                outbox_ids.append(self._queue_assignment(uow, task, now=now))
             outbox_ids += self._flag_if_away(uow, task, now=now)
             view = task_view(task, team_channel_id=team.channel_id if team else None)
             concerned = self._concerned(uow, task)
@@ -178,11 +166,6 @@ class TaskService:
         if new.channel_id and transitions.is_channel(new.channel_id):
             return uow.teams.by_channel(workspace_id, new.channel_id)
         return None
-
-    def _queue_assignment(self, uow: UnitOfWork, task: Task, *, now: datetime) -> int:
-        row = queue_assignment(uow, task, now=now)
-        assert row is not None, "a new assignment sequence number cannot already be queued"
-        return row
 
     # answers from the assignee -----------------------------------------------------------------
     def accept(
