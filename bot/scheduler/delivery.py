@@ -32,7 +32,7 @@ from bot.services.home import HomePublisher
 from bot.services.installs import UNINSTALLED
 from bot.services.messages import sent_message
 from bot.services.ports import Failed, Looked, MessageSender, RetryLater, SendOutcome, Sent
-from bot.services.views import task_view
+from bot.services.read_models import task_view
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.domain.model import OutboxKind, Outgoing, SentItem, SentMessage, TaskAction
-from bot.services.views import task_view
+from bot.services.read_models import task_view
 from storage.models import Task
 from storage.uow import UnitOfWork
 

@@ -22,7 +22,7 @@ from bot.domain.transitions import is_channel
 from bot.services.assignment import open_task
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
-from bot.services.views import task_view
+from bot.services.read_models import task_view
 from storage.models import Task, TaskSeries
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 

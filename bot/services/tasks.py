@@ -19,8 +19,8 @@ from bot.services.assignment import open_task
 from bot.services.messages import action_text, record_answer, stay_true
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
+from bot.services.read_models import task_view
 from bot.services.series import open_next_after_done
-from bot.services.views import task_view
 from storage.models import Task, Team
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
