@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.domain import transitions
 from bot.domain.model import Priority, TaskAction
+from bot.services.messages import queue_notices
 from storage.models import Task
 from storage.uow import UnitOfWork
 
@@ -66,12 +67,5 @@ def queue_assignment(uow: UnitOfWork, task: Task, *, now: datetime) -> int | Non
     notice = transitions.assignment_notice(
         task_id=task.id, assignee_id=task.assignee_id, assignment_seq=task.assignment_seq
     )
-    return uow.outbox.add(
-        task.workspace_id,
-        dedupe_key=notice.dedupe_key,
-        kind=notice.kind,
-        recipient_id=notice.recipient_id,
-        task_id=task.id,
-        payload=dict(notice.payload),
-        now=now,
-    )
+    queued = queue_notices(uow, task, [notice], now=now)
+    return queued[0] if queued else None

@@ -12,11 +12,11 @@ from bot.clock import Clock
 from bot.domain import transitions, when, worktime
 from bot.domain.errors import BadInput, NotFound, UserError
 from bot.domain.grammar import ListScope
-from bot.domain.model import HistoryEntry, OutboxKind, Priority, TaskStatus, TaskView
+from bot.domain.model import OutboxKind, Priority, TaskAction, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.domain.transitions import Notice, TaskState, Transition
 from bot.services.assignment import open_task
-from bot.services.messages import action_text, record_answer, stay_true
+from bot.services.messages import action_text, queue_notices, record_answer, stay_true
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
 from bot.services.read_models import task_view
@@ -27,6 +27,9 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 LIST_LIMIT = 200
+
+# What a change queues after it is saved (its notices and any follow-up), in order; returns the outbox ids.
+FollowUps = Callable[[UnitOfWork, Task, Sequence[Notice]], list[int]]
 
 
 @dataclass(frozen=True)
@@ -172,43 +175,35 @@ class TaskService:
         self, workspace_id: str, actor_id: str, task_id: int, *, message: tuple[str, str] | None = None
     ) -> Outcome:
         """Accept from the assignment DM or a reminder (`message`: the one clicked, redrawn by its answer)."""
-        return self._answer(
-            workspace_id, task_id, message, lambda task, now: transitions.accept(task, actor_id=actor_id, now=now)
+        now = self._clock.now()
+        return self._change(
+            workspace_id,
+            task_id=task_id,
+            decide=lambda task, _team: transitions.accept(task, actor_id=actor_id, now=now),
+            then=self._answered(TaskAction.ACCEPTED, message, now=now),
         )
 
     def decline(
         self, workspace_id: str, actor_id: str, task_id: int, reason: str, *, message: tuple[str, str] | None = None
     ) -> Outcome:
-        return self._answer(
+        now = self._clock.now()
+        return self._change(
             workspace_id,
-            task_id,
-            message,
-            lambda task, now: transitions.decline(task, actor_id=actor_id, reason=reason, now=now),
+            task_id=task_id,
+            decide=lambda task, _team: transitions.decline(task, actor_id=actor_id, reason=reason, now=now),
+            then=self._answered(TaskAction.DECLINED, message, now=now),
         )
 
-    def _answer(
-        self,
-        workspace_id: str,
-        task_id: int,
-        message: tuple[str, str] | None,
-        decide: Callable[[TaskState, datetime], Transition],
-    ) -> Outcome:
-        now = self._clock.now()
-        with self._uow() as uow:
-            task = self._load(uow, workspace_id, task_id=task_id)
-            change = decide(_state_of(task), now)
-            if not change.changed:
-                return Outcome(self._view(uow, task), changed=False)
-            entry = self._save(uow, task, change)
+    def _answered(self, action: TaskAction, message: tuple[str, str] | None, *, now: datetime) -> FollowUps:
+        """After an answer: the message answered says so, the others showing buttons are drawn again, and
+        the delegator is told."""
+
+        def then(uow: UnitOfWork, task: Task, notices: Sequence[Notice]) -> list[int]:
             if message is not None:
-                record_answer(uow, task, channel_id=message[0], ts=message[1], answer=action_text(entry.action))
-            ids = stay_true(uow, task, now=now, except_message=message)
-            ids += self._queue(uow, task, change.notices, now=now)
-            view = self._view(uow, task)
-            concerned = self._concerned(uow, task)
-            uow.commit()
-        self._after(workspace_id, ids, concerned)
-        return Outcome(view)
+                record_answer(uow, task, channel_id=message[0], ts=message[1], answer=action_text(action))
+            return stay_true(uow, task, now=now, except_message=message) + queue_notices(uow, task, notices, now=now)
+
+        return then
 
     # changes by anyone allowed -----------------------------------------------------------------
     def complete(
@@ -226,91 +221,102 @@ class TaskService:
         `message` is the one clicked and `answer` what it now says."""
         actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
-        with self._uow() as uow:
-            task = self._load(uow, workspace_id, number=number, task_id=task_id)
-            team = self._team(uow, task)
-            change = transitions.complete(
-                _state_of(task),
+
+        def then(uow: UnitOfWork, task: Task, notices: Sequence[Notice]) -> list[int]:
+            if message is not None and answer is not None:
+                record_answer(uow, task, channel_id=message[0], ts=message[1], answer=answer)
+            return [
+                *queue_notices(uow, task, notices, now=now),
+                *open_next_after_done(uow, task, now=now),  # a repeating task's next occurrence
+                *stay_true(uow, task, now=now, except_message=message),
+            ]
+
+        return self._change(
+            workspace_id,
+            number=number,
+            task_id=task_id,
+            decide=lambda task, team: transitions.complete(
+                task,
                 actor=actor,
                 managers=_managers(team),
                 team_channel_id=team.channel_id if team else None,
                 note=note,
                 now=now,
-            )
-            if not change.changed:
-                return Outcome(self._view(uow, task), changed=False)
-            self._save(uow, task, change)
-            if message is not None and answer is not None:
-                record_answer(uow, task, channel_id=message[0], ts=message[1], answer=answer)
-            ids = self._queue(uow, task, change.notices, now=now)
-            ids += open_next_after_done(uow, task, now=now)  # a repeating task's next occurrence
-            ids += stay_true(uow, task, now=now, except_message=message)
-            view = self._view(uow, task)
-            concerned = self._concerned(uow, task)
-            uow.commit()
-        self._after(workspace_id, ids, concerned)
-        return Outcome(view)
+            ),
+            then=then,
+        )
 
     def reassign(self, workspace_id: str, actor_id: str, *, number: int, assignee_id: str) -> Outcome:
         actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
         self._people.assignable(workspace_id, assignee_id)
-        with self._uow() as uow:
-            task = self._load(uow, workspace_id, number=number)
-            previous = task.assignee_id
-            change = transitions.reassign(
-                _state_of(task),
-                actor=actor,
-                managers=_managers(self._team(uow, task)),
-                assignee_id=assignee_id,
-                now=now,
-            )
-            self._save(uow, task, change)
-            ids = self._queue(uow, task, change.notices, now=now)
-            ids += self._flag_if_away(uow, task, now=now)
-            ids += stay_true(uow, task, now=now)
-            concerned = (*self._concerned(uow, task), previous)
-            view = self._view(uow, task)
-            uow.commit()
-        self._after(workspace_id, ids, concerned)
-        return Outcome(view)
+        return self._change(
+            workspace_id,
+            number=number,
+            decide=lambda task, team: transitions.reassign(
+                task, actor=actor, managers=_managers(team), assignee_id=assignee_id, now=now
+            ),
+            then=lambda uow, task, notices: [
+                *queue_notices(uow, task, notices, now=now),
+                *self._flag_if_away(uow, task, now=now),
+                *stay_true(uow, task, now=now),
+            ],
+        )
 
     def change_due(self, workspace_id: str, actor_id: str, *, number: int, when_text: str) -> Outcome:
         """Move the deadline; warnings are planned from the new one (old ones no longer apply)."""
         actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
         due_at = when.parse_due(when_text, now=now, tz=actor.tz)
-        with self._uow() as uow:
-            task = self._load(uow, workspace_id, number=number)
-            change = transitions.change_due(
-                _state_of(task), actor=actor, managers=_managers(self._team(uow, task)), due_at=due_at, now=now
-            )
-            if not change.changed:
-                return Outcome(self._view(uow, task), changed=False)
-            self._save(uow, task, change)
-            ids = self._queue(uow, task, change.notices, now=now)
-            ids += self._flag_if_away(uow, task, now=now)
-            view = self._view(uow, task)
-            concerned = self._concerned(uow, task)
-            uow.commit()
-        self._after(workspace_id, ids, concerned)
-        return Outcome(view)
+        return self._change(
+            workspace_id,
+            number=number,
+            decide=lambda task, team: transitions.change_due(
+                task, actor=actor, managers=_managers(team), due_at=due_at, now=now
+            ),
+            then=lambda uow, task, notices: [
+                *queue_notices(uow, task, notices, now=now),
+                *self._flag_if_away(uow, task, now=now),
+            ],
+        )
 
     def cancel(self, workspace_id: str, actor_id: str, *, number: int, reason: str = "") -> Outcome:
         actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
+        return self._change(
+            workspace_id,
+            number=number,
+            decide=lambda task, team: transitions.cancel(
+                task, actor=actor, managers=_managers(team), reason=reason, now=now
+            ),
+            then=lambda uow, task, notices: [
+                *queue_notices(uow, task, notices, now=now),
+                *stay_true(uow, task, now=now),
+            ],
+        )
+
+    def _change(
+        self,
+        workspace_id: str,
+        *,
+        number: int | None = None,
+        task_id: int | None = None,
+        decide: Callable[[TaskState, Team | None], Transition],
+        then: FollowUps,
+    ) -> Outcome:
+        """The steps every change shares: lock the task, let the domain decide, and unless the change was
+        already made, save the task and its history line, queue what `then` queues (the change's notices and
+        any follow-up, in its order), commit, and deliver."""
         with self._uow() as uow:
-            task = self._load(uow, workspace_id, number=number)
-            change = transitions.cancel(
-                _state_of(task), actor=actor, managers=_managers(self._team(uow, task)), reason=reason, now=now
-            )
+            task = self._load(uow, workspace_id, number=number, task_id=task_id)
+            previous_assignee = task.assignee_id
+            change = decide(_state_of(task), self._team(uow, task))
             if not change.changed:
                 return Outcome(self._view(uow, task), changed=False)
             self._save(uow, task, change)
-            ids = self._queue(uow, task, change.notices, now=now)
-            ids += stay_true(uow, task, now=now)
+            ids = then(uow, task, change.notices)
             view = self._view(uow, task)
-            concerned = self._concerned(uow, task)
+            concerned = (*self._concerned(uow, task), previous_assignee)
             uow.commit()
         self._after(workspace_id, ids, concerned)
         return Outcome(view)
@@ -380,55 +386,35 @@ class TaskService:
     def _team(self, uow: UnitOfWork, task: Task) -> Team | None:
         return uow.teams.get(task.workspace_id, task.team_id) if task.team_id else None
 
-    def _save(self, uow: UnitOfWork, task: Task, change: Transition) -> HistoryEntry:
+    def _save(self, uow: UnitOfWork, task: Task, change: Transition) -> None:
         """Write a change onto the task's row and its history line."""
         assert change.history is not None, "a change that was already made has nothing to save"
         _write(task, change.task)
         entry = change.history
         uow.tasks.record(task, at=entry.at, actor_id=entry.actor_id, action=entry.action, detail=entry.detail)
-        return entry
 
     def _view(self, uow: UnitOfWork, task: Task, *, with_history: bool = False) -> TaskView:
         team = uow.teams.get(task.workspace_id, task.team_id) if task.team_id else None
         return task_view(task, team_channel_id=team.channel_id if team else None, with_history=with_history)
-
-    def _queue(self, uow: UnitOfWork, task: Task, notices: Sequence[Notice], *, now: datetime) -> list[int]:
-        """Queue a change's notices; one already queued (same dedupe key) is not queued again."""
-        ids = []
-        for notice in notices:
-            row = uow.outbox.add(
-                task.workspace_id,
-                dedupe_key=notice.dedupe_key,
-                kind=notice.kind,
-                recipient_id=notice.recipient_id,
-                task_id=task.id,
-                payload=dict(notice.payload),
-                now=now,
-            )
-            if row is not None:
-                ids.append(row)
-        return ids
 
     def _flag_if_away(self, uow: UnitOfWork, task: Task, *, now: datetime) -> list[int]:
         """Tell the delegator once when the task's deadline falls inside its assignee's recorded
         time off: on delegation, reassignment or a new deadline, as when the time off is recorded."""
         if task.due_at is None or task.delegator_id == task.assignee_id:
             return []
-        ids = []
-        for period in uow.time_off.of_user(task.workspace_id, task.assignee_id, ending_after=now):
-            if period.starts_at <= task.due_at < period.ends_at:
-                row = uow.outbox.add(
-                    task.workspace_id,
-                    dedupe_key=f"away:{task.id}:{period.id}",
-                    kind=OutboxKind.AWAY_FLAG,
-                    recipient_id=task.delegator_id,
-                    task_id=task.id,
-                    payload={"user_id": task.assignee_id, "ends_at": period.ends_at.isoformat()},
-                    now=now,
-                )
-                if row is not None:
-                    ids.append(row)
-        return ids
+        due = task.due_at
+        periods = uow.time_off.of_user(task.workspace_id, task.assignee_id, ending_after=now)
+        flags = [
+            Notice(
+                kind=OutboxKind.AWAY_FLAG,
+                recipient_id=task.delegator_id,
+                dedupe_key=f"away:{task.id}:{period.id}",
+                payload={"user_id": task.assignee_id, "ends_at": period.ends_at.isoformat()},
+            )
+            for period in periods
+            if period.starts_at <= due < period.ends_at
+        ]
+        return queue_notices(uow, task, flags, now=now)
 
     def _concerned(self, uow: UnitOfWork, task: Task) -> tuple[str, ...]:
         """Whose Home tab shows this task: assignee, delegator and the team's managers."""
