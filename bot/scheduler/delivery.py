@@ -810,7 +810,12 @@ class BackgroundDeliverer:
             self._submit(list(outbox_ids), workspace_id, homes)
 
     def deliver_home_later(self, workspace_id: str, user_id: str, seconds: float) -> None:
-        """Publish someone's Home tab again after `seconds` (a refresh Slack could not take now)."""
+        """Publish someone's Home tab again after `seconds` (a refresh Slack could not take now). One refresh
+        waits per person: the changes made meanwhile are shown by it, so refreshes do not multiply."""
+        with self._lock:
+            if (workspace_id, user_id) in self._pending_homes:
+                return
+            self._pending_homes.add((workspace_id, user_id))
         self._later(seconds, self._submit, [], workspace_id, [user_id])
 
     def wake_after(self, seconds: float) -> None:
@@ -874,6 +879,7 @@ class BackgroundDeliverer:
             self._timers.add(timer)
 
     def _run(self, outbox_ids: list[int], workspace_id: str, touched: list[str]) -> None:
+        retry: list[tuple[str, float]] = []
         try:
             if outbox_ids:
                 self.delivery.deliver(ids=outbox_ids, limit=len(outbox_ids))
@@ -885,9 +891,11 @@ class BackgroundDeliverer:
                 if isinstance(outcome, RetryLater):
                     # Over Slack's budget (or a 429): the refresh waits its turn rather than being dropped,
                     # so the Home tab does not show stale tasks until the next change.
-                    self.deliver_home_later(workspace_id, user_id, outcome.after_seconds or HOME_RETRY_SECONDS)
+                    retry.append((user_id, outcome.after_seconds or HOME_RETRY_SECONDS))
         except Exception as error:  # a bug here must not vanish silently with the thread
             self.on_error(error)
         finally:
             with self._lock:
                 self._pending_homes.difference_update((workspace_id, u) for u in touched)
+        for user_id, seconds in retry:
+            self.deliver_home_later(workspace_id, user_id, seconds)

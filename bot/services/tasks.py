@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.domain import transitions, when, worktime
 from bot.domain.errors import BadInput, NotFound, UserError
-from bot.domain.grammar import ListScope
-from bot.domain.model import OutboxKind, Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.model import ListScope, OutboxKind, Priority, TaskAction, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.domain.transitions import Notice, TaskState, Transition
 from bot.services.assignment import open_task
