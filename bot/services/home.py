@@ -13,7 +13,7 @@ from bot.domain.model import CheckinSchedule, OutboxKind, TaskStatus, TaskView
 from bot.domain.upcoming import Coming, TaskTime, coming_up
 from bot.services.availability import TimeView, time_view
 from bot.services.ports import MessageSender, SendOutcome
-from bot.services.views import schedule_of, task_view
+from bot.services.read_models import schedule_of, task_view
 from storage.models import Task, Team
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 

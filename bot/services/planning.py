@@ -31,8 +31,8 @@ from bot.domain.payloads import (
 )
 from bot.services.availability import AvailabilityReader
 from bot.services.digests import plan_digests
+from bot.services.read_models import schedule_of
 from bot.services.series import plan_occurrences
-from bot.services.views import schedule_of
 from storage.models import Task, Team
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 

@@ -14,7 +14,7 @@ from bot.domain.still_true import NOT_WHILE_AWAY, TaskFacts
 from bot.domain.worktime import Availability
 from bot.scheduler.delivery.rows import ClaimedRow, is_person
 from bot.services.availability import AvailabilityReader
-from bot.services.views import task_view
+from bot.services.read_models import task_view
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 
