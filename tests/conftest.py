@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from slack_bolt.response import BoltResponse
 from sqlalchemy import select
+from time_machine import TimeMachineFixture
 
 from bot.app import Baton, create_app
 from bot.config import Settings
@@ -20,6 +21,7 @@ from storage.models import Base, OutboxMessage, Task
 from tests.fakes.clock import FakeClock
 from tests.fakes.requests import (
     SIGNING_SECRET,
+    STALE_SECONDS,
     action_body,
     block_action_payload,
     bolt_request,
@@ -98,6 +100,14 @@ def slack() -> Iterator[FakeSlack]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
+
+
+@pytest.fixture
+def stale_timestamp(time_machine: TimeMachineFixture) -> int:
+    """A request timestamp Bolt refuses as too old: the wall clock its signature check reads is held at
+    START, and this is STALE_SECONDS before it."""
+    time_machine.move_to(START, tick=False)
+    return int(START.timestamp()) - STALE_SECONDS
 
 
 def make_settings(slack: FakeSlack, **overrides: Any) -> Settings:

@@ -205,6 +205,7 @@ def test_a_forged_signature_gets_401_and_changes_nothing(server: Server) -> None
 def test_a_stale_timestamp_gets_401_and_changes_nothing(server: Server) -> None:
     body = _task_command(f"<@{U_ALICE}> Replayed task", slack=server.slack, team_id="T0STALE")
 
+    # The server is another process reading the real clock, which no test can hold still: stale by that clock.
     answer = server.post_signed(body, timestamp=int(time.time()) - STALE_SECONDS)
 
     assert answer.status == 401

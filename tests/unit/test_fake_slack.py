@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.client import RemoteDisconnected
@@ -23,7 +22,6 @@ from tests.fakes import slack_api
 from tests.fakes.clock import FakeClock
 from tests.fakes.requests import (
     SIGNING_SECRET,
-    STALE_SECONDS,
     action_body,
     block_action_payload,
     bolt_request,
@@ -220,14 +218,14 @@ def test_clear_forgets_calls_but_keeps_messages(slack: FakeSlack, client: WebCli
     assert slack.calls == [] and len(slack.messages()) == 1
 
 
-def test_signature_verifies_and_goes_stale() -> None:
+def test_signature_verifies_and_goes_stale(stale_timestamp: int) -> None:
     body = command_body("/task", "help", user_id=U_ALICE, response_url="http://127.0.0.1/response/r1")
     headers = sign(body)
     verifier = SignatureVerifier(SIGNING_SECRET)
 
     assert verifier.is_valid(body, headers["x-slack-request-timestamp"], headers["x-slack-signature"])
     assert not verifier.is_valid(body + "x", headers["x-slack-request-timestamp"], headers["x-slack-signature"])
-    stale = sign(body, timestamp=int(time.time()) - STALE_SECONDS)
+    stale = sign(body, timestamp=stale_timestamp)
     assert not verifier.is_valid(body, stale["x-slack-request-timestamp"], stale["x-slack-signature"])
 
 
@@ -241,7 +239,9 @@ def _bolt_app(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> App:
     )
 
 
-def test_bolt_dispatch_reaches_the_fake_through_respond(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bolt_dispatch_reaches_the_fake_through_respond(
+    slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, stale_timestamp: int
+) -> None:
     app = _bolt_app(slack, monkeypatch)
 
     @app.command(ids.COMMAND_TASK)
@@ -253,7 +253,7 @@ def test_bolt_dispatch_reaches_the_fake_through_respond(slack: FakeSlack, monkey
     assert app.dispatch(bolt_request(body)).status == 200
     assert slack.responses == [{"text": "you typed help"}]
     assert app.dispatch(bolt_request(body, secret="forged")).status == 401
-    assert app.dispatch(bolt_request(body, timestamp=int(time.time()) - STALE_SECONDS)).status == 401
+    assert app.dispatch(bolt_request(body, timestamp=stale_timestamp)).status == 401
     assert len(slack.responses) == 1
 
 
