@@ -179,7 +179,7 @@ def test_task_command_over_http_creates_t1_and_dms_the_assignee(server: Server) 
                 return call
         return None
 
-    dm = wait_for("the assignment DM at FakeSlack", the_dm, seconds=DELIVERY_SECONDS)
+    dm = server.slack.wait_until("the assignment DM at FakeSlack", the_dm, timeout=DELIVERY_SECONDS)
     buttons = [
         element["text"]["text"]
         for block in dm.params.get("blocks") or []

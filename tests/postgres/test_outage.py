@@ -278,10 +278,10 @@ def test_baton_serve_and_tick_ride_out_a_database_outage(pg_schema: PgSchema, tm
             assert created.status == 200, created.body
             assert "T-1" in json.dumps(reply_of(created))
             assert tasks_in(pg_schema.url, TEAM_ID) == [(1, "Fix it", U_ALICE)]
-            wait_for(
+            slack.wait_until(
                 "the assignment DM at FakeSlack",
                 lambda: task_dms(slack, U_ALICE, "Fix it") or None,
-                seconds=DELIVERY_SECONDS,
+                timeout=DELIVERY_SECONDS,
             )
 
             caught_up = baton_tick(proxied, slack, CHECKIN_AT + timedelta(hours=2), tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.client import RemoteDisconnected
 from typing import Any
@@ -478,3 +479,19 @@ def test_scripted_429s_are_counted_too(slack: FakeSlack, client: WebClient) -> N
         _ratelimited(lambda: client.chat_update(channel="C0TEAM", ts="1.2", text="x"))
 
     assert slack.ratelimited("chat.update") == 2 and slack.ratelimited() == 2
+
+
+def test_wait_until_wakes_on_the_call_it_waits_for_and_gives_up_after_its_timeout(slack: FakeSlack) -> None:
+    client = WebClient(base_url=slack.base_url, token="xoxb-test")
+
+    def the_post() -> list[slack_api.Call] | None:
+        return slack.calls_to("chat.postMessage") or None
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        posted = pool.submit(client.chat_postMessage, channel=slack_api.C_GENERAL, text="hello")
+        found = slack.wait_until("the post", the_post, timeout=10)
+
+    assert [call.params["text"] for call in found] == ["hello"]
+    assert posted.result()["ok"]
+    with pytest.raises(AssertionError, match="waiting for a second post"):
+        slack.wait_until("a second post", lambda: slack.calls_to("chat.postMessage")[1:] or None, timeout=0.05)
