@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 
 from tests.container_files import compose, interpolate, runtime_stage, service_environment
-from tests.e2e.test_serve import READY_SECONDS, baton_command, baton_env, free_port, http, wait_for
+from tests.e2e.test_serve import READY_SECONDS, baton_env, http, wait_for
 from tests.fakes.slack_api import FakeSlack
+from tests.helpers import baton_command, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -33,6 +31,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.fakes.http import HttpAnswer, http, wait_for  # noqa: F401 - shared by the tests that import them from here
 from tests.fakes.requests import SIGNING_SECRET, STALE_SECONDS, command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_BOB, U_MANAGER, FakeSlack, dm_channel_id
+from tests.helpers import baton_command, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -59,12 +58,6 @@ def baton_env(**settings: str) -> dict[str, str]:
     return env
 
 
-def baton_command() -> list[str]:
-    """The console script `baton` next to this interpreter, else its exact equivalent."""
-    script = shutil.which("baton", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
-
-
 def run_baton(args: list[str], *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*baton_command(), *args],
@@ -75,12 +68,6 @@ def run_baton(args: list[str], *, env: dict[str, str], cwd: Path) -> subprocess.
         timeout=COMMAND_TIMEOUT,
         check=False,
     )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.test_serve import READY_SECONDS, HttpAnswer, baton_env, free_port, http, run_baton, wait_for
+from tests.e2e.test_serve import READY_SECONDS, HttpAnswer, baton_env, http, run_baton, wait_for
 from tests.fakes.requests import SIGNING_SECRET, command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_MANAGER, FakeSlack, dm_channel_id
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import select as fd_select
-import shutil
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from alembic import command
 from pydantic import SecretStr
@@ -30,40 +29,17 @@ from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
 from tests.fakes.clock import FakeClock
 from tests.fakes.http import HttpAnswer, http, wait_for  # noqa: F401 - shared by the tests that import them from here
+from tests.fakes.posts import dedupe_key
 from tests.fakes.requests import SIGNING_SECRET, action_body, block_action_payload, bolt_request, command_body
 from tests.fakes.slack_api import C_GENERAL, TEAM_ID, U_MANAGER, FakeSlack
+from tests.helpers import CLI_TOKEN
 
 REPO = Path(__file__).resolve().parents[2]
-TOKEN = "xoxb-e2e"
+TOKEN = CLI_TOKEN
 TIMEOUT = 60  # seconds, for each CLI process
 SUMMARY = re.compile(r"planned=(\d+) sent=(\d+) retried=(\d+) failed=(\d+)")
 
 T = TypeVar("T")
-
-
-def baton_command() -> list[str]:
-    """The console script `baton` next to this interpreter, else its exact equivalent."""
-    script = shutil.which("baton", path=str(Path(sys.executable).parent))
-    if script:
-        return [script]
-    return [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
-
-
-def cli_env(database_url: str, slack: FakeSlack, *, token: str = TOKEN) -> dict[str, str]:
-    """The runner's environment less any Baton or Slack setting, plus this replica's settings."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "BATON_")) and k not in ("DATABASE_URL", "PORT", "PYTHONUNBUFFERED")
-    }
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
-    env.update(
-        DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=token,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.base_url,
-    )
-    return env
 
 
 def migrate(url: str) -> None:
@@ -254,15 +230,10 @@ def keys_posted(slack: FakeSlack, *, prefix: str) -> Counter[str]:
     """How often each dedupe key starting with `prefix` reached FakeSlack's chat.postMessage."""
     keys: Counter[str] = Counter()
     for call in slack.calls_to("chat.postMessage"):
-        key = dedupe_key_of(call.params)
+        key = dedupe_key(call.params)
         if key.startswith(prefix):
             keys[key] += 1
     return keys
-
-
-def dedupe_key_of(params: dict[str, Any]) -> str:
-    """The dedupe key Baton put in a post's message metadata ("" when there is none)."""
-    return str(((params.get("metadata") or {}).get("event_payload") or {}).get("dedupe_key", ""))
 
 
 def outbox_rows(url: str, *, kind: str) -> list[OutboxMessage]:

@@ -35,8 +35,9 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.posts import dedupe_keys
 from tests.fakes.requests import SIGNING_SECRET
 from tests.fakes.slack_api import TEAM_ID, FakeSlack, dm_channel_id
+from tests.helpers import cli_env
 from tests.postgres.conftest import PgSchema
-from tests.postgres.processes import TOKEN, cli_env, finish, migrate, pass_line, start_ticks_together
+from tests.postgres.processes import TOKEN, finish, migrate, pass_line, start_ticks_together
 
 pytestmark = pytest.mark.postgres
 

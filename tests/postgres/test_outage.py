@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -45,8 +44,9 @@ from tests.fakes.requests import (
 )
 from tests.fakes.slack_api import C_GENERAL, TEAM_ID, U_ALICE, U_MANAGER, FakeSlack, dm_channel_id
 from tests.fakes.tcp_proxy import TcpProxy
+from tests.helpers import baton_command, cli_env, free_port
 from tests.postgres.conftest import PgSchema
-from tests.postgres.processes import HttpAnswer, baton_command, cli_env, http, keys_posted, migrate, wait_for
+from tests.postgres.processes import HttpAnswer, http, keys_posted, migrate, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
 
@@ -172,12 +172,6 @@ def task_dms(slack: FakeSlack, user_id: str, title: str) -> list[Any]:
 
 def checkins_for(slack: FakeSlack, task_id: int) -> int:
     return sum(keys_posted(slack, prefix=f"checkin:{task_id}:").values())
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- baton serve and baton tick, as real processes ------------------------------------------------------

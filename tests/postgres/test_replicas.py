@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -26,16 +25,15 @@ from sqlalchemy import select
 from storage.db import make_engine, make_session_factory
 from storage.models import Task
 from storage.uow import UnitOfWork
+from tests.fakes.posts import dedupe_key
 from tests.fakes.requests import command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_MANAGER, FakeSlack, dm_channel_id
+from tests.helpers import baton_command, cli_env, free_port
 from tests.postgres.conftest import PgSchema
 from tests.postgres.processes import (
     TIMEOUT,
     TOKEN,
     HttpAnswer,
-    baton_command,
-    cli_env,
-    dedupe_key_of,
     delegate_to_each,
     finish,
     http,
@@ -99,7 +97,7 @@ def test_a_tick_killed_mid_pass_with_a_post_in_flight_leaves_every_checkin_sent_
 
     assert outputs[victim][0] == -signal.SIGKILL, outputs[victim]
     survivors = [pass_line(*output) for n, output in enumerate(outputs) if n != victim]
-    lost_key = dedupe_key_of(in_flight.params)
+    lost_key = dedupe_key(in_flight.params)
     rows = outbox_rows(url, kind="checkin")
     stranded = {r.dedupe_key for r in rows if r.state == "sending"}
     posted_before = keys_posted(slack, prefix="checkin:")
@@ -134,7 +132,7 @@ def test_a_tick_killed_mid_pass_with_a_post_in_flight_leaves_every_checkin_sent_
     # Only the post in flight had been tried; the rest of the killed replica's claim is posted without a look.
     assert {r.dedupe_key: r.attempts for r in rows if r.attempts != 1} == {lost_key: 2}, counts
     [lost_row] = [r for r in rows if r.dedupe_key == lost_key]
-    [lost_message] = [m for m in slack.messages() if dedupe_key_of(m) == lost_key]
+    [lost_message] = [m for m in slack.messages() if dedupe_key(m) == lost_key]
     assert (lost_row.channel_id, lost_row.ts) == (lost_message["channel"], lost_message["ts"]), (
         "the recovered row must point at the message the killed replica posted"
     )
@@ -191,12 +189,6 @@ class Replica:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -38,7 +38,7 @@ from tests.container_files import (
     strings,
     variables,
 )
-from tests.e2e.test_serve import baton_command
+from tests.helpers import baton_command
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 BATON_SERVICES = ("migrate", "baton")

@@ -1,0 +1,95 @@
+"""Small helpers the tests share: instants, what a reader sees of a message, and running `baton` as a process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import Harness, flatten
+from tests.fakes.requests import SIGNING_SECRET
+from tests.fakes.slack_api import FakeSlack
+
+REPO = Path(__file__).resolve().parents[1]
+CLI_TOKEN = "xoxb-e2e"
+
+# -- instants ------------------------------------------------------------------------------------------------
+
+
+def utc(*parts: int) -> datetime:
+    """`datetime(*parts)` in UTC: utc(2026, 12, 1, 14) is 14:00 UTC on 1 December 2026."""
+    return datetime(*parts, tzinfo=UTC)
+
+
+def every(start: datetime, end: datetime, *, minutes: int = 15) -> list[datetime]:
+    """The moments from `start` to `end` (both included) `minutes` apart."""
+    moments, at = [], start
+    while at <= end:
+        moments.append(at)
+        at += timedelta(minutes=minutes)
+    return moments
+
+
+# -- messages ------------------------------------------------------------------------------------------------
+
+
+def shown(message: Mapping[str, Any]) -> str:
+    """What a reader sees of a posted message: its fallback text and its blocks' texts."""
+    return str(message.get("text") or "") + "\n" + flatten(message.get("blocks") or [])
+
+
+def action_ids(message: Mapping[str, Any]) -> list[str]:
+    """The action ids of a message's buttons and menus, in order."""
+    return [
+        element.get("action_id")
+        for block in message.get("blocks") or []
+        if block.get("type") == "actions"
+        for element in block.get("elements") or []
+    ]
+
+
+def opened_views(h: Harness) -> list[dict[str, Any]]:
+    """Every modal Baton opened (views.open), oldest first."""
+    return [call.params["view"] for call in h.slack.calls_to("views.open")]
+
+
+# -- baton as a process --------------------------------------------------------------------------------------
+
+
+def baton_command() -> list[str]:
+    """The console script `baton` next to this interpreter (what people run), else its exact equivalent."""
+    script = shutil.which("baton", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli_env(database_url: str, slack: FakeSlack, *, token: str = CLI_TOKEN) -> dict[str, str]:
+    """The runner's environment less any Baton or Slack setting, DATABASE_URL or PORT, plus this process's own.
+
+    PYTHONUNBUFFERED goes too: cron, systemd and most CI runners do not set it, and output must not
+    depend on it. The repository comes first on the path, so the process imports this checkout whatever the cwd.
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "BATON_")) and k not in ("DATABASE_URL", "PORT", "PYTHONUNBUFFERED")
+    }
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    env.update(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.base_url,
+    )
+    return env
