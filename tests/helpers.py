@@ -11,9 +11,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Harness, flatten
+from sqlalchemy import select
+
+from storage.models import OutboxMessage, Task
+from storage.uow import UnitOfWorkFactory
+from tests.conftest import START, Harness, flatten
 from tests.fakes.requests import SIGNING_SECRET
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import U_ALICE, U_MANAGER, FakeSlack
 
 REPO = Path(__file__).resolve().parents[1]
 CLI_TOKEN = "xoxb-e2e"
@@ -56,6 +60,42 @@ def action_ids(message: Mapping[str, Any]) -> list[str]:
 def opened_views(h: Harness) -> list[dict[str, Any]]:
     """Every modal Baton opened (views.open), oldest first."""
     return [call.params["view"] for call in h.slack.calls_to("views.open")]
+
+
+# -- rows -----------------------------------------------------------------------------------------------------
+
+
+def ensure_workspaces(uow_factory: UnitOfWorkFactory, *ids: str, now: datetime = START) -> None:
+    """The workspace rows, committed."""
+    with uow_factory() as uow:
+        for workspace_id in ids:
+            uow.workspaces.ensure(workspace_id, now=now)
+        uow.commit()
+
+
+def task_row(workspace_id: str, number: int, *, now: datetime = START, **overrides: object) -> Task:
+    """An open task numbered `number` that U_MANAGER gave U_ALICE, created at `now`, not yet stored."""
+    values: dict[str, object] = {
+        "workspace_id": workspace_id,
+        "number": number,
+        "title": f"task {number} of {workspace_id}",
+        "assignee_id": U_ALICE,
+        "delegator_id": U_MANAGER,
+        "priority": "normal",
+        "status": "open",
+        "created_at": now,
+        "updated_at": now,
+    }
+    values.update(overrides)
+    return Task(**values)
+
+
+def outbox_in(uow_factory: UnitOfWorkFactory) -> list[OutboxMessage]:
+    """Every outbox row, oldest first, detached from its session."""
+    with uow_factory() as uow:
+        rows = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        uow.session.expunge_all()
+        return rows
 
 
 # -- baton as a process --------------------------------------------------------------------------------------
