@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from storage.models import OutboxMessage, Task
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import START, Harness, flatten
+from tests.fakes.http import http, wait_for
 from tests.fakes.requests import SIGNING_SECRET
 from tests.fakes.slack_api import U_ALICE, U_MANAGER, FakeSlack
 
@@ -133,3 +135,20 @@ def cli_env(database_url: str, slack: FakeSlack, *, token: str = CLI_TOKEN) -> d
         SLACK_API_URL=slack.base_url,
     )
     return env
+
+
+def wait_until_serving(
+    process: subprocess.Popen[Any], base_url: str, log_path: Path, *, seconds: float, what: str = "baton serve"
+) -> None:
+    """Until the server at `base_url` answers /healthz with 200; its log fails the test if it exits first."""
+
+    def ready() -> bool | None:
+        if process.poll() is not None:
+            log = log_path.read_text(errors="replace")
+            raise AssertionError(f"{what} exited with {process.returncode}:\n{log}")
+        try:
+            return http(f"{base_url}/healthz").status == 200 or None
+        except OSError:  # not listening yet
+            return None
+
+    wait_for(f"{what} to answer /healthz", ready, seconds=seconds)

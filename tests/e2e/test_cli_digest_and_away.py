@@ -9,14 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import create_app
-from bot.executors import InlineExecutor
-from tests.conftest import answer_text, flatten
+from tests.conftest import flatten
 from tests.e2e import test_cli_scheduler as scheduler_e2e
 from tests.e2e.test_cli_scheduler import Cli
-from tests.fakes.clock import FakeClock
 from tests.fakes.posts import dedupe_key
-from tests.fakes.requests import bolt_request, command_body
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_MANAGER, FakeSlack, dm_channel_id
 from tests.helpers import utc
 
@@ -36,20 +32,7 @@ D_MANAGER = dm_channel_id(U_MANAGER)
 
 
 def slash(cli: Cli, command: str, text: str, *, user: str, at: datetime, channel: str = TEAM_CHANNEL) -> str:
-    """A signed slash command to an in-process app on the CLI's database file; returns the answer's text."""
-    baton = create_app(
-        cli.settings(),
-        clock=FakeClock(at),
-        listener_executor=InlineExecutor(),
-        delivery_executor=InlineExecutor(),
-    )
-    try:
-        body = command_body(command, text, user_id=user, channel_id=channel, response_url=cli.slack.response_url())
-        response = baton.bolt.dispatch(bolt_request(body))
-        assert response.status == 200, response.body
-        return answer_text(response)
-    finally:
-        baton.close()
+    return cli.slash(command, text, user=user, at=at, channel=channel)
 
 
 def posts(slack: FakeSlack, prefix: str) -> list[dict[str, Any]]:

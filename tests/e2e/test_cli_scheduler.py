@@ -18,6 +18,7 @@ import pytest
 from bot.app import create_app
 from bot.config import Settings
 from bot.executors import InlineExecutor
+from tests.conftest import answer_text
 from tests.fakes.clock import FakeClock
 from tests.fakes.posts import dedupe_key
 from tests.fakes.requests import SIGNING_SECRET, action_body, block_action_payload, bolt_request, command_body
@@ -85,6 +86,19 @@ class Cli:
                 response = baton.bolt.dispatch(bolt_request(action_body(payload)))
                 assert response.status == 200, response.body
             return len(waiting)
+        finally:
+            baton.close()
+
+    def slash(self, command: str, text: str, *, user: str, at: datetime, channel: str) -> str:
+        """A signed slash command to an in-process app on the same database file; returns the answer's text."""
+        baton = create_app(
+            self.settings(), clock=FakeClock(at), listener_executor=InlineExecutor(), delivery_executor=InlineExecutor()
+        )
+        try:
+            body = command_body(command, text, user_id=user, channel_id=channel, response_url=self.slack.response_url())
+            response = baton.bolt.dispatch(bolt_request(body))
+            assert response.status == 200, response.body
+            return answer_text(response)
         finally:
             baton.close()
 

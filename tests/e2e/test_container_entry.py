@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from tests.container_files import compose, interpolate, runtime_stage, service_environment
-from tests.e2e.test_serve import READY_SECONDS, baton_env, http, wait_for
+from tests.e2e.test_serve import READY_SECONDS, baton_env
 from tests.fakes.slack_api import FakeSlack
-from tests.helpers import baton_command, free_port
+from tests.helpers import baton_command, free_port, wait_until_serving
 
 pytestmark = pytest.mark.e2e
 
@@ -92,16 +92,8 @@ def test_migrate_then_the_entry_command_serves_answers_the_healthcheck_and_stops
             [*baton_command(), *command[1:]], env=env, cwd=app_dir, stdout=log, stderr=subprocess.STDOUT
         )
     try:
-
-        def healthy() -> bool | None:
-            if process.poll() is not None:
-                raise AssertionError(f"{command} exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                return http(f"http://127.0.0.1:{port}/healthz").status == 200 or None
-            except OSError:  # not listening yet
-                return None
-
-        wait_for("the entry command to answer /healthz", healthy, seconds=READY_SECONDS)
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_serving(process, base_url, log_path, seconds=READY_SECONDS, what=f"the entry command {command}")
         check = subprocess.run(_health_command(), env=env, capture_output=True, text=True, timeout=30, check=False)
         assert check.returncode == 0, f"HEALTHCHECK failed on a healthy server:\n{check.stderr}"
 

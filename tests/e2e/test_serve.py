@@ -31,7 +31,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.fakes.http import HttpAnswer, http, wait_for  # noqa: F401 - shared by the tests that import them from here
 from tests.fakes.requests import SIGNING_SECRET, STALE_SECONDS, command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_BOB, U_MANAGER, FakeSlack, dm_channel_id
-from tests.helpers import baton_command, free_port
+from tests.helpers import baton_command, free_port, wait_until_serving
 
 pytestmark = pytest.mark.e2e
 
@@ -123,16 +123,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             )
         running = Server(f"http://127.0.0.1:{port}", db_path, slack, process, log_path)
         try:
-
-            def ready() -> bool | None:
-                if process.poll() is not None:
-                    raise AssertionError(f"baton serve exited with {process.returncode}:\n{running.log()}")
-                try:
-                    return http(f"{running.base_url}/healthz").status == 200 or None
-                except OSError:  # not listening yet
-                    return None
-
-            wait_for("baton serve to answer /healthz", ready, seconds=READY_SECONDS)
+            wait_until_serving(process, running.base_url, log_path, seconds=READY_SECONDS)
             yield running
         finally:
             process.terminate()

@@ -44,7 +44,7 @@ from tests.fakes.requests import (
 )
 from tests.fakes.slack_api import C_GENERAL, TEAM_ID, U_ALICE, U_MANAGER, FakeSlack, dm_channel_id
 from tests.fakes.tcp_proxy import TcpProxy
-from tests.helpers import baton_command, cli_env, free_port
+from tests.helpers import baton_command, cli_env, free_port, wait_until_serving
 from tests.postgres.conftest import PgSchema
 from tests.postgres.processes import HttpAnswer, http, keys_posted, migrate, wait_for
 
@@ -193,16 +193,7 @@ def baton_serve(url: str, slack: FakeSlack, cwd: Path) -> Iterator[tuple[str, Pa
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-
-        def ready() -> bool | None:
-            if process.poll() is not None:
-                raise AssertionError(f"baton serve exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                return http(f"{base_url}/healthz").status == 200 or None
-            except OSError:  # not listening yet
-                return None
-
-        wait_for("baton serve to answer /healthz", ready, seconds=READY_SECONDS)
+        wait_until_serving(process, base_url, log_path, seconds=READY_SECONDS)
         yield base_url, log_path
     finally:
         process.terminate()

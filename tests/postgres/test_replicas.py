@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ from storage.uow import UnitOfWork
 from tests.fakes.posts import dedupe_key
 from tests.fakes.requests import command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_MANAGER, FakeSlack, dm_channel_id
-from tests.helpers import baton_command, cli_env, free_port
+from tests.helpers import baton_command, cli_env, free_port, wait_until_serving
 from tests.postgres.conftest import PgSchema
 from tests.postgres.processes import (
     TIMEOUT,
@@ -224,15 +223,6 @@ def stop(replicas: list[Replica]) -> None:
             replica.process.terminate()
 
 
-def healthy(replica: Replica) -> bool | None:
-    if replica.process.poll() is not None:
-        raise AssertionError(f"baton serve exited with {replica.process.returncode}:\n{replica.log()}")
-    try:
-        return http(f"{replica.base_url}/healthz").status == 200 or None
-    except OSError:  # not listening yet
-        return None
-
-
 def task_numbers(url: str) -> dict[tuple[str, str], int]:
     """(workspace, title) -> number of every task in the schema."""
     engine = make_engine(url)
@@ -262,7 +252,7 @@ def test_three_serve_replicas_number_tasks_without_gap_or_repeat_and_dm_each_ass
         tick = spawn_ticks([cli_env(url, slack)], at=None, cwd=tmp_path)
         stack.callback(tick.kill_unfinished)
         for replica in replicas:
-            wait_for(f"{replica.base_url}/healthz", partial(healthy, replica), seconds=READY_SECONDS)
+            wait_until_serving(replica.process, replica.base_url, replica.log_path, seconds=READY_SECONDS)
         tick.wait_ready()
 
         def delegate(index: int) -> tuple[str, str, HttpAnswer]:
