@@ -1245,7 +1245,7 @@ def simulate(
     return sent
 
 
-@settings(max_examples=25)
+@settings(max_examples=25, deadline=None)  # each example runs a week of passes: no per-example time limit
 @given(
     created=moments,
     who=availabilities(),
