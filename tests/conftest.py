@@ -6,12 +6,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from slack_bolt.response import BoltResponse
 from sqlalchemy import select
-from time_machine import TimeMachineFixture
 
 from bot.app import Baton, create_app
 from bot.config import Settings
@@ -30,6 +29,9 @@ from tests.fakes.requests import (
     view_submission_payload,
 )
 from tests.fakes.slack_api import C_GENERAL, TEAM_ID, FakeSlack, Violation
+
+if TYPE_CHECKING:
+    from time_machine import TimeMachineFixture  # the `time_machine` fixture's type
 
 # Tuesday 1 December 2026, 14:00 UTC: 09:00 in New York, 15:00 in Berlin, 23:00 in Tokyo.
 START = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)

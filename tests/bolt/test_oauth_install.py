@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, update
-from time_machine import TimeMachineFixture
 
 from bot.app import Baton, create_app
 from bot.domain.model import OutboxState
@@ -22,6 +21,9 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.requests import event_body
 from tests.fakes.slack_api import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, TEAM_ID, U_ALICE, U_MANAGER, FakeSlack
 from tests.fakes.wsgi import WsgiAnswer, call
+
+if TYPE_CHECKING:
+    from time_machine import TimeMachineFixture  # the `time_machine` fixture's type
 
 KEY = Fernet.generate_key().decode()
 OTHER = "T0OTHER"
