@@ -1245,7 +1245,7 @@ def simulate(
     return sent
 
 
-@settings(max_examples=25, deadline=None)  # each example runs a week of passes: no per-example time limit
+@settings(max_examples=25)
 @given(
     created=moments,
     who=availabilities(),
