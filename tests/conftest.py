@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
@@ -21,6 +21,7 @@ from storage.models import Base, OutboxMessage, Task
 from tests.fakes.clock import FakeClock
 from tests.fakes.requests import (
     SIGNING_SECRET,
+    STALE_SECONDS,
     action_body,
     block_action_payload,
     bolt_request,
@@ -29,6 +30,9 @@ from tests.fakes.requests import (
     view_submission_payload,
 )
 from tests.fakes.slack_api import C_GENERAL, TEAM_ID, FakeSlack, Violation
+
+if TYPE_CHECKING:
+    from time_machine import TimeMachineFixture  # the `time_machine` fixture's type
 
 # Property tests judge behaviour, not speed: on a shared machine an example may take seconds (speed lives in bench/).
 settings.register_profile("baton", deadline=None)
@@ -103,6 +107,14 @@ def slack() -> Iterator[FakeSlack]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
+
+
+@pytest.fixture
+def stale_timestamp(time_machine: TimeMachineFixture) -> int:
+    """A request timestamp Bolt refuses as too old: the wall clock its signature check reads is held at
+    START, and this is STALE_SECONDS before it."""
+    time_machine.move_to(START, tick=False)
+    return int(START.timestamp()) - STALE_SECONDS
 
 
 def make_settings(slack: FakeSlack, **overrides: Any) -> Settings:

@@ -1,21 +1,21 @@
-"""Baton's Dockerfile, .dockerignore and compose.yaml read the way Docker reads them, for the container tests.
+"""Baton's Dockerfile, .dockerignore and compose.yaml read for the container tests, without a Docker daemon.
 
-No Docker daemon is needed: the Dockerfile is split into stages and instructions (continuations,
-comments, exec form, global ARG defaults), .dockerignore patterns are matched with Docker's rules
-(`**`, a match on a parent directory excludes what is inside, the last matching pattern wins, `!`
-re-includes), and compose's `${VAR}` forms are interpolated as `docker compose` does.
+The Dockerfile goes through BuildKit's own parser (the `dockerfile` package) and compose.yaml through a YAML
+loader; what stays here is what Docker does after parsing: global ARG defaults in FROM, ENV values unquoted,
+.dockerignore matching (`**`, parent directories, the last pattern wins, `!`) and compose's `${VAR}` forms.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
+import signal
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dockerfile
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,48 +27,9 @@ COMPOSE_ENV_EXAMPLE = REPO / "docker" / "compose.env.example"
 
 # -- Dockerfile ----------------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Instruction:
-    name: str
-    args: str
-
-    def exec_form(self) -> list[str]:
-        """The JSON array of ENTRYPOINT/CMD/RUN; a shell-form instruction is an error here."""
-        value = json.loads(self.args)
-        if not (isinstance(value, list) and all(isinstance(part, str) for part in value)):
-            raise ValueError(f"{self.name} {self.args} is not a JSON array of strings")
-        return value
-
-
-@dataclass
-class Stage:
-    base: str
-    name: str | None
-    instructions: list[Instruction] = field(default_factory=list)
-
-    def all(self, name: str) -> list[Instruction]:
-        return [i for i in self.instructions if i.name == name]
-
-    def last(self, name: str) -> Instruction | None:
-        found = self.all(name)
-        return found[-1] if found else None
-
-    def index(self, name: str) -> int:
-        """Position of the last `name` instruction in the stage, -1 when there is none."""
-        positions = [n for n, i in enumerate(self.instructions) if i.name == name]
-        return positions[-1] if positions else -1
-
-    def env(self) -> dict[str, str]:
-        """Every ENV of the stage, in the `K=V K2=V2` form, later ones winning."""
-        values: dict[str, str] = {}
-        for instruction in self.all("ENV"):
-            for pair in shlex.split(instruction.args):
-                key, sep, value = pair.partition("=")
-                if not sep:
-                    raise ValueError(f"ENV {instruction.args!r}: use the KEY=value form")
-                values[key] = value
-        return values
+Instruction = dockerfile.Command
+_SHELL_OPERATORS = {"&&", "||", ";", "|", "&"}
+_ARG_REFERENCE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 
 @dataclass(frozen=True)
@@ -77,70 +38,145 @@ class Healthcheck:
     command: list[str]
 
 
-def _logical_lines(text: str) -> list[str]:
-    """Join `\\` continuations and drop comment and blank lines, as Docker's parser does."""
-    lines: list[str] = []
-    pending = ""
-    for raw in text.splitlines():
-        stripped = raw.strip()
-        if stripped.startswith("#") or (not stripped and not pending):
-            continue
-        if stripped.endswith("\\"):
-            pending += stripped[:-1].rstrip() + " "
-            continue
-        lines.append(pending + stripped)
-        pending = ""
-    if pending.strip():
-        lines.append(pending.strip())
-    return lines
+@dataclass(frozen=True)
+class Copy:
+    sources: list[str]
+    destination: str
+    from_stage: str | None
+
+
+def exec_form(instruction: Instruction) -> list[str]:
+    """The argument list of an exec-form (JSON array) instruction; shell form is an error here."""
+    if not instruction.json:
+        raise ValueError(f"{instruction.original!r} is in shell form, not a JSON array")
+    return list(instruction.value)
+
+
+def _unquote(word: str) -> str:
+    """A word as the shell would read it: `"two words"` is `two words`."""
+    [value] = shlex.split(word) or [""]
+    return value
+
+
+def _flags(instruction: Instruction) -> dict[str, str]:
+    return dict(flag.removeprefix("--").partition("=")[::2] for flag in instruction.flags)
+
+
+@dataclass(frozen=True)
+class Stage:
+    base: str
+    name: str | None
+    instructions: list[Instruction]
+
+    def all(self, name: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.cmd == name.upper()]
+
+    def last(self, name: str) -> Instruction | None:
+        found = self.all(name)
+        return found[-1] if found else None
+
+    def index(self, name: str) -> int:
+        """Position of the last `name` instruction in the stage, -1 when there is none."""
+        positions = [n for n, i in enumerate(self.instructions) if i.cmd == name.upper()]
+        return positions[-1] if positions else -1
+
+    def env(self) -> dict[str, str]:
+        """Every ENV of the stage, later ones winning."""
+        values: dict[str, str] = {}
+        for instruction in self.all("ENV"):
+            pairs = instruction.value
+            values.update((pairs[n], _unquote(pairs[n + 1])) for n in range(0, len(pairs), 2))
+        return values
+
+    def user(self) -> tuple[str, str | None] | None:
+        """The last USER as (user, group), None when the stage sets none."""
+        instruction = self.last("USER")
+        if instruction is None:
+            return None
+        user, sep, group = instruction.value[0].partition(":")
+        return user, group if sep else None
+
+    def exposed_ports(self) -> list[int]:
+        """Every EXPOSEd TCP port (`3000` and `3000/tcp` alike)."""
+        ports = [word for instruction in self.all("EXPOSE") for word in instruction.value]
+        return [int(port.removesuffix("/tcp")) for port in ports if not port.endswith("/udp")]
+
+    def stop_signal(self) -> signal.Signals | None:
+        """STOPSIGNAL as a signal, whether written `SIGTERM`, `TERM` or `15`."""
+        instruction = self.last("STOPSIGNAL")
+        if instruction is None:
+            return None
+        word = instruction.value[0].upper()
+        return signal.Signals(int(word)) if word.isdigit() else signal.Signals["SIG" + word.removeprefix("SIG")]
+
+    def healthcheck(self) -> Healthcheck | None:
+        """The last HEALTHCHECK's options and exec-form command; None when there is none or it is `NONE`."""
+        instruction = self.last("HEALTHCHECK")
+        if instruction is None or instruction.value[0].upper() == "NONE":
+            return None
+        if instruction.value[0].upper() != "CMD" or not instruction.json:
+            raise ValueError(f"{instruction.original!r}: use the exec form `HEALTHCHECK ... CMD [...]`")
+        return Healthcheck(_flags(instruction), list(instruction.value[1:]))
+
+    def entry_command(self) -> list[str]:
+        """What `docker run IMAGE` executes: ENTRYPOINT followed by CMD, both in exec form."""
+        entrypoint, cmd = self.last("ENTRYPOINT"), self.last("CMD")
+        return (exec_form(entrypoint) if entrypoint else []) + (exec_form(cmd) if cmd else [])
+
+    def copies(self) -> list[Copy]:
+        """Every COPY: its sources, destination and the stage it copies from (None: the build context)."""
+        return [
+            Copy(list(c.value[:-1]), c.value[-1], _flags(c).get("from")) for c in self.all("COPY") if not c.heredocs
+        ]
+
+    def commands(self) -> list[list[str]]:
+        """The simple commands the stage's RUNs execute: each shell-form RUN split on `&&`, `;`, `|`..."""
+        found: list[list[str]] = []
+        for run in self.all("RUN"):
+            if run.json:
+                found.append(list(run.value))
+                continue
+            lexer = shlex.shlex(" ".join(run.value), posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            current: list[str] = []
+            for token in lexer:
+                if token in _SHELL_OPERATORS:
+                    found.append(current)
+                    current = []
+                else:
+                    current.append(token)
+            found.append(current)
+        return [command for command in found if command]
 
 
 def parse_dockerfile(text: str) -> list[Stage]:
     """The build stages in order; global ARG defaults are substituted into each FROM."""
     global_args: dict[str, str] = {}
     stages: list[Stage] = []
-    for line in _logical_lines(text):
-        word, _, rest = line.partition(" ")
-        instruction = Instruction(word.upper(), rest.strip())
-        if instruction.name == "ARG" and not stages:
-            key, _, default = instruction.args.partition("=")
-            global_args[key] = default
-        elif instruction.name == "FROM":
-            parts = instruction.args.split()
-            base = re.sub(r"\$\{?(\w+)\}?", lambda m: global_args.get(m.group(1), m.group(0)), parts[0])
-            name = parts[2] if len(parts) == 3 and parts[1].upper() == "AS" else None
-            stages.append(Stage(base=base, name=name))
+    for instruction in dockerfile.parse_string(text):
+        if instruction.cmd == "ARG" and not stages:
+            for word in instruction.value:
+                key, _, default = word.partition("=")
+                global_args[key] = _unquote(default)
+        elif instruction.cmd == "FROM":
+            image, *alias = instruction.value
+            base = _ARG_REFERENCE.sub(lambda m: global_args.get(m.group(1) or m.group(2), m.group(0)), image)
+            name = alias[1] if len(alias) == 2 and alias[0].upper() == "AS" else None
+            stages.append(Stage(base=base, name=name, instructions=[]))
         elif not stages:
-            raise ValueError(f"{instruction.name} before the first FROM")
+            raise ValueError(f"{instruction.original!r} before the first FROM")
         else:
             stages[-1].instructions.append(instruction)
     return stages
 
 
-def healthcheck(instruction: Instruction) -> Healthcheck:
-    """Split `HEALTHCHECK --opt=v ... CMD [...]` into its options and exec-form command."""
-    options: dict[str, str] = {}
-    rest = instruction.args
-    while rest.startswith("--"):
-        option, _, rest = rest.partition(" ")
-        key, _, value = option[2:].partition("=")
-        options[key] = value
-        rest = rest.lstrip()
-    word, _, command = rest.partition(" ")
-    if word.upper() != "CMD":
-        raise ValueError(f"HEALTHCHECK {instruction.args!r} has no CMD")
-    return Healthcheck(options, Instruction("CMD", command.strip()).exec_form())
-
-
-def dockerfile() -> list[Stage]:
+def dockerfile_stages() -> list[Stage]:
     return parse_dockerfile(DOCKERFILE.read_text())
 
 
-def entry_command(stage: Stage) -> list[str]:
-    """What `docker run IMAGE` executes: ENTRYPOINT followed by CMD, both in exec form."""
-    entrypoint = stage.last("ENTRYPOINT")
-    cmd = stage.last("CMD")
-    return (entrypoint.exec_form() if entrypoint else []) + (cmd.exec_form() if cmd else [])
+def runtime_stage() -> Stage:
+    """The last stage: what `docker build` makes the image from."""
+    return dockerfile_stages()[-1]
 
 
 # -- .dockerignore -------------------------------------------------------------------------------------------

@@ -8,8 +8,10 @@ from typing import Any
 
 from handlers import ids
 from storage.models import OutboxMessage, Task, TaskEvent, TimeOff
-from tests.conftest import Harness, flatten
+from tests.conftest import Harness
+from tests.fakes.posts import dedupe_key
 from tests.fakes.slack_api import U_ADMIN, U_ALICE, U_BOB, U_MANAGER, dm_channel_id
+from tests.helpers import shown, utc
 
 D_ALICE = dm_channel_id(U_ALICE)
 D_MANAGER = dm_channel_id(U_MANAGER)
@@ -21,19 +23,11 @@ FRI_0800 = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
 FRI_CHECKIN = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
-
-
 def delegate(h: Harness, title: str = "Fix the refund macro", when: str = "fri 5pm") -> Task:
     """A task Alice has accepted (a task not accepted gets a reminder, not check-ins)."""
     h.command(f"<@{U_ALICE}> {title} by {when}", user=U_MANAGER)
     h.accept(U_ALICE)
     return h.tasks()[-1]
-
-
-def dedupe_key(message: dict[str, Any]) -> str:
-    return str(((message.get("metadata") or {}).get("event_payload") or {}).get("dedupe_key") or "")
 
 
 def sent_to_alice(h: Harness, prefix: str) -> list[dict[str, Any]]:
@@ -43,10 +37,6 @@ def sent_to_alice(h: Harness, prefix: str) -> list[dict[str, Any]]:
 def pass_at(h: Harness, moment: datetime) -> None:
     h.clock.set(moment)
     h.baton.run_pass()
-
-
-def shown(message: dict[str, Any]) -> str:
-    return str(message.get("text") or "") + "\n" + flatten(message.get("blocks") or [])
 
 
 def later(h: Harness, task_id: int, message: dict[str, Any], *, user: str = U_ALICE) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from tests.fakes.requests import (
     users_select_value,
 )
 from tests.fakes.slack_api import C_GENERAL, U_ALICE, U_BOB, U_MANAGER, dm_channel_id
+from tests.helpers import opened_views, shown
 
 D_ALICE = dm_channel_id(U_ALICE)
 D_MANAGER = dm_channel_id(U_MANAGER)
@@ -35,10 +36,6 @@ def delegated(h: Harness, text: str = "Fix the refund macro by fri 5pm") -> tupl
     return task, dm
 
 
-def shown(message: dict[str, Any]) -> str:
-    return message.get("text", "") + "\n" + flatten(message.get("blocks") or [])
-
-
 def has_buttons(message: dict[str, Any]) -> bool:
     return any(b.get("type") == "actions" for b in message.get("blocks") or [])
 
@@ -46,10 +43,6 @@ def has_buttons(message: dict[str, Any]) -> bool:
 def the_task(h: Harness) -> Task:
     [task] = h.tasks()
     return task
-
-
-def opened_views(h: Harness) -> list[dict[str, Any]]:
-    return [c.params["view"] for c in h.slack.calls_to("views.open")]
 
 
 def form(

@@ -13,8 +13,10 @@ import pytest
 from handlers import ids
 from storage.models import OutboxMessage, Task, TaskEvent
 from tests.conftest import Harness, flatten
+from tests.fakes.posts import dedupe_key
 from tests.fakes.requests import plain_text_value, reaction_added_event
 from tests.fakes.slack_api import C_GENERAL, U_ALICE, U_BOB, U_MANAGER, dm_channel_id
+from tests.helpers import action_ids, shown
 
 # Alice is in Berlin: Wednesday 2 December 2026, 10:00 there is 09:00 UTC, the default check-in time.
 CHECKIN_AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -53,11 +55,6 @@ def send_checkin(h: Harness, title: str = "Fix the refund macro") -> CheckIn:
     return CheckIn(task_id=task.id, channel=D_ALICE, ts=found[0]["ts"], message=found[0])
 
 
-def dedupe_key(message: dict[str, Any]) -> str:
-    metadata = message.get("metadata") or {}
-    return str((metadata.get("event_payload") or {}).get("dedupe_key") or "")
-
-
 def task_row(h: Harness) -> Task:
     [task] = h.tasks()
     return task
@@ -65,20 +62,6 @@ def task_row(h: Harness) -> Task:
 
 def history(h: Harness, action: str) -> list[TaskEvent]:
     return h.rows(TaskEvent, TaskEvent.action == action)
-
-
-def action_ids(message: dict[str, Any]) -> list[str]:
-    return [
-        e.get("action_id")
-        for b in message.get("blocks") or []
-        if b.get("type") == "actions"
-        for e in b.get("elements") or []
-    ]
-
-
-def shown(message: dict[str, Any]) -> str:
-    """What a reader sees of a message: its fallback text and its blocks' texts."""
-    return str(message.get("text") or "") + "\n" + flatten(message.get("blocks") or [])
 
 
 def posts(h: Harness) -> list[dict[str, Any]]:

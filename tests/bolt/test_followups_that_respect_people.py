@@ -18,6 +18,7 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.posts import dedupe_keys
 from tests.fakes.requests import im_message_event, user_change_event
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_BOB, U_MANAGER, FakeSlack, dm_channel_id
+from tests.helpers import every
 
 C_TEAM = "C0TEAM"
 D_ALICE = dm_channel_id(U_ALICE)
@@ -27,14 +28,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 def berlin(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=BERLIN).astimezone(UTC)
-
-
-def every(start: datetime, end: datetime, *, minutes: int = 15) -> list[datetime]:
-    moments, at = [], start
-    while at <= end:
-        moments.append(at)
-        at += timedelta(minutes=minutes)
-    return moments
 
 
 def keys_at(h: Harness, moments: Iterable[datetime]) -> list[tuple[datetime, str, str]]:

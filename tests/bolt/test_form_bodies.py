@@ -8,7 +8,6 @@ bot/server.py reads the form itself when there is no `payload=` parameter.
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +18,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.server import FormBodyRequest, make_wsgi_app
 from tests.conftest import Harness, flatten
-from tests.fakes.requests import STALE_SECONDS, action_body, block_action_payload, command_body, signed_headers
+from tests.fakes.requests import action_body, block_action_payload, command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_MANAGER
 from tests.fakes.wsgi import WsgiAnswer, call
 
@@ -59,12 +58,14 @@ def test_payload_as_the_whole_text_or_a_parameter_name_is_still_a_command(harnes
 
 
 @pytest.mark.parametrize("forgery", ["forged", "stale"])
-def test_a_forged_command_with_the_word_payload_gets_401_and_changes_nothing(harness: Harness, forgery: str) -> None:
+def test_a_forged_command_with_the_word_payload_gets_401_and_changes_nothing(
+    harness: Harness, forgery: str, stale_timestamp: int
+) -> None:
     body = delegation(harness)
     if forgery == "forged":
         headers = signed_headers(body, secret="not-the-signing-secret")
     else:
-        headers = signed_headers(body, timestamp=int(time.time()) - STALE_SECONDS)
+        headers = signed_headers(body, timestamp=stale_timestamp)
 
     answer = post(make_wsgi_app(harness.baton), body, headers)
 

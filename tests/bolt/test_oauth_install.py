@@ -4,8 +4,8 @@ tokens encrypted at rest, each workspace's own token on every call, rotation by 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -21,6 +21,9 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.requests import event_body
 from tests.fakes.slack_api import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, TEAM_ID, U_ALICE, U_MANAGER, FakeSlack
 from tests.fakes.wsgi import WsgiAnswer, call
+
+if TYPE_CHECKING:
+    from time_machine import TimeMachineFixture  # the `time_machine` fixture's type
 
 KEY = Fernet.generate_key().decode()
 OTHER = "T0OTHER"
@@ -122,18 +125,21 @@ def test_a_workspace_that_never_installed_baton_gets_nothing_done(oauth: Harness
 
 
 def test_the_scheduler_rotates_an_expiring_token_itself_before_sending(
-    oauth: Harness, slack: FakeSlack, clock: FakeClock
+    oauth: Harness, slack: FakeSlack, clock: FakeClock, time_machine: TimeMachineFixture
 ) -> None:
     install(oauth, expires_in=12 * 3600)
     oauth.command(f"<@{U_ALICE}> Fix the refund macro by tomorrow", user=U_MANAGER, team=OTHER)
     assert slack.rotations == 0
-    # Eleven hours later no request has come, and the token expires within the next minute.
-    soon = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=60)
+    # A day later no request has come, and the token expires within the next minute. slack_sdk's rotator
+    # reads the wall clock, so that is held at the same fixed instant as the replica's clock.
+    later = clock.now() + timedelta(days=1)
+    time_machine.move_to(later, tick=False)
+    expiring = later.replace(tzinfo=None) + timedelta(seconds=60)  # the column holds naive UTC
     with oauth.baton.engine.begin() as conn:
         for table in (slack_bots, slack_installations):
-            conn.execute(update(table).where(table.c.team_id == OTHER).values(bot_token_expires_at=soon))
+            conn.execute(update(table).where(table.c.team_id == OTHER).values(bot_token_expires_at=expiring))
     slack.clear()
-    replica = _replica(oauth, slack, FakeClock(clock.now() + timedelta(days=1)))
+    replica = _replica(oauth, slack, FakeClock(later))
     summary = replica.run_pass()  # not closed: closing would dispose the shared in-memory database
     assert summary.sent >= 1
     assert slack.rotations == 1

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from handlers import ids
 from tests.conftest import Harness
 from tests.fakes.requests import (
-    STALE_SECONDS,
     action_body,
     app_home_opened_event,
     block_action_payload,
@@ -37,8 +34,8 @@ def test_a_forged_signature_gets_401_and_creates_nothing(harness: Harness) -> No
     assert_nothing_happened(harness)
 
 
-def test_a_stale_timestamp_gets_401_and_creates_nothing(harness: Harness) -> None:
-    response = harness.dispatch(delegation(harness), timestamp=int(time.time()) - STALE_SECONDS)
+def test_a_stale_timestamp_gets_401_and_creates_nothing(harness: Harness, stale_timestamp: int) -> None:
+    response = harness.dispatch(delegation(harness), timestamp=stale_timestamp)
 
     assert response.status == 401
     assert_nothing_happened(harness)
@@ -52,7 +49,7 @@ def test_a_correctly_signed_request_is_taken(harness: Harness) -> None:
 
 
 @pytest.mark.parametrize("forgery", ["forged", "stale"])
-def test_an_unsigned_click_cannot_accept_a_task(harness: Harness, forgery: str) -> None:
+def test_an_unsigned_click_cannot_accept_a_task(harness: Harness, forgery: str, stale_timestamp: int) -> None:
     harness.dispatch(delegation(harness))
     [task] = harness.tasks()
     harness.slack.clear()
@@ -61,7 +58,7 @@ def test_an_unsigned_click_cannot_accept_a_task(harness: Harness, forgery: str) 
             ids.ACTION_ACCEPT, str(task.id), user_id=U_ALICE, response_url=harness.slack.response_url()
         )
     )
-    kwargs = {"secret": "forged"} if forgery == "forged" else {"timestamp": int(time.time()) - STALE_SECONDS}
+    kwargs = {"secret": "forged"} if forgery == "forged" else {"timestamp": stale_timestamp}
 
     response = harness.dispatch(body, **kwargs)
 
@@ -73,8 +70,8 @@ def test_an_unsigned_click_cannot_accept_a_task(harness: Harness, forgery: str) 
 
 
 @pytest.mark.parametrize("forgery", ["forged", "stale"])
-def test_an_unsigned_event_publishes_nothing(harness: Harness, forgery: str) -> None:
-    kwargs = {"secret": "forged"} if forgery == "forged" else {"timestamp": int(time.time()) - STALE_SECONDS}
+def test_an_unsigned_event_publishes_nothing(harness: Harness, forgery: str, stale_timestamp: int) -> None:
+    kwargs = {"secret": "forged"} if forgery == "forged" else {"timestamp": stale_timestamp}
 
     response = harness.dispatch(event_body(app_home_opened_event(U_ALICE)), **kwargs)
 

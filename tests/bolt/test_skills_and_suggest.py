@@ -11,6 +11,7 @@ from storage.models import Person, Skill
 from tests.conftest import Harness, answer_text, flatten
 from tests.fakes.requests import action_body, command_body, message_shortcut_payload
 from tests.fakes.slack_api import C_GENERAL, U_ADMIN, U_ALICE, U_BOB, U_MANAGER, dm_channel_id
+from tests.helpers import opened_views
 
 C_TEAM = "C0TEAM"
 U_CAROL = "U0CAROL"
@@ -26,10 +27,6 @@ def task(h: Harness, text: str, *, user: str = U_MANAGER, channel: str = C_TEAM)
 
 def skills(h: Harness) -> set[tuple[str, str]]:
     return {(row.user_id, row.skill) for row in h.rows(Skill)}
-
-
-def opened_views(h: Harness) -> list[dict[str, Any]]:
-    return [call.params["view"] for call in h.slack.calls_to("views.open")]
 
 
 def suggestion_hint(view: dict[str, Any]) -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -24,7 +23,6 @@ from storage.models import Person, Task, Workspace
 from tests.bolt.test_checkin_answers import send_checkin
 from tests.conftest import Harness, flatten
 from tests.fakes.requests import (
-    STALE_SECONDS,
     datepicker_value,
     plain_text_value,
     signed_headers,
@@ -265,11 +263,12 @@ def test_tokens_revoked_for_the_bot_stops_all_sending_to_the_workspace(harness: 
 
 @pytest.mark.parametrize("forgery", ["forged", "stale"])
 @pytest.mark.parametrize("name", ["block_actions.json", "view_submission.json", "reaction_added.json"])
-def test_each_shape_unsigned_gets_401_and_changes_nothing(harness: Harness, name: str, forgery: str) -> None:
+def test_each_shape_unsigned_gets_401_and_changes_nothing(
+    harness: Harness, name: str, forgery: str, stale_timestamp: int
+) -> None:
     payload = bolt_payload(name, user=U_MANAGER, response_url=harness.slack.response_url())
     body = json.dumps(payload) if name.startswith("reaction") else interactive_body(payload)
-    stale = int(time.time()) - STALE_SECONDS
-    signing: dict[str, Any] = {"secret": "forged"} if forgery == "forged" else {"timestamp": stale}
+    signing: dict[str, Any] = {"secret": "forged"} if forgery == "forged" else {"timestamp": stale_timestamp}
 
     assert post(harness, body, **signing).status == 401
     nothing_changed(harness)

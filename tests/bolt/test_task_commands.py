@@ -8,9 +8,10 @@ from typing import Any
 
 from handlers import ids
 from storage.models import OutboxMessage, Task, TaskEvent
-from tests.conftest import Harness, answer_text, flatten
+from tests.conftest import Harness, answer_text
 from tests.fakes.requests import command_body
 from tests.fakes.slack_api import C_GENERAL, U_ADMIN, U_ALICE, U_BOB, U_MANAGER, dm_channel_id
+from tests.helpers import action_ids, shown
 
 C_TEAM = "C0TEAM"
 OTHER_WORKSPACE = "T0OTHERWS"
@@ -30,15 +31,6 @@ def task(h: Harness, number: int) -> Task:
 
 def dms(h: Harness, user: str) -> list[dict[str, Any]]:
     return h.slack.messages(dm_channel_id(user))
-
-
-def shown(message: dict[str, Any]) -> str:
-    """What a reader sees of a stored message: its fallback text and its blocks' texts."""
-    return message.get("text", "") + "\n" + flatten(message.get("blocks") or [])
-
-
-def action_ids(message: dict[str, Any]) -> list[str]:
-    return [e["action_id"] for b in message.get("blocks") or [] if b["type"] == "actions" for e in b["elements"]]
 
 
 def posted_params(h: Harness) -> list[str]:

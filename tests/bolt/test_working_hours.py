@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +14,7 @@ from storage.models import Person, Team
 from tests.conftest import Harness
 from tests.fakes.posts import dedupe_keys
 from tests.fakes.slack_api import U_ALICE, U_BOB, U_MANAGER, dm_channel_id
+from tests.helpers import every
 
 C_TEAM = "C0TEAM"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -41,14 +42,6 @@ def run_passes(h: Harness, moments: Iterable[datetime]) -> list[Post]:
         for call in h.slack.calls_to("chat.postMessage")[before:]:
             posts.append(Post(moment, str(call.params["channel"]), tuple(dedupe_keys(call.params))))
     return posts
-
-
-def every(start: datetime, end: datetime, *, minutes: int = 15) -> list[datetime]:
-    moments, at = [], start
-    while at <= end:
-        moments.append(at)
-        at += timedelta(minutes=minutes)
-    return moments
 
 
 def keyed(posts: Iterable[Post], prefix: str) -> list[tuple[datetime, str]]:

@@ -4,19 +4,17 @@ file, the way Slack would."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bot.app import create_app
-from bot.executors import InlineExecutor
-from tests.conftest import answer_text, flatten
+from tests.conftest import flatten
 from tests.e2e import test_cli_scheduler as scheduler_e2e
 from tests.e2e.test_cli_scheduler import Cli
-from tests.fakes.clock import FakeClock
-from tests.fakes.requests import bolt_request, command_body
+from tests.fakes.posts import dedupe_key
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_MANAGER, FakeSlack, dm_channel_id
+from tests.helpers import utc
 
 pytestmark = pytest.mark.e2e
 
@@ -33,34 +31,13 @@ D_KARL = dm_channel_id(U_KARL)
 D_MANAGER = dm_channel_id(U_MANAGER)
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
-
-
 def slash(cli: Cli, command: str, text: str, *, user: str, at: datetime, channel: str = TEAM_CHANNEL) -> str:
-    """A signed slash command to an in-process app on the CLI's database file; returns the answer's text."""
-    baton = create_app(
-        cli.settings(),
-        clock=FakeClock(at),
-        listener_executor=InlineExecutor(),
-        delivery_executor=InlineExecutor(),
-    )
-    try:
-        body = command_body(command, text, user_id=user, channel_id=channel, response_url=cli.slack.response_url())
-        response = baton.bolt.dispatch(bolt_request(body))
-        assert response.status == 200, response.body
-        return answer_text(response)
-    finally:
-        baton.close()
-
-
-def key_of(params: dict[str, Any]) -> str:
-    return str(((params.get("metadata") or {}).get("event_payload") or {}).get("dedupe_key") or "")
+    return cli.slash(command, text, user=user, at=at, channel=channel)
 
 
 def posts(slack: FakeSlack, prefix: str) -> list[dict[str, Any]]:
     """chat.postMessage calls whose dedupe key starts with `prefix`, oldest first."""
-    return [c.params for c in slack.calls_to("chat.postMessage") if key_of(c.params).startswith(prefix)]
+    return [c.params for c in slack.calls_to("chat.postMessage") if dedupe_key(c.params).startswith(prefix)]
 
 
 def to(channel: str, user: str) -> tuple[str, str]:
@@ -93,12 +70,12 @@ def test_tick_sends_the_weekly_digest_once_at_monday_nine_in_the_managers_zone(c
     at_nine = cli.tick(NY_MONDAY_9)
 
     [digest] = posts(cli.slack, "digest:")
-    assert key_of(digest) == f"digest:{TEAM_ID}:{U_MANAGER}:2026-12-07"
+    assert dedupe_key(digest) == f"digest:{TEAM_ID}:{U_MANAGER}:2026-12-07"
     assert digest["channel"] in to(D_MANAGER, U_MANAGER)
     assert digest["metadata"]["event_type"] == "baton_message"
     assert "Fix the refund macro" in str(digest.get("text") or "") + "\n" + flatten(digest.get("blocks") or [])
     assert at_nine["sent"] >= 1 and at_nine["failed"] == 0
-    assert [m for m in cli.slack.messages(D_MANAGER) if key_of(m).startswith("digest:")], "stored in the DM"
+    assert [m for m in cli.slack.messages(D_MANAGER) if dedupe_key(m).startswith("digest:")], "stored in the DM"
 
     again = cli.tick(NY_MONDAY_9)
     later = cli.tick(NY_MONDAY_9 + timedelta(hours=1))
@@ -106,7 +83,7 @@ def test_tick_sends_the_weekly_digest_once_at_monday_nine_in_the_managers_zone(c
     assert len(posts(cli.slack, "digest:")) == 1, "the same Monday's digest is not sent twice"
     assert again == {"planned": 0, "sent": 0, "retried": 0, "failed": 0}
     assert later["failed"] == 0
-    assert len([m for m in cli.slack.messages(D_MANAGER) if key_of(m).startswith("digest:")]) == 1
+    assert len([m for m in cli.slack.messages(D_MANAGER) if dedupe_key(m).startswith("digest:")]) == 1
 
 
 # -- time off ----------------------------------------------------------------------------------------------
@@ -144,9 +121,9 @@ def test_tick_sends_no_checkin_to_someone_away_that_day_and_resumes_after(
     checkins = posts(cli.slack, "checkin:")
     assert [p["channel"] in to(D_KARL, U_KARL) for p in checkins] == [True], checkins
     assert [p for p in checkins if p["channel"] in to(D_ALICE, U_ALICE)] == []
-    assert [m for m in cli.slack.messages(D_ALICE) if key_of(m).startswith("checkin:")] == []
+    assert [m for m in cli.slack.messages(D_ALICE) if dedupe_key(m).startswith("checkin:")] == []
     [karl] = checkins
-    assert key_of(karl).endswith(":2026-12-02")
+    assert dedupe_key(karl).endswith(":2026-12-02")
 
     cli.slack.clear()
     thursday = cli.tick(THU_CHECKIN)  # back: the next check-in day's check-in reaches her again
@@ -155,8 +132,8 @@ def test_tick_sends_no_checkin_to_someone_away_that_day_and_resumes_after(
     checkins = posts(cli.slack, "checkin:")
     alice = [p for p in checkins if p["channel"] in to(D_ALICE, U_ALICE)]
     assert len(alice) == 1, checkins
-    assert key_of(alice[0]).startswith("checkin:") and key_of(alice[0]).endswith(":2026-12-03")
+    assert dedupe_key(alice[0]).startswith("checkin:") and dedupe_key(alice[0]).endswith(":2026-12-03")
     assert len([p for p in checkins if p["channel"] in to(D_KARL, U_KARL)]) == 1
-    assert len([m for m in cli.slack.messages(D_ALICE) if key_of(m).startswith("checkin:")]) == 1, (
+    assert len([m for m in cli.slack.messages(D_ALICE) if dedupe_key(m).startswith("checkin:")]) == 1, (
         "Wednesday's missed check-in is not caught up"
     )

@@ -10,13 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import create_app
-from bot.executors import InlineExecutor
 from storage.db import make_engine
 from storage.models import Base
 from tests.e2e.test_cli_scheduler import Cli
-from tests.fakes.clock import FakeClock
-from tests.fakes.requests import bolt_request, command_body
 from tests.fakes.slack_api import U_ALICE, U_MANAGER, FakeSlack
 
 pytestmark = pytest.mark.e2e
@@ -37,18 +33,7 @@ def cli(tmp_path: Path) -> Iterator[Cli]:
 
 
 def slash(cli: Cli, command: str, text: str, *, channel: str = C_TEAM) -> None:
-    baton = create_app(
-        cli.settings(),
-        clock=FakeClock(WEDNESDAY),
-        listener_executor=InlineExecutor(),
-        delivery_executor=InlineExecutor(),
-    )
-    try:
-        body = command_body(command, text, user_id=U_MANAGER, channel_id=channel, response_url=cli.slack.response_url())
-        response = baton.bolt.dispatch(bolt_request(body))
-        assert response.status == 200, response.body
-    finally:
-        baton.close()
+    cli.slash(command, text, user=U_MANAGER, at=WEDNESDAY, channel=channel)
 
 
 def snapshot(cli: Cli) -> list[tuple[object, ...]]:

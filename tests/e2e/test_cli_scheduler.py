@@ -3,7 +3,6 @@ and `outbox` (CONTRACT "Setting up and running", "What the scheduler sends", "Ea
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -19,9 +18,12 @@ import pytest
 from bot.app import create_app
 from bot.config import Settings
 from bot.executors import InlineExecutor
+from tests.conftest import answer_text
 from tests.fakes.clock import FakeClock
+from tests.fakes.posts import dedupe_key
 from tests.fakes.requests import SIGNING_SECRET, action_body, block_action_payload, bolt_request, command_body
 from tests.fakes.slack_api import C_GENERAL, TEAM_ID, U_ALICE, U_MANAGER, FakeSlack, dm_channel_id
+from tests.helpers import baton_command, cli_env
 
 pytestmark = pytest.mark.e2e
 
@@ -34,36 +36,6 @@ CHECKIN_AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 D_ALICE = dm_channel_id(U_ALICE)
 U_KIWI = "U0KIWI"
 SUMMARY = re.compile(r"planned=(\d+) sent=(\d+) retried=(\d+) failed=(\d+)")
-
-
-def baton_command() -> list[str]:
-    """The console script `baton` next to this interpreter (what people run), else its exact equivalent."""
-    script = shutil.which("baton", path=str(Path(sys.executable).parent))
-    if script:
-        return [script]
-    return [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
-
-
-def cli_env(database_url: str, slack: FakeSlack) -> dict[str, str]:
-    """The parent's environment without any SLACK_*, BATON_*, DATABASE_URL or PORT, plus the test's own.
-
-    PYTHONUNBUFFERED goes too: cron, systemd and most CI runners do not set it, and output must not
-    depend on it.
-    """
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "BATON_")) and k not in ("DATABASE_URL", "PORT", "PYTHONUNBUFFERED")
-    }
-    # The repository first on the path, so the processes import this checkout whatever the cwd.
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
-    env.update(
-        DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.base_url,
-    )
-    return env
 
 
 @dataclass
@@ -117,6 +89,19 @@ class Cli:
         finally:
             baton.close()
 
+    def slash(self, command: str, text: str, *, user: str, at: datetime, channel: str) -> str:
+        """A signed slash command to an in-process app on the same database file; returns the answer's text."""
+        baton = create_app(
+            self.settings(), clock=FakeClock(at), listener_executor=InlineExecutor(), delivery_executor=InlineExecutor()
+        )
+        try:
+            body = command_body(command, text, user_id=user, channel_id=channel, response_url=self.slack.response_url())
+            response = baton.bolt.dispatch(bolt_request(body))
+            assert response.status == 200, response.body
+            return answer_text(response)
+        finally:
+            baton.close()
+
     def delegate(
         self, text: str, *, to: str = U_ALICE, by: str = U_MANAGER, at: datetime = CREATED_AT, accept: bool = True
     ) -> None:
@@ -156,11 +141,7 @@ def summary_of(stdout: str) -> dict[str, int]:
 
 def checkin_posts(slack: FakeSlack) -> list[dict[str, Any]]:
     return [
-        call.params
-        for call in slack.calls_to("chat.postMessage")
-        if str(((call.params.get("metadata") or {}).get("event_payload") or {}).get("dedupe_key", "")).startswith(
-            "checkin:"
-        )
+        call.params for call in slack.calls_to("chat.postMessage") if dedupe_key(call.params).startswith("checkin:")
     ]
 
 

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.container_files import compose, dockerfile, entry_command, healthcheck, interpolate, service_environment
-from tests.e2e.test_serve import READY_SECONDS, baton_command, baton_env, free_port, http, wait_for
+from tests.container_files import compose, interpolate, runtime_stage, service_environment
+from tests.e2e.test_serve import READY_SECONDS, baton_env
 from tests.fakes.slack_api import FakeSlack
+from tests.helpers import baton_command, free_port, wait_until_serving
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +37,7 @@ DOTENV = {"POSTGRES_PASSWORD": "pw0123", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
 
 def _container_env(service: str, *, tmp: Path, db_url: str, port: int, slack: FakeSlack) -> dict[str, str]:
     """The Dockerfile's ENV plus the service's compose environment, as the container would see them."""
-    image_env = {k: v for k, v in dockerfile()[-1].env().items() if k != "PATH"}
+    image_env = {k: v for k, v in runtime_stage().env().items() if k != "PATH"}
     compose_env = {k: interpolate(v, DOTENV) for k, v in service_environment(compose()["services"][service]).items()}
     assert compose_env["DATABASE_URL"].startswith("postgresql+psycopg://")
     changed = {"DATABASE_URL": db_url, "PORT": str(port), "SLACK_API_URL": slack.base_url}
@@ -44,9 +45,9 @@ def _container_env(service: str, *, tmp: Path, db_url: str, port: int, slack: Fa
 
 
 def _health_command() -> list[str]:
-    check = dockerfile()[-1].last("HEALTHCHECK")
+    check = runtime_stage().healthcheck()
     assert check is not None
-    command = healthcheck(check).command
+    command = check.command
     return [sys.executable if command[0] == "python" else command[0], *command[1:]]
 
 
@@ -82,7 +83,7 @@ def test_migrate_then_the_entry_command_serves_answers_the_healthcheck_and_stops
     assert migrated.returncode == 0, migrated.stderr
     assert "database is up to date" in migrated.stdout
 
-    command = entry_command(dockerfile()[-1])
+    command = runtime_stage().entry_command()
     assert command[0] == "baton"
     env = _container_env("baton", tmp=workdir, db_url=db_url, port=port, slack=slack)
     log_path = workdir / "data" / "serve.log"
@@ -91,16 +92,8 @@ def test_migrate_then_the_entry_command_serves_answers_the_healthcheck_and_stops
             [*baton_command(), *command[1:]], env=env, cwd=app_dir, stdout=log, stderr=subprocess.STDOUT
         )
     try:
-
-        def healthy() -> bool | None:
-            if process.poll() is not None:
-                raise AssertionError(f"{command} exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                return http(f"http://127.0.0.1:{port}/healthz").status == 200 or None
-            except OSError:  # not listening yet
-                return None
-
-        wait_for("the entry command to answer /healthz", healthy, seconds=READY_SECONDS)
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_serving(process, base_url, log_path, seconds=READY_SECONDS, what=f"the entry command {command}")
         check = subprocess.run(_health_command(), env=env, capture_output=True, text=True, timeout=30, check=False)
         assert check.returncode == 0, f"HEALTHCHECK failed on a healthy server:\n{check.stderr}"
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -34,6 +32,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.fakes.http import HttpAnswer, http, wait_for  # noqa: F401 - shared by the tests that import them from here
 from tests.fakes.requests import SIGNING_SECRET, STALE_SECONDS, command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_BOB, U_MANAGER, FakeSlack, dm_channel_id
+from tests.helpers import baton_command, free_port, wait_until_serving
 
 pytestmark = pytest.mark.e2e
 
@@ -60,12 +59,6 @@ def baton_env(**settings: str) -> dict[str, str]:
     return env
 
 
-def baton_command() -> list[str]:
-    """The console script `baton` next to this interpreter, else its exact equivalent."""
-    script = shutil.which("baton", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
-
-
 def run_baton(args: list[str], *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*baton_command(), *args],
@@ -76,12 +69,6 @@ def run_baton(args: list[str], *, env: dict[str, str], cwd: Path) -> subprocess.
         timeout=COMMAND_TIMEOUT,
         check=False,
     )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -137,16 +124,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             )
         running = Server(f"http://127.0.0.1:{port}", db_path, slack, process, log_path)
         try:
-
-            def ready() -> bool | None:
-                if process.poll() is not None:
-                    raise AssertionError(f"baton serve exited with {process.returncode}:\n{running.log()}")
-                try:
-                    return http(f"{running.base_url}/healthz").status == 200 or None
-                except OSError:  # not listening yet
-                    return None
-
-            wait_for("baton serve to answer /healthz", ready, seconds=READY_SECONDS)
+            wait_until_serving(process, running.base_url, log_path, seconds=READY_SECONDS)
             yield running
         finally:
             process.terminate()
@@ -180,7 +158,7 @@ def test_task_command_over_http_creates_t1_and_dms_the_assignee(server: Server) 
                 return call
         return None
 
-    dm = wait_for("the assignment DM at FakeSlack", the_dm, seconds=DELIVERY_SECONDS)
+    dm = server.slack.wait_until("the assignment DM at FakeSlack", the_dm, timeout=DELIVERY_SECONDS)
     buttons = [
         element["text"]["text"]
         for block in dm.params.get("blocks") or []
@@ -206,6 +184,7 @@ def test_a_forged_signature_gets_401_and_changes_nothing(server: Server) -> None
 def test_a_stale_timestamp_gets_401_and_changes_nothing(server: Server) -> None:
     body = _task_command(f"<@{U_ALICE}> Replayed task", slack=server.slack, team_id="T0STALE")
 
+    # The server is another process reading the real clock, which no test can hold still: stale by that clock.
     answer = server.post_signed(body, timestamp=int(time.time()) - STALE_SECONDS)
 
     assert answer.status == 401

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.test_serve import READY_SECONDS, HttpAnswer, baton_env, free_port, http, run_baton, wait_for
+from tests.e2e.test_serve import READY_SECONDS, HttpAnswer, baton_env, http, run_baton, wait_for
 from tests.fakes.requests import SIGNING_SECRET, command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_MANAGER, FakeSlack, dm_channel_id
+from tests.helpers import free_port, wait_until_serving
 
 pytestmark = pytest.mark.e2e
 
@@ -91,16 +92,7 @@ def start_serve(home: Path, slack: FakeSlack, *, workers: int, scheduler: bool =
             stderr=subprocess.STDOUT,
         )
     serve = Serve(f"http://127.0.0.1:{port}", home, slack, process, log_path)
-
-    def ready() -> bool | None:
-        if process.poll() is not None:
-            raise AssertionError(f"baton serve exited with {process.returncode}:\n{serve.log()}")
-        try:
-            return http(f"{serve.base_url}/healthz").status == 200 or None
-        except OSError:
-            return None
-
-    wait_for("baton serve to answer /healthz", ready, seconds=READY_SECONDS)
+    wait_until_serving(process, serve.base_url, log_path, seconds=READY_SECONDS)
     return serve
 
 

@@ -61,7 +61,7 @@ def bolt_request(
 ) -> BoltRequest:
     """A request for App.dispatch, signed now with SIGNING_SECRET.
 
-    `secret="wrong"` forges the signature and `timestamp=int(time.time()) - STALE_SECONDS` makes it
+    `secret="wrong"` forges the signature and `timestamp=stale_timestamp` (the conftest fixture) makes it
     stale (Bolt answers 401 to both); `headers` adds or overrides headers, e.g. x-slack-retry-num.
     """
     all_headers: dict[str, str | list[str]] = dict(

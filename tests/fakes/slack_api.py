@@ -27,11 +27,13 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from playground.workspace import decode_params, truthy, ts_key  # the same reading of requests as the playground
+
+T = TypeVar("T")
 
 TEAM_ID = "T0WORKSPACE"
 TEAM_DOMAIN = "baton-test"
@@ -464,6 +466,20 @@ class _Traffic:
             self._gates[method] = gate
         return gate
 
+    def wait_until(self, condition: Callable[[], T | None], *, timeout: float) -> T | None:
+        """`condition`'s first answer other than None, asked now and again after each call is answered."""
+        found: list[T] = []
+
+        def met() -> bool:
+            answer = condition()
+            if answer is not None:
+                found.append(answer)
+            return answer is not None
+
+        with self._cond:
+            self._cond.wait_for(met, timeout=timeout)
+        return found[0] if found else None
+
     def wait_for(self, method: str, count: int, *, timeout: float) -> int:
         with self._cond:
             self._cond.wait_for(lambda: self._counts.get(method, 0) >= count, timeout=timeout)
@@ -781,6 +797,14 @@ class FakeSlack:
         if let_through < 0:
             raise ValueError("let_through must be 0 or more")
         return self._traffic.gate(method, let_through=let_through)
+
+    def wait_until(self, what: str, condition: Callable[[], T | None], *, timeout: float = 10.0) -> T:
+        """Block until `condition` (read from the calls, say) gives something other than None, asked again each
+        time a call is answered; AssertionError after `timeout` s. Returns what it gave."""
+        found = self._traffic.wait_until(condition, timeout=timeout)
+        if found is None:
+            raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
+        return found
 
     def wait_for_calls(self, method: str, count: int, *, timeout: float = 10.0) -> int:
         """Block until `count` calls to `method` have been received since start (clear() does not

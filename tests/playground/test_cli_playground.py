@@ -11,15 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_serve import (
-    READY_SECONDS,
-    TRACEBACK,
-    baton_command,
-    baton_env,
-    free_port,
-    run_baton,
-)
+from tests.e2e.test_serve import READY_SECONDS, TRACEBACK, baton_env, run_baton
 from tests.fakes.http import http, wait_for
+from tests.helpers import baton_command, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
+import select as fd_select
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from alembic import command
 from pydantic import SecretStr
@@ -30,40 +29,17 @@ from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
 from tests.fakes.clock import FakeClock
 from tests.fakes.http import HttpAnswer, http, wait_for  # noqa: F401 - shared by the tests that import them from here
+from tests.fakes.posts import dedupe_key
 from tests.fakes.requests import SIGNING_SECRET, action_body, block_action_payload, bolt_request, command_body
 from tests.fakes.slack_api import C_GENERAL, TEAM_ID, U_MANAGER, FakeSlack
+from tests.helpers import CLI_TOKEN
 
 REPO = Path(__file__).resolve().parents[2]
-TOKEN = "xoxb-e2e"
+TOKEN = CLI_TOKEN
 TIMEOUT = 60  # seconds, for each CLI process
 SUMMARY = re.compile(r"planned=(\d+) sent=(\d+) retried=(\d+) failed=(\d+)")
 
 T = TypeVar("T")
-
-
-def baton_command() -> list[str]:
-    """The console script `baton` next to this interpreter, else its exact equivalent."""
-    script = shutil.which("baton", path=str(Path(sys.executable).parent))
-    if script:
-        return [script]
-    return [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
-
-
-def cli_env(database_url: str, slack: FakeSlack, *, token: str = TOKEN) -> dict[str, str]:
-    """The runner's environment less any Baton or Slack setting, plus this replica's settings."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "BATON_")) and k not in ("DATABASE_URL", "PORT", "PYTHONUNBUFFERED")
-    }
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
-    env.update(
-        DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=token,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.base_url,
-    )
-    return env
 
 
 def migrate(url: str) -> None:
@@ -120,39 +96,48 @@ def delegate_to_each(url: str, slack: FakeSlack, people: Sequence[str], *, at: d
         baton.close()
 
 
-# Each process imports Baton, says it is ready, then waits for the go file and runs the CLI's `main`
-# (what the `baton` script runs): a pass takes milliseconds, so without a common start the slowest
-# import would decide which process runs alone.
+# Each process imports Baton, says it is ready on a pipe of its own, then blocks reading a pipe shared by
+# all until the test closes its end, and runs the CLI's `main` (what the `baton` script runs): a pass takes
+# milliseconds, so without a common start the slowest import would decide which process runs alone.
 SYNCHRONISED_TICK = """
-import os, sys, time
+import os, sys
 import bot.app, bot.cli
-ready, go = sys.argv[1], sys.argv[2]
-open(os.path.join(ready, str(os.getpid())), "w").close()
-deadline = time.monotonic() + 30
-while not os.path.exists(go) and time.monotonic() < deadline:
-    time.sleep(0.002)
+ready, go = int(sys.argv[1]), int(sys.argv[2])
+os.write(ready, b"r")
+os.close(ready)
+os.read(go, 1)  # end of file: the test said go (or is gone)
+os.close(go)
 sys.exit(bot.cli.main(sys.argv[3:]))
 """
 
 
-@dataclass(frozen=True)
+@dataclass
 class WaitingTicks:
     """`baton tick` processes that have imported Baton (or are importing it) and wait for `go()`."""
 
     procs: list[subprocess.Popen[str]]
-    ready: Path
+    ready: list[int]  # the read end of each process's ready pipe
+    go_write: int | None  # closing it releases every process at once
 
     def wait_ready(self, *, seconds: float = TIMEOUT) -> None:
         """Until every process has imported Baton (or one has died, for the caller to see)."""
         deadline = time.monotonic() + seconds
-        while len(list(self.ready.iterdir())) < len(self.procs) and time.monotonic() < deadline:
-            if any(proc.poll() is not None for proc in self.procs):
-                return
-            time.sleep(0.01)
+        while self.ready:
+            readable, _, _ = fd_select.select(self.ready, [], [], max(deadline - time.monotonic(), 0))
+            if not readable:
+                return  # the time is up: the caller sees who is not ready
+            for fd in readable:
+                said = os.read(fd, 1)
+                os.close(fd)
+                self.ready.remove(fd)
+                if not said:  # end of file before a word: the process died while importing
+                    return
 
     def go(self) -> None:
         """Start every pass at once."""
-        self.ready.with_name(self.ready.name + ".go").touch()
+        if self.go_write is not None:
+            os.close(self.go_write)
+            self.go_write = None
 
     def kill_unfinished(self) -> None:
         """SIGKILL whichever is still running (a test that failed before collecting them)."""
@@ -160,25 +145,39 @@ class WaitingTicks:
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
+        self.go()
+        for fd in self.ready:
+            os.close(fd)
+        self.ready.clear()
 
 
 def spawn_ticks(envs: Sequence[dict[str, str]], *, at: datetime | None, cwd: Path) -> WaitingTicks:
     """One `baton tick` (`--at` when given) per environment, each waiting to be told to go."""
-    ready = Path(tempfile.mkdtemp(prefix="ready-", dir=cwd))
-    go = ready.with_name(ready.name + ".go")
     args = ["tick", "--at", at.isoformat()] if at is not None else ["tick"]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", SYNCHRONISED_TICK, str(ready), str(go), *args],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for env in envs
-    ]
-    return WaitingTicks(procs=procs, ready=ready)
+    go_read, go_write = os.pipe()
+    procs: list[subprocess.Popen[str]] = []
+    ready: list[int] = []
+    try:
+        for env in envs:
+            ready_read, ready_write = os.pipe()
+            ready.append(ready_read)
+            try:
+                procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-c", SYNCHRONISED_TICK, str(ready_write), str(go_read), *args],
+                        cwd=cwd,
+                        env=env,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                        pass_fds=(ready_write, go_read),
+                    )
+                )
+            finally:
+                os.close(ready_write)  # the child's copy is the only writer: its exit is an end of file here
+    finally:
+        os.close(go_read)
+    return WaitingTicks(procs=procs, ready=ready, go_write=go_write)
 
 
 def start_ticks_together(envs: Sequence[dict[str, str]], *, at: datetime, cwd: Path) -> list[subprocess.Popen[str]]:
@@ -231,15 +230,10 @@ def keys_posted(slack: FakeSlack, *, prefix: str) -> Counter[str]:
     """How often each dedupe key starting with `prefix` reached FakeSlack's chat.postMessage."""
     keys: Counter[str] = Counter()
     for call in slack.calls_to("chat.postMessage"):
-        key = dedupe_key_of(call.params)
+        key = dedupe_key(call.params)
         if key.startswith(prefix):
             keys[key] += 1
     return keys
-
-
-def dedupe_key_of(params: dict[str, Any]) -> str:
-    """The dedupe key Baton put in a post's message metadata ("" when there is none)."""
-    return str(((params.get("metadata") or {}).get("event_payload") or {}).get("dedupe_key", ""))
 
 
 def outbox_rows(url: str, *, kind: str) -> list[OutboxMessage]:

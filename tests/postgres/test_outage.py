@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -45,8 +44,9 @@ from tests.fakes.requests import (
 )
 from tests.fakes.slack_api import C_GENERAL, TEAM_ID, U_ALICE, U_MANAGER, FakeSlack, dm_channel_id
 from tests.fakes.tcp_proxy import TcpProxy
+from tests.helpers import baton_command, cli_env, free_port, wait_until_serving
 from tests.postgres.conftest import PgSchema
-from tests.postgres.processes import HttpAnswer, baton_command, cli_env, http, keys_posted, migrate, wait_for
+from tests.postgres.processes import HttpAnswer, http, keys_posted, migrate, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
 
@@ -174,12 +174,6 @@ def checkins_for(slack: FakeSlack, task_id: int) -> int:
     return sum(keys_posted(slack, prefix=f"checkin:{task_id}:").values())
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # -- baton serve and baton tick, as real processes ------------------------------------------------------
 
 
@@ -199,16 +193,7 @@ def baton_serve(url: str, slack: FakeSlack, cwd: Path) -> Iterator[tuple[str, Pa
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-
-        def ready() -> bool | None:
-            if process.poll() is not None:
-                raise AssertionError(f"baton serve exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                return http(f"{base_url}/healthz").status == 200 or None
-            except OSError:  # not listening yet
-                return None
-
-        wait_for("baton serve to answer /healthz", ready, seconds=READY_SECONDS)
+        wait_until_serving(process, base_url, log_path, seconds=READY_SECONDS)
         yield base_url, log_path
     finally:
         process.terminate()
@@ -278,10 +263,10 @@ def test_baton_serve_and_tick_ride_out_a_database_outage(pg_schema: PgSchema, tm
             assert created.status == 200, created.body
             assert "T-1" in json.dumps(reply_of(created))
             assert tasks_in(pg_schema.url, TEAM_ID) == [(1, "Fix it", U_ALICE)]
-            wait_for(
+            slack.wait_until(
                 "the assignment DM at FakeSlack",
                 lambda: task_dms(slack, U_ALICE, "Fix it") or None,
-                seconds=DELIVERY_SECONDS,
+                timeout=DELIVERY_SECONDS,
             )
 
             caught_up = baton_tick(proxied, slack, CHECKIN_AT + timedelta(hours=2), tmp_path)

@@ -3,7 +3,6 @@ requests must go through (PeopleService.get caches with PersonRepository.save af
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -12,6 +11,7 @@ from sqlalchemy import Engine, text
 
 from storage.models import Person
 from storage.uow import UnitOfWorkFactory
+from tests.fakes.http import wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -58,12 +58,15 @@ def test_two_first_lookups_of_the_same_person_both_cache_them(
             second.commit()
 
         later = pool.submit(cache_again)
-        # Its INSERT now waits on the first's uncommitted row; only then does the first commit.
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        while not _waits_for_a_lock(pg_engine, pid):
-            assert later.running(), f"the second save did not wait for the first: {later.exception()!r}"
-            assert time.monotonic() < deadline, "the second save never waited for the first"
-            time.sleep(0.01)
+
+        def waiting() -> bool | None:
+            if later.done():
+                raise AssertionError(f"the second save did not wait for the first: {later.exception()!r}")
+            return _waits_for_a_lock(pg_engine, pid) or None
+
+        # Its INSERT now waits on the first's uncommitted row; only then does the first commit. PostgreSQL
+        # tells no other session when one starts waiting on a lock, so this asks pg_stat_activity.
+        wait_for("the second save to wait on the first's row", waiting, seconds=LOCK_WAIT_SECONDS)
         first.commit()
         later.result(timeout=LOCK_WAIT_SECONDS)
 

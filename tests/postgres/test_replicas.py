@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -17,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -26,16 +24,15 @@ from sqlalchemy import select
 from storage.db import make_engine, make_session_factory
 from storage.models import Task
 from storage.uow import UnitOfWork
+from tests.fakes.posts import dedupe_key
 from tests.fakes.requests import command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_MANAGER, FakeSlack, dm_channel_id
+from tests.helpers import baton_command, cli_env, free_port, wait_until_serving
 from tests.postgres.conftest import PgSchema
 from tests.postgres.processes import (
     TIMEOUT,
     TOKEN,
     HttpAnswer,
-    baton_command,
-    cli_env,
-    dedupe_key_of,
     delegate_to_each,
     finish,
     http,
@@ -99,7 +96,7 @@ def test_a_tick_killed_mid_pass_with_a_post_in_flight_leaves_every_checkin_sent_
 
     assert outputs[victim][0] == -signal.SIGKILL, outputs[victim]
     survivors = [pass_line(*output) for n, output in enumerate(outputs) if n != victim]
-    lost_key = dedupe_key_of(in_flight.params)
+    lost_key = dedupe_key(in_flight.params)
     rows = outbox_rows(url, kind="checkin")
     stranded = {r.dedupe_key for r in rows if r.state == "sending"}
     posted_before = keys_posted(slack, prefix="checkin:")
@@ -134,7 +131,7 @@ def test_a_tick_killed_mid_pass_with_a_post_in_flight_leaves_every_checkin_sent_
     # Only the post in flight had been tried; the rest of the killed replica's claim is posted without a look.
     assert {r.dedupe_key: r.attempts for r in rows if r.attempts != 1} == {lost_key: 2}, counts
     [lost_row] = [r for r in rows if r.dedupe_key == lost_key]
-    [lost_message] = [m for m in slack.messages() if dedupe_key_of(m) == lost_key]
+    [lost_message] = [m for m in slack.messages() if dedupe_key(m) == lost_key]
     assert (lost_row.channel_id, lost_row.ts) == (lost_message["channel"], lost_message["ts"]), (
         "the recovered row must point at the message the killed replica posted"
     )
@@ -193,12 +190,6 @@ class Replica:
         return self.log_path.read_text(errors="replace")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serving(url: str, slack: FakeSlack, *, home: Path, name: str) -> Iterator[Replica]:
     """`baton serve --workers 2 --no-scheduler` on a free port, answering /healthz; stopped with SIGTERM."""
@@ -232,15 +223,6 @@ def stop(replicas: list[Replica]) -> None:
             replica.process.terminate()
 
 
-def healthy(replica: Replica) -> bool | None:
-    if replica.process.poll() is not None:
-        raise AssertionError(f"baton serve exited with {replica.process.returncode}:\n{replica.log()}")
-    try:
-        return http(f"{replica.base_url}/healthz").status == 200 or None
-    except OSError:  # not listening yet
-        return None
-
-
 def task_numbers(url: str) -> dict[tuple[str, str], int]:
     """(workspace, title) -> number of every task in the schema."""
     engine = make_engine(url)
@@ -270,7 +252,7 @@ def test_three_serve_replicas_number_tasks_without_gap_or_repeat_and_dm_each_ass
         tick = spawn_ticks([cli_env(url, slack)], at=None, cwd=tmp_path)
         stack.callback(tick.kill_unfinished)
         for replica in replicas:
-            wait_for(f"{replica.base_url}/healthz", partial(healthy, replica), seconds=READY_SECONDS)
+            wait_until_serving(replica.process, replica.base_url, replica.log_path, seconds=READY_SECONDS)
         tick.wait_ready()
 
         def delegate(index: int) -> tuple[str, str, HttpAnswer]:

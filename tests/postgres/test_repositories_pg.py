@@ -12,46 +12,20 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
-from storage.models import OutboxMessage, Task, Workspace
+from storage.models import Task, Workspace
 from storage.uow import UnitOfWorkFactory
+from tests.conftest import START
+from tests.helpers import ensure_workspaces, outbox_in, task_row
 
 pytestmark = pytest.mark.postgres
 
-NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+NOW = START  # when tests.helpers creates its rows
 LEASE = timedelta(minutes=2)
 WS = "T0PGWS"
 OTHER_WS = "T0PGOTHER"
 ALICE = "U0ALICE"
 MANAGER = "U0MANAGER"
 CHANNEL = "C0TEAM"
-
-
-def _workspaces(uow_factory: UnitOfWorkFactory, *ids: str) -> None:
-    with uow_factory() as uow:
-        for workspace_id in ids:
-            uow.workspaces.ensure(workspace_id, now=NOW)
-        uow.commit()
-
-
-def _task(workspace_id: str, number: int) -> Task:
-    return Task(
-        workspace_id=workspace_id,
-        number=number,
-        title=f"task {number}",
-        assignee_id=ALICE,
-        delegator_id=MANAGER,
-        priority="normal",
-        status="open",
-        created_at=NOW,
-        updated_at=NOW,
-    )
-
-
-def _outbox(uow_factory: UnitOfWorkFactory) -> list[OutboxMessage]:
-    with uow_factory() as uow:
-        rows = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-        uow.session.expunge_all()
-        return rows
 
 
 def _in_threads(count: int, work: Callable[[], list[int]]) -> list[list[int]]:
@@ -68,7 +42,7 @@ def _in_threads(count: int, work: Callable[[], list[int]]) -> list[list[int]]:
 
 
 def test_concurrent_task_numbers_are_distinct_and_consecutive(pg_uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(pg_uow_factory, WS, OTHER_WS)
+    ensure_workspaces(pg_uow_factory, WS, OTHER_WS)
     threads, per_thread = 3, 30
 
     def allocate() -> list[int]:
@@ -76,7 +50,7 @@ def test_concurrent_task_numbers_are_distinct_and_consecutive(pg_uow_factory: Un
         for _ in range(per_thread):
             with pg_uow_factory() as uow:
                 number = uow.workspaces.next_task_number(WS)
-                uow.tasks.add(_task(WS, number))
+                uow.tasks.add(task_row(WS, number))
                 uow.commit()
             got.append(number)
         return got
@@ -95,7 +69,7 @@ def test_concurrent_task_numbers_are_distinct_and_consecutive(pg_uow_factory: Un
 
 
 def test_concurrent_claims_take_each_row_exactly_once(pg_uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(pg_uow_factory, WS)
+    ensure_workspaces(pg_uow_factory, WS)
     with pg_uow_factory() as uow:
         for i in range(300):
             uow.outbox.add(
@@ -122,7 +96,7 @@ def test_concurrent_claims_take_each_row_exactly_once(pg_uow_factory: UnitOfWork
     results = _in_threads(3, claim_until_empty)
 
     claimed = [row_id for result in results for row_id in result]
-    rows = _outbox(pg_uow_factory)
+    rows = outbox_in(pg_uow_factory)
     assert len(rows) == 300
     assert sorted(claimed) == sorted(r.id for r in rows), "every row claimed, none twice"
     assert {(r.state, r.attempts, r.lease_until) for r in rows} == {("sending", 0, NOW + LEASE)}
@@ -130,7 +104,7 @@ def test_concurrent_claims_take_each_row_exactly_once(pg_uow_factory: UnitOfWork
 
 def test_a_claimer_skips_rows_another_transaction_holds(pg_uow_factory: UnitOfWorkFactory) -> None:
     """FOR UPDATE SKIP LOCKED: the second claimer neither waits for the first nor takes its rows."""
-    _workspaces(pg_uow_factory, WS)
+    ensure_workspaces(pg_uow_factory, WS)
     with pg_uow_factory() as uow:
         for i in range(10):
             uow.outbox.add(
@@ -154,11 +128,11 @@ def test_a_claimer_skips_rows_another_transaction_holds(pg_uow_factory: UnitOfWo
     assert len(held) == 4
     assert len(rest) == 6
     assert not set(held) & set(rest)
-    assert {(r.state, r.attempts) for r in _outbox(pg_uow_factory)} == {("sending", 0)}  # claimed, not yet tried
+    assert {(r.state, r.attempts) for r in outbox_in(pg_uow_factory)} == {("sending", 0)}  # claimed, not yet tried
 
 
 def test_outbox_dedupe_on_conflict_writes_one_row(pg_uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(pg_uow_factory, WS, OTHER_WS)
+    ensure_workspaces(pg_uow_factory, WS, OTHER_WS)
     with pg_uow_factory() as uow:
         first = uow.outbox.add(WS, dedupe_key="assign:1:1", kind="assignment", recipient_id=ALICE, now=NOW)
         again = uow.outbox.add(WS, dedupe_key="assign:1:1", kind="assignment", recipient_id=ALICE, now=NOW)
@@ -172,12 +146,12 @@ def test_outbox_dedupe_on_conflict_writes_one_row(pg_uow_factory: UnitOfWorkFact
     assert again is None
     assert later is None
     assert isinstance(elsewhere, int) and elsewhere != first
-    rows = _outbox(pg_uow_factory)
+    rows = outbox_in(pg_uow_factory)
     assert [(r.workspace_id, r.recipient_id) for r in rows] == [(WS, ALICE), (OTHER_WS, ALICE)]
 
 
 def test_concurrent_adds_of_one_dedupe_key_write_one_row(pg_uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(pg_uow_factory, WS)
+    ensure_workspaces(pg_uow_factory, WS)
 
     def add() -> list[int]:
         with pg_uow_factory() as uow:
@@ -188,7 +162,7 @@ def test_concurrent_adds_of_one_dedupe_key_write_one_row(pg_uow_factory: UnitOfW
     results = _in_threads(3, add)
 
     written = [row_id for result in results for row_id in result]
-    rows = _outbox(pg_uow_factory)
+    rows = outbox_in(pg_uow_factory)
     assert len(rows) == 1
     assert written == [rows[0].id]
 

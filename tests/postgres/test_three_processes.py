@@ -15,12 +15,11 @@ from sqlalchemy import inspect
 from storage.db import make_engine
 from storage.models import Base
 from tests.fakes.slack_api import FakeSlack
+from tests.helpers import baton_command, cli_env
 from tests.postgres.conftest import PgSchema
 from tests.postgres.processes import (
     TIMEOUT,
     PassLine,
-    baton_command,
-    cli_env,
     delegate_to_each,
     finish,
     keys_posted,

@@ -10,13 +10,13 @@ from storage.models import OutboxMessage
 from tests.conftest import Harness, flatten
 from tests.fakes.posts import dedupe_key
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_BOB, U_MANAGER, dm_channel_id
+from tests.helpers import utc
 from tests.service.test_planner_timing import (
     Post,
     delegate,
     every,
     run_passes,
     setup_team,
-    utc,
 )
 
 TOKYO_CHANNEL = "C0TOKYO"

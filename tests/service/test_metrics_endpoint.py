@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from bot.slack.observer import ObservedWebClient
 from storage.db import make_session_factory
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import Harness
-from tests.fakes.requests import STALE_SECONDS, command_body, signed_headers
+from tests.fakes.requests import command_body, signed_headers
 from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_MANAGER, FakeSlack
 from tests.fakes.wsgi import WsgiAnswer as Answer
 from tests.fakes.wsgi import call
@@ -45,7 +44,9 @@ def _task(h: Harness, text: str) -> str:
     return command_body("/task", text, user_id=U_MANAGER, response_url=h.slack.response_url())
 
 
-def test_commands_are_counted_and_timed_and_the_outbox_is_shown_by_state(harness: Harness) -> None:
+def test_commands_are_counted_and_timed_and_the_outbox_is_shown_by_state(
+    harness: Harness, stale_timestamp: int
+) -> None:
     app = make_wsgi_app(harness.baton)
     for title in ("One", "Two"):
         body = _task(harness, f"<@{U_ALICE}> {title}")
@@ -53,7 +54,7 @@ def test_commands_are_counted_and_timed_and_the_outbox_is_shown_by_state(harness
     forged = _task(harness, f"<@{U_ALICE}> Forged")
     assert post(app, forged, signed_headers(forged, secret="not-the-secret")).status == 401
     stale = _task(harness, f"<@{U_ALICE}> Stale")
-    headers = signed_headers(stale, timestamp=int(time.time()) - STALE_SECONDS)
+    headers = signed_headers(stale, timestamp=stale_timestamp)
     assert post(app, stale, headers).status == 401
 
     got = samples(app)

@@ -16,6 +16,7 @@ from storage.models import Team
 from tests.conftest import Harness, flatten
 from tests.fakes.posts import dedupe_key, dedupe_keys
 from tests.fakes.slack_api import TEAM_ID, U_BOB, U_MANAGER, dm_channel_id
+from tests.helpers import utc
 
 TEAM_CHANNEL = "C0TEAM"
 NEW_YORK = "America/New_York"
@@ -24,10 +25,6 @@ U_DEV = "U0DEV"  # Kolkata
 
 
 # -- helpers ------------------------------------------------------------------------------------------
-
-
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
 
 
 def local(tz: str, *parts: int) -> datetime:

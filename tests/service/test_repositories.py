@@ -17,46 +17,18 @@ from sqlalchemy.exc import OperationalError, StatementError
 from bot.domain.errors import StorageUnavailable, failure_reason, is_storage_unavailable
 from bot.domain.payloads import AssignmentPayload
 from storage.db import make_engine, make_session_factory
-from storage.models import Base, Kudos, OutboxMessage, Person, Task, Team, Workspace
+from storage.models import Base, Kudos, Person, Task, Team, Workspace
 from storage.uow import UnitOfWorkFactory
+from tests.conftest import START
+from tests.helpers import ensure_workspaces, outbox_in, task_row
 
-NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+NOW = START  # when tests.helpers creates its rows
 LEASE = timedelta(minutes=2)
 WS_A = "T0AAAA"
 WS_B = "T0BBBB"
 ALICE = "U0ALICE"
 MANAGER = "U0MANAGER"
 CHANNEL = "C0TEAM"
-
-
-def _workspaces(uow_factory: UnitOfWorkFactory, *ids: str) -> None:
-    with uow_factory() as uow:
-        for workspace_id in ids:
-            uow.workspaces.ensure(workspace_id, now=NOW)
-        uow.commit()
-
-
-def _task(workspace_id: str, number: int, **overrides: object) -> Task:
-    values: dict[str, object] = {
-        "workspace_id": workspace_id,
-        "number": number,
-        "title": f"task {number} of {workspace_id}",
-        "assignee_id": ALICE,
-        "delegator_id": MANAGER,
-        "priority": "normal",
-        "status": "open",
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    values.update(overrides)
-    return Task(**values)
-
-
-def _outbox_rows(uow_factory: UnitOfWorkFactory) -> list[OutboxMessage]:
-    with uow_factory() as uow:
-        rows = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-        uow.session.expunge_all()
-        return rows
 
 
 # -- UTCDateTime ----------------------------------------------------------------------------------------
@@ -93,9 +65,9 @@ def test_datetimes_come_back_aware_utc_whatever_zone_went_in(uow_factory: UnitOf
 
 
 def test_a_null_datetime_stays_null(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
     with uow_factory() as uow:
-        uow.tasks.add(_task(WS_A, 1, due_at=None))
+        uow.tasks.add(task_row(WS_A, 1, due_at=None))
         uow.commit()
     with uow_factory() as uow:
         task = uow.tasks.by_number(WS_A, 1)
@@ -110,7 +82,7 @@ def test_leaving_a_unit_of_work_without_commit_rolls_back(uow_factory: UnitOfWor
     with uow_factory() as uow:
         uow.workspaces.ensure(WS_A, now=NOW)
         assert uow.workspaces.next_task_number(WS_A) == 1
-        uow.tasks.add(_task(WS_A, 1))  # flushed, not committed
+        uow.tasks.add(task_row(WS_A, 1))  # flushed, not committed
 
     with uow_factory() as uow:
         assert uow.session.get(Workspace, WS_A) is None
@@ -118,10 +90,10 @@ def test_leaving_a_unit_of_work_without_commit_rolls_back(uow_factory: UnitOfWor
 
 
 def test_an_error_inside_a_unit_of_work_rolls_back(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
     with pytest.raises(RuntimeError, match="boom"), uow_factory() as uow:
         assert uow.workspaces.next_task_number(WS_A) == 1
-        uow.tasks.add(_task(WS_A, 1))
+        uow.tasks.add(task_row(WS_A, 1))
         raise RuntimeError("boom")
 
     with uow_factory() as uow:
@@ -151,7 +123,7 @@ def test_a_bug_inside_a_unit_of_work_is_not_taken_for_an_outage(uow_factory: Uni
 def test_commit_makes_the_work_visible_to_the_next_unit(uow_factory: UnitOfWorkFactory) -> None:
     with uow_factory() as uow:
         uow.workspaces.ensure(WS_A, now=NOW)
-        uow.tasks.add(_task(WS_A, uow.workspaces.next_task_number(WS_A)))
+        uow.tasks.add(task_row(WS_A, uow.workspaces.next_task_number(WS_A)))
         uow.commit()
 
     with uow_factory() as uow:
@@ -164,7 +136,7 @@ def test_commit_makes_the_work_visible_to_the_next_unit(uow_factory: UnitOfWorkF
 
 
 def test_task_numbers_count_from_one_in_each_workspace(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A, WS_B)
+    ensure_workspaces(uow_factory, WS_A, WS_B)
     numbers: dict[str, list[int]] = {WS_A: [], WS_B: []}
     for workspace_id in (WS_A, WS_B, WS_A, WS_A, WS_B, WS_B):
         with uow_factory() as uow:
@@ -175,12 +147,12 @@ def test_task_numbers_count_from_one_in_each_workspace(uow_factory: UnitOfWorkFa
 
 
 def test_ensure_twice_keeps_the_counter(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
     with uow_factory() as uow:
         assert uow.workspaces.next_task_number(WS_A) == 1
         uow.commit()
 
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
 
     with uow_factory() as uow:
         assert uow.workspaces.next_task_number(WS_A) == 2
@@ -200,7 +172,7 @@ def file_uow_factory(tmp_path: Path) -> Iterator[UnitOfWorkFactory]:
 def test_concurrent_task_number_allocation_on_a_sqlite_file_never_collides(
     file_uow_factory: UnitOfWorkFactory,
 ) -> None:
-    _workspaces(file_uow_factory, WS_A)
+    ensure_workspaces(file_uow_factory, WS_A)
     threads, per_thread = 2, 50
     start = threading.Barrier(threads)
 
@@ -210,7 +182,7 @@ def test_concurrent_task_number_allocation_on_a_sqlite_file_never_collides(
         for _ in range(per_thread):
             with file_uow_factory() as uow:
                 number = uow.workspaces.next_task_number(WS_A)
-                uow.tasks.add(_task(WS_A, number))
+                uow.tasks.add(task_row(WS_A, number))
                 uow.commit()
             got.append(number)
         return got
@@ -232,7 +204,7 @@ def test_concurrent_task_number_allocation_on_a_sqlite_file_never_collides(
 
 
 def test_outbox_add_with_the_same_dedupe_key_writes_one_row(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
     with uow_factory() as uow:
         first = uow.outbox.add(
             WS_A,
@@ -256,13 +228,13 @@ def test_outbox_add_with_the_same_dedupe_key_writes_one_row(uow_factory: UnitOfW
 
     assert isinstance(first, int)
     assert second is None
-    [row] = _outbox_rows(uow_factory)
+    [row] = outbox_in(uow_factory)
     assert row.id == first
     assert (row.recipient_id, row.payload) == (ALICE, {"seq": 1})
 
 
 def test_outbox_add_twice_in_one_unit_of_work_writes_one_row(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
     with uow_factory() as uow:
         first = uow.outbox.add(WS_A, dedupe_key="k", kind="kudos", recipient_id=CHANNEL, now=NOW)
         second = uow.outbox.add(WS_A, dedupe_key="k", kind="kudos", recipient_id=CHANNEL, now=NOW)
@@ -270,18 +242,18 @@ def test_outbox_add_twice_in_one_unit_of_work_writes_one_row(uow_factory: UnitOf
 
     assert first is not None
     assert second is None
-    assert len(_outbox_rows(uow_factory)) == 1
+    assert len(outbox_in(uow_factory)) == 1
 
 
 def test_the_same_dedupe_key_in_another_workspace_is_another_message(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A, WS_B)
+    ensure_workspaces(uow_factory, WS_A, WS_B)
     with uow_factory() as uow:
         in_a = uow.outbox.add(WS_A, dedupe_key="k", kind="kudos", recipient_id=CHANNEL, now=NOW)
         in_b = uow.outbox.add(WS_B, dedupe_key="k", kind="kudos", recipient_id=CHANNEL, now=NOW)
         uow.commit()
 
     assert in_a is not None and in_b is not None and in_a != in_b
-    assert sorted(r.workspace_id for r in _outbox_rows(uow_factory)) == [WS_A, WS_B]
+    assert sorted(r.workspace_id for r in outbox_in(uow_factory)) == [WS_A, WS_B]
 
 
 # -- outbox: claim and lease -----------------------------------------------------------------------------
@@ -317,7 +289,7 @@ def _claim(
 
 
 def test_claim_takes_only_pending_rows_that_are_due(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
     due_earlier = _queue(uow_factory, "earlier", not_before=NOW - timedelta(minutes=5))
     due_now = _queue(uow_factory, "now", not_before=NOW)
     _queue(uow_factory, "later", not_before=NOW + timedelta(seconds=1))
@@ -327,7 +299,7 @@ def test_claim_takes_only_pending_rows_that_are_due(uow_factory: UnitOfWorkFacto
     claimed = _claim(uow_factory, now=NOW)
 
     assert claimed == [due_earlier, due_now]
-    rows = {r.dedupe_key: r for r in _outbox_rows(uow_factory)}
+    rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
     for key in ("earlier", "now"):
         assert rows[key].state == "sending"
         assert rows[key].lease_until == NOW + LEASE
@@ -340,7 +312,7 @@ def test_claim_takes_only_pending_rows_that_are_due(uow_factory: UnitOfWorkFacto
 def test_renewing_a_lease_counts_the_try_and_only_for_rows_still_held_under_it(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
     first, second = _queue(uow_factory, "first", not_before=NOW), _queue(uow_factory, "second", not_before=NOW)
     _claim(uow_factory, now=NOW)
     later = NOW + timedelta(seconds=40)
@@ -355,7 +327,7 @@ def test_renewing_a_lease_counts_the_try_and_only_for_rows_still_held_under_it(
         uow.commit()
 
     assert ours == {first}
-    rows = {r.dedupe_key: r for r in _outbox_rows(uow_factory)}
+    rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
     assert (rows["first"].attempts, rows["first"].first_tried_at, rows["first"].lease_until) == (
         1,
         later,
@@ -365,7 +337,7 @@ def test_renewing_a_lease_counts_the_try_and_only_for_rows_still_held_under_it(
 
 
 def test_claim_honours_limit_and_ids(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
     oldest = _queue(uow_factory, "a", not_before=NOW - timedelta(minutes=3))
     middle = _queue(uow_factory, "b", not_before=NOW - timedelta(minutes=2))
     newest = _queue(uow_factory, "c", not_before=NOW - timedelta(minutes=1))
@@ -377,35 +349,35 @@ def test_claim_honours_limit_and_ids(uow_factory: UnitOfWorkFactory) -> None:
 
 
 def test_a_live_lease_keeps_a_row_from_other_claimers(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
     row_id = _queue(uow_factory, "k", not_before=NOW)
     assert _claim(uow_factory, now=NOW) == [row_id]
 
     assert _claim(uow_factory, now=NOW) == []
     assert _claim(uow_factory, now=NOW + LEASE - timedelta(seconds=1)) == []
-    [row] = _outbox_rows(uow_factory)
+    [row] = outbox_in(uow_factory)
     assert (row.state, row.attempts, row.lease_until) == ("sending", 0, NOW + LEASE)
 
 
 def test_a_row_whose_lease_expired_is_claimable_again(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
     row_id = _queue(uow_factory, "k", not_before=NOW)
     assert _claim(uow_factory, now=NOW) == [row_id]
     later = NOW + LEASE + timedelta(seconds=1)
 
     assert _claim(uow_factory, now=later) == [row_id]
 
-    [row] = _outbox_rows(uow_factory)
+    [row] = outbox_in(uow_factory)
     assert (row.state, row.attempts, row.lease_until) == ("sending", 0, later + LEASE)
 
 
 def test_a_claim_that_is_not_committed_leaves_the_row_pending(uow_factory: UnitOfWorkFactory) -> None:
-    _workspaces(uow_factory, WS_A)
+    ensure_workspaces(uow_factory, WS_A)
     row_id = _queue(uow_factory, "k", not_before=NOW)
     with uow_factory() as uow:
         assert [r.id for r in uow.outbox.claim(now=NOW, limit=10, lease=LEASE)] == [row_id]
 
-    [row] = _outbox_rows(uow_factory)
+    [row] = outbox_in(uow_factory)
     assert (row.state, row.attempts, row.lease_until) == ("pending", 0, None)
 
 
@@ -415,14 +387,14 @@ def test_a_claim_that_is_not_committed_leaves_the_row_pending(uow_factory: UnitO
 @pytest.fixture
 def two_workspaces(uow_factory: UnitOfWorkFactory) -> dict[str, dict[str, int]]:
     """WS_A and WS_B with the same people, channel and task number; returns the ids per workspace."""
-    _workspaces(uow_factory, WS_A, WS_B)
+    ensure_workspaces(uow_factory, WS_A, WS_B)
     ids: dict[str, dict[str, int]] = {}
     with uow_factory() as uow:
         for workspace_id in (WS_A, WS_B):
             team = Team(workspace_id=workspace_id, channel_id=CHANNEL, tz="UTC", created_by=MANAGER, created_at=NOW)
             uow.teams.add(team)
             uow.teams.add_manager(team, MANAGER)
-            task = _task(
+            task = task_row(
                 workspace_id,
                 uow.workspaces.next_task_number(workspace_id),
                 team_id=team.id,

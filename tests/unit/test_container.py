@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,18 +28,17 @@ from tests.container_files import (
     MissingVariable,
     Stage,
     compose,
-    dockerfile,
+    dockerfile_stages,
     dockerignore,
-    entry_command,
     env_file_names,
-    healthcheck,
     interpolate,
     parse_dockerfile,
+    runtime_stage,
     service_environment,
     strings,
     variables,
 )
-from tests.e2e.test_serve import baton_command
+from tests.helpers import baton_command
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 BATON_SERVICES = ("migrate", "baton")
@@ -45,14 +46,15 @@ BATON_SERVICES = ("migrate", "baton")
 FILLED = {"POSTGRES_PASSWORD": "pw0123", "SLACK_SIGNING_SECRET": "signing-secret", "SLACK_BOT_TOKEN": "xoxb-1"}
 
 
-def _runtime() -> Stage:
-    return dockerfile()[-1]
-
-
 def _services() -> dict[str, Any]:
     services = compose()["services"]
     assert isinstance(services, dict)
     return services
+
+
+def _programs(stage: Stage) -> list[tuple[str, ...]]:
+    """Each command the stage's RUNs execute, as (program name, its words after it)."""
+    return [(Path(command[0]).name, *command[1:]) for command in stage.commands()]
 
 
 def _seconds(duration: str) -> float:
@@ -72,16 +74,34 @@ def test_the_dockerfile_reader_joins_continuations_and_skips_comments() -> None:
         "FROM ${BASE} AS build\n"
         "RUN a \\\n"
         "    # a comment inside a continuation\n"
-        "    && b\n"
+        "    && b --flag 'two words' > /dev/null\n"
         "FROM ${BASE}\n"
         'ENV A=1 \\\n    B="two words"\n'
+        "ENV C 3\n"
+        "USER 10001\n"
+        "EXPOSE 3000/tcp 53/udp\n"
+        "STOPSIGNAL 15\n"
+        'HEALTHCHECK --interval=5s CMD ["true"]\n'
         'CMD ["serve"]\n'
     )
 
     assert [(s.base, s.name) for s in stages] == [("python:3.11-slim", "build"), ("python:3.11-slim", None)]
-    assert stages[0].all("RUN")[0].args == "a && b"
-    assert stages[1].env() == {"A": "1", "B": "two words"}
-    assert entry_command(stages[1]) == ["serve"]
+    assert stages[0].commands() == [["a"], ["b", "--flag", "two words", ">", "/dev/null"]]
+    runtime = stages[1]
+    assert runtime.env() == {"A": "1", "B": "two words", "C": "3"}
+    assert runtime.user() == ("10001", None)
+    assert runtime.exposed_ports() == [3000]
+    assert runtime.stop_signal() is signal.SIGTERM
+    check = runtime.healthcheck()
+    assert check is not None and check.options == {"interval": "5s"} and check.command == ["true"]
+    assert runtime.entry_command() == ["serve"]
+
+
+def test_the_dockerfile_reader_refuses_a_shell_form_entry_command() -> None:
+    [stage] = parse_dockerfile("FROM scratch\nENTRYPOINT baton serve\n")
+
+    with pytest.raises(ValueError, match="shell form"):
+        stage.entry_command()
 
 
 def test_the_dockerignore_reader_follows_dockers_rules() -> None:
@@ -105,49 +125,48 @@ def test_interpolation_reads_defaults_and_stops_on_a_required_variable() -> None
 
 
 def test_the_image_is_built_in_one_stage_and_run_from_a_slim_one() -> None:
-    stages = dockerfile()
+    stages = dockerfile_stages()
 
     assert len(stages) >= 2, "a builder stage and a runtime stage"
     build, runtime = stages[0], stages[-1]
     assert runtime.base == "python:3.11-slim"
     assert build.name, "the builder stage needs a name for COPY --from"
-    copies = [c.args for c in runtime.all("COPY") if c.args.startswith(f"--from={build.name} ")]
+    copies = [c for c in runtime.copies() if c.from_stage == build.name]
     assert copies, "the runtime stage copies the builder's virtualenv"
-    assert any("pip install" in run.args for run in build.all("RUN"))
-    runtime_runs = " ".join(run.args for run in runtime.all("RUN"))
-    for tool in ("apt-get install", "apk add", "gcc", "build-essential", "pip install"):
-        assert tool not in runtime_runs, f"the runtime stage should not {tool!r}: build in the builder stage"
+    assert any(program[:2] == ("pip", "install") for program in _programs(build))
+    installers = {("apt-get", "install"), ("apt", "install"), ("apk", "add"), ("pip", "install"), ("pip3", "install")}
+    for program in _programs(runtime):
+        assert program[:2] not in installers, f"the runtime stage runs {program[:2]}: build in the builder stage"
+        assert program[0] not in ("gcc", "cc", "make"), f"the runtime stage compiles ({program[0]})"
 
 
 def test_the_runtime_runs_as_a_fixed_non_root_uid_before_its_entrypoint() -> None:
-    runtime = _runtime()
-    user = runtime.last("USER")
+    runtime = runtime_stage()
+    user = runtime.user()
 
     assert user is not None, "no USER: the container would run as root"
-    uid = user.args.partition(":")[0]
-    assert uid.isdigit() and int(uid) >= 1000, f"USER {user.args}: a numeric uid >= 1000 (runAsNonRoot can check it)"
+    uid = user[0]
+    assert uid.isdigit() and int(uid) >= 1000, f"USER {uid}: a numeric uid >= 1000 (runAsNonRoot can check it)"
     assert runtime.index("USER") < runtime.index("ENTRYPOINT")
-    assert f"--uid {uid}" in " ".join(run.args for run in runtime.all("RUN")), "the user is created with that uid"
+    [useradd] = [words for words in _programs(runtime) if words[0] == "useradd"]
+    assert useradd[useradd.index("--uid") + 1] == uid, "the user is created with that uid"
 
 
 def test_the_runtime_sets_pythons_container_environment_and_the_port() -> None:
-    runtime = _runtime()
+    runtime = runtime_stage()
     env = runtime.env()
-    expose = runtime.last("EXPOSE")
 
     assert env.get("PYTHONDONTWRITEBYTECODE") == "1"
     assert env.get("PYTHONUNBUFFERED") == "1"
-    assert expose is not None and expose.args.split() == ["3000"]
-    assert env.get("PORT") == "3000" == str(Settings.model_fields["port"].default)
-    stop = runtime.last("STOPSIGNAL")
-    assert stop is not None and stop.args == "SIGTERM"
+    assert runtime.exposed_ports() == [Settings.model_fields["port"].default]
+    assert env.get("PORT") == str(Settings.model_fields["port"].default)
+    assert runtime.stop_signal() is signal.SIGTERM
 
 
 def test_the_health_check_asks_healthz_on_the_port_with_python() -> None:
-    check = _runtime().last("HEALTHCHECK")
+    parsed = runtime_stage().healthcheck()
 
-    assert check is not None, "no HEALTHCHECK"
-    parsed = healthcheck(check)
+    assert parsed is not None, "no HEALTHCHECK"
     assert parsed.command[0] == "python", "slim images have no curl"
     assert "/healthz" in " ".join(parsed.command)
     assert "PORT" in " ".join(parsed.command), "the check follows PORT, like `baton serve`"
@@ -155,7 +174,7 @@ def test_the_health_check_asks_healthz_on_the_port_with_python() -> None:
 
 
 def test_the_entry_command_is_a_real_baton_subcommand() -> None:
-    command = entry_command(_runtime())
+    command = runtime_stage().entry_command()
 
     assert command[:1] == ["baton"] and "baton" in PYPROJECT["project"]["scripts"]
     assert len(command) >= 2, "CMD names the subcommand"
@@ -171,10 +190,10 @@ def test_every_copied_source_exists_and_is_in_the_build_context() -> None:
     ignore = dockerignore()
     sources = [
         source
-        for stage in dockerfile()
-        for copy in stage.all("COPY")
-        if not copy.args.startswith("--from=")
-        for source in copy.args.split()[:-1]
+        for stage in dockerfile_stages()
+        for copy in stage.copies()
+        if copy.from_stage is None
+        for source in copy.sources
     ]
 
     assert sources
@@ -239,14 +258,13 @@ def test_baton_runs_replicas_that_restart_and_stop_gracefully() -> None:
 
 def test_the_proxy_spreads_requests_over_the_replicas_on_the_exposed_port() -> None:
     proxy = _services()["proxy"]
-    expose = _runtime().last("EXPOSE")
+    [port] = runtime_stage().exposed_ports()
     [mount] = [v for v in proxy["volumes"] if v.endswith(":/etc/caddy/Caddyfile:ro")]
     caddyfile = (REPO / mount.split(":")[0]).read_text()
 
-    assert expose is not None
     upstream = re.search(r"dynamic a \{\s*name (\S+)\s*port (\d+)", caddyfile)
     assert upstream is not None, "the proxy looks the replicas up by the service name"
-    assert upstream.groups() == ("baton", expose.args)
+    assert upstream.groups() == ("baton", str(port))
     assert re.search(r"^\s*respond /metrics 404$", caddyfile, re.M), "/metrics stays off the internet"
     assert "{$BATON_SITE}" in caddyfile and "BATON_SITE" in service_environment(proxy)
     assert proxy["ports"], "the proxy is what the outside reaches"

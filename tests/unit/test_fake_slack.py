@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.client import RemoteDisconnected
 from typing import Any
@@ -23,7 +23,6 @@ from tests.fakes import slack_api
 from tests.fakes.clock import FakeClock
 from tests.fakes.requests import (
     SIGNING_SECRET,
-    STALE_SECONDS,
     action_body,
     block_action_payload,
     bolt_request,
@@ -220,14 +219,14 @@ def test_clear_forgets_calls_but_keeps_messages(slack: FakeSlack, client: WebCli
     assert slack.calls == [] and len(slack.messages()) == 1
 
 
-def test_signature_verifies_and_goes_stale() -> None:
+def test_signature_verifies_and_goes_stale(stale_timestamp: int) -> None:
     body = command_body("/task", "help", user_id=U_ALICE, response_url="http://127.0.0.1/response/r1")
     headers = sign(body)
     verifier = SignatureVerifier(SIGNING_SECRET)
 
     assert verifier.is_valid(body, headers["x-slack-request-timestamp"], headers["x-slack-signature"])
     assert not verifier.is_valid(body + "x", headers["x-slack-request-timestamp"], headers["x-slack-signature"])
-    stale = sign(body, timestamp=int(time.time()) - STALE_SECONDS)
+    stale = sign(body, timestamp=stale_timestamp)
     assert not verifier.is_valid(body, stale["x-slack-request-timestamp"], stale["x-slack-signature"])
 
 
@@ -241,7 +240,9 @@ def _bolt_app(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> App:
     )
 
 
-def test_bolt_dispatch_reaches_the_fake_through_respond(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bolt_dispatch_reaches_the_fake_through_respond(
+    slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, stale_timestamp: int
+) -> None:
     app = _bolt_app(slack, monkeypatch)
 
     @app.command(ids.COMMAND_TASK)
@@ -253,7 +254,7 @@ def test_bolt_dispatch_reaches_the_fake_through_respond(slack: FakeSlack, monkey
     assert app.dispatch(bolt_request(body)).status == 200
     assert slack.responses == [{"text": "you typed help"}]
     assert app.dispatch(bolt_request(body, secret="forged")).status == 401
-    assert app.dispatch(bolt_request(body, timestamp=int(time.time()) - STALE_SECONDS)).status == 401
+    assert app.dispatch(bolt_request(body, timestamp=stale_timestamp)).status == 401
     assert len(slack.responses) == 1
 
 
@@ -478,3 +479,19 @@ def test_scripted_429s_are_counted_too(slack: FakeSlack, client: WebClient) -> N
         _ratelimited(lambda: client.chat_update(channel="C0TEAM", ts="1.2", text="x"))
 
     assert slack.ratelimited("chat.update") == 2 and slack.ratelimited() == 2
+
+
+def test_wait_until_wakes_on_the_call_it_waits_for_and_gives_up_after_its_timeout(slack: FakeSlack) -> None:
+    client = WebClient(base_url=slack.base_url, token="xoxb-test")
+
+    def the_post() -> list[slack_api.Call] | None:
+        return slack.calls_to("chat.postMessage") or None
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        posted = pool.submit(client.chat_postMessage, channel=slack_api.C_GENERAL, text="hello")
+        found = slack.wait_until("the post", the_post, timeout=10)
+
+    assert [call.params["text"] for call in found] == ["hello"]
+    assert posted.result()["ok"]
+    with pytest.raises(AssertionError, match="waiting for a second post"):
+        slack.wait_until("a second post", lambda: slack.calls_to("chat.postMessage")[1:] or None, timeout=0.05)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import time
 
 import pytest
 
@@ -10,10 +10,7 @@ from bot.domain.errors import BadInput
 from bot.domain.grammar import DelegateTask, StopSeries, parse_task
 from bot.domain.model import Priority
 from bot.domain.recurrence import Every, Rule, describe, next_occurrence, parse_rule
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+from tests.helpers import utc
 
 
 @pytest.mark.parametrize(

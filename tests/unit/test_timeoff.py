@@ -11,15 +11,12 @@ from bot.domain.errors import BadInput
 from bot.domain.hours import WorkingHours
 from bot.domain.timeoff import Period, covering, may_snooze, read_period
 from bot.domain.worktime import Availability, next_working_morning
+from tests.helpers import utc
 
 NY = "America/New_York"  # DST starts 2026-03-08
 BERLIN = "Europe/Berlin"
 KIRITIMATI = "Pacific/Kiritimati"  # +14
 THU = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # Thursday 10:00 in New York, 16:00 in Berlin
-
-
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
 
 
 # --- next working morning ----------------------------------------------------------------------------

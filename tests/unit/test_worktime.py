@@ -32,6 +32,7 @@ from bot.domain.worktime import (
     warning_moment,
     warning_moments,
 )
+from tests.helpers import utc
 
 NY = "America/New_York"  # DST starts 2026-03-08 02:00 -> 03:00, ends 2026-11-01 02:00 -> 01:00
 LONDON = "Europe/London"
@@ -52,10 +53,6 @@ EVERY_DAY = WorkingHours(days=frozenset(range(7)))  # 08:00-20:00, weekends too
 def _holidays_loaded() -> None:
     """The `holidays` package loads on first use (about 0.2 s): load it before hypothesis times examples."""
     calendars.is_holiday("US", date(2026, 1, 1))
-
-
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def local(moment: datetime, tz: str) -> datetime:
