@@ -1,4 +1,2 @@
-"""Pure Block Kit builders: every message, modal and Home tab Baton shows, one module per surface.
-
-No I/O, no Slack client and no clock reads: callers pass `now`. User text goes through
-`bot.domain.text.escape` exactly once; limits are from https://docs.slack.dev/reference/block-kit/blocks."""
+"""Pure Block Kit builders, one module per surface: no I/O or clock reads (callers pass `now`), user text escaped
+once by `bot.domain.text.escape`, within Slack's limits (https://docs.slack.dev/reference/block-kit/blocks)."""
