@@ -32,7 +32,7 @@ from playground import courier, demo
 from playground.clock import PlaygroundClock
 from playground.courier import BatonReply, Courier
 from playground.demo import Person
-from playground.httpd import RunningServer, start_server
+from playground.httpd import RunningServer, WsgiApp, start_server
 from playground.workspace import ResponseTarget, Workspace
 
 log = logging.getLogger(__name__)
@@ -278,16 +278,19 @@ class Playground:
     def __init__(
         self,
         *,
+        page_app: Callable[[Playground], WsgiApp],
         host: str = "127.0.0.1",
         port: int = 3000,
         start_at: datetime | None = None,
         people: Sequence[Person] = demo.DEMO_PEOPLE,
         wall_clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """`start_at` fixes where every demo's clock starts (tests, screenshots); without it each start and
-        reset begins at `demo_start` of the real time (`wall_clock`, the system's by default)."""
+        """`page_app` builds the page served for this playground (see playground.app); `start_at` fixes where
+        every demo's clock starts (tests, screenshots); without it each start and reset begins at `demo_start`
+        of the real time (`wall_clock`, the system's by default)."""
         if start_at is not None and start_at.tzinfo is None:
             raise ValueError("start_at must be aware")
+        self._page_app = page_app
         self._host = host
         self._port = port
         self._start_at = start_at
@@ -318,9 +321,7 @@ class Playground:
 
     def start(self) -> Playground:
         """Serve the page, then build a fresh demo (OSError when the port is taken)."""
-        from playground.web import make_page_app
-
-        self._page = start_server(make_page_app(self), host=self._host, port=self._port, name="playground-page")
+        self._page = start_server(self._page_app(self), host=self._host, port=self._port, name="playground-page")
         try:
             self.reset()
         except BaseException:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from handlers import ids
+from playground.app import create_playground
 from playground.runtime import Playground
 
 # Monday 2 March 2026, 14:00 UTC: 09:00 in New York, 15:00 in Berlin, 23:00 in Tokyo.
@@ -69,7 +70,7 @@ class PageClient:
 
 @pytest.fixture
 def playground() -> Iterator[Playground]:
-    with Playground(port=0, start_at=START) as running:
+    with create_playground(port=0, start_at=START) as running:
         yield running
 
 

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers import ids
 from playground import demo
+from playground.app import create_playground
 from playground.runtime import Playground, demo_start
 from tests.playground.conftest import (
     ALICE,
@@ -111,7 +112,7 @@ def test_the_demo_starts_at_nine_on_the_current_or_next_weekday_in_the_zone(
 
 def test_start_reset_and_a_new_zone_begin_on_a_weekday_morning_of_the_real_date() -> None:
     real = [datetime(2026, 3, 7, 18, 0, tzinfo=UTC)]  # a Saturday, as the wall clock says
-    with Playground(port=0, wall_clock=lambda: real[0]) as playground:
+    with create_playground(port=0, wall_clock=lambda: real[0]) as playground:
         page = PageClient(playground)
         assert playground.clock.now() == datetime(2026, 3, 9, 9, 0, tzinfo=NEW_YORK)
         assert page.state(MAYA)["now_label"] == "Mon 9 Mar 2026, 9:00 AM"
