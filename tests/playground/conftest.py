@@ -84,7 +84,7 @@ def page(playground: Playground) -> PageClient:
 
 def button(playground: Playground, channel: str, action_id: str) -> tuple[str, str]:
     """The newest message in `channel` with that button: its ts and the button's block_id."""
-    for message in reversed(playground.workspace.messages):
+    for message in reversed(playground.workspace.messages()):
         if message["channel"] != channel:
             continue
         for block in message.get("blocks") or []:
@@ -101,7 +101,7 @@ def texts(entries: list[dict[str, Any]]) -> str:
 def delegate(page: PageClient, text: str = "/task @Alice Call the customer back by tomorrow", to: str = ALICE) -> None:
     assert page.ui("send", **{"as": MAYA, "channel": SUPPORT, "text": text}).status == 200
     page.wait_until(
-        "the assignee's DM", lambda: any(m["channel"] == dm(to) for m in page.playground.workspace.messages)
+        "the assignee's DM", lambda: any(m["channel"] == dm(to) for m in page.playground.workspace.messages())
     )
 
 
@@ -117,10 +117,10 @@ def delegate_and_accept(
     page: PageClient, text: str = "/task @Alice Call the customer back by tomorrow", to: str = ALICE
 ) -> None:
     """Maya delegates and the assignee accepts: only an accepted task gets check-ins."""
-    before = sum(1 for m in page.playground.workspace.messages if m["channel"] == dm(to))
+    before = sum(1 for m in page.playground.workspace.messages() if m["channel"] == dm(to))
     assert page.ui("send", **{"as": MAYA, "channel": SUPPORT, "text": text}).status == 200
     page.wait_until(
         "the assignee's DM",
-        lambda: sum(1 for m in page.playground.workspace.messages if m["channel"] == dm(to)) > before,
+        lambda: sum(1 for m in page.playground.workspace.messages() if m["channel"] == dm(to)) > before,
     )
     click(page, to, dm(to), ids.ACTION_ACCEPT)
