@@ -1,4 +1,4 @@
-"""A fake Slack Web API: the workspace's state and the methods an app calls, answered as Slack does.
+"""A fake Slack Web API: the methods an app calls, answered as Slack does, over the stand-in's state.
 
 One class for the playground (a closed world: its channels and people, triggers it issued) and the tests (an
 open world that takes the ids a test makes up), with what either needs: call recording, checks against
@@ -9,32 +9,21 @@ from __future__ import annotations
 
 import base64
 import copy
-import itertools
-import json
 import math
 import secrets
-import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from playground.slack import checks
 from playground.slack.records import (
     Call,
-    Ephemeral,
-    Exchanged,
     Failure,
     Grant,
-    Modal,
     NowSource,
-    ResponseTarget,
     SlackUser,
     Team,
     dm_channel_id,
-    user_of_dm,
 )
 from playground.slack.reference import (
     DEFAULT_HISTORY_PAGE,
@@ -48,28 +37,21 @@ from playground.slack.reference import (
     calls_per_minute,
     check_call,
 )
+from playground.slack.views import ViewsAndModals
 from playground.slack.wire import Answer, error, ok, truthy, ts_key
 
-MAX_MODAL_STACK = 3
-TRIGGER_SECONDS = 3.0  # Slack's trigger_id expires 3 s after the interaction
-RESPONSE_URL_USES = 5
 NO_TOKEN_METHODS = frozenset({"oauth.v2.access"})
 # Methods that change nothing a page shows (no change is signalled for them).
 _READ_ONLY = frozenset({"auth.test", "users.info", "conversations.history"})
 
 
-class SlackWebApi:
-    """The workspace `team` as its Web API answers an app: people, channels and DMs, messages, ephemerals,
-    reactions, modals and Home tabs, with Slack's answers and error shapes.
+class SlackWebApi(ViewsAndModals):
+    """The workspace `team` as its Web API answers an app, with Slack's answers and error shapes (the state and
+    its closed or open world: see `WorkspaceState`).
 
-    `channels` (id -> name) makes it a closed world, as the playground is: only those channels and the DMs
-    with known people exist, a trigger_id must be one it issued (`new_trigger`, once, within 3 s), a view to
-    update and a message to react to must exist. Without it, as in the tests, any channel id is taken as
-    given and a made-up trigger_id or view id is fine. `token`: the one bot token accepted (else any
-    `xoxb-` token not revoked). `first_ts`: message ts count up from it (deterministic) instead of following
-    the clock. `reference`: Slack's method reference, to record each call it does not allow as a `Violation`.
-    `expire_statuses`: clear a status once its expiration passes on the clock (when the clock is the app's).
-    Every method is thread-safe; `version` grows with each visible change (`wait_changed`, `wait_for`).
+    `token`: the one bot token accepted (else any `xoxb-` token not revoked). `bot_user`: what users.info
+    says of the app itself. `reference`: Slack's method reference, to record each call it does not allow as
+    a `Violation`. `oauth_client` (id, secret): answer oauth.v2.access for installs granted here.
     """
 
     def __init__(
@@ -87,34 +69,21 @@ class SlackWebApi:
         oauth_client: tuple[str, str] | None = None,
         expire_statuses: bool = False,
     ) -> None:
-        self.team = team
-        self._expire_statuses = expire_statuses
+        super().__init__(
+            team=team,
+            users=users,
+            clock=clock,
+            channels=channels,
+            first_ts=first_ts,
+            page_url=page_url,
+            expire_statuses=expire_statuses,
+        )
         self.token = token
-        self.page_url = page_url
-        self._clock = clock
-        self._public_channels = dict(channels) if channels is not None else None
         self._bot_user = bot_user
-        self._first_ts = first_ts
         self._reference = reference
         self._oauth_client = oauth_client
-        self._lock = threading.Condition(threading.RLock())
-        self.version = 0
-        self.users: dict[str, SlackUser] = {u.id: u for u in users}
-        self._messages: list[dict[str, Any]] = []
-        self._ephemerals: list[Ephemeral] = []
-        self.views: dict[str, dict[str, Any]] = {}
-        self.view_owner: dict[str, str] = {}
-        self.modals: dict[str, Modal] = {}
-        self.home_views: dict[str, str] = {}  # user id -> view id
-        self._reactions: list[dict[str, str]] = []  # the bot's reactions.add calls: channel, timestamp, name
         self._calls: list[Call] = []
         self._violations: list[Violation] = []
-        self._responses: list[tuple[str, dict[str, Any]]] = []  # (response_url name, body) in order
-        self._triggers: dict[str, tuple[str, float, bool, str | None]] = {}  # user, issued, used, page
-        self._response_targets: dict[str, ResponseTarget] = {}
-        self._seq = itertools.count(1)
-        self._ts_counter = 0
-        self._last_ts = Decimal(0)
         self._failures: dict[str, list[Failure]] = {}
         self._token_teams: dict[str, str] = {}
         self._revoked: set[str] = set()
@@ -144,32 +113,6 @@ class SlackWebApi:
         }
         if oauth_client is not None:
             self._methods["oauth.v2.access"] = self._oauth_v2_access
-
-    # -- changes and waiting ------------------------------------------------------------------------
-
-    @property
-    def lock(self) -> threading.Condition:
-        """Held while reading several pieces of state that must agree (a page's snapshot)."""
-        return self._lock
-
-    def changed(self) -> None:
-        """Tell long-polling pages (and tests waiting on a condition) that something changed."""
-        with self._lock:
-            self.version += 1
-            self._lock.notify_all()
-
-    def wait_changed(self, since: int, *, timeout: float) -> int:
-        """Block until `version` passes `since` or `timeout` seconds pass; returns the version."""
-        with self._lock:
-            self._lock.wait_for(lambda: self.version > since, timeout=timeout)
-            return self.version
-
-    def wait_for(self, condition: Callable[[], bool], *, timeout: float) -> bool:
-        """Block until `condition()` holds (checked at each change) or `timeout` seconds pass."""
-        with self._lock:
-            return self._lock.wait_for(condition, timeout=timeout)
-
-    # -- what was done (copies) -------------------------------------------------------------------
 
     @property
     def calls(self) -> list[Call]:
@@ -203,89 +146,6 @@ class SlackWebApi:
         with self._lock:
             self._calls.clear()
             self._responses.clear()
-
-    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
-        """Messages stored (as chat.update left them), oldest first, each with its `channel`."""
-        with self._lock:
-            return [copy.deepcopy(m) for m in self._messages if channel is None or m["channel"] == channel]
-
-    def shown_to(self, user: str) -> list[Ephemeral]:
-        """The ephemerals `user` sees, oldest first."""
-        with self._lock:
-            return [replace(e) for e in self._ephemerals if e.user == user]
-
-    @property
-    def responses(self) -> list[dict[str, Any]]:
-        """Decoded JSON bodies posted to any response_url, in order."""
-        with self._lock:
-            return [copy.deepcopy(body) for _, body in self._responses]
-
-    def responses_to(self, name: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [copy.deepcopy(body) for n, body in self._responses if n == name]
-
-    @property
-    def reactions(self) -> list[dict[str, str]]:
-        """Reactions the bot added: dicts with channel, timestamp, name."""
-        with self._lock:
-            return [dict(r) for r in self._reactions]
-
-    # -- what exists -------------------------------------------------------------------------------
-
-    @property
-    def closed_world(self) -> bool:
-        return self._public_channels is not None
-
-    def channels(self) -> dict[str, str]:
-        """Every conversation id known with its name: the channels, and the bot's DM with each person."""
-        with self._lock:
-            found = dict(self._public_channels or {})
-            for user in self.users.values():
-                found[dm_channel_id(user.id)] = user.display_name or user.name
-            return found
-
-    def _now(self) -> datetime:
-        return self._clock.now() if self._clock is not None else datetime.now(UTC)
-
-    def _next_ts(self) -> str:
-        """Slack's ts: counted up from `first_ts`, or the (simulated) time of posting made unique and increasing."""
-        if self._first_ts is not None:
-            self._ts_counter += 1
-            micros = self._ts_counter * 100
-            return f"{self._first_ts + micros // 1_000_000}.{micros % 1_000_000:06d}"
-        now = Decimal(self._now().timestamp()).quantize(Decimal("0.000001"))
-        self._last_ts = max(now, self._last_ts + Decimal("0.000001"))
-        return f"{self._last_ts:.6f}"
-
-    def _members(self, channel: str) -> set[str]:
-        dm_user = user_of_dm(channel)
-        if dm_user is not None:
-            return {dm_user} if dm_user in self.users else set()
-        return set(self.users) if self._public_channels and channel in self._public_channels else set()
-
-    def _channel_for(self, channel: str) -> str | None:
-        """The conversation a call names; Slack accepts a person's id and posts to the bot's DM with them."""
-        if channel.startswith(("U", "W")):
-            user = self.users.get(channel)
-            return dm_channel_id(channel) if user is not None and not user.deleted else None
-        if self.closed_world:
-            return channel if channel in self.channels() else None
-        return channel or None
-
-    def find_message(self, channel: str, ts: str) -> dict[str, Any] | None:
-        with self._lock:
-            for message in self._messages:
-                if message["channel"] == channel and message["ts"] == ts:
-                    return message
-            return None
-
-    def permalink(self, channel: str, ts: str) -> str:
-        """A link to a message: into the page (it opens the conversation there), or Slack's own form."""
-        if self.page_url:
-            return f"{self.page_url}#{channel}/{ts}"
-        return f"https://{self.team.domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
-
-    # -- the Web API ---------------------------------------------------------------------------------
 
     def api(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> Answer | None:
         """Answer one Web API call as Slack would (None: drop the connection, as scripted by `post_then_drop`)."""
@@ -333,8 +193,6 @@ class SlackWebApi:
             return None if secrets.compare_digest(token.encode(), self.token.encode()) else error("invalid_auth")
         # Rotating bot tokens look like xoxe.xoxb-…
         return None if token.startswith(("xoxb-", "xoxe.xoxb-")) else error("invalid_auth")
-
-    # -- scripted failures ---------------------------------------------------------------------------
 
     def fail(
         self,
@@ -400,8 +258,6 @@ class SlackWebApi:
             return failure.status, {"ok": False, "error": failure.error or "internal_error"}, {}
         return error(failure.error or "internal_error")
 
-    # -- rate tiers ----------------------------------------------------------------------------------
-
     def enforce_tiers(self, *, strict_history: bool = False) -> None:
         """From now on, answer as Slack does past its published rate limits, per workspace (the token's
         team) and method, in a sliding minute of the clock: HTTP 429, `Retry-After` (whole seconds until the
@@ -449,8 +305,6 @@ class SlackWebApi:
         if window is None:
             window = self._windows[key] = SlidingWindow(size, seconds)
         return window
-
-    # -- auth and OAuth ------------------------------------------------------------------------------
 
     def _auth_test(self, params: dict[str, Any]) -> Answer:
         return ok(
@@ -526,26 +380,6 @@ class SlackWebApi:
             answer.update(refresh_token=refresh, expires_in=grant.expires_in)
         return ok(**answer)
 
-    # -- people --------------------------------------------------------------------------------------
-
-    def set_users(self, users: Iterable[SlackUser]) -> None:
-        """Everyone users.info knows from now on (names, zones, statuses)."""
-        with self._lock:
-            self.users = {u.id: u for u in users}
-            self.changed()
-
-    def put_user(self, user: SlackUser) -> None:
-        """Add or replace one person."""
-        with self._lock:
-            self.users[user.id] = user
-
-    def user_json(self, user_id: str) -> dict[str, Any]:
-        """The `user` object users.info answers for this person now (e.g. for a `user_change` event)."""
-        with self._lock:
-            return self.users[user_id].user_object(
-                self._now(), team_id=self.team.id, expire_status=self._expire_statuses
-            )
-
     def _users_info(self, params: dict[str, Any]) -> Answer:
         user_id = str(params.get("user") or "")
         user = self.users.get(user_id)
@@ -569,8 +403,6 @@ class SlackWebApi:
         if user.deleted:
             return error("user_disabled")
         return ok(channel={"id": dm_channel_id(user.id)})
-
-    # -- messages -----------------------------------------------------------------------------------
 
     def _conversations_history(self, params: dict[str, Any]) -> Answer:
         channel = str(params.get("channel") or "")
@@ -606,14 +438,6 @@ class SlackWebApi:
             response_metadata={"next_cursor": f"offset:{offset + limit}" if has_more else ""},
         )
 
-    @staticmethod
-    def _shown(message: dict[str, Any], *, with_metadata: bool = True) -> dict[str, Any]:
-        """A stored message as Slack shows it (no `channel` inside)."""
-        shown = {k: copy.deepcopy(v) for k, v in message.items() if k != "channel"}
-        if not with_metadata:
-            shown.pop("metadata", None)
-        return shown
-
     def _chat_post_message(self, params: dict[str, Any]) -> Answer:
         channel = self._channel_for(str(params.get("channel") or ""))
         if channel is None:
@@ -632,38 +456,6 @@ class SlackWebApi:
         )
         return ok(channel=channel, ts=message["ts"], message=self._shown(message))
 
-    def add_message(
-        self,
-        channel: str,
-        *,
-        user: str,
-        text: str,
-        blocks: Any = None,
-        attachments: Any = None,
-        metadata: Any = None,
-        thread_ts: Any = None,
-    ) -> dict[str, Any]:
-        """Store a message (the bot's or a person's; no call is recorded) and return it."""
-        with self._lock:
-            message: dict[str, Any] = {
-                "type": "message",
-                "channel": channel,
-                "ts": self._next_ts(),
-                "user": user,
-                "team": self.team.id,
-                "text": text,
-            }
-            if user == self.team.bot_user_id:
-                message.update(bot_id=self.team.bot_id, app_id=self.team.app_id)
-            for name, value in (("blocks", blocks), ("attachments", attachments), ("metadata", metadata)):
-                if value is not None:
-                    message[name] = copy.deepcopy(value)
-            if thread_ts is not None:
-                message["thread_ts"] = copy.deepcopy(thread_ts)
-            self._messages.append(message)
-            self.changed()
-            return message
-
     def _chat_post_ephemeral(self, params: dict[str, Any]) -> Answer:
         channel = self._channel_for(str(params.get("channel") or ""))
         if channel is None:
@@ -676,28 +468,6 @@ class SlackWebApi:
             return problem
         shown = self.add_ephemeral(channel, user, text=str(params.get("text") or ""), blocks=params.get("blocks"))
         return ok(message_ts=shown.ts)
-
-    def add_ephemeral(self, channel: str, user: str, *, text: str, blocks: Any = None, sender: str = "") -> Ephemeral:
-        """Show a message to `user` only (from the bot, unless `sender` says who)."""
-        with self._lock:
-            shown = Ephemeral(
-                id=f"E{next(self._seq)}",
-                channel=channel,
-                user=user,
-                text=text,
-                blocks=copy.deepcopy(blocks) if isinstance(blocks, list) else None,
-                ts=self._next_ts(),
-                sender=sender or self.team.bot_user_id,
-            )
-            self._ephemerals.append(shown)
-            self.changed()
-            return shown
-
-    def dismiss(self, user: str, ephemeral_id: str) -> None:
-        """Remove one of `user`'s ephemerals."""
-        with self._lock:
-            self._ephemerals = [e for e in self._ephemerals if not (e.id == ephemeral_id and e.user == user)]
-            self.changed()
 
     def _chat_update(self, params: dict[str, Any]) -> Answer:
         channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
@@ -730,8 +500,6 @@ class SlackWebApi:
                 return error("message_not_found")
         return ok(channel=channel, permalink=self.permalink(channel, ts))
 
-    # -- reactions -----------------------------------------------------------------------------------
-
     def _reactions_add(self, params: dict[str, Any]) -> Answer:
         channel, ts, name = (str(params.get(k) or "") for k in ("channel", "timestamp", "name"))
         if not (channel and ts and name):
@@ -743,269 +511,3 @@ class SlackWebApi:
             return error("already_reacted")
         self._reactions.append({"channel": channel, "timestamp": ts, "name": name})
         return ok()
-
-    def add_reaction(self, user: str, channel: str, ts: str, name: str) -> bool | None:
-        """Record a reaction on a message, in Slack's `reactions` shape; None when there is no such message
-        (in an open world one made up is taken as given), False when it was already there."""
-        with self._lock:
-            message = self.find_message(channel, ts)
-            if message is None:
-                if self.closed_world:
-                    return None
-                return {"channel": channel, "timestamp": ts, "name": name} not in self._reactions
-            reactions: list[dict[str, Any]] = message.setdefault("reactions", [])
-            found = next((r for r in reactions if r["name"] == name), None)
-            if found is None:
-                found = {"name": name, "users": [], "count": 0}
-                reactions.append(found)
-            if user in found["users"]:
-                return False
-            found["users"].append(user)
-            found["count"] = len(found["users"])
-            self.changed()
-            return True
-
-    # -- views ---------------------------------------------------------------------------------------
-
-    def new_trigger(self, user: str, *, page: str | None = None) -> str:
-        """A trigger_id for one interaction by `user` on `page` (the browser page it came from, if any):
-        views.open and views.push exchange it once, within 3 s, and the modal opens on that page."""
-        trigger = f"{next(self._seq)}.{secrets.token_hex(6)}"
-        with self._lock:
-            self._triggers[trigger] = (user, time.monotonic(), False, page)
-        return trigger
-
-    def _exchange_trigger(self, trigger_id: Any) -> Exchanged | Answer:
-        found = self._triggers.get(str(trigger_id or ""))
-        if found is None:
-            if self.closed_world or not trigger_id:
-                return error("invalid_arguments", "invalid `trigger_id`")
-            return Exchanged(None, None)
-        user, issued, used, page = found
-        if used:
-            return error("exchanged_trigger_id")
-        if time.monotonic() - issued > TRIGGER_SECONDS:
-            return error("expired_trigger_id")
-        self._triggers[str(trigger_id)] = (user, issued, True, page)
-        return Exchanged(user, page)
-
-    def _store_view(self, view: dict[str, Any], owner: str, view_id: str | None = None) -> dict[str, Any]:
-        """Keep a view as Slack does: with an id, a hash, and generated block and action ids where missing."""
-        view_id = view_id or f"V0{next(self._seq):07d}"
-        previous = self.views.get(view_id)
-        stored: dict[str, Any] = {
-            "id": view_id,
-            "team_id": self.team.id,
-            "app_id": self.team.app_id,
-            "bot_id": self.team.bot_id,
-            "callback_id": "",
-            "private_metadata": "",
-            "external_id": "",
-            "clear_on_close": False,
-            "notify_on_close": False,
-            "previous_view_id": None,
-            "root_view_id": previous["root_view_id"] if previous else view_id,
-        }
-        stored.update(copy.deepcopy(view))
-        stored["id"] = view_id
-        stored["state"] = {"values": {}}
-        stored["hash"] = f"{int(time.time())}.{secrets.token_hex(4)}"
-        # Slack fills in ids it was not given; these follow the page renderer's (b<index>, a<index>).
-        for index, block in enumerate(stored.get("blocks") or []):
-            block.setdefault("block_id", f"b{index}")
-            element = block.get("element")
-            if isinstance(element, dict):
-                element.setdefault("action_id", "a0")
-        self.views[view_id] = stored
-        self.view_owner[view_id] = owner
-        return stored
-
-    def _views_open(self, params: dict[str, Any]) -> Answer:
-        exchanged = self._exchange_trigger(params.get("trigger_id"))
-        if not isinstance(exchanged, Exchanged):
-            return exchanged
-        view = checks.checked_view(params.get("view"), kind="modal")
-        if isinstance(view, tuple):
-            return view
-        stored = self._store_view(view, exchanged.user or "")
-        if exchanged.user is not None:
-            self.modals[exchanged.user] = Modal(stack=[stored["id"]], page=exchanged.page)
-        return ok(view=copy.deepcopy(stored))
-
-    def _views_push(self, params: dict[str, Any]) -> Answer:
-        exchanged = self._exchange_trigger(params.get("trigger_id"))
-        if not isinstance(exchanged, Exchanged):
-            return exchanged
-        view = checks.checked_view(params.get("view"), kind="modal")
-        if isinstance(view, tuple):
-            return view
-        if exchanged.user is None:  # a made-up trigger: no stack to push onto is known
-            return ok(view=copy.deepcopy(self._store_view(view, "")))
-        modal = self.modals.get(exchanged.user)
-        if modal is None or not modal.stack:
-            return error("invalid_arguments", "no modal is open to push onto")
-        if len(modal.stack) >= MAX_MODAL_STACK:
-            return error("push_limit_reached")
-        return ok(view=copy.deepcopy(self.push_view(exchanged.user, view)))
-
-    def push_view(self, user: str, view: dict[str, Any]) -> dict[str, Any]:
-        """Put a modal on top of `user`'s stack (views.push, or response_action push)."""
-        with self._lock:
-            modal = self.modals.setdefault(user, Modal())
-            stored = self._store_view(view, user)
-            stored["previous_view_id"] = modal.stack[-1] if modal.stack else None
-            stored["root_view_id"] = modal.stack[0] if modal.stack else stored["id"]
-            modal.stack.append(stored["id"])
-            modal.errors = {}
-            self.changed()
-            return stored
-
-    def _views_update(self, params: dict[str, Any]) -> Answer:
-        view_id = str(params.get("view_id") or "")
-        if not view_id:
-            external_id = params.get("external_id")
-            view_id = next(
-                (vid for vid, v in self.views.items() if external_id and v.get("external_id") == external_id), ""
-            )
-            if not view_id:
-                return error("not_found" if external_id else "invalid_arguments", "view_id or external_id is required")
-        current = self.views.get(view_id)
-        if current is None and self.closed_world:
-            return error("not_found")
-        # An open world takes an unknown id as a view it did not see opened (tests make up the modal's id).
-        given_hash = params.get("hash")
-        if current is not None and given_hash and given_hash != current["hash"]:
-            return error("hash_conflict")
-        view = checks.checked_view(params.get("view"), kind=current["type"] if current is not None else None)
-        if isinstance(view, tuple):
-            return view
-        return ok(view=copy.deepcopy(self.update_view(view_id, view)))
-
-    def update_view(self, view_id: str, view: dict[str, Any]) -> dict[str, Any]:
-        """Replace a view in place (views.update, or response_action update); its errors go."""
-        with self._lock:
-            owner = self.view_owner.get(view_id, "")
-            previous = self.views.get(view_id) or {}
-            stored = self._store_view(view, owner, view_id)
-            stored["previous_view_id"] = previous.get("previous_view_id")
-            modal = self.modals.get(owner)
-            if modal is not None and modal.stack and modal.stack[-1] == view_id:
-                modal.errors = {}
-            self.changed()
-            return stored
-
-    def _views_publish(self, params: dict[str, Any]) -> Answer:
-        user_id = str(params.get("user_id") or "")
-        if user_id not in self.users:
-            return error("invalid_arguments", "[ERROR] invalid user_id")
-        view = checks.checked_view(params.get("view"), kind="home")
-        if isinstance(view, tuple):
-            return view
-        stored = self._store_view(view, user_id, self.home_views.get(user_id))
-        self.home_views[user_id] = stored["id"]
-        return ok(view=copy.deepcopy(stored))
-
-    def top_modal(self, user: str, *, page: str | None = None) -> tuple[dict[str, Any], dict[str, str]] | None:
-        """The modal `user` sees (top of the stack) and the errors under its inputs. With `page`, only a
-        modal opened on that page (or on none): one left open on a page since reloaded or closed is not
-        brought back, as Slack does not bring a modal back into a new client."""
-        with self._lock:
-            modal = self.modals.get(user)
-            if modal is None or not modal.stack:
-                return None
-            if page is not None and modal.page is not None and modal.page != page:
-                return None
-            return copy.deepcopy(self.views[modal.stack[-1]]), dict(modal.errors)
-
-    def show_errors(self, user: str, errors: dict[str, str]) -> None:
-        """response_action errors: messages under the named inputs of the top modal."""
-        with self._lock:
-            modal = self.modals.get(user)
-            if modal is not None:
-                modal.errors = {str(k): str(v) for k, v in errors.items()}
-            self.changed()
-
-    def close_modal(self, user: str, *, everything: bool) -> None:
-        """Close the top modal (its Cancel or a successful submit), or the whole stack."""
-        with self._lock:
-            modal = self.modals.get(user)
-            if modal is not None:
-                if everything:
-                    modal.stack.clear()
-                elif modal.stack:
-                    modal.stack.pop()
-                modal.errors = {}
-            self.changed()
-
-    # -- response_url --------------------------------------------------------------------------------
-
-    def new_response_url(self, target: ResponseTarget) -> str:
-        """A response_url for one interaction; the server routes /response/<name> to `respond`."""
-        name = secrets.token_urlsafe(12)
-        with self._lock:
-            self._response_targets[name] = replace(target)
-        return f"{self.page_url}response/{name}"
-
-    def respond(self, name: str, raw: bytes) -> Answer:
-        """A post to a response_url: replace or delete the original, or add a message, as Slack does. Every
-        body is kept in `responses`; in an open world a made-up url is taken and only kept."""
-        with self._lock:
-            target = self._response_targets.get(name)
-            if target is None and not self.closed_world:
-                try:
-                    body = json.loads(raw.decode("utf-8")) if raw else {}
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    body = {"raw": raw.decode("utf-8", "replace")}
-                self._responses.append((name, body if isinstance(body, dict) else {"raw": body}))
-                return ok()
-            if target is None:
-                return 404, {"ok": False, "error": "expired_url"}, {}
-            if target.uses >= RESPONSE_URL_USES:
-                return 404, {"ok": False, "error": "used_url"}, {}
-            try:
-                body = json.loads(raw.decode("utf-8")) if raw else {}
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                return 400, {"ok": False, "error": "invalid_payload"}, {}
-            if not isinstance(body, dict):
-                return 400, {"ok": False, "error": "invalid_payload"}, {}
-            blocks = body.get("blocks")
-            if blocks is not None and checks.blocks_problem(blocks, limit=checks.MAX_MESSAGE_BLOCKS):
-                return 400, {"ok": False, "error": "invalid_blocks"}, {}
-            self._responses.append((name, body))
-            target.uses += 1
-            text = str(body.get("text") or "")
-            if truthy(body.get("delete_original")):
-                self._delete_original(target)
-            elif truthy(body.get("replace_original")):
-                self._replace_original(target, body)
-            elif body.get("response_type") == "in_channel":
-                self.add_message(target.channel, user=self.team.bot_user_id, text=text, blocks=blocks)
-            elif text or blocks:
-                self.add_ephemeral(target.channel, target.user, text=text, blocks=blocks)
-            self.changed()
-            return ok()
-
-    def _delete_original(self, target: ResponseTarget) -> None:
-        if target.ephemeral_id:
-            self._ephemerals = [e for e in self._ephemerals if e.id != target.ephemeral_id]
-        elif target.message_ts:
-            self._messages = [
-                m for m in self._messages if not (m["channel"] == target.channel and m["ts"] == target.message_ts)
-            ]
-
-    def _replace_original(self, target: ResponseTarget, body: dict[str, Any]) -> None:
-        text, blocks = str(body.get("text") or ""), body.get("blocks")
-        if target.ephemeral_id:
-            for shown in self._ephemerals:
-                if shown.id == target.ephemeral_id:
-                    shown.text, shown.blocks = text, copy.deepcopy(blocks) if isinstance(blocks, list) else None
-            return
-        message = self.find_message(target.channel, target.message_ts or "")
-        if message is None:
-            return
-        message["text"] = text
-        if isinstance(blocks, list):
-            message["blocks"] = copy.deepcopy(blocks)
-        else:
-            message.pop("blocks", None)
-        message["edited"] = {"user": self.team.bot_user_id, "ts": self._next_ts()}
