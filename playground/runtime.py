@@ -2,7 +2,8 @@
 
 What a person does on the page arrives here (`send`, `click`, `react`, `submit`, ...) and leaves as the
 signed request Slack would send to Baton's /slack/events; what Baton does comes back through the Web
-API in `workspace.py`. The clock only moves when asked, and each step of a fast-forward runs a pass.
+API of the Slack stand-in (`workspace.py`, playground.slack). The clock only moves when asked, and each
+step of a fast-forward runs a pass.
 """
 
 from __future__ import annotations

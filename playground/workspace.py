@@ -1,8 +1,5 @@
-"""The demo workspace as Slack plays it for Baton: the shared Web API stand-in with the demo's team, #support, people.
-
-Baton talks to it through its ordinary WebClient (SLACK_API_URL points at the page's /api/) and WebhookClient
-(response_url), so the answers, error shapes included, follow Slack's (see playground.slack.webapi).
-"""
+"""The demo workspace as Slack plays it for Baton: the shared Web API stand-in with the demo's team, #support,
+people; Baton reaches it through its ordinary WebClient (SLACK_API_URL points at the page's /api/)."""
 
 from __future__ import annotations
 

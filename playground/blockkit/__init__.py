@@ -1,7 +1,5 @@
 """Block Kit and mrkdwn to HTML: what Slack would show, rendered on the server for the playground page.
-
-Pure functions, no I/O: the page inserts the fragments as they are.
-"""
+Pure functions, no I/O: the page inserts the fragments as they are."""
 
 from __future__ import annotations
 

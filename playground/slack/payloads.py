@@ -1,9 +1,5 @@
-"""Slack's requests to an app, in Slack's shapes: slash commands, interactivity payloads, Events API envelopes, signed.
-
-Slash commands are form fields; interactivity is a form field `payload` holding JSON; the Events API is a
-JSON `event_callback` envelope. The signature is slack_sdk's SignatureVerifier scheme: `v0=` + HMAC-SHA256
-of `v0:{timestamp}:{body}` with the signing secret.
-"""
+"""Slack's requests to an app in Slack's shapes (slash commands, interactivity payloads, Events API envelopes),
+and the v0 signature Slack adds (slack_sdk's SignatureVerifier scheme)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""A fake Slack Web API: the methods an app calls, answered as Slack does, over the stand-in's state.
-
-One class for the playground (a closed world: its channels and people, triggers it issued) and the tests (an
-open world that takes the ids a test makes up), with what either needs: call recording, checks against
-Slack's method reference, scripted failures, rate tiers, OAuth installs, response_urls and change waiting.
-"""
+"""A fake Slack Web API: the methods an app calls, answered as Slack does, with call recording, checks against
+Slack's method reference, scripted failures, rate tiers and OAuth installs (the playground's and the tests')."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Slack's incoming requests with the tests' defaults (team, ids, fixed times), signed, for App.dispatch and HTTP tests.
-
-The shapes are the shared stand-in's (playground.slack.payloads); signatures follow
-slack_sdk.signature.SignatureVerifier: `v0=` + HMAC-SHA256 of `v0:{timestamp}:{body}`.
-"""
+"""Slack's incoming requests with the tests' defaults (team, ids, fixed times), built by playground.slack.payloads
+and signed, for App.dispatch and HTTP tests."""
 
 from __future__ import annotations
 

@@ -1,13 +1,5 @@
-"""The tests' Slack: the shared stand-in (playground.slack) served on loopback, so tests see every call Baton makes.
-
-After bolt-python's tests/mock_web_api_server, but bound to port 0 (no fixed port) and with no
-sleep-polling: listeners run inline, so a call has been recorded by the time dispatch returns.
-
-Every call is held against Slack's method reference (tests/data/web-api-methods.json): an unknown
-method, a missing required argument, an argument Slack does not list and a broken one-of rule are
-recorded as `Violation`s (tests/conftest.py fails the test that made one). On request
-(`enforce_tiers()`) the fake also answers HTTP 429 as Slack does once a method's rate tier is used up.
-"""
+"""The tests' Slack: the shared stand-in (playground.slack) on loopback port 0, with the tests' ids and people, every
+call checked against Slack's method reference (tests/data/web-api-methods.json), gates and latency."""
 
 from __future__ import annotations
 
@@ -271,8 +263,10 @@ class FakeSlack(SlackWebApi):
     """The shared Slack stand-in on 127.0.0.1:<free port>: point WebClient(base_url=...) at `base_url`.
 
     An open world (any channel id, made-up trigger and view ids are taken), with deterministic message ts,
-    the default people, OAuth installs and every call checked against Slack's reference; any method it
-    does not answer answers `unknown_method`, so a missing stub fails.
+    the default people, OAuth installs and every call checked against Slack's reference (a call it does not
+    allow is a `Violation`: tests/conftest.py fails the test that made one); any method it does not answer
+    answers `unknown_method`, so a missing stub fails. Calls are answered inline (no sleep-polling): a call
+    has been recorded by the time dispatch returns.
     """
 
     # Where every FakeSlack also reports its violations (tests/conftest.py collects them per test).
