@@ -123,7 +123,9 @@ class ViewsAndModals(WorkspaceState):
                 (vid for vid, v in self.views.items() if external_id and v.get("external_id") == external_id), ""
             )
             if not view_id:
-                return error("not_found" if external_id else "invalid_arguments", "view_id or external_id is required")
+                if external_id:
+                    return error("not_found")
+                return error("invalid_arguments", "view_id or external_id is required")
         current = self.views.get(view_id)
         if current is None and self.closed_world:
             return error("not_found")
