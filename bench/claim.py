@@ -61,7 +61,7 @@ from storage.uow import UnitOfWorkFactory  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 LIMIT = 500
-LEASE = timedelta(minutes=2)  # bot/scheduler/delivery.py LEASE
+LEASE = timedelta(minutes=2)  # bot/scheduler/delivery/sending.py LEASE
 CLAIMERS = 3
 WORKSPACES = 20
 CHUNK = 20_000

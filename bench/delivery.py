@@ -44,7 +44,8 @@ from tables import Row, print_table, ratio  # noqa: E402
 from bot.app import Baton, create_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.domain.model import OutboxKind, OutboxState, Outgoing  # noqa: E402
-from bot.scheduler.delivery import Delivery, DeliverySummary  # noqa: E402
+from bot.scheduler.delivery.sending import Delivery  # noqa: E402
+from bot.scheduler.delivery.summary import DeliverySummary  # noqa: E402
 from bot.scheduler.pacing import Pacer  # noqa: E402
 from bot.services.ports import Sent  # noqa: E402
 from handlers.blocks import render_outbox  # noqa: E402

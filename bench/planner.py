@@ -72,7 +72,7 @@ from bot.services.planning import Planner  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import OutboxMessage, Person, Task, Team, Workspace  # noqa: E402
-from storage.repositories import ACTIVE  # noqa: E402
+from storage.repositories.shared import ACTIVE  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
 
 # Tuesday 1 December 2026, 14:00 UTC: 09:00 New York, 15:00 Berlin, 19:30 Kolkata, 23:00 Tokyo.

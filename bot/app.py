@@ -18,7 +18,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.logs import bind_request_fields
 from bot.metrics import Metrics
-from bot.scheduler.delivery import BackgroundDeliverer, Delivery
+from bot.scheduler.delivery.background import BackgroundDeliverer
+from bot.scheduler.delivery.sending import Delivery
 from bot.scheduler.pacing import Pacer
 from bot.scheduler.runner import start_scheduler
 from bot.scheduler.tick import PassSummary, run_pass
@@ -69,6 +70,27 @@ def render_home(data: HomeData, *, now: Any) -> dict[str, Any]:
         time=data.time,
         coming=data.coming,
     )
+
+
+@dataclass
+class Core:
+    """What Baton runs on before any Slack: the engine, its units of work and the clock. The `baton`
+    sub-commands that only read or change the database (outbox, preview, export, purge) run on this alone."""
+
+    settings: Settings
+    engine: Engine
+    uow: UnitOfWorkFactory
+    clock: Clock
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def create_core(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None) -> Core:
+    """The engine from the settings (or the one given), its units of work (reads apart) and the clock."""
+    engine = engine or make_engine(settings.database_url)
+    uow = UnitOfWorkFactory(make_session_factory(engine), make_session_factory(engine, read_only=True))
+    return Core(settings=settings, engine=engine, uow=uow, clock=clock or SystemClock())
 
 
 @dataclass
@@ -143,10 +165,9 @@ def create_app(
     A server passes a `Pacer` (one message a second per conversation across everything this process
     sends) and `home_refresh_seconds` (a Home tab published at most that often per person); tests leave
     both off, so each change is sent and published at once."""
-    clock = clock or SystemClock()
+    core = create_core(settings, engine=engine, clock=clock)
+    engine, uow, clock = core.engine, core.uow, core.clock
     metrics = metrics or Metrics(CollectorRegistry())
-    engine = engine or make_engine(settings.database_url)
-    uow = UnitOfWorkFactory(make_session_factory(engine), make_session_factory(engine, read_only=True))
     settings.check_oauth()
     token: str | None = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else NO_TOKEN
     if settings.uses_oauth:
@@ -198,7 +219,7 @@ def create_app(
         skills=SkillService(uow=uow, people=people, clock=clock),
         series=SeriesService(uow=uow, clock=clock, people=people, deliverer=deliverer),
         time_off=TimeOffService(uow=uow, clock=clock, people=people, deliverer=deliverer),
-        preview=PreviewService(engine=engine, uow=uow, clock=clock, people=people),
+        preview=PreviewService(uow=uow, clock=clock, people=people),
         installs=InstallService(uow=uow, clock=clock, credentials=tokens),
         availability=AvailabilityService(uow=uow, clock=clock, people=people),
     )

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.domain.errors import StorageUnavailable
 
 EXPORT_HELP = """\
 Write one team's data as a single JSON document (UTF-8), for an access request or a move.
@@ -178,16 +179,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, host=host, port=port, workers=workers, scheduler=scheduler)
     except SettingsError as error:
         return _fail(str(error))
+    except StorageUnavailable as error:  # the driver's error behind it says which
+        return _database_failure(error.__cause__ or error)
     except OperationalError as error:
-        first = str(getattr(error, "orig", error)).strip().splitlines()[0]
-        if "no such table" in first:  # SQLite's answer before the migrations ran
-            return _fail(f"the database is not migrated (run `baton db upgrade`): {first}")
-        return _fail(f"the database is unreachable (check DATABASE_URL and that the server is up): {first}")
+        return _database_failure(error)
     except ProgrammingError as error:
         first = str(getattr(error, "orig", error)).strip().splitlines()[0]
         return _fail(f"the database is not migrated (run `baton db upgrade`): {first}")
     except SlackApiError as error:
         return _fail(f"Slack refused the connection: {error.response.get('error', 'error')} (check SLACK_APP_TOKEN)")
+
+
+def _database_failure(error: BaseException) -> int:
+    first = str(getattr(error, "orig", error)).strip().splitlines()[0]
+    if "no such table" in first:  # SQLite's answer before the migrations ran
+        return _fail(f"the database is not migrated (run `baton db upgrade`): {first}")
+    return _fail(f"the database is unreachable (check DATABASE_URL and that the server is up): {first}")
 
 
 def _tick(settings: Settings, at: datetime | None) -> int:
@@ -218,14 +225,13 @@ def _tick(settings: Settings, at: datetime | None) -> int:
 
 
 def _outbox(settings: Settings, *, state: str | None, limit: int) -> int:
-    from storage.db import make_engine, make_session_factory
-    from storage.uow import UnitOfWork
+    from bot.app import create_core
 
     if limit < 1:
         return _fail("--limit must be 1 or more")
-    engine = make_engine(settings.database_url)
+    core = create_core(settings)
     try:
-        with UnitOfWork(make_session_factory(engine)) as uow:
+        with core.uow(read_only=True) as uow:
             rows = uow.outbox.listing(state=state, limit=limit)
             print(
                 f"{'id':>6}  {'state':<8} {'tries':>5}  {'kind':<12} {'to':<12} {'not before (UTC)':<17}  "
@@ -237,34 +243,26 @@ def _outbox(settings: Settings, *, state: str | None, limit: int) -> int:
                     f"{r.not_before:%Y-%m-%d %H:%M}  {r.dedupe_key:<40} {r.last_error or ''}"
                 )
     finally:
-        engine.dispose()
+        core.close()
     return 0
 
 
 def _preview(settings: Settings, *, at: datetime | None, days: int, limit: int) -> int:
     """Every workspace's coming messages, from the same Planner as a real pass, rolled back."""
+    from bot.app import create_core
     from bot.services.preview import MAX_DAYS, preview
-    from handlers.blocks import local_wall, preview_kind
-    from storage.db import make_engine
+    from bot.services.preview_text import preview_table
 
     if not 1 <= days <= MAX_DAYS:
         return _fail(f"--days must be from 1 to {MAX_DAYS}, e.g. --days 14")
     if limit < 1:
         return _fail("--limit must be 1 or more")
-    engine = make_engine(settings.database_url)
+    core = create_core(settings)
     try:
-        shown = preview(engine, now=at or datetime.now(UTC), days=days, limit=limit)
+        shown = preview(core.uow, now=at or core.clock.now(), days=days, limit=limit)
     finally:
-        engine.dispose()
-    print(f"{'when (UTC)':<16}  {'their time':<10}  {'workspace':<12} {'kind':<18} {'to':<12} task")
-    for item in shown.items:
-        task = f"T-{item.task_number} {item.task_title}" if item.task_number is not None else ""
-        print(
-            f"{item.at:%Y-%m-%d %H:%M}  {local_wall(item.at, item.recipient_tz):<10}  {item.workspace_id:<12} "
-            f"{preview_kind(item.kind):<18} {item.recipient_id:<12} {task}"
-        )
-    more = " (stopped at the limit; more follow)" if shown.truncated else ""
-    print(f"{len(shown.items)} messages in the next {days} days{more}")
+        core.close()
+    print("\n".join(preview_table(shown, days=days)))
     return 0
 
 
@@ -272,20 +270,17 @@ def _export(settings: Settings, *, team: str, workspace_id: str | None, output: 
     """One team's data as JSON, on stdout or in a file only its owner can read."""
     import json
 
-    from bot.clock import SystemClock
+    from bot.app import create_core
     from bot.domain.errors import UserError
     from bot.services.workspace_data import export_team
-    from storage.db import make_engine, make_session_factory
-    from storage.uow import UnitOfWorkFactory
 
-    engine = make_engine(settings.database_url)
+    core = create_core(settings)
     try:
-        uow = UnitOfWorkFactory(make_session_factory(engine), make_session_factory(engine, read_only=True))
-        exported = export_team(uow, team=team, workspace_id=workspace_id, now=SystemClock().now())
+        exported = export_team(core.uow, team=team, workspace_id=workspace_id, now=core.clock.now())
     except UserError as error:
         return _fail(error.reply)
     finally:
-        engine.dispose()
+        core.close()
     data = (json.dumps(exported.document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if output is None:
         sys.stdout.flush()
@@ -323,15 +318,13 @@ def _write_owner_only(path: str, data: bytes) -> None:
 
 def _purge(settings: Settings, *, workspace_id: str, delete: bool) -> int:
     """Count, or with --yes delete, one workspace's rows in every table."""
+    from bot.app import create_core
     from bot.domain.errors import UserError
     from bot.services.workspace_data import purge_workspace
-    from storage.db import make_engine, make_session_factory
-    from storage.uow import UnitOfWorkFactory
 
-    engine = make_engine(settings.database_url)
+    core = create_core(settings)
     try:
-        uow = UnitOfWorkFactory(make_session_factory(engine), make_session_factory(engine, read_only=True))
-        report = purge_workspace(uow, workspace_id, delete=delete)
+        report = purge_workspace(core.uow, workspace_id, delete=delete)
     except UserError as error:
         return _fail(error.reply)
     except IntegrityError as error:
@@ -339,7 +332,7 @@ def _purge(settings: Settings, *, workspace_id: str, delete: bool) -> int:
         first = str(error.orig).strip().splitlines()[0]
         return _fail(f"nothing was deleted: {first}; stop Baton or uninstall it from the workspace, then run it again")
     finally:
-        engine.dispose()
+        core.close()
     if report.total == 0:
         print(f"workspace {report.workspace_id} has no rows in this database; nothing to delete ({report.hint})")
         return 0

@@ -14,23 +14,18 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from urllib.parse import parse_qs
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 
+from bot.call_outcomes import RATELIMITED
 from bot.clock import Clock
+from bot.domain.errors import failure_reason
 from bot.domain.model import OutboxState
-from bot.slack.observer import RATELIMITED
-from storage.models import OutboxMessage
-from storage.uow import UnitOfWorkFactory
-
-if TYPE_CHECKING:
-    from bot.scheduler.tick import PassSummary
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +36,23 @@ PASS_RESULTS = ("planned", "sent", "retried", "failed", "skipped")
 
 COMMAND, ACTION, VIEW, EVENT, OTHER = "command", "action", "view", "event", "other"
 _VIEW_PAYLOADS = frozenset({"view_submission", "view_closed"})
+
+
+class FinishedPass(Protocol):
+    """What a scheduler pass reports when it ends (bot/scheduler/tick.py PassSummary)."""
+
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def planned(self) -> int: ...
+    @property
+    def sent(self) -> int: ...
+    @property
+    def retried(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    @property
+    def skipped(self) -> int: ...
 
 
 class Metrics:
@@ -94,7 +106,7 @@ class Metrics:
         if outcome == RATELIMITED:
             self._ratelimited.labels(method=method).inc()
 
-    def pass_finished(self, summary: PassSummary) -> None:
+    def pass_finished(self, summary: FinishedPass) -> None:
         """Record one scheduler pass (the tick's PassObserver)."""
         self._pass_seconds.observe(summary.seconds)
         for result in PASS_RESULTS:
@@ -143,24 +155,9 @@ class OutboxStats:
 
 
 class OutboxReader(Protocol):
+    """Reads the outbox's numbers (bot/server.py reads them through a unit of work)."""
+
     def __call__(self) -> OutboxStats: ...
-
-
-def outbox_reader(uow: UnitOfWorkFactory) -> OutboxReader:
-    """One grouped query over the outbox (state, not_before: covered by ix_outbox_state_not_before)."""
-
-    def read() -> OutboxStats:
-        with uow(read_only=True) as work:
-            rows = work.session.execute(
-                select(OutboxMessage.state, func.count(), func.min(OutboxMessage.not_before)).group_by(
-                    OutboxMessage.state
-                )
-            ).all()
-        counts = {str(state): int(count) for state, count, _ in rows}
-        oldest = next((first for state, _, first in rows if state == OutboxState.PENDING.value), None)
-        return OutboxStats(rows_by_state=counts, oldest_due_pending=oldest)
-
-    return read
 
 
 class OutboxCollector:
@@ -184,7 +181,7 @@ class OutboxCollector:
         try:
             stats = self._read()
         except Exception as error:  # any failure to read is "database down" for the scrape
-            log.warning("metrics.database_down", extra={"reason": type(error).__name__})
+            log.warning("metrics.database_down", extra={"reason": failure_reason(error)})
             up.add_metric([], 0)
             yield up
             return

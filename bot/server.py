@@ -28,10 +28,12 @@ from sqlalchemy import text
 
 from bot.app import HOME_REFRESH_SECONDS, Baton
 from bot.config import Settings
+from bot.domain.model import OutboxState
 from bot.logs import request_scope
-from bot.metrics import Metrics, OutboxCollector, outbox_reader, request_kind, scrape_registry
+from bot.metrics import Metrics, OutboxCollector, OutboxStats, request_kind, scrape_registry
 from bot.scheduler.pacing import Pacer
 from bot.scheduler.runner import stop_scheduler
+from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,19 @@ def request_id_of(environ: dict[str, Any]) -> str:
     """The caller's X-Request-Id when it is a plain short token, else a fresh uuid4 hex."""
     given = str(environ.get("HTTP_X_REQUEST_ID") or "")
     return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def outbox_reader(uow: UnitOfWorkFactory) -> Callable[[], OutboxStats]:
+    """The outbox's numbers for a scrape, read in one grouped query."""
+
+    def read() -> OutboxStats:
+        with uow(read_only=True) as work:
+            rows = work.outbox.by_state()
+        counts = {state: count for state, count, _ in rows}
+        oldest = next((first for state, _, first in rows if state == OutboxState.PENDING.value), None)
+        return OutboxStats(rows_by_state=counts, oldest_due_pending=oldest)
+
+    return read
 
 
 def make_wsgi_app(baton: Baton, *, metrics: Metrics | None = None, multiprocess_dir: str | None = None) -> WsgiApp:

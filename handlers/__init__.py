@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 
 from bot.clock import Clock
+from bot.domain.errors import is_storage_unavailable
 from bot.domain.model import Message
 from bot.services import Services
 from handlers import blocks, ids
@@ -20,7 +21,6 @@ from handlers.edges import DATABASE_DOWN, NO_WORKSPACE, ORG_WIDE_INSTALL, log_da
 from handlers.events import Events
 from handlers.gateway_port import Gateway
 from handlers.views import Views
-from storage.db import is_database_down
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def register(app: App, *, services: Services, gateway: Gateway, clock: Clock) ->
     ) -> BoltResponse | None:
         """Listeners answer their own errors; a database outage that got past one still gets a polite
         answer, and anything else is a bug worth its ids in the log (and Bolt's 500)."""
-        if is_database_down(error):
+        if is_storage_unavailable(error):
             log_database_down(error, what=_what(body))
             if response is None:
                 return None

@@ -231,10 +231,10 @@ class Commands:
         if isinstance(parsed, grammar.SetCheckins):
             team = self._s.teams.set_checkins(ws, user, channel, parsed.schedule)
             return Message(text=f"Check-ins for <#{channel}>: {blocks.schedule_text(team.schedule)}.")
-        if isinstance(parsed, grammar.TeamReport):
+        if isinstance(parsed, grammar.TeamReportCommand):
             report = self._s.reports.team_report(ws, user, channel, days=parsed.days)
             return blocks.team_report(report, now=self._clock.now(), channel_id=channel)
-        if isinstance(parsed, grammar.TeamPreview):
+        if isinstance(parsed, grammar.TeamPreviewCommand):
             shown = self._s.preview.team_preview(ws, user, channel, days=parsed.days, limit=blocks.PREVIEW_LIMIT)
             return blocks.schedule_preview(shown, now=self._clock.now())
         if isinstance(parsed, grammar.SetAway):

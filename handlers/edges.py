@@ -10,12 +10,11 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from bot.domain.errors import UserError
+from bot.domain.errors import UserError, failure_reason, is_storage_unavailable
 from bot.domain.model import Message, TaskView
 from bot.services import Services
 from handlers import blocks
 from handlers.blocks import Block
-from storage.db import is_database_down
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ DATABASE_DOWN = "Baton can't reach its database right now, so nothing was change
 
 def log_database_down(error: BaseException, *, what: str) -> None:
     """One warning line per refused request: the exception's class only, never its SQL or parameters."""
-    log.warning("database.unavailable", extra={"handler": what, "reason": type(error).__name__})
+    log.warning("database.unavailable", extra={"handler": what, "reason": failure_reason(error)})
 
 
 ORG_WIDE_INSTALL = (
@@ -68,7 +67,7 @@ def answer(run: Callable[[], Message | None], reply: Callable[[Message | None], 
 def failure_text(error: Exception, *, what: str) -> str:
     """Call inside `except`: log an unexpected failure and return what the person reads; an outage
     asks to try again in a minute, a bug apologises (and is logged with its traceback)."""
-    if is_database_down(error):
+    if is_storage_unavailable(error):
         log_database_down(error, what=what)
         return DATABASE_DOWN
     log.exception("handler.failed", extra={"handler": what})
@@ -90,7 +89,7 @@ def suggested_assignees(services: Services, workspace_id: str, team_id: int | No
     try:
         return blocks.suggested_lines(services.skills.for_new_task(workspace_id, team_id))
     except Exception as error:
-        if is_database_down(error):
+        if is_storage_unavailable(error):
             log_database_down(error, what="modal.suggestions")
         else:
             log.exception("handler.failed", extra={"handler": "modal.suggestions"})
@@ -127,7 +126,7 @@ def with_assignee_notes(
             if outside is not None:
                 notes.append(blocks.due_outside_hours(task, outside))
     except Exception as error:
-        if is_database_down(error):
+        if is_storage_unavailable(error):
             log_database_down(error, what=what)
         else:
             log.warning("handler.assignee_lookup_failed", extra={"user": task.assignee_id, "handler": what})

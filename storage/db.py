@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -12,6 +14,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from bot.domain.errors import StorageUnavailable
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -152,7 +156,7 @@ def is_database_down(error: BaseException) -> bool:
     """An outage, not a bug: the database refused, dropped or timed out (here or behind an explicit `from`)."""
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(seen, OperationalError | InterfaceError | PoolTimeoutError):
+        if isinstance(seen, StorageUnavailable | OperationalError | InterfaceError | PoolTimeoutError):
             return True
         # A disconnect the dialect recognised, whatever class the driver gave it; an IntegrityError or a
         # ProgrammingError on a live connection stays a bug.
@@ -160,3 +164,16 @@ def is_database_down(error: BaseException) -> bool:
             return True
         seen = seen.__cause__
     return False
+
+
+@contextmanager
+def outages_as_unavailable() -> Iterator[None]:
+    """Re-raise a database outage met inside as `StorageUnavailable` (the driver's error behind it)."""
+    try:
+        yield
+    except StorageUnavailable:
+        raise
+    except Exception as error:
+        if is_database_down(error):
+            raise StorageUnavailable(type(error).__name__) from error
+        raise

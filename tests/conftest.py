@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from slack_bolt.response import BoltResponse
 from sqlalchemy import select
 
@@ -28,6 +29,10 @@ from tests.fakes.requests import (
     view_submission_payload,
 )
 from tests.fakes.slack_api import C_GENERAL, TEAM_ID, FakeSlack, Violation
+
+# Property tests judge behaviour, not speed: on a shared machine an example may take seconds (speed lives in bench/).
+settings.register_profile("baton", deadline=None)
+settings.load_profile("baton")
 
 # Tuesday 1 December 2026, 14:00 UTC: 09:00 in New York, 15:00 in Berlin, 23:00 in Tokyo.
 START = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)

@@ -23,3 +23,27 @@ class NotFound(UserError):
 
 class NotAllowed(UserError):
     """The caller may not do this; the reply says who may."""
+
+
+class StorageUnavailable(Exception):
+    """The database refused, dropped or timed out: nothing was committed, and trying again later may work."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"storage unavailable ({reason})")
+        # The class name of the driver's error, for the log line; never its SQL or parameters.
+        self.reason = reason
+
+
+def is_storage_unavailable(error: BaseException) -> bool:
+    """An outage, not a bug: a `StorageUnavailable` here or behind an explicit `from`."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, StorageUnavailable):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def failure_reason(error: BaseException) -> str:
+    """The class name a log line gives for a failure; for an outage, that of the driver's error behind it."""
+    return error.reason if isinstance(error, StorageUnavailable) else type(error).__name__

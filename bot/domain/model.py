@@ -21,6 +21,16 @@ class Priority(StrEnum):
         return {"low": 1, "normal": 2, "high": 3, "urgent": 4}[self.value]
 
 
+class ListScope(StrEnum):
+    """Which open tasks a listing shows: the caller's, those they delegated, a team's, the overdue, a person's."""
+
+    MINE = "mine"
+    DELEGATED = "delegated"
+    TEAM = "team"
+    OVERDUE = "overdue"
+    USER = "user"
+
+
 class TaskStatus(StrEnum):
     OPEN = "open"
     ACCEPTED = "accepted"

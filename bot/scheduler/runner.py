@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.domain.errors import failure_reason
 from storage.db import is_database_down
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ def run_guarded(run_pass: Callable[[], object]) -> None:
         run_pass()
     except Exception as error:
         if is_database_down(error):  # an outage: one line a pass, not a traceback every 30 s
-            log.warning("scheduler.database_unavailable", extra={"reason": type(error).__name__})
+            log.warning("scheduler.database_unavailable", extra={"reason": failure_reason(error)})
         else:
             log.exception("scheduler.pass_failed")
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.scheduler.delivery import BATCH, Delivery, DeliverySummary
+from bot.scheduler.delivery.sending import BATCH, Delivery
+from bot.scheduler.delivery.summary import DeliverySummary
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from bot.domain.text import task_ref
 from bot.services.availability import AvailabilityReader
 from bot.services.messages import action_text, record_answer, sent_message
 from bot.services.ports import Deliverer
+from bot.services.read_models import task_view
 from bot.services.tasks import Outcome, TaskService
-from bot.services.views import task_view
 from storage.models import Task
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 

@@ -13,7 +13,7 @@ from bot.domain.model import CheckinSchedule, OutboxKind, TaskStatus, TaskView
 from bot.domain.upcoming import Coming, TaskTime, coming_up
 from bot.services.availability import TimeView, time_view
 from bot.services.ports import MessageSender, SendOutcome
-from bot.services.views import schedule_of, task_view
+from bot.services.read_models import schedule_of, task_view
 from storage.models import Task, Team
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -113,6 +113,8 @@ class HomePublisher:
 
     def publish(self, workspace_id: str, user_id: str, *, background: bool = True) -> SendOutcome:
         """Publish someone's Home tab as it stands; a RetryLater says when to try again (Slack's budget)."""
-        data = self._home.snapshot(workspace_id, user_id)
-        view = self._render(data, now=self._clock.now())
-        return self._sender.publish_home(workspace_id, user_id, view, background=background)
+
+        def build() -> dict[str, Any]:
+            return self._render(self._home.snapshot(workspace_id, user_id), now=self._clock.now())
+
+        return self._sender.publish_home(workspace_id, user_id, build, background=background)

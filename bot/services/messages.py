@@ -3,10 +3,12 @@ task is done, cancelled, reassigned or answered, the messages still showing its 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.domain.model import OutboxKind, Outgoing, SentItem, SentMessage, TaskAction
-from bot.services.views import task_view
+from bot.domain.transitions import Notice
+from bot.services.read_models import task_view
 from storage.models import Task
 from storage.uow import UnitOfWork
 
@@ -66,6 +68,24 @@ def stay_true(
             recipient_id=channel,
             task_id=task.id,
             payload={"channel": channel, "ts": ts},
+            now=now,
+        )
+        if row is not None:
+            queued.append(row)
+    return queued
+
+
+def queue_notices(uow: UnitOfWork, task: Task, notices: Sequence[Notice], *, now: datetime) -> list[int]:
+    """Queue what a change to `task` sends; one already queued (same dedupe key) is not queued again."""
+    queued = []
+    for notice in notices:
+        row = uow.outbox.add(
+            task.workspace_id,
+            dedupe_key=notice.dedupe_key,
+            kind=notice.kind,
+            recipient_id=notice.recipient_id,
+            task_id=task.id,
+            payload=dict(notice.payload),
             now=now,
         )
         if row is not None:

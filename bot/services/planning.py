@@ -19,8 +19,8 @@ from bot.domain import worktime
 from bot.domain.model import CheckinSchedule, OutboxKind, TaskStatus
 from bot.services.availability import AvailabilityReader
 from bot.services.digests import plan_digests
+from bot.services.read_models import schedule_of
 from bot.services.series import plan_occurrences
-from bot.services.views import schedule_of
 from storage.models import Task, Team
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -118,8 +118,10 @@ class MessageSender(Protocol):
         ...
 
     def publish_home(
-        self, workspace_id: str, user_id: str, view: dict[str, Any], *, background: bool = True
-    ) -> SendOutcome: ...
+        self, workspace_id: str, user_id: str, build: Callable[[], dict[str, Any]], *, background: bool = True
+    ) -> SendOutcome:
+        """Publish the view `build` makes, calling it only when the call can be made."""
+        ...
 
 
 class Deliverer(Protocol):

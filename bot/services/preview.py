@@ -1,7 +1,7 @@
 """What Baton will send, and when: the real Planner, run ahead of time and then undone.
 
-`preview` opens one connection and one outer transaction, hands the Planner a unit-of-work factory
-whose sessions commit only SAVEPOINTs inside it, and runs `Planner.plan_due` at `now` and then at
+`preview` opens a rehearsal (one outer transaction), hands the Planner a unit-of-work factory
+whose units of work commit only SAVEPOINTs inside it, and runs `Planner.plan_due` at `now` and then at
 each next moment anything could be due (a task's `next_check_at`, a team's recognition, a manager's
 digest), collecting the outbox rows each run inserts. The outer transaction is rolled back at the
 end, on SQLite and PostgreSQL alike, so nothing is kept: no second copy of the rules exists.
@@ -15,17 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, sessionmaker
-
 from bot.clock import Clock
 from bot.domain.errors import BadInput, NotAllowed
-from bot.domain.model import OutboxKind, OutboxState
+from bot.domain.model import OutboxKind
 from bot.services.people import PeopleService
 from bot.services.planning import Planner
-from storage.models import OutboxMessage, Person, Task, Team, TeamManager
-from storage.repositories import ACTIVE
-from storage.uow import UnitOfWorkFactory
+from storage.models import OutboxMessage
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 MAX_STEPS = 500
 MAX_DAYS = 30
@@ -93,7 +89,7 @@ Keep = Callable[[PreviewItem], bool]
 
 
 def preview(
-    engine: Engine,
+    uow: UnitOfWorkFactory,
     *,
     now: datetime,
     days: int,
@@ -107,67 +103,49 @@ def preview(
     stop_at = time.monotonic() + budget_seconds if budget_seconds is not None else None
     items: list[PreviewItem] = []
     truncated = False
-    with engine.connect() as conn:
-        outer = conn.begin()
-        try:
-            factory = sessionmaker(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
-            planner = Planner(uow=UnitOfWorkFactory(factory))
-            with factory() as session:
-                items += _pending(session, now=now, keep=keep)
-                last_id = session.scalar(select(func.max(OutboxMessage.id))) or 0
-            moment: datetime | None = now
-            steps = 0
-            while moment is not None and moment <= until:
-                out_of_time = stop_at is not None and time.monotonic() > stop_at
-                if steps >= MAX_STEPS or len(items) >= limit or out_of_time:
-                    truncated = True
-                    break
-                steps += 1
-                planner.plan_due(moment)
-                with factory() as session:
-                    rows = list(
-                        session.scalars(
-                            select(OutboxMessage).where(OutboxMessage.id > last_id).order_by(OutboxMessage.id)
-                        )
-                    )
-                    for row in rows:
-                        last_id = max(last_id, row.id)
-                        # Held to the recipient's working time, it goes out then (the planner says when).
-                        item = _item(session, row, at=max(moment, row.not_before), held=row.not_before > moment)
-                        if keep is None or keep(item):
-                            items.append(item)
-                    moment = _next_moment(session, after=moment)
-        finally:
-            outer.rollback()
+    with uow.rehearsal() as rehearsal:
+        planner = Planner(uow=rehearsal)
+        with rehearsal() as look:
+            items += _pending(look, now=now, keep=keep)
+            last_id = look.outbox.latest_id()
+        moment: datetime | None = now
+        steps = 0
+        while moment is not None and moment <= until:
+            out_of_time = stop_at is not None and time.monotonic() > stop_at
+            if steps >= MAX_STEPS or len(items) >= limit or out_of_time:
+                truncated = True
+                break
+            steps += 1
+            planner.plan_due(moment)
+            with rehearsal() as look:
+                for row in look.outbox.added_after(last_id):
+                    last_id = max(last_id, row.id)
+                    # Held to the recipient's working time, it goes out then (the planner says when).
+                    item = _item(look, row, at=max(moment, row.not_before), held=row.not_before > moment)
+                    if keep is None or keep(item):
+                        items.append(item)
+                moment = look.probe.next_moment(after=moment)
     items.sort(key=lambda i: (i.at, i.workspace_id, i.kind, i.recipient_id))
     if len(items) > limit:
         truncated = True
     return Preview(items=items[:limit], truncated=truncated)
 
 
-def _pending(session: Session, *, now: datetime, keep: Keep | None) -> list[PreviewItem]:
+def _pending(uow: UnitOfWork, *, now: datetime, keep: Keep | None) -> list[PreviewItem]:
     """Rows already queued and not yet sent go out at their `not_before` (or at once)."""
-    rows = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.state == OutboxState.PENDING.value, OutboxMessage.kind != OutboxKind.REFRESH.value)
-        .order_by(OutboxMessage.not_before)
-        .limit(MAX_STEPS)
-    )
-    items = [_item(session, row, at=max(row.not_before, now)) for row in rows]
+    items = [_item(uow, row, at=max(row.not_before, now)) for row in uow.outbox.pending_to_send(limit=MAX_STEPS)]
     return [i for i in items if keep is None or keep(i)]
 
 
-def _item(session: Session, row: OutboxMessage, *, at: datetime, held: bool = False) -> PreviewItem:
-    task = session.get(Task, row.task_id) if row.task_id is not None else None
+def _item(uow: UnitOfWork, row: OutboxMessage, *, at: datetime, held: bool = False) -> PreviewItem:
+    task = uow.tasks.get(row.workspace_id, row.task_id) if row.task_id is not None else None
     team_id = task.team_id if task is not None else None
     tz = "UTC"
     if row.recipient_id[:1] in ("U", "W"):
-        person = session.get(Person, (row.workspace_id, row.recipient_id))
+        person = uow.people.get(row.workspace_id, row.recipient_id)
         tz = person.tz if person is not None else "UTC"
     else:
-        team = session.scalars(
-            select(Team).where(Team.workspace_id == row.workspace_id, Team.channel_id == row.recipient_id)
-        ).first()
+        team = uow.teams.by_channel(row.workspace_id, row.recipient_id)
         if team is not None:
             tz = team.tz
             team_id = team_id if team_id is not None else team.id
@@ -184,17 +162,6 @@ def _item(session: Session, row: OutboxMessage, *, at: datetime, held: bool = Fa
         team_id=team_id,
         held=held,
     )
-
-
-def _next_moment(session: Session, *, after: datetime) -> datetime | None:
-    """The soonest moment anything could next be due (each scan below is an indexed MIN)."""
-    candidates = [
-        session.scalar(select(func.min(Task.next_check_at)).where(Task.status.in_(ACTIVE), Task.next_check_at > after)),
-        session.scalar(select(func.min(Team.next_recognition_at)).where(Team.next_recognition_at > after)),
-        session.scalar(select(func.min(TeamManager.next_digest_at)).where(TeamManager.next_digest_at > after)),
-    ]
-    found = [c for c in candidates if c is not None]
-    return min(found) if found else None
 
 
 def for_team(workspace_id: str, team_id: int, manager_ids: set[str]) -> Keep:
@@ -220,8 +187,7 @@ class TeamPreview:
 class PreviewService:
     """`/team preview`: the team's managers (or a workspace admin) see what Baton will send."""
 
-    def __init__(self, *, engine: Engine, uow: UnitOfWorkFactory, clock: Clock, people: PeopleService) -> None:
-        self._engine = engine
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, people: PeopleService) -> None:
         self._uow = uow
         self._clock = clock
         self._people = people
@@ -238,7 +204,7 @@ class PreviewService:
             raise NotAllowed("Only this team's managers or a workspace admin can preview what Baton will send.")
         days = max(1, min(days, MAX_DAYS))
         shown = preview(
-            self._engine,
+            self._uow,
             now=self._clock.now(),
             days=days,
             limit=limit,

@@ -9,7 +9,7 @@ from bot.domain import insight
 from bot.domain.errors import BadInput, NotAllowed
 from bot.domain.model import Priority, TaskAction, TaskStatus, TeamView
 from bot.services.people import PeopleService
-from bot.services.views import team_view
+from bot.services.read_models import team_view
 from storage.models import Task
 from storage.uow import UnitOfWorkFactory
 

@@ -15,13 +15,14 @@ from datetime import datetime, time
 from bot.clock import Clock
 from bot.domain import permissions
 from bot.domain.errors import BadInput, NotFound
-from bot.domain.model import Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.model import Priority, TaskView
 from bot.domain.recurrence import Rule, next_occurrence
 from bot.domain.text import MAX_TITLE_CHARS, task_ref
-from bot.services.assignment import queue_assignment
+from bot.domain.transitions import is_channel
+from bot.services.assignment import open_task
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
-from bot.services.views import task_view
+from bot.services.read_models import task_view
 from storage.models import Task, TaskSeries
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -62,33 +63,19 @@ def series_view(series: TaskSeries) -> SeriesView:
 
 def _open_occurrence(uow: UnitOfWork, series: TaskSeries, *, due_at: datetime, now: datetime) -> tuple[Task, list[int]]:
     """Create the occurrence due `due_at`, queue its assignment DM, and move the series on past it."""
-    is_self = series.assignee_id == series.delegator_id
-    task = Task(
+    task, ids = open_task(
+        uow,
         workspace_id=series.workspace_id,
-        number=uow.workspaces.next_task_number(series.workspace_id),
         title=series.title,
-        details="",
         assignee_id=series.assignee_id,
         delegator_id=series.delegator_id,
         team_id=series.team_id,
-        priority=series.priority,
-        status=(TaskStatus.ACCEPTED if is_self else TaskStatus.OPEN).value,
+        priority=Priority(series.priority),
         due_at=due_at,
-        created_at=now,
-        updated_at=now,
-        accepted_at=now if is_self else None,
         created_channel_id=series.created_channel_id,
-        assignment_seq=1,
-        next_check_at=now,
         series_id=series.id,
+        now=now,
     )
-    uow.tasks.add(task)
-    uow.tasks.record(task, at=now, actor_id=series.delegator_id, action=TaskAction.CREATED)
-    ids: list[int] = []
-    if not is_self:
-        row = queue_assignment(uow, task, now=now)
-        if row is not None:
-            ids.append(row)
     series.last_due_at = due_at
     series.next_due_at = next_occurrence(rule_of(series), after=due_at, tz=series.tz)
     log.info("series.occurrence", extra={"series": series.id, "task": task_ref(task.number)})
@@ -136,10 +123,6 @@ def plan_occurrences(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
     return planned
 
 
-def _is_channel(conversation_id: str | None) -> bool:
-    return bool(conversation_id) and str(conversation_id)[0] in "CG"
-
-
 class SeriesService:
     def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, people: PeopleService, deliverer: Deliverer) -> None:
         self._uow = uow
@@ -170,7 +153,7 @@ class SeriesService:
         first_due = next_occurrence(rule, after=now, tz=tz)
         with self._uow() as uow:
             uow.workspaces.ensure(workspace_id, now=now)
-            team = uow.teams.by_channel(workspace_id, channel_id) if channel_id and _is_channel(channel_id) else None
+            team = uow.teams.by_channel(workspace_id, channel_id) if channel_id and is_channel(channel_id) else None
             series = TaskSeries(
                 workspace_id=workspace_id,
                 title=title,

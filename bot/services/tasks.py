@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.domain import lifecycle, permissions, when, worktime
+from bot.domain import transitions, when, worktime
 from bot.domain.errors import BadInput, NotFound, UserError
-from bot.domain.grammar import ListScope
-from bot.domain.lifecycle import Change
-from bot.domain.model import OutboxKind, PersonView, Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.model import ListScope, OutboxKind, Priority, TaskAction, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
-from bot.services.assignment import queue_assignment
-from bot.services.messages import action_text, record_answer, stay_true
+from bot.domain.transitions import Notice, TaskState, Transition
+from bot.services.assignment import open_task
+from bot.services.messages import action_text, queue_notices, record_answer, stay_true
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
+from bot.services.read_models import task_view
 from bot.services.series import open_next_after_done
-from bot.services.views import task_view
 from storage.models import Task, Team
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 LIST_LIMIT = 200
+
+# What a change queues after it is saved (its notices and any follow-up), in order; returns the outbox ids.
+FollowUps = Callable[[UnitOfWork, Task, Sequence[Notice]], list[int]]
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,46 @@ class Outcome:
     changed: bool = True
 
 
-def _is_channel(conversation_id: str | None) -> bool:
-    return bool(conversation_id) and conversation_id[0] in "CG"  # type: ignore[index]
+def _state_of(task: Task) -> TaskState:
+    """The task row as its state changes read it."""
+    return TaskState(
+        id=task.id,
+        number=task.number,
+        delegator_id=task.delegator_id,
+        created_channel_id=task.created_channel_id,
+        assignee_id=task.assignee_id,
+        status=TaskStatus(task.status),
+        assignment_seq=task.assignment_seq,
+        due_at=task.due_at,
+        updated_at=task.updated_at,
+        accepted_at=task.accepted_at,
+        done_at=task.done_at,
+        cancelled_at=task.cancelled_at,
+        decline_reason=task.decline_reason,
+        next_check_at=task.next_check_at,
+        overdue_after=task.overdue_after,
+        assignment_channel_id=task.assignment_channel_id,
+        assignment_ts=task.assignment_ts,
+        assigned_at=task.assigned_at,
+        reminded_at=task.reminded_at,
+        unanswered_told_at=task.unanswered_told_at,
+        escalated_at=task.escalated_at,
+        last_answer_at=task.last_answer_at,
+        checkins_unanswered=task.checkins_unanswered,
+    )
+
+
+def _write(task: Task, state: TaskState) -> None:
+    """Set on the row what a change changed (a value left as it was is not written)."""
+    before = _state_of(task)
+    for name in (f.name for f in fields(TaskState)):
+        value = getattr(state, name)
+        if value != getattr(before, name):
+            setattr(task, name, value.value if isinstance(value, TaskStatus) else value)
+
+
+def _managers(team: Team | None) -> list[str]:
+    return [m.user_id for m in team.managers] if team else []
 
 
 class TaskService:
@@ -85,32 +125,20 @@ class TaskService:
         with self._uow() as uow:
             uow.workspaces.ensure(workspace_id, now=now)
             team = self._team_for(uow, workspace_id, new)
-            is_self = new.assignee_id == actor_id
-            task = Task(
+            task, outbox_ids = open_task(
+                uow,
                 workspace_id=workspace_id,
-                number=uow.workspaces.next_task_number(workspace_id),
                 title=title,
                 details=details,
                 assignee_id=new.assignee_id,
                 delegator_id=actor_id,
                 team_id=team.id if team else None,
-                priority=new.priority.value,
-                status=(TaskStatus.ACCEPTED if is_self else TaskStatus.OPEN).value,
+                priority=new.priority,
                 due_at=due_at,
-                created_at=now,
-                updated_at=now,
-                accepted_at=now if is_self else None,
                 created_channel_id=new.channel_id,
                 source_link=new.source_link,
-                assignment_seq=1,
-                assigned_at=now,
-                next_check_at=now,
+                now=now,
             )
-            uow.tasks.add(task)
-            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.CREATED)
-            outbox_ids = []
-            if not is_self:
-                outbox_ids.append(self._queue_assignment(uow, task, now=now))
             outbox_ids += self._flag_if_away(uow, task, now=now)
             view = task_view(task, team_channel_id=team.channel_id if team else None)
             concerned = self._concerned(uow, task)
@@ -137,75 +165,44 @@ class TaskService:
             if team is None:
                 raise NotFound("That team no longer exists; pick another.", field="team")
             return team
-        if new.channel_id and _is_channel(new.channel_id):
+        if new.channel_id and transitions.is_channel(new.channel_id):
             return uow.teams.by_channel(workspace_id, new.channel_id)
         return None
-
-    def _queue_assignment(self, uow: UnitOfWork, task: Task, *, now: datetime) -> int:
-        row = queue_assignment(uow, task, now=now)
-        assert row is not None, "a new assignment sequence number cannot already be queued"
-        return row
 
     # answers from the assignee -----------------------------------------------------------------
     def accept(
         self, workspace_id: str, actor_id: str, task_id: int, *, message: tuple[str, str] | None = None
     ) -> Outcome:
         """Accept from the assignment DM or a reminder (`message`: the one clicked, redrawn by its answer)."""
-        return self._answer(workspace_id, actor_id, task_id, Change.ACCEPT, reason="", message=message)
+        now = self._clock.now()
+        return self._change(
+            workspace_id,
+            task_id=task_id,
+            decide=lambda task, _team: transitions.accept(task, actor_id=actor_id, now=now),
+            then=self._answered(TaskAction.ACCEPTED, message, now=now),
+        )
 
     def decline(
         self, workspace_id: str, actor_id: str, task_id: int, reason: str, *, message: tuple[str, str] | None = None
     ) -> Outcome:
-        return self._answer(
-            workspace_id, actor_id, task_id, Change.DECLINE, reason=reason.strip()[:500], message=message
+        now = self._clock.now()
+        return self._change(
+            workspace_id,
+            task_id=task_id,
+            decide=lambda task, _team: transitions.decline(task, actor_id=actor_id, reason=reason, now=now),
+            then=self._answered(TaskAction.DECLINED, message, now=now),
         )
 
-    def _answer(
-        self,
-        workspace_id: str,
-        actor_id: str,
-        task_id: int,
-        change: Change,
-        *,
-        reason: str,
-        message: tuple[str, str] | None,
-    ) -> Outcome:
-        now = self._clock.now()
-        with self._uow() as uow:
-            task = self._load(uow, workspace_id, task_id=task_id)
-            permissions.require_assignee(actor_id, number=task.number, assignee_id=task.assignee_id)
-            status = TaskStatus(task.status)
-            if lifecycle.is_noop(status, change):
-                return Outcome(self._view(uow, task), changed=False)
-            task.status = lifecycle.transition(status, change, number=task.number).value
-            task.updated_at = now
-            if change is Change.ACCEPT:
-                task.accepted_at = now
-                kind, action, payload = OutboxKind.ACCEPTED, TaskAction.ACCEPTED, {"actor_id": actor_id}
-            else:
-                task.decline_reason = reason or None
-                task.next_check_at = None
-                kind, action = OutboxKind.DECLINED, TaskAction.DECLINED
-                payload = {"actor_id": actor_id, "reason": reason}
-            uow.tasks.record(task, at=now, actor_id=actor_id, action=action, detail=reason)
+    def _answered(self, action: TaskAction, message: tuple[str, str] | None, *, now: datetime) -> FollowUps:
+        """After an answer: the message answered says so, the others showing buttons are drawn again, and
+        the delegator is told."""
+
+        def then(uow: UnitOfWork, task: Task, notices: Sequence[Notice]) -> list[int]:
             if message is not None:
                 record_answer(uow, task, channel_id=message[0], ts=message[1], answer=action_text(action))
-            ids = stay_true(uow, task, now=now, except_message=message)
-            ids += self._notify(
-                uow,
-                task,
-                kind,
-                to=[task.delegator_id],
-                actor_id=actor_id,
-                now=now,
-                payload=payload,
-                key=f"{kind.value}:{task.id}:{task.assignment_seq}",
-            )
-            view = self._view(uow, task)
-            concerned = self._concerned(uow, task)
-            uow.commit()
-        self._after(workspace_id, ids, concerned)
-        return Outcome(view)
+            return stay_true(uow, task, now=now, except_message=message) + queue_notices(uow, task, notices, now=now)
+
+        return then
 
     # changes by anyone allowed -----------------------------------------------------------------
     def complete(
@@ -223,163 +220,102 @@ class TaskService:
         `message` is the one clicked and `answer` what it now says."""
         actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
-        note = note.strip()[:500]
-        with self._uow() as uow:
-            task = self._load(uow, workspace_id, number=number, task_id=task_id)
-            self._require_change(uow, workspace_id, actor, task)
-            status = TaskStatus(task.status)
-            if lifecycle.is_noop(status, Change.COMPLETE):
-                return Outcome(self._view(uow, task), changed=False)
-            task.status = lifecycle.transition(status, Change.COMPLETE, number=task.number).value
-            task.done_at = now
-            task.updated_at = now
-            task.next_check_at = None
-            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.DONE, detail=note)
+
+        def then(uow: UnitOfWork, task: Task, notices: Sequence[Notice]) -> list[int]:
             if message is not None and answer is not None:
                 record_answer(uow, task, channel_id=message[0], ts=message[1], answer=answer)
-            task.checkins_unanswered, task.escalated_at = 0, None
-            team = uow.teams.get(workspace_id, task.team_id) if task.team_id else None
-            if team is not None:
-                where = team.channel_id
-            elif _is_channel(task.created_channel_id):
-                where = str(task.created_channel_id)
-            else:
-                where = task.delegator_id
-            ids = self._notify(
-                uow,
+            return [
+                *queue_notices(uow, task, notices, now=now),
+                *open_next_after_done(uow, task, now=now),  # a repeating task's next occurrence
+                *stay_true(uow, task, now=now, except_message=message),
+            ]
+
+        return self._change(
+            workspace_id,
+            number=number,
+            task_id=task_id,
+            decide=lambda task, team: transitions.complete(
                 task,
-                OutboxKind.CELEBRATION,
-                to=[where],
-                actor_id=actor_id,
+                actor=actor,
+                managers=_managers(team),
+                team_channel_id=team.channel_id if team else None,
+                note=note,
                 now=now,
-                payload={"actor_id": actor_id, "note": note},
-                key=f"celebrate:{task.id}",
-                skip_self=False,
-            )
-            ids += open_next_after_done(uow, task, now=now)  # a repeating task's next occurrence
-            ids += stay_true(uow, task, now=now, except_message=message)
-            view = self._view(uow, task)
-            concerned = self._concerned(uow, task)
-            uow.commit()
-        self._after(workspace_id, ids, concerned)
-        return Outcome(view)
+            ),
+            then=then,
+        )
 
     def reassign(self, workspace_id: str, actor_id: str, *, number: int, assignee_id: str) -> Outcome:
         actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
         self._people.assignable(workspace_id, assignee_id)
-        with self._uow() as uow:
-            task = self._load(uow, workspace_id, number=number)
-            self._require_change(uow, workspace_id, actor, task)
-            if task.assignee_id == assignee_id and task.status != TaskStatus.DECLINED:
-                raise BadInput(f"{task_ref(task.number)} is already assigned to <@{assignee_id}>.")
-            task.status = lifecycle.transition(TaskStatus(task.status), Change.REASSIGN, number=task.number).value
-            previous = task.assignee_id
-            task.assignee_id = assignee_id
-            task.assignment_seq += 1
-            task.accepted_at = None
-            task.decline_reason = None
-            task.assignment_channel_id = None
-            task.assignment_ts = None
-            task.updated_at = now
-            task.next_check_at = now
-            # The new assignee starts afresh: their own reminder, check-ins counted from now.
-            task.assigned_at = now
-            task.reminded_at = task.unanswered_told_at = task.escalated_at = task.last_answer_at = None
-            task.checkins_unanswered = 0
-            uow.tasks.record(
-                task,
-                at=now,
-                actor_id=actor_id,
-                action=TaskAction.REASSIGNED,
-                detail=f"{previous}>{assignee_id}",
-            )
-            ids = [self._queue_assignment(uow, task, now=now)]
-            if previous != assignee_id:
-                ids += self._notify(
-                    uow,
-                    task,
-                    OutboxKind.UNASSIGNED,
-                    to=[previous, task.delegator_id],
-                    actor_id=actor_id,
-                    now=now,
-                    payload={"actor_id": actor_id, "new_assignee_id": assignee_id},
-                    key=f"unassigned:{task.id}:{task.assignment_seq}",
-                )
-            ids += self._flag_if_away(uow, task, now=now)
-            ids += stay_true(uow, task, now=now)
-            concerned = (*self._concerned(uow, task), previous)
-            view = self._view(uow, task)
-            uow.commit()
-        self._after(workspace_id, ids, concerned)
-        return Outcome(view)
+        return self._change(
+            workspace_id,
+            number=number,
+            decide=lambda task, team: transitions.reassign(
+                task, actor=actor, managers=_managers(team), assignee_id=assignee_id, now=now
+            ),
+            then=lambda uow, task, notices: [
+                *queue_notices(uow, task, notices, now=now),
+                *self._flag_if_away(uow, task, now=now),
+                *stay_true(uow, task, now=now),
+            ],
+        )
 
     def change_due(self, workspace_id: str, actor_id: str, *, number: int, when_text: str) -> Outcome:
         """Move the deadline; warnings are planned from the new one (old ones no longer apply)."""
         actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
         due_at = when.parse_due(when_text, now=now, tz=actor.tz)
-        with self._uow() as uow:
-            task = self._load(uow, workspace_id, number=number)
-            self._require_change(uow, workspace_id, actor, task)
-            lifecycle.transition(TaskStatus(task.status), Change.CHANGE_DUE, number=task.number)
-            if task.due_at == due_at:
-                return Outcome(self._view(uow, task), changed=False)
-            old = task.due_at
-            task.due_at = due_at
-            task.overdue_after = None
-            task.updated_at = now
-            task.next_check_at = now
-            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.DUE_CHANGED, detail=due_at.isoformat())
-            ids = self._notify(
-                uow,
-                task,
-                OutboxKind.DUE_CHANGED,
-                to=[task.assignee_id, task.delegator_id],
-                actor_id=actor_id,
-                now=now,
-                payload={
-                    "actor_id": actor_id,
-                    "old_due": old.isoformat() if old else None,
-                    "new_due": due_at.isoformat(),
-                },
-                key=f"due:{task.id}:{due_at.isoformat()}",
-            )
-            ids += self._flag_if_away(uow, task, now=now)
-            view = self._view(uow, task)
-            concerned = self._concerned(uow, task)
-            uow.commit()
-        self._after(workspace_id, ids, concerned)
-        return Outcome(view)
+        return self._change(
+            workspace_id,
+            number=number,
+            decide=lambda task, team: transitions.change_due(
+                task, actor=actor, managers=_managers(team), due_at=due_at, now=now
+            ),
+            then=lambda uow, task, notices: [
+                *queue_notices(uow, task, notices, now=now),
+                *self._flag_if_away(uow, task, now=now),
+            ],
+        )
 
     def cancel(self, workspace_id: str, actor_id: str, *, number: int, reason: str = "") -> Outcome:
         actor = self._people.get(workspace_id, actor_id)  # before the transaction: may call Slack
         now = self._clock.now()
-        reason = reason.strip()[:500]
+        return self._change(
+            workspace_id,
+            number=number,
+            decide=lambda task, team: transitions.cancel(
+                task, actor=actor, managers=_managers(team), reason=reason, now=now
+            ),
+            then=lambda uow, task, notices: [
+                *queue_notices(uow, task, notices, now=now),
+                *stay_true(uow, task, now=now),
+            ],
+        )
+
+    def _change(
+        self,
+        workspace_id: str,
+        *,
+        number: int | None = None,
+        task_id: int | None = None,
+        decide: Callable[[TaskState, Team | None], Transition],
+        then: FollowUps,
+    ) -> Outcome:
+        """The steps every change shares: lock the task, let the domain decide, and unless the change was
+        already made, save the task and its history line, queue what `then` queues (the change's notices and
+        any follow-up, in its order), commit, and deliver."""
         with self._uow() as uow:
-            task = self._load(uow, workspace_id, number=number)
-            self._require_change(uow, workspace_id, actor, task)
-            status = TaskStatus(task.status)
-            if lifecycle.is_noop(status, Change.CANCEL):
+            task = self._load(uow, workspace_id, number=number, task_id=task_id)
+            previous_assignee = task.assignee_id
+            change = decide(_state_of(task), self._team(uow, task))
+            if not change.changed:
                 return Outcome(self._view(uow, task), changed=False)
-            task.status = lifecycle.transition(status, Change.CANCEL, number=task.number).value
-            task.cancelled_at = now
-            task.updated_at = now
-            task.next_check_at = None
-            uow.tasks.record(task, at=now, actor_id=actor_id, action=TaskAction.CANCELLED, detail=reason)
-            ids = self._notify(
-                uow,
-                task,
-                OutboxKind.CANCELLED,
-                to=[task.assignee_id, task.delegator_id],
-                actor_id=actor_id,
-                now=now,
-                payload={"actor_id": actor_id, "reason": reason},
-                key=f"cancelled:{task.id}",
-            )
-            ids += stay_true(uow, task, now=now)
+            self._save(uow, task, change)
+            ids = then(uow, task, change.notices)
             view = self._view(uow, task)
-            concerned = self._concerned(uow, task)
+            concerned = (*self._concerned(uow, task), previous_assignee)
             uow.commit()
         self._after(workspace_id, ids, concerned)
         return Outcome(view)
@@ -446,73 +382,38 @@ class TaskService:
             raise NotFound(f"{ref} doesn't exist in this workspace. `/task list` shows your tasks.")
         return task
 
-    def _require_change(self, uow: UnitOfWork, workspace_id: str, actor: PersonView, task: Task) -> None:
-        team = uow.teams.get(workspace_id, task.team_id) if task.team_id else None
-        managers = [m.user_id for m in team.managers] if team else []
-        permissions.require_change(
-            actor.user_id,
-            number=task.number,
-            assignee_id=task.assignee_id,
-            delegator_id=task.delegator_id,
-            team_manager_ids=managers,
-            actor_is_admin=actor.is_admin,
-        )
+    def _team(self, uow: UnitOfWork, task: Task) -> Team | None:
+        return uow.teams.get(task.workspace_id, task.team_id) if task.team_id else None
+
+    def _save(self, uow: UnitOfWork, task: Task, change: Transition) -> None:
+        """Write a change onto the task's row and its history line."""
+        assert change.history is not None, "a change that was already made has nothing to save"
+        _write(task, change.task)
+        entry = change.history
+        uow.tasks.record(task, at=entry.at, actor_id=entry.actor_id, action=entry.action, detail=entry.detail)
 
     def _view(self, uow: UnitOfWork, task: Task, *, with_history: bool = False) -> TaskView:
         team = uow.teams.get(task.workspace_id, task.team_id) if task.team_id else None
         return task_view(task, team_channel_id=team.channel_id if team else None, with_history=with_history)
-
-    def _notify(
-        self,
-        uow: UnitOfWork,
-        task: Task,
-        kind: OutboxKind,
-        *,
-        to: Sequence[str],
-        actor_id: str,
-        now: datetime,
-        payload: Mapping[str, object],
-        key: str,
-        skip_self: bool = True,
-    ) -> list[int]:
-        """Queue a notice to each of `to` once, except whoever did it (nobody needs telling)."""
-        ids = []
-        for recipient in dict.fromkeys(to):
-            if skip_self and recipient == actor_id:
-                continue
-            row = uow.outbox.add(
-                task.workspace_id,
-                dedupe_key=f"{key}:{recipient}",
-                kind=kind,
-                recipient_id=recipient,
-                task_id=task.id,
-                payload=dict(payload),
-                now=now,
-            )
-            if row is not None:
-                ids.append(row)
-        return ids
 
     def _flag_if_away(self, uow: UnitOfWork, task: Task, *, now: datetime) -> list[int]:
         """Tell the delegator once when the task's deadline falls inside its assignee's recorded
         time off: on delegation, reassignment or a new deadline, as when the time off is recorded."""
         if task.due_at is None or task.delegator_id == task.assignee_id:
             return []
-        ids = []
-        for period in uow.time_off.of_user(task.workspace_id, task.assignee_id, ending_after=now):
-            if period.starts_at <= task.due_at < period.ends_at:
-                row = uow.outbox.add(
-                    task.workspace_id,
-                    dedupe_key=f"away:{task.id}:{period.id}",
-                    kind=OutboxKind.AWAY_FLAG,
-                    recipient_id=task.delegator_id,
-                    task_id=task.id,
-                    payload={"user_id": task.assignee_id, "ends_at": period.ends_at.isoformat()},
-                    now=now,
-                )
-                if row is not None:
-                    ids.append(row)
-        return ids
+        due = task.due_at
+        periods = uow.time_off.of_user(task.workspace_id, task.assignee_id, ending_after=now)
+        flags = [
+            Notice(
+                kind=OutboxKind.AWAY_FLAG,
+                recipient_id=task.delegator_id,
+                dedupe_key=f"away:{task.id}:{period.id}",
+                payload={"user_id": task.assignee_id, "ends_at": period.ends_at.isoformat()},
+            )
+            for period in periods
+            if period.starts_at <= due < period.ends_at
+        ]
+        return queue_notices(uow, task, flags, now=now)
 
     def _concerned(self, uow: UnitOfWork, task: Task) -> tuple[str, ...]:
         """Whose Home tab shows this task: assignee, delegator and the team's managers."""

@@ -11,7 +11,7 @@ from bot.domain import calendars, worktime
 from bot.domain.errors import BadInput, NotAllowed
 from bot.domain.model import CheckinSchedule, PersonView, TeamOption, TeamView
 from bot.services.people import PeopleService
-from bot.services.views import team_view
+from bot.services.read_models import team_view
 from storage.models import Team
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 

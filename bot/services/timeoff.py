@@ -108,7 +108,7 @@ class TimeOffService:
                 if period.starts_at <= now:
                     period.ends_at = now
                 else:
-                    uow.session.delete(period)
+                    uow.time_off.remove(period)
                 changed += 1
             if changed:
                 # Check-ins skipped "until the end of the absence" come back from now on.

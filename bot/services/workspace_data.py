@@ -15,13 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData
-
 from bot.domain.errors import BadInput, NotFound
 from bot.domain.model import Weekday
 from bot.domain.text import task_ref
-from storage import workspace_data as rows
-from storage.models import Base, Kudos, Person, Skill, Task, TaskSeries, Team, Workspace
+from storage.models import Kudos, Person, Skill, Task, TaskSeries, Team
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -71,21 +68,19 @@ def export_team(uow_factory: UnitOfWorkFactory, *, team: str, workspace_id: str 
         return _export(uow, found, now=now)
 
 
-def purge_workspace(
-    uow_factory: UnitOfWorkFactory, workspace_id: str, *, delete: bool, metadata: MetaData = Base.metadata
-) -> PurgeReport:
+def purge_workspace(uow_factory: UnitOfWorkFactory, workspace_id: str, *, delete: bool) -> PurgeReport:
     """Count (`delete=False`) or delete, in one transaction, every row of the workspace in every table."""
     workspace_id = _workspace_ref(workspace_id)
-    tables, left_alone = rows.workspace_rows(metadata, workspace_id)
     with uow_factory(read_only=not delete) as uow:
+        tables, left_alone = uow.workspace_data.rows_of(workspace_id)
         if delete:
-            rows.lock_workspace(uow.session, workspace_id)
-            counts = rows.delete_rows(uow.session, tables)
+            uow.workspace_data.lock_workspace(workspace_id)
+            counts = uow.workspace_data.delete_rows(tables)
         else:
-            counts = rows.count_rows(uow.session, tables)
+            counts = uow.workspace_data.count_rows(tables)
         report = PurgeReport(workspace_id, tuple(counts), tuple(left_alone), deleted=delete)
         if report.total == 0:
-            known, total = rows.known_workspaces(uow.session, limit=HINT_LIMIT)
+            known, total = uow.workspace_data.known_workspaces(limit=HINT_LIMIT)
             hint = _listing("workspaces here", known, total=total)
             return PurgeReport(workspace_id, report.counts, report.left_alone, deleted=False, hint=hint)
         if delete:
@@ -111,12 +106,12 @@ def _workspace_ref(text: str) -> str:
 
 
 def _find_team(uow: UnitOfWork, *, channel_id: str | None, team_id: int | None, workspace_id: str | None) -> Team:
-    if workspace_id is not None and uow.session.get(Workspace, workspace_id) is None:
-        known, total = rows.known_workspaces(uow.session, limit=HINT_LIMIT)
+    if workspace_id is not None and not uow.workspace_data.exists(workspace_id):
+        known, total = uow.workspace_data.known_workspaces(limit=HINT_LIMIT)
         raise NotFound(
             f"no workspace {workspace_id} in this database; {_listing('workspaces here', known, total=total)}"
         )
-    teams = rows.teams_matching(uow.session, channel_id=channel_id, team_id=team_id, workspace_id=workspace_id)
+    teams = uow.workspace_data.teams_matching(channel_id=channel_id, team_id=team_id, workspace_id=workspace_id)
     if len(teams) == 1:
         return teams[0]
     if len(teams) > 1:
@@ -127,7 +122,7 @@ def _find_team(uow: UnitOfWork, *, channel_id: str | None, team_id: int | None, 
         )
     what = f"channel {channel_id}" if channel_id else f"number {team_id}"
     where = f"workspace {workspace_id}" if workspace_id else "any workspace"
-    some, total = rows.some_teams(uow.session, workspace_id=workspace_id, limit=HINT_LIMIT)
+    some, total = uow.workspace_data.some_teams(workspace_id=workspace_id, limit=HINT_LIMIT)
     named = [f"{t.channel_id} (#{t.id}{'' if workspace_id else ', ' + t.workspace_id})" for t in some]
     teams_here = _listing("teams here", named, total=total)
     raise NotFound(f"no team with {what} in {where}; {teams_here}; {_WHERE_TEAMS_ARE}")
@@ -146,13 +141,13 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _export(uow: UnitOfWork, team: Team, *, now: datetime) -> TeamExport:
-    session, workspace_id = uow.session, team.workspace_id
-    tasks = rows.team_tasks(session, workspace_id, team.id)
-    kudos = rows.team_kudos(session, workspace_id, team.id)
-    skills = rows.team_skills(session, workspace_id, team.id)
-    series = rows.team_series(session, workspace_id, team.id)
+    found, workspace_id = uow.workspace_data, team.workspace_id
+    tasks = found.team_tasks(workspace_id, team.id)
+    kudos = found.team_kudos(workspace_id, team.id)
+    skills = found.team_skills(workspace_id, team.id)
+    series = found.team_series(workspace_id, team.id)
     mentioned = _people_mentioned(team, tasks, kudos, skills, series)
-    people = rows.people_named(session, workspace_id, mentioned)
+    people = found.people_named(workspace_id, mentioned)
     document: dict[str, Any] = {
         "schema_version": EXPORT_SCHEMA_VERSION,
         "kind": EXPORT_KIND,

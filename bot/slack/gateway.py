@@ -12,6 +12,7 @@ from slack_sdk.models.metadata import Metadata
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
+from bot.call_outcomes import HELD_BACK
 from bot.domain.model import Message
 from bot.services.ports import (
     Failed,
@@ -24,7 +25,7 @@ from bot.services.ports import (
     slack_user,
 )
 from bot.slack.limits import RateLimits
-from bot.slack.observer import HELD_BACK, CallObserver, NoObserver
+from bot.slack.observer import CallObserver, NoObserver
 from bot.slack.tokens import TokenSource, TokenUnavailable
 
 log = logging.getLogger(__name__)
@@ -301,13 +302,14 @@ class SlackGateway:
         return respond_via(response_url, message, replace_original=replace_original)
 
     def publish_home(
-        self, workspace_id: str, user_id: str, view: dict[str, Any], *, background: bool = True
+        self, workspace_id: str, user_id: str, build: Callable[[], dict[str, Any]], *, background: bool = True
     ) -> SendOutcome:
-        """Publish someone's Home tab; a RetryLater says when to try again (the refresh is not dropped)."""
+        """Publish someone's Home tab, built only once the budget lets the call go (a refresh held back costs
+        no database reads); a RetryLater says when to try again (the refresh is not dropped)."""
         answer = self._call(
             workspace_id,
             "views.publish",
-            lambda token: self._interactive.views_publish(token=token, user_id=user_id, view=view),
+            lambda token: self._interactive.views_publish(token=token, user_id=user_id, view=build()),
             background=background,
         )
         if isinstance(answer, RetryLater | Failed):

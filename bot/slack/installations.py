@@ -19,6 +19,7 @@ from sqlalchemy import Dialect, Engine, MetaData, Table, Text, desc
 from sqlalchemy.types import TypeDecorator
 
 from bot.slack.tokens import TokenUnavailable
+from storage.db import outages_as_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +107,22 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     def create_tables(self) -> None:
         raise RuntimeError("Baton's tables come from `baton db upgrade`, not from the installation store")
 
+    # Reads and writes on a request's path: an outage there reaches the listeners as `StorageUnavailable`.
+    def find_bot(self, *args: Any, **kwargs: Any) -> Bot | None:
+        with outages_as_unavailable():
+            return super().find_bot(*args, **kwargs)
+
+    def save_bot(self, *args: Any, **kwargs: Any) -> None:
+        with outages_as_unavailable():
+            super().save_bot(*args, **kwargs)
+
     def find_workspace_bot(self, team_id: str) -> Bot | None:
         """The newest bot installed in this workspace, whichever Enterprise Grid org it belongs to
         (events and the outbox know a workspace by its team id alone)."""
+        with outages_as_unavailable():
+            return self._find_workspace_bot(team_id)
+
+    def _find_workspace_bot(self, team_id: str) -> Bot | None:
         c = self.bots.c
         query = (
             self.bots.select()
@@ -123,7 +137,7 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
 
     def delete_workspace(self, team_id: str) -> None:
         """Every installation and bot of this workspace, whichever org it belongs to."""
-        with self.engine.begin() as conn:
+        with outages_as_unavailable(), self.engine.begin() as conn:
             for table in (self.bots, self.installations):
                 conn.execute(table.delete().where(table.c.client_id == self.client_id, table.c.team_id == team_id))
 

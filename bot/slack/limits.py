@@ -127,14 +127,3 @@ class RateLimits:
         with self._lock:
             window = self._window(workspace_id, method, now)
             window.held_until = max(window.held_until, now + seconds)
-
-    def wait_seconds(self, workspace_id: str, method: str) -> float:
-        """How long before a call of the method could go, without spending anything."""
-        now = self._monotonic()
-        with self._lock:
-            window = self._window(workspace_id, method, now)
-            if window.held_until > now:
-                return window.held_until - now
-            if len(window.calls) < window.allowed:
-                return 0.0
-            return max(window.calls[len(window.calls) - window.allowed] + WINDOW_SECONDS - now, MIN_WAIT_SECONDS)

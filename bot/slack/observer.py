@@ -8,12 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
-# The outcomes of a call: Slack answered ok; HTTP 429; any other error answer; no answer at all.
-OK = "ok"
-RATELIMITED = "ratelimited"
-ERROR = "error"
-UNREACHABLE = "unreachable"
-HELD_BACK = "held_back"  # not made: over Baton's own budget for the method (bot/slack/limits.py)
+from bot.call_outcomes import ERROR, OK, RATELIMITED, UNREACHABLE
 
 
 class CallObserver(Protocol):

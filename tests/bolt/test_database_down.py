@@ -147,7 +147,8 @@ def test_a_form_whose_task_was_created_before_the_database_went_away_is_not_told
     it fails. The modal must close as acknowledged, not show "nothing was changed" over a created task."""
 
     def gone(*_args: object, **_kwargs: object) -> None:
-        raise OperationalError("SELECT …", {}, ConnectionError("server closed the connection"))
+        with harness.baton.uow():  # as a lookup meets it: through the unit of work
+            raise OperationalError("SELECT …", {}, ConnectionError("server closed the connection"))
 
     monkeypatch.setattr(harness.baton.services.time_off, "away_until", gone)
     values = {

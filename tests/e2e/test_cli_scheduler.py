@@ -301,6 +301,18 @@ def test_tick_with_an_unreadable_at_fails_with_one_line_and_no_traceback(cli: Cl
     assert cli.slack.calls == []
 
 
+def test_outbox_on_a_database_never_migrated_says_so_in_one_line(slack: FakeSlack, tmp_path: Path) -> None:
+    empty = Cli(f"sqlite:///{tmp_path / 'empty.db'}", slack, tmp_path)
+
+    done = empty.run("outbox")
+
+    assert done.returncode == 2
+    output = (done.stdout + done.stderr).strip().splitlines()
+    assert len(output) == 1, output
+    assert output[0].startswith("baton: the database is not migrated (run `baton db upgrade`): no such table")
+    assert "Traceback" not in done.stdout + done.stderr
+
+
 def test_python_dash_m_bot_cli_prints_the_tick_summary_when_stdout_is_a_pipe(cli: Cli) -> None:
     """`python -m bot.cli` is the same CLI; its output must survive being piped (as under cron or CI)."""
     cli.delegate("Fix the refund macro")

@@ -24,7 +24,7 @@ from bot.app import Baton, create_app
 from bot.config import Settings
 from bot.domain.model import OutboxKind
 from bot.executors import InlineExecutor
-from bot.scheduler.delivery import BATCH
+from bot.scheduler.delivery.sending import BATCH
 from bot.scheduler.tick import PassSummary
 from bot.services.planning import PLAN_BATCH
 from bot.services.tasks import NewTask

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client import CollectorRegistry
 
-from bot.metrics import OutboxCollector, outbox_reader
+from bot.metrics import OutboxCollector
+from bot.server import outbox_reader
 from storage.uow import UnitOfWorkFactory
 from tests.fakes.clock import FakeClock
 

@@ -54,7 +54,7 @@ REPLICAS = 3
 # Everyone is in Berlin: Wednesday 2 December 2026, 10:00 there is 09:00 UTC, the default check-in time.
 CREATED_AT = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 CHECKIN_AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-PAST_THE_LEASE = CHECKIN_AT + timedelta(minutes=3)  # bot/scheduler/delivery.py LEASE is 2 minutes
+PAST_THE_LEASE = CHECKIN_AT + timedelta(minutes=3)  # bot/scheduler/delivery/sending.py LEASE is 2 minutes
 
 
 # -- a replica killed in the middle of its delivery pass ---------------------------------------------------

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from bot.scheduler.delivery import BackgroundDeliverer
+from bot.scheduler.delivery.background import BackgroundDeliverer
+from bot.services.ports import RetryLater
 
 
 class HeldExecutor(Executor):
@@ -141,3 +142,45 @@ def test_close_cancels_the_refreshes_still_waiting() -> None:
     deliverer.deliver([], workspace_id="T1", touched=["U1"])
     deliverer.close()
     assert timers.cancelled == 1
+
+
+class RefusingHome(RecordingHome):
+    """A Home publisher over Slack's views.publish budget: every refresh is held back for `wait` seconds."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__()
+        self.wait = wait
+
+    def publish(self, workspace_id: str, user_id: str) -> Any:
+        self.published.append((workspace_id, user_id))
+        return RetryLater("throttled", after_seconds=self.wait, attempted=False)
+
+
+def test_refreshes_slack_cannot_take_wait_as_one_per_person_however_many_changes_come() -> None:
+    executor, home, timers = HeldExecutor(), RefusingHome(wait=30.0), FakeTimers()
+    deliverer = BackgroundDeliverer(delivery=None, home=home, executor=executor, start_timer=timers)  # type: ignore[arg-type]
+
+    deliverer.deliver([], workspace_id="T1", touched=["U1", "U2"])
+    executor.run_all()
+    assert [seconds for seconds, _ in timers.started] == [30.0, 30.0]  # one retry each
+
+    for _ in range(10):  # changes while the retries wait: the waiting refresh will show them
+        deliverer.deliver([], workspace_id="T1", touched=["U1", "U2"])
+        executor.run_all()
+    assert len(timers.started) == 2
+    assert len(home.published) == 2
+
+    for _ in range(3):  # each retry refused again: still one waiting per person, never more
+        timers.fire_all()
+        executor.run_all()
+        assert len(timers.started) == 2
+    assert len(home.published) == 2 + 3 * 2
+
+    home.wait = 0.0
+    home.publish = RecordingHome.publish.__get__(home)  # type: ignore[method-assign]
+    timers.fire_all()
+    executor.run_all()
+    assert timers.started == []  # published: nothing waits any more
+    deliverer.deliver([], workspace_id="T1", touched=["U1"])
+    executor.run_all()
+    assert home.published[-1] == ("T1", "U1")

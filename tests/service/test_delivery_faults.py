@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain.model import Message
-from bot.scheduler.delivery import DeliverySummary
+from bot.scheduler.delivery.summary import DeliverySummary
 from storage.models import OutboxMessage
 from tests.conftest import Harness
 from tests.fakes.posts import dedupe_keys

@@ -113,7 +113,7 @@ def test_preview_lists_what_later_passes_send_and_changes_nothing(harness: Harne
     before = [(t.id, t.next_check_at, t.checkin_after, t.overdue_after) for t in harness.tasks()]
     outbox_before = len(harness.outbox())
 
-    shown = preview(harness.baton.engine, now=start, days=7, limit=200)
+    shown = preview(harness.baton.uow, now=start, days=7, limit=200)
 
     assert not shown.truncated
     assert [(t.id, t.next_check_at, t.checkin_after, t.overdue_after) for t in harness.tasks()] == before
@@ -134,7 +134,7 @@ def test_preview_stops_at_its_limit_and_says_so(harness: Harness) -> None:
     setup_team(harness)
     delegate(harness, f"<@{U_ALICE}> Fix the refund macro by 2026-12-04 17:00")
 
-    shown = preview(harness.baton.engine, now=utc(2026, 12, 2, 15, 5), days=30, limit=3)
+    shown = preview(harness.baton.uow, now=utc(2026, 12, 2, 15, 5), days=30, limit=3)
 
     assert shown.truncated and len(shown.items) == 3
 
@@ -144,6 +144,6 @@ def test_preview_out_of_time_stops_early_and_says_so(harness: Harness) -> None:
     setup_team(harness)
     delegate(harness, f"<@{U_ALICE}> Fix the refund macro by 2026-12-04 17:00")
 
-    shown = preview(harness.baton.engine, now=utc(2026, 12, 2, 15, 5), days=30, limit=200, budget_seconds=0)
+    shown = preview(harness.baton.uow, now=utc(2026, 12, 2, 15, 5), days=30, limit=200, budget_seconds=0)
 
     assert shown.truncated and shown.items == []

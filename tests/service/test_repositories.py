@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, func, select, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import OperationalError, StatementError
 
+from bot.domain.errors import StorageUnavailable, failure_reason, is_storage_unavailable
 from storage.db import make_engine, make_session_factory
 from storage.models import Base, Kudos, OutboxMessage, Person, Task, Team, Workspace
 from storage.uow import UnitOfWorkFactory
@@ -126,6 +127,24 @@ def test_an_error_inside_a_unit_of_work_rolls_back(uow_factory: UnitOfWorkFactor
         assert uow.tasks.by_number(WS_A, 1) is None
         # The number of the rolled-back task is handed out again: no gap in T-<n>.
         assert uow.workspaces.next_task_number(WS_A) == 1
+
+
+def test_a_database_out_of_reach_leaves_the_unit_of_work_as_storage_unavailable(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'baton.db'}")
+    try:
+        with pytest.raises(StorageUnavailable) as raised, UnitOfWorkFactory(make_session_factory(engine))() as uow:
+            uow.people.get(WS_A, ALICE)
+    finally:
+        engine.dispose()
+
+    assert raised.value.reason == "OperationalError"
+    assert isinstance(raised.value.__cause__, OperationalError)
+    assert is_storage_unavailable(raised.value) and failure_reason(raised.value) == "OperationalError"
+
+
+def test_a_bug_inside_a_unit_of_work_is_not_taken_for_an_outage(uow_factory: UnitOfWorkFactory) -> None:
+    with pytest.raises(KeyError), uow_factory():
+        raise KeyError("oops")
 
 
 def test_commit_makes_the_work_visible_to_the_next_unit(uow_factory: UnitOfWorkFactory) -> None:

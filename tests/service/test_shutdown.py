@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import create_app
 from bot.executors import InlineExecutor
-from bot.scheduler.delivery import DeliverySummary
+from bot.scheduler.delivery.summary import DeliverySummary
 from bot.scheduler.runner import start_scheduler
 from bot.server import stop_worker
 from storage.db import make_engine

@@ -198,3 +198,25 @@ def test_the_gateway_says_why_it_held_a_call_back(harness: Harness) -> None:
 
 def _message() -> Message:
     return Message(text="hello")
+
+
+def test_a_home_refresh_over_the_views_publish_budget_is_not_built(harness: Harness) -> None:
+    gateway = harness.baton.gateway
+    for _ in range(300):
+        gateway.limits.take("T0WORKSPACE", "views.publish")
+    built: list[int] = []
+
+    def build() -> dict[str, Any]:
+        built.append(1)
+        return {"type": "home", "blocks": []}
+
+    outcome = gateway.publish_home("T0WORKSPACE", U_ALICE, build)
+
+    assert isinstance(outcome, RetryLater) and not outcome.attempted
+    assert built == [], "no Home read from the database for a call that cannot go"
+    assert harness.slack.calls_to("views.publish") == []
+    harness.clock.advance(minutes=1)
+    gateway.publish_home("T0WORKSPACE", U_ALICE, build)
+    assert built == [1]
+    [published] = harness.slack.calls_to("views.publish")
+    assert published.params["user_id"] == U_ALICE

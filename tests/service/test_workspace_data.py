@@ -31,8 +31,8 @@ from storage.models import (
     TimeOff,
     Workspace,
 )
+from storage.repositories.workspace_data import SLACK_TABLE_PREFIX
 from storage.uow import UnitOfWorkFactory
-from storage.workspace_data import SLACK_TABLE_PREFIX
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 WS = "T0WSONE"

@@ -26,7 +26,7 @@ from bot.domain.grammar import (
     ShowTask,
     TaskHelp,
     TeamHelp,
-    TeamReport,
+    TeamReportCommand,
     parse_kudos,
     parse_task,
     parse_team,
@@ -454,7 +454,7 @@ def test_bad_checkin_schedule_shows_the_exact_form(text: str, reply: str) -> Non
 
 @pytest.mark.parametrize(("text", "days"), [("report", 7), ("report 7d", 7), ("report 30D", 30)])
 def test_team_report_periods(text: str, days: int) -> None:
-    assert parse_team(text) == TeamReport(days=days)
+    assert parse_team(text) == TeamReportCommand(days=days)
 
 
 def test_team_report_of_another_period_is_refused() -> None:

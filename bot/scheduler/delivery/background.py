@@ -1,0 +1,176 @@
+"""After-commit delivery off the request path: the outbox rows a change queued, Home tab refreshes, wake-ups."""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from time import monotonic
+from typing import Any, Protocol
+
+from bot.scheduler.delivery.sending import Delivery
+from bot.services.home import HomePublisher
+from bot.services.ports import RetryLater
+
+log = logging.getLogger(__name__)
+
+LOOK_AHEAD_SECONDS = 30.0  # a wake-up delivers rows due this soon; later ones are the scheduler's
+MIN_WAKE_SECONDS = 0.1  # never a busy loop when a due row is held by another deliverer
+HOME_RETRY_SECONDS = 5.0  # a Home tab refresh Slack could not take is tried again this much later at the least
+
+
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
+def _thread_timer(seconds: float, run: Callable[[], None]) -> threading.Timer:
+    timer = threading.Timer(seconds, run)
+    timer.daemon = True  # a refresh still waiting never holds up the process's exit
+    timer.start()
+    return timer
+
+
+@dataclass
+class BackgroundDeliverer:
+    """The services' Deliverer: after a commit, send and refresh Home tabs off the request path."""
+
+    delivery: Delivery
+    home: HomePublisher
+    executor: Executor
+    on_error: Callable[[BaseException], None] = field(default=lambda e: log.error("delivery.crashed", exc_info=e))
+    # A person's Home tab is published at most once in this many seconds (0: after every change); the changes
+    # in between are gathered into one refresh when the time is up. A burst of tasks then costs one
+    # views.publish per person instead of one per task.
+    home_interval_seconds: float = 0.0
+    monotonic: Callable[[], float] = monotonic
+    # Runs a callable after some seconds and returns something with .cancel(); tests fire them by hand.
+    start_timer: Callable[[float, Callable[[], None]], Cancellable] = field(default=lambda s, f: _thread_timer(s, f))
+
+    # Home tabs waiting to be re-published; a refresh already queued for a person serves every
+    # change made before it runs, so a burst of changes publishes once, not once per change.
+    _pending_homes: set[tuple[str, str]] = field(default_factory=set)
+    _published_at: dict[tuple[str, str], float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _timers: set[Cancellable] = field(default_factory=set)
+    _wakes: list[float] = field(default_factory=list)  # heap: when paced rows fall due (monotonic)
+    _wake_timer_at: float | None = None  # when the one wake-up timer fires
+
+    def __post_init__(self) -> None:
+        if self.delivery is not None:
+            # Rows paced behind another message to the same conversation are delivered when due.
+            self.delivery.on_paced = self.wake_after
+
+    def deliver(self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = ()) -> None:
+        now = self.monotonic()
+        homes: list[str] = []
+        later: list[tuple[str, float]] = []
+        with self._lock:
+            for user_id in dict.fromkeys(touched):
+                key = (workspace_id, user_id)
+                if key in self._pending_homes:
+                    continue
+                self._pending_homes.add(key)
+                last = self._published_at.get(key)
+                wait = 0.0 if last is None else last + self.home_interval_seconds - now
+                if wait > 0:
+                    later.append((user_id, wait))
+                else:
+                    homes.append(user_id)
+        for user_id, wait in later:
+            self._later(wait, self._submit, [], workspace_id, [user_id])
+        if outbox_ids or homes:
+            self._submit(list(outbox_ids), workspace_id, homes)
+
+    def deliver_home_later(self, workspace_id: str, user_id: str, seconds: float) -> None:
+        """Publish someone's Home tab again after `seconds` (a refresh Slack could not take now). One refresh
+        waits per person: the changes made meanwhile are shown by it, so refreshes do not multiply."""
+        with self._lock:
+            if (workspace_id, user_id) in self._pending_homes:
+                return
+            self._pending_homes.add((workspace_id, user_id))
+        self._later(seconds, self._submit, [], workspace_id, [user_id])
+
+    def wake_after(self, seconds: float) -> None:
+        """Deliver again once paced rows are due. The moments wait in a heap behind one timer, set for
+        the earliest; each wake-up runs one delivery and sets the timer for the next moment."""
+        at = self.monotonic() + seconds
+        with self._lock:
+            heapq.heappush(self._wakes, at)
+            if self._wake_timer_at is not None and self._wake_timer_at <= at:
+                return
+            self._wake_timer_at = at
+        self._later(seconds, self._wake, at)
+
+    def close(self) -> None:
+        """Cancel the refreshes and wake-ups still waiting (shutdown); the outbox keeps their rows."""
+        with self._lock:
+            timers, self._timers = set(self._timers), set()
+        for timer in timers:
+            timer.cancel()
+
+    def _wake(self, at: float) -> None:
+        with self._lock:
+            if self._wake_timer_at != at:
+                return  # superseded by a timer for an earlier moment, which carries the chain on
+            until = max(at, self.monotonic())
+            while self._wakes and self._wakes[0] <= until:
+                heapq.heappop(self._wakes)
+            following = self._wakes[0] if self._wakes else None
+            self._wake_timer_at = following
+        self.executor.submit(self._drain)
+        if following is not None:
+            self._later(max(0.0, following - until), self._wake, following)
+
+    def _drain(self) -> None:
+        try:
+            self.delivery.deliver()  # every due row; what is still paced asks for the next wake-up
+            # Rows held back elsewhere (a `baton tick`, another replica that stopped) fall due too:
+            # wake for the next one if it is near, else the scheduler's next pass takes it.
+            seconds = self.delivery.next_due_in()
+            if seconds is not None and seconds <= LOOK_AHEAD_SECONDS:
+                self.wake_after(max(seconds, MIN_WAKE_SECONDS))
+        except Exception as error:
+            self.on_error(error)
+
+    def _submit(self, outbox_ids: list[int], workspace_id: str, touched: list[str]) -> None:
+        self.executor.submit(self._run, outbox_ids, workspace_id, touched)
+
+    def _later(self, seconds: float, run: Callable[..., None], *args: Any) -> None:
+        timer: Cancellable | None = None
+
+        def fire() -> None:
+            with self._lock:
+                self._timers.discard(timer)
+            try:
+                run(*args)
+            except RuntimeError:  # the executor was shut down meanwhile: the outbox keeps the rows
+                log.info("delivery.timer_after_shutdown")
+
+        with self._lock:
+            timer = self.start_timer(seconds, fire)
+            self._timers.add(timer)
+
+    def _run(self, outbox_ids: list[int], workspace_id: str, touched: list[str]) -> None:
+        retry: list[tuple[str, float]] = []
+        try:
+            if outbox_ids:
+                self.delivery.deliver(ids=outbox_ids, limit=len(outbox_ids))
+            for user_id in touched:
+                with self._lock:  # from here on a new change queues a new refresh
+                    self._pending_homes.discard((workspace_id, user_id))
+                    self._published_at[(workspace_id, user_id)] = self.monotonic()
+                outcome = self.home.publish(workspace_id, user_id)
+                if isinstance(outcome, RetryLater):
+                    # Over Slack's budget (or a 429): the refresh waits its turn rather than being dropped,
+                    # so the Home tab does not show stale tasks until the next change.
+                    retry.append((user_id, outcome.after_seconds or HOME_RETRY_SECONDS))
+        except Exception as error:  # a bug here must not vanish silently with the thread
+            self.on_error(error)
+        finally:
+            with self._lock:
+                self._pending_homes.difference_update((workspace_id, u) for u in touched)
+        for user_id, seconds in retry:
+            self.deliver_home_later(workspace_id, user_id, seconds)

@@ -1,0 +1,442 @@
+"""The outbox's claim/send/settle loop: claim due rows with a lease, render, send through the gateway, mark."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.clock import Clock
+from bot.domain import worktime
+from bot.domain.model import Message, OutboxKind, OutboxState, Outgoing, SentItem, SentMessage
+from bot.domain.still_true import still_true
+from bot.scheduler.delivery.bundles import messages_of
+from bot.scheduler.delivery.lost_messages import LostMessageSearch
+from bot.scheduler.delivery.row_context import read_contexts
+from bot.scheduler.delivery.rows import ClaimedRow, backoff, claimed_row, is_person
+from bot.scheduler.delivery.summary import DeliverySummary
+from bot.scheduler.pacing import Pacer
+from bot.services.installs import UNINSTALLED
+from bot.services.messages import sent_message
+from bot.services.ports import Failed, MessageSender, RetryLater, SendOutcome, Sent
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+# 429s and 5xx are retried until then: Slack's outages last minutes to hours, and a message a day
+# late is worse than a failure an operator can see in `baton outbox --state failed`.
+MAX_RETRY_AGE = timedelta(hours=24)
+LEASE = timedelta(minutes=2)
+PACE = timedelta(seconds=1)  # per conversation: https://api.slack.com/apis/rate-limits#special
+BATCH = 100  # conversations a claim takes
+PER_CONVERSATION = 500  # rows of one conversation a claim takes; a bundle lists what fits, "and N more"
+
+
+class MessageRenderer(Protocol):
+    def __call__(self, message: SentMessage, *, now: datetime) -> Message: ...
+
+
+class Delivery:
+    """Sends what is due in the outbox; a pass and the post-commit path both use it.
+
+    A claim takes whole conversations: everything the scheduler has for one person at a pass goes out as
+    one message (CONTRACT: one DM per person per pass), each row keeping its own dedupe key, all of them
+    in the message's metadata. Rows for a person outside their working time wait for it.
+    """
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        sender: MessageSender,
+        render: MessageRenderer,
+        lease: timedelta = LEASE,
+        max_retry_age: timedelta = MAX_RETRY_AGE,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self._uow = uow
+        # With a pacer, conversations are paced across every delivery of this process (real time);
+        # without one, only within a batch. `on_paced(seconds)` asks for a delivery when they are due.
+        self._pacer = pacer
+        self.on_paced: Callable[[float], None] | None = None
+        self._clock = clock
+        self._sender = sender
+        self._render = render
+        self._lease = lease
+        self._max_retry_age = max_retry_age
+        # Shutdown (SIGTERM): once stopping, nothing more is claimed; `_running` counts deliver() calls.
+        self._stopping = False
+        self._running = 0
+        self._idle = threading.Condition()
+        self._lost_messages = LostMessageSearch(uow=uow, sender=sender)
+
+    def stop(self, *, timeout: float) -> bool:
+        """Shutdown: claim nothing more, put claimed rows not yet sent back to pending, and wait up to
+        `timeout` seconds for sends in flight; True when no delivery is still running."""
+        with self._idle:
+            self._stopping = True
+            return self._idle.wait_for(lambda: self._running == 0, timeout=timeout)
+
+    def deliver(self, *, ids: Sequence[int] | None = None, limit: int = BATCH) -> DeliverySummary:
+        """Claim up to `limit` conversations' due rows (or just `ids`) and send each once.
+
+        Slack allows about one message a second per conversation, so a message for a conversation that
+        had one too recently (in this claim; with a pacer, anywhere in this process) goes back to wait
+        its turn, without counting an attempt, while the other conversations go on.
+        """
+        summary = DeliverySummary()
+        with self._idle:
+            if self._stopping:
+                return summary
+            self._running += 1
+        try:
+            messages = self._claim(ids=ids, limit=limit, summary=summary)
+            for index, rows in enumerate(messages):
+                if self._stopping:
+                    self._release([row for later in messages[index:] for row in later])
+                    break
+                # With a pacer the claim put busy conversations' messages back in turn already; this
+                # catches a post made meanwhile by another thread.
+                first = rows[0]
+                wait = 0.0
+                if first.kind is not OutboxKind.REFRESH and self._pacer is not None:
+                    wait = self._pacer.wait_seconds(first.workspace_id, first.recipient_id)
+                if wait > 0:
+                    self._put_back(rows, delay_seconds=wait)
+                    summary.held_back(wait, [row.id for row in rows])
+                    continue
+                if first.kind is OutboxKind.REFRESH:
+                    self._deliver_refresh(first, summary)
+                elif self._deliver_message(rows, summary) and self._pacer is not None:
+                    self._pacer.posted(first.workspace_id, first.recipient_id)
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
+        if summary.wake_in_seconds is not None and self._pacer is not None and self.on_paced is not None:
+            self.on_paced(summary.wake_in_seconds)
+        return summary
+
+    def waiting(self, ids: Sequence[int]) -> tuple[set[int], float | None]:
+        """Of rows put back to wait their turn, those not sent yet, and the seconds until the first is due."""
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            rows = [r for r in uow.outbox.many(ids) if r.state in (OutboxState.PENDING, OutboxState.SENDING)]
+            left = {r.id for r in rows}
+            first = min((r.not_before for r in rows), default=None)
+        return left, None if first is None else (first - now).total_seconds()
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the next row still to send falls due (negative: overdue), None when none is."""
+        with self._uow(read_only=True) as uow:
+            due = uow.outbox.next_due()
+        return None if due is None else (due - self._clock.now()).total_seconds()
+
+    # claiming ------------------------------------------------------------------------------------
+    def _claim(self, *, ids: Sequence[int] | None, limit: int, summary: DeliverySummary) -> list[list[ClaimedRow]]:
+        """Claim, then split each conversation's rows into messages: everything bundled into one, the
+        others one each, a refresh each. Posts beyond the first per conversation go back to wait their
+        turn inside the claim's own transaction."""
+        now = self._clock.now()
+        if ids is None:
+            with self._uow(read_only=True) as uow:
+                if not uow.probe.outbox_due(now):
+                    return []  # nothing to send: no write transaction
+        with self._uow() as uow:
+            if ids is not None:
+                rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)
+            else:
+                rows = uow.outbox.claim_conversations(
+                    now=now, limit=limit, lease=self._lease, per_conversation=PER_CONVERSATION
+                )
+            summary.conversations = len({(r.workspace_id, r.recipient_id) for r in rows})
+            uninstalled = uow.workspaces.uninstalled() if rows else set()
+            for r in rows:
+                if r.workspace_id in uninstalled:  # app_uninstalled came after this row was planned
+                    r.state, r.last_error, r.lease_until = OutboxState.SKIPPED.value, UNINSTALLED, None
+            rows = [r for r in rows if r.workspace_id not in uninstalled]
+            messages = self._pace_at_claim(messages_of(rows), now=now, summary=summary)
+            claimed = [[claimed_row(r, now=now) for r in message] for message in messages]
+            uow.commit()
+        return claimed
+
+    def _pace_at_claim(self, messages: list[list[Any]], *, now: datetime, summary: DeliverySummary) -> list[list[Any]]:
+        """Keep one post per free conversation to send now; put the others back, each behind the one before
+        it (`gap` apart). Refreshes (chat.update) are not posts and always go."""
+        gap = self._pacer.gap_seconds if self._pacer is not None else PACE.total_seconds()
+        behind: dict[tuple[str, str], int] = {}
+        keep = []
+        for message in messages:
+            first = message[0]
+            if first.kind == OutboxKind.REFRESH.value:
+                keep.append(message)
+                continue
+            key = (first.workspace_id, first.recipient_id)
+            queued = behind.get(key, 0)
+            behind[key] = queued + 1
+            wait = self._pacer.wait_seconds(*key) if self._pacer is not None else 0.0
+            if wait <= 0 and queued == 0:
+                keep.append(message)
+                continue
+            delay = wait + queued * gap if self._pacer is not None else max(queued, 1) * gap
+            for row in message:
+                row.state, row.lease_until = OutboxState.PENDING.value, None
+                row.not_before = now + timedelta(seconds=delay)
+            summary.held_back(delay, [row.id for row in message])
+        return keep
+
+    # sending -------------------------------------------------------------------------------------
+    def _deliver_message(self, rows: list[ClaimedRow], summary: DeliverySummary) -> bool:
+        """Send one message carrying `rows` (one conversation) and mark them; True when Slack was asked to post."""
+        rows = self._renew(rows)
+        if not rows:
+            return False
+        now = self._clock.now()
+        contexts = read_contexts(self._uow, rows, now=now)
+        live: list[tuple[ClaimedRow, Outgoing]] = []
+        for row in rows:
+            context = contexts[row.id]
+            out = Outgoing(
+                kind=row.kind,
+                dedupe_key=row.dedupe_key,
+                recipient_id=row.recipient_id,
+                task=context.task,
+                payload=row.payload,
+            )
+            if not still_true(out, context.facts, now=now):
+                self._mark([row], state=OutboxState.SKIPPED, error="no longer applies")
+                summary.skipped += 1
+                continue
+            if context.reader is not None and not worktime.is_working(now, context.reader):
+                # Outside the person's working time now (their hours, a holiday, a status that says away):
+                # held to the start of their next working period, not counted as an attempt.
+                until = worktime.next_working_start(now, context.reader)
+                self._mark([row], state=OutboxState.PENDING, not_before=until, uncount=True)
+                summary.held += 1
+                continue
+            live.append((row, out))
+        if not live:
+            return False
+        first = live[0][0]
+        rows_live = [row for row, _ in live]
+        # A DM is posted to the person's id (Slack answers with the DM's own id, kept for redraws): no
+        # conversations.open before every DM.
+        channel = next((row.channel_id for row in rows_live if row.channel_id), None)
+        if channel is None:
+            channel = self._known_dm(first) or first.recipient_id
+        # A previous attempt may have reached Slack with its answer lost: look before posting again.
+        suspects = [row for row in rows_live if row.attempts > 1 and row.last_error != "ratelimited"]
+        if suspects:
+            looked = self._lost_messages.look_for(
+                first, suspects, [row.dedupe_key for row in rows_live], channel=channel
+            )
+            if isinstance(looked, RetryLater | Failed):
+                self._settle(rows_live, looked, channel=None, now=now, summary=summary)
+                return True
+            look_in, found = looked
+            for ts in dict.fromkeys(found.values()):
+                posted = [row for row in rows_live if found.get(row.dedupe_key) == ts]
+                self._settle(posted, Sent(channel=look_in, ts=ts), channel=look_in, now=now, summary=summary)
+            live = [(row, out) for row, out in live if row.dedupe_key not in found]
+            if not live:
+                return True
+            rows_live = [row for row, _ in live]
+        message = SentMessage(items=tuple(SentItem(out=out) for _, out in live))
+        outcome = self._sender.post_message(
+            first.workspace_id, channel, self._render(message, now=now), dedupe_keys=message.dedupe_keys
+        )
+        self._settle(rows_live, outcome, channel=channel, now=now, summary=summary)
+        return True
+
+    def _known_dm(self, row: ClaimedRow) -> str | None:
+        if not is_person(row.recipient_id):
+            return None
+        with self._uow(read_only=True) as uow:
+            return uow.people.dm_channel(row.workspace_id, row.recipient_id)
+
+    def _settle(
+        self,
+        rows: list[ClaimedRow],
+        outcome: SendOutcome | Failed | RetryLater,
+        *,
+        channel: str | None,
+        now: datetime,
+        summary: DeliverySummary,
+    ) -> None:
+        """Record what Slack said of a message for every row it carried."""
+        workspace = rows[0].workspace_id
+        if isinstance(outcome, Sent):
+            marked = self._mark(rows, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now)
+            summary.sent += marked
+            log.info(
+                "outbox.sent",
+                extra={"outbox_ids": [r.id for r in rows][:20], "workspace": workspace, "kind": rows[0].kind.value},
+            )
+            return
+        oldest = min(row.created_at for row in rows)
+        if isinstance(outcome, RetryLater) and not outcome.attempted and now - oldest < self._max_retry_age:
+            # Held back before Slack saw it (over the method's budget, or a look that must wait): it waits its
+            # turn like a paced message, not counted as an attempt.
+            wait = outcome.after_seconds if outcome.after_seconds is not None else PACE.total_seconds()
+            self._mark(rows, state=OutboxState.PENDING, not_before=now + timedelta(seconds=wait), uncount=True)
+            summary.held_back(wait, [row.id for row in rows])
+            return
+        if isinstance(outcome, RetryLater) and now - oldest < self._max_retry_age:
+            if self._pacer is not None and outcome.after_seconds is not None and outcome.reason == "ratelimited":
+                # Slack's Retry-After holds the whole conversation, not just this message.
+                self._pacer.hold(workspace, rows[0].recipient_id, outcome.after_seconds)
+            attempts = max(row.attempts for row in rows)
+            wait_for = (
+                timedelta(seconds=outcome.after_seconds) if outcome.after_seconds is not None else backoff(attempts)
+            )
+            self._mark(
+                rows, state=OutboxState.PENDING, channel=channel, error=outcome.reason, not_before=now + wait_for
+            )
+            summary.retried += len(rows)
+            log.info("outbox.retry", extra={"outbox_ids": [r.id for r in rows][:20], "reason": outcome.reason})
+            return
+        reason = outcome.reason
+        if isinstance(outcome, RetryLater):
+            reason = f"gave up after {max(row.attempts for row in rows)} attempts over 24 h: {reason}"
+        self._mark(rows, state=OutboxState.FAILED, channel=channel, error=reason)
+        summary.failed += len(rows)
+        log.warning("outbox.failed", extra={"outbox_ids": [r.id for r in rows][:20], "reason": reason})
+
+    def _deliver_refresh(self, row: ClaimedRow, summary: DeliverySummary) -> None:
+        """Draw a message Baton sent again as its tasks now stand (a task done, cancelled, reassigned)."""
+        renewed = self._renew([row])
+        if not renewed:
+            return
+        row = renewed[0]
+        now = self._clock.now()
+        channel, ts = str(row.payload.get("channel") or ""), str(row.payload.get("ts") or "")
+        shown = self.sent_message(row.workspace_id, channel_id=channel, ts=ts)
+        if shown is None:
+            self._mark([row], state=OutboxState.SKIPPED, error="message not found")
+            summary.skipped += 1
+            return
+        outcome = self._sender.edit_message(row.workspace_id, channel, ts, self._render(shown, now=now))
+        if isinstance(outcome, Sent):
+            self._mark([row], state=OutboxState.SENT, channel=channel, ts=ts, now=now)
+            summary.sent += 1
+            return
+        self._settle([row], outcome, channel=channel, now=now, summary=summary)
+
+    def sent_message(self, workspace_id: str, *, channel_id: str, ts: str) -> SentMessage | None:
+        """A message Baton sent, with every row it carries, their tasks as they stand now and their answers."""
+        with self._uow(read_only=True) as uow:
+            return sent_message(uow, workspace_id, channel_id=channel_id, ts=ts)
+
+    # marks -------------------------------------------------------------------------------------
+    def _renew(self, rows: Sequence[ClaimedRow]) -> list[ClaimedRow]:
+        """The rows with a fresh lease, dropping those no longer ours: checked just before each send, so a
+        batch that outlives its lease (a slow Slack) never posts what another replica took over."""
+        now = self._clock.now()
+        until = now + self._lease
+        kept: list[ClaimedRow] = []
+        with self._uow() as uow:
+            for held_until in {row.lease_until for row in rows}:
+                batch = [row for row in rows if row.lease_until == held_until]
+                ours = uow.outbox.renew_leases([row.id for row in batch], held_until=held_until, now=now, until=until)
+                for row in batch:
+                    if row.id in ours:
+                        kept.append(
+                            replace(
+                                row,
+                                lease_until=until,
+                                attempts=row.attempts + 1,
+                                first_tried_at=row.first_tried_at or now,
+                            )
+                        )
+                    else:
+                        log.warning("outbox.lease_lost", extra={"outbox_id": row.id, "workspace": row.workspace_id})
+            uow.commit()
+        order = {row.id: index for index, row in enumerate(rows)}
+        kept.sort(key=lambda row: order[row.id])
+        return kept
+
+    def _put_back(self, rows: Sequence[ClaimedRow], *, delay_seconds: float) -> None:
+        self._mark(
+            list(rows),
+            state=OutboxState.PENDING,
+            not_before=self._clock.now() + timedelta(seconds=delay_seconds),
+        )
+
+    def _release(self, rows: Sequence[ClaimedRow]) -> None:
+        """Hand rows claimed but not sent back to pending (attempt not counted), for the next pass anywhere."""
+        with self._uow() as uow:
+            released = []
+            for row in rows:
+                stored = uow.outbox.get(row.id)
+                if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
+                    continue  # another deliverer holds it now
+                stored.state = OutboxState.PENDING.value
+                stored.lease_until = None
+                stored.not_before = self._clock.now()  # due at once, for any deliverer
+                released.append(row.id)
+            uow.commit()
+        log.info("outbox.released", extra={"count": len(released), "outbox_ids": released[:20]})
+
+    def _mark(
+        self,
+        rows: Sequence[ClaimedRow],
+        *,
+        state: OutboxState,
+        channel: str | None = None,
+        ts: str | None = None,
+        error: str | None = None,
+        now: datetime | None = None,
+        not_before: datetime | None = None,
+        uncount: bool = False,
+    ) -> int:
+        """Record the rows' outcome in one transaction; returns how many were still ours (another deliverer
+        that took a row after our lease ran out has its word, not us)."""
+        marked = 0
+        with self._uow() as uow:
+            loaded = uow.outbox.many_by_id([row.id for row in rows])
+            for row in rows:
+                stored = loaded.get(row.id)
+                if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
+                    log.warning("outbox.lease_lost", extra={"outbox_id": row.id})
+                    continue
+                marked += 1
+                stored.state = state.value
+                stored.lease_until = None
+                if uncount:
+                    stored.attempts -= 1
+                if channel is not None:
+                    stored.channel_id = channel
+                if ts is not None:
+                    stored.ts = ts
+                    stored.sent_at = now
+                if error is not None:
+                    stored.last_error = error[:200]
+                if not_before is not None:
+                    stored.not_before = not_before
+                if state is OutboxState.SENT and row.task_id is not None and row.kind is not OutboxKind.REFRESH:
+                    _after_sent(uow, row, channel=channel, ts=ts)
+            if (
+                state is OutboxState.SENT
+                and channel
+                and channel[:1] == "D"
+                and rows
+                and is_person(rows[0].recipient_id)
+            ):
+                uow.people.remember_dm(rows[0].workspace_id, rows[0].recipient_id, channel)
+            uow.commit()
+        return marked
+
+
+def _after_sent(uow: UnitOfWork, row: ClaimedRow, *, channel: str | None, ts: str | None) -> None:
+    """A task remembers its assignment DM, so the DM can be drawn again as the task changes."""
+    if row.kind is not OutboxKind.ASSIGNMENT:
+        return
+    assert row.task_id is not None
+    task = uow.tasks.get(row.workspace_id, row.task_id)
+    if task is not None:
+        task.assignment_channel_id = channel
+        task.assignment_ts = ts

@@ -1,0 +1,80 @@
+"""People as Slack last described them, plus Baton's own settings for them, and their DM channels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Person
+
+# The people columns users.info answers for; the rest (working hours, holiday calendar) are Baton's own.
+_FROM_SLACK = frozenset(
+    {
+        "display_name",
+        "tz",
+        "is_admin",
+        "is_bot",
+        "is_deleted",
+        "fetched_at",
+        "status_emoji",
+        "status_text",
+        "status_expiration",
+    }
+)
+
+
+class PersonRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, workspace_id: str, user_id: str) -> Person | None:
+        return self._session.get(Person, (workspace_id, user_id))
+
+    def save(self, person: Person) -> None:
+        """Insert or refresh the cached row in one statement: two requests meeting the same new person
+        at once (several replicas) must not both INSERT."""
+        values = {
+            c.key: getattr(person, c.key)
+            for c in Person.__table__.columns
+            if getattr(person, c.key) is not None or c.default is None  # unset: the column's default
+        }
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(Person).values(**values)
+        # A refresh from Slack never undoes what the person set in Baton (their hours, their calendar).
+        changed = {k: stmt.excluded[k] for k in values if k in _FROM_SLACK}
+        self._session.execute(stmt.on_conflict_do_update(index_elements=["workspace_id", "user_id"], set_=changed))
+
+    def remember_dm(self, workspace_id: str, user_id: str, channel_id: str) -> None:
+        """Keep Baton's DM channel with someone, as Slack named it answering a post to their user id."""
+        self._session.execute(
+            update(Person)
+            .where(
+                Person.workspace_id == workspace_id,
+                Person.user_id == user_id,
+                or_(Person.dm_channel_id.is_(None), Person.dm_channel_id != channel_id),
+            )
+            .values(dm_channel_id=channel_id)
+        )
+
+    def dm_channel(self, workspace_id: str, user_id: str) -> str | None:
+        found = self._session.scalar(
+            select(Person.dm_channel_id).where(Person.workspace_id == workspace_id, Person.user_id == user_id)
+        )
+        return str(found) if found else None
+
+    def stale(self, *, fetched_before: datetime, limit: int) -> list[Person]:
+        """People last read from Slack before a moment, oldest first, across workspaces (a pass refreshes them)."""
+        stmt = select(Person).where(Person.fetched_at < fetched_before).order_by(Person.fetched_at).limit(limit)
+        return list(self._session.scalars(stmt))
+
+    def many(self, workspace_id: str, user_ids: Sequence[str]) -> list[Person]:
+        """The cached rows of these people (those never looked up are missing)."""
+        if not user_ids:
+            return []
+        stmt = select(Person).where(Person.workspace_id == workspace_id, Person.user_id.in_(user_ids))
+        return list(self._session.scalars(stmt))

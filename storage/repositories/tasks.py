@@ -1,0 +1,284 @@
+"""Tasks and their history: lookups, listings, what is due for planning, and counts for reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, case, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from bot.domain.model import TaskStatus
+from storage.models import Task, TaskEvent
+from storage.repositories.shared import ACTIVE, NOT_FINAL
+
+
+class TaskRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, task: Task) -> None:
+        self._session.add(task)
+        self._session.flush()
+
+    def many(self, workspace_id: str, task_ids: Sequence[int]) -> dict[int, Task]:
+        """These tasks by id (those that no longer exist are missing)."""
+        if not task_ids:
+            return {}
+        stmt = select(Task).where(Task.workspace_id == workspace_id, Task.id.in_(set(task_ids)))
+        return {task.id: task for task in self._session.scalars(stmt)}
+
+    def get(self, workspace_id: str, task_id: int, *, for_update: bool = False) -> Task | None:
+        stmt = select(Task).where(Task.workspace_id == workspace_id, Task.id == task_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self._session.scalars(stmt).first()
+
+    def by_number(self, workspace_id: str, number: int, *, for_update: bool = False) -> Task | None:
+        stmt = select(Task).where(Task.workspace_id == workspace_id, Task.number == number)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self._session.scalars(stmt).first()
+
+    def with_history(self, workspace_id: str, task_id: int) -> Task | None:
+        stmt = (
+            select(Task)
+            .where(Task.workspace_id == workspace_id, Task.id == task_id)
+            .options(selectinload(Task.history))
+        )
+        return self._session.scalars(stmt).first()
+
+    def record(self, task: Task, *, at: datetime, actor_id: str, action: str, detail: str = "") -> None:
+        """Append a history line; the task's history is kept whole, never rewritten."""
+        self._session.add(TaskEvent(task_id=task.id, at=at, actor_id=actor_id, action=action, detail=detail))
+
+    def _soonest_first(self, stmt: Select[Any], limit: int) -> list[Task]:
+        # NULL deadlines last on both databases, then oldest first.
+        ordered = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.number).limit(limit)
+        return list(self._session.scalars(ordered))
+
+    def assigned_to(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
+        stmt = select(Task).where(
+            Task.workspace_id == workspace_id, Task.assignee_id == user_id, Task.status.in_(NOT_FINAL)
+        )
+        return self._soonest_first(stmt, limit)
+
+    def delegated_by(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
+        stmt = select(Task).where(
+            Task.workspace_id == workspace_id, Task.delegator_id == user_id, Task.status.in_(NOT_FINAL)
+        )
+        return self._soonest_first(stmt, limit)
+
+    def of_teams(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[Task]:
+        if not team_ids:
+            return []
+        stmt = select(Task).where(
+            Task.workspace_id == workspace_id, Task.team_id.in_(team_ids), Task.status.in_(NOT_FINAL)
+        )
+        return self._soonest_first(stmt, limit)
+
+    def overdue(
+        self, workspace_id: str, *, now: datetime, user_id: str, team_ids: Sequence[int], limit: int
+    ) -> list[Task]:
+        """Past-due tasks the user is assigned or delegated, plus all of the given teams'."""
+        involved = or_(Task.assignee_id == user_id, Task.delegator_id == user_id)
+        if team_ids:
+            involved = or_(involved, Task.team_id.in_(team_ids))
+        stmt = select(Task).where(
+            Task.workspace_id == workspace_id,
+            Task.status.in_(NOT_FINAL),
+            Task.due_at.is_not(None),
+            Task.due_at <= now,
+            involved,
+        )
+        return self._soonest_first(stmt, limit)
+
+    def due_for_planning(self, *, now: datetime, limit: int) -> list[Task]:
+        """Active tasks whose next follow-up moment has come, across workspaces (the scheduler's
+        scan; uses the partial index ix_tasks_next_check_at). Other planners skip the rows locked here."""
+        stmt = (
+            select(Task)
+            .where(Task.status.in_(ACTIVE), Task.next_check_at.is_not(None), Task.next_check_at <= now)
+            .order_by(Task.next_check_at)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list(self._session.scalars(stmt))
+
+    def done_in_team(self, workspace_id: str, team_id: int, *, after: datetime, until: datetime) -> list[Task]:
+        stmt = (
+            select(Task)
+            .where(
+                Task.workspace_id == workspace_id,
+                Task.team_id == team_id,
+                Task.status == TaskStatus.DONE.value,
+                # [after, until): a recognition's window starts where the last one ended, so a task done at
+                # that very moment (a clock standing still, or a commit racing the pass) is counted once.
+                Task.done_at >= after,
+                Task.done_at < until,
+            )
+            .order_by(Task.done_at)
+        )
+        return list(self._session.scalars(stmt))
+
+    def recent_done_by(self, workspace_id: str, team_id: int, user_id: str, *, limit: int) -> list[Task]:
+        """A person's latest finished tasks in a team, newest first (for on-time streaks)."""
+        stmt = (
+            select(Task)
+            .where(
+                Task.workspace_id == workspace_id,
+                Task.team_id == team_id,
+                Task.assignee_id == user_id,
+                Task.status == TaskStatus.DONE.value,
+            )
+            .order_by(Task.done_at.desc())
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def active_in_team(self, workspace_id: str, team_id: int, *, limit: int) -> list[Task]:
+        """A team's open and accepted tasks (`/team report`'s load; uses ix_tasks_workspace_team)."""
+        stmt = (
+            select(Task)
+            .where(Task.workspace_id == workspace_id, Task.team_id == team_id, Task.status.in_(ACTIVE))
+            .order_by(Task.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def finished_in_team(
+        self, workspace_id: str, team_id: int, *, after: datetime, until: datetime, limit: int
+    ) -> list[Task]:
+        """A team's tasks done in (after, until], newest first (uses ix_tasks_workspace_team_done)."""
+        stmt = (
+            select(Task)
+            .where(
+                Task.workspace_id == workspace_id,
+                Task.team_id == team_id,
+                Task.done_at > after,
+                Task.done_at <= until,
+                Task.status == TaskStatus.DONE.value,
+            )
+            .order_by(Task.done_at.desc())
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def events_of(
+        self, workspace_id: str, task_ids: Sequence[int], *, actions: Sequence[str], after: datetime, limit: int
+    ) -> list[TaskEvent]:
+        """History lines of these tasks since a moment, oldest first (uses ix_task_events_task_id)."""
+        if not task_ids:
+            return []
+        stmt = (
+            select(TaskEvent)
+            .join(Task, Task.id == TaskEvent.task_id)
+            .where(
+                Task.workspace_id == workspace_id,
+                TaskEvent.task_id.in_(task_ids),
+                TaskEvent.action.in_(actions),
+                TaskEvent.at > after,
+            )
+            .order_by(TaskEvent.at, TaskEvent.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def replan_people(self, workspace_id: str, user_ids: Sequence[str], *, now: datetime) -> None:
+        """Ask the planner to look again at these people's active tasks (their time changed). Check-ins
+        skipped "until the end of an absence" that has ended early (a status cleared) come back from now."""
+        if not user_ids:
+            return
+        self._session.execute(
+            update(Task)
+            .where(Task.workspace_id == workspace_id, Task.assignee_id.in_(user_ids), Task.status.in_(ACTIVE))
+            .values(
+                next_check_at=now,
+                checkin_after=case((Task.checkin_after > now, now), else_=Task.checkin_after),
+            )
+        )
+
+    def replan_team(self, workspace_id: str, team_id: int, *, now: datetime) -> None:
+        """Ask the planner to look again at a team's active tasks (its schedule changed)."""
+        self._session.execute(
+            update(Task)
+            .where(Task.workspace_id == workspace_id, Task.team_id == team_id, Task.status.in_(ACTIVE))
+            .values(next_check_at=now)
+        )
+
+    def open_counts(self, workspace_id: str, *, user_id: str, team_ids: Sequence[int]) -> tuple[int, int, int]:
+        """How many open tasks a person has assigned, has delegated, and their teams have."""
+
+        def count(*where: Any) -> int:
+            stmt = (
+                select(func.count())
+                .select_from(Task)
+                .where(Task.workspace_id == workspace_id, Task.status.in_(NOT_FINAL), *where)
+            )
+            return int(self._session.execute(stmt).scalar_one())
+
+        teams = count(Task.team_id.in_(team_ids)) if team_ids else 0
+        return count(Task.assignee_id == user_id), count(Task.delegator_id == user_id), teams
+
+    def recent_assignees(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[str]:
+        """Who the teams' tasks went to, most recently given one first."""
+        if not team_ids:
+            return []
+        latest = func.max(Task.created_at)
+        stmt = (
+            select(Task.assignee_id)
+            .where(Task.workspace_id == workspace_id, Task.team_id.in_(team_ids))
+            .group_by(Task.assignee_id)
+            .order_by(latest.desc(), Task.assignee_id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def active_priorities(self, workspace_id: str, user_ids: Sequence[str]) -> list[tuple[str, str, int]]:
+        """(assignee, priority, how many) of the people's open and accepted tasks, in any team."""
+        if not user_ids:
+            return []
+        stmt = (
+            select(Task.assignee_id, Task.priority, func.count())
+            .where(Task.workspace_id == workspace_id, Task.assignee_id.in_(user_ids), Task.status.in_(ACTIVE))
+            .group_by(Task.assignee_id, Task.priority)
+        )
+        return [(str(who), str(priority), int(count)) for who, priority, count in self._session.execute(stmt)]
+
+    def recent_deadline_finishes(
+        self, workspace_id: str, user_ids: Sequence[str], *, per_person: int
+    ) -> list[tuple[str, datetime, datetime]]:
+        """(assignee, done_at, due_at) of each person's latest `per_person` finished tasks that had a
+        due date, newest first per person: one query, with a window function (SQLite 3.25+, PostgreSQL)."""
+        if not user_ids:
+            return []
+        newest = (
+            func.row_number()
+            .over(partition_by=Task.assignee_id, order_by=(Task.done_at.desc(), Task.id.desc()))
+            .label("newest")
+        )
+        ranked = (
+            select(Task.assignee_id, Task.done_at, Task.due_at, Task.id, newest)
+            .where(
+                Task.workspace_id == workspace_id,
+                Task.assignee_id.in_(user_ids),
+                Task.status == TaskStatus.DONE.value,
+                Task.due_at.is_not(None),
+                Task.done_at.is_not(None),
+            )
+            .subquery()
+        )
+        stmt = (
+            select(ranked.c.assignee_id, ranked.c.done_at, ranked.c.due_at)
+            .where(ranked.c.newest <= per_person)
+            .order_by(ranked.c.assignee_id, ranked.c.newest)
+        )
+        return [(str(who), done_at, due_at) for who, done_at, due_at in self._session.execute(stmt)]
+
+    def count_open(self, workspace_id: str) -> int:
+        stmt = (
+            select(func.count()).select_from(Task).where(Task.workspace_id == workspace_id, Task.status.in_(NOT_FINAL))
+        )
+        return int(self._session.execute(stmt).scalar_one())

@@ -1,0 +1,44 @@
+"""People's time away."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import TimeOff
+
+
+class TimeOffRepository:
+    """People's time off; every read is one person's (or one workspace's) periods still running."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, period: TimeOff) -> None:
+        self._session.add(period)
+        self._session.flush()
+
+    def remove(self, period: TimeOff) -> None:
+        self._session.delete(period)
+
+    def of_user(self, workspace_id: str, user_id: str, *, ending_after: datetime, limit: int = 20) -> list[TimeOff]:
+        """That person's periods that end after `ending_after`, soonest first (ix_time_off_workspace_user_ends)."""
+        stmt = (
+            select(TimeOff)
+            .where(TimeOff.workspace_id == workspace_id, TimeOff.user_id == user_id, TimeOff.ends_at > ending_after)
+            .order_by(TimeOff.starts_at)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))
+
+    def current(self, workspace_id: str, *, now: datetime, limit: int = 50) -> list[TimeOff]:
+        """Everyone's periods that have not ended, soonest first."""
+        stmt = (
+            select(TimeOff)
+            .where(TimeOff.workspace_id == workspace_id, TimeOff.ends_at > now)
+            .order_by(TimeOff.starts_at)
+            .limit(limit)
+        )
+        return list(self._session.scalars(stmt))

@@ -1,0 +1,51 @@
+"""Workspaces: install state and each workspace's T-<n> counter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Workspace
+from storage.repositories.shared import insert_ignoring_conflicts
+
+
+class WorkspaceRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def ensure(self, workspace_id: str, *, now: datetime) -> None:
+        """Create the workspace row on first contact; safe when two requests race. Someone using Baton
+        there again means it is installed again, so sending resumes."""
+        workspace = self._session.get(Workspace, workspace_id)
+        if workspace is None:
+            insert_ignoring_conflicts(
+                self._session, Workspace, {"id": workspace_id, "last_task_number": 0, "created_at": now}
+            )
+        elif workspace.uninstalled_at is not None:
+            workspace.uninstalled_at = None
+
+    def mark_uninstalled(self, workspace_id: str, *, now: datetime) -> None:
+        """Stop sending there (app_uninstalled, tokens_revoked) until it is installed or used again."""
+        self.ensure(workspace_id, now=now)
+        self._session.execute(update(Workspace).where(Workspace.id == workspace_id).values(uninstalled_at=now))
+
+    def mark_installed(self, workspace_id: str, *, now: datetime) -> None:
+        self.ensure(workspace_id, now=now)
+        self._session.execute(update(Workspace).where(Workspace.id == workspace_id).values(uninstalled_at=None))
+
+    def uninstalled(self) -> set[str]:
+        """The workspaces nothing may be sent to (a handful at most, read once per delivery batch)."""
+        return set(self._session.scalars(select(Workspace.id).where(Workspace.uninstalled_at.is_not(None))))
+
+    def next_task_number(self, workspace_id: str) -> int:
+        """Allocate `T-<n>` with one atomic UPDATE … RETURNING, so concurrent creators never collide."""
+        stmt = (
+            update(Workspace)
+            .where(Workspace.id == workspace_id)
+            .values(last_task_number=Workspace.last_task_number + 1)
+            .returning(Workspace.last_task_number)
+        )
+        number = self._session.execute(stmt).scalar_one()
+        return int(number)
