@@ -2,15 +2,16 @@
 
 Run from the repository root (py-spy is not a dependency: `.venv/bin/pip install py-spy` first):
 
-    .venv/bin/python bench/profile_task.py                 # 20 s of load, 8 clients, Slack 30 ms late
-    .venv/bin/python bench/profile_task.py --seconds 10 --raw /tmp/stacks.txt
+    .venv/bin/python bench/profile_task.py                 # CPU samples, 20 s of load, 8 clients, Slack 30 ms late
+    .venv/bin/python bench/profile_task.py --idle          # wall time: waits (locks, Slack, the write gate) too
+    .venv/bin/python bench/profile_task.py --raw s.txt     # keep the stacks; --from-raw s.txt reports on them again
 
 Baton is started as bench/ack.py starts it (2 gthread workers of 4 threads, a migrated SQLite file, the fake
 Slack answering late). After the warm-up, `py-spy record --format raw --threads` samples each worker for the
-whole closed loop. Samples of idle threads (waiting on a socket, a lock or a queue) are left out by py-spy, so
-the shares are of CPU-busy samples, in two groups: the request threads (gunicorn's) and everything else (the
-background delivery, Home refreshes, timers). A sample counts toward every category one of its frames falls in
-(cumulative), so the categories overlap and do not add up to 100 %.
+whole closed loop, in two groups: the request threads (gunicorn's, while handling a request: wall time, waits
+on Slack, SQLite locks and the GIL included) and the other threads that run Baton's code (background delivery,
+Home refreshes, timers; threads idle outside Baton's code are left out). A sample counts toward every category
+one of its frames falls in (cumulative), so the categories overlap and do not add up to 100 %.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from tests.fakes.slack_api import FakeSlack  # noqa: E402
 CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("Bolt: request parsing, middleware, listener dispatch", ("slack_bolt/",)),
     ("  signature check (slack_sdk.signature)", ("slack_sdk/signature",)),
-    ("handlers/ (Bolt listeners, Block Kit)", ("/handlers/",)),
+    ("handlers/ (Bolt listeners, Block Kit)", ("(handlers/",)),
     ("  handlers/blocks.py (Block Kit building)", ("handlers/blocks.py",)),
     ("the /task use case (bot/services/tasks.py)", ("bot/services/tasks.py",)),
     ("command grammar (bot/domain/grammar.py)", ("bot/domain/grammar.py",)),
@@ -62,7 +63,7 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("  statement compiling (sql/compiler.py)", ("sqlalchemy/sql/compiler.py",)),
     ("  DBAPI execute (SQLite itself, in C)", ("do_execute (sqlalchemy/engine/default.py",)),
     ("  commit (Session.commit)", ("commit (sqlalchemy/orm/session.py",)),
-    ("storage/ (repositories, unit of work, write gate)", ("/storage/",)),
+    ("storage/ (repositories, unit of work, write gate)", ("(storage/",)),
     ("people and teams (bot/services/people.py)", ("bot/services/people.py",)),
     ("Home refresh (bot/services/home.py, render_home)", ("bot/services/home.py", "render_home")),
     ("delivery bookkeeping (bot/scheduler/delivery.py)", ("bot/scheduler/delivery.py",)),
@@ -70,7 +71,11 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("logging (logging/, bot/logs.py)", ("logging/__init__.py", "bot/logs.py")),
     ("metrics (prometheus_client, bot/metrics.py)", ("prometheus_client/", "bot/metrics.py")),
     ("gunicorn and the WSGI adapter (outside Bolt)", ("gunicorn/",)),
+    ("waiting for the SQLite write gate (WriteGate.acquire)", ("WriteGate.acquire",)),
 ]
+
+
+PROJECT = ("(bot/", "(handlers/", "(storage/")  # how a frame of Baton's own code shows its file
 
 
 def children(pid: int) -> list[int]:
@@ -84,6 +89,14 @@ def children(pid: int) -> list[int]:
 def is_request_thread(stack: str) -> bool:
     """gunicorn's gthread workers handle a request in `handle` of gunicorn/workers/gthread.py."""
     return "gunicorn/workers/gthread.py" in stack and "handle (" in stack
+
+
+def runs_baton(stack: str) -> bool:
+    """Inside Baton's code below the serving loop (gunicorn's main thread waiting in `serve` is not)."""
+    frames = stack.split(";")
+    return any(part in frame for frame in frames for part in PROJECT if "(bot/cli.py" not in frame) and not (
+        frames[-1].startswith("EpollSelector.select") or "wait_for_and_dispatch_events" in frames[-1]
+    )
 
 
 def read_raw(path: Path) -> list[tuple[str, int]]:
@@ -113,19 +126,14 @@ def top_functions(stacks: list[tuple[str, int]], n: int) -> list[tuple[str, int]
         seen = set()
         for frame in stack.split(";"):
             name = frame.split(":")[0] + ")" if "(" in frame else frame
-            if any(part in name for part in ("/bot/", "/handlers/", "/storage/")) and name not in seen:
+            if any(part in name for part in PROJECT) and name not in seen:
                 seen.add(name)
                 cumulative[name] += count
     return cumulative.most_common(n)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="closed loop under the profiler (default 20)")
-    parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second (default 250)")
-    parser.add_argument("--slack-delay-ms", type=float, default=SLACK_DELAY_MS)
-    parser.add_argument("--raw", type=Path, help="also keep the merged raw stacks here")
-    args = parser.parse_args()
+def record(args: argparse.Namespace) -> tuple[list[tuple[str, int]], int, float]:
+    """Runs Baton under the closed loop with py-spy on each worker: the stacks, answers and seconds."""
     secret = secrets.token_hex(16)
     with FakeSlack() as slack, tempfile.TemporaryDirectory(prefix="baton-profile-") as tmp:
         slow_slack(slack, args.slack_delay_ms / 1000)
@@ -151,15 +159,14 @@ def main() -> int:
         requests = Requests(secret, slack.response_url("bench"))
         with started("baton", argv, env, port, folder) as baton:
             warm_up(baton, requests, CREATED)
-            workers = children(baton.process.pid)
             spies = []
-            for pid in workers:
+            for pid in children(baton.process.pid):
                 out = folder / f"spy-{pid}.txt"
                 spy = [
                     str(Path(PYTHON).parent / "py-spy"), "record", "--pid", str(pid), "--format", "raw",
-                    "--threads", "--nonblocking", "--rate", str(args.rate), "--duration", str(int(args.seconds)),
-                    "--output", str(out),
-                ]  # fmt: skip
+                    "--threads", "--nonblocking", "--rate", str(args.rate),
+                    "--duration", str(int(args.seconds)), "--output", str(out),
+                ] + (["--idle"] if args.idle else [])  # fmt: skip
                 spies.append((subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), out))
             time.sleep(0.5)
             load, secs = closed_loop(baton.port, requests, args.seconds, CREATED, clients=CLOSED_CLIENTS)
@@ -168,20 +175,36 @@ def main() -> int:
                 if spy.returncode:
                     print(f"[profile] py-spy failed: {err.decode(errors='replace')[-500:]}", file=sys.stderr)
             stacks = [s for _, out in spies if out.exists() for s in read_raw(out)]
+    return stacks, load.answered, secs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="closed loop under the profiler (default 20)")
+    parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second (default 250)")
+    parser.add_argument("--slack-delay-ms", type=float, default=SLACK_DELAY_MS)
+    parser.add_argument("--idle", action="store_true", help="wall time: also sample threads that wait (py-spy --idle)")
+    parser.add_argument("--raw", type=Path, help="also keep the merged raw stacks here")
+    parser.add_argument("--from-raw", type=Path, help="only report on stacks kept earlier with --raw")
+    args = parser.parse_args()
+    if args.from_raw:
+        stacks, answered, secs = read_raw(args.from_raw), 0, 0.0
+    else:
+        stacks, answered, secs = record(args)
         if args.raw:
             args.raw.write_text("".join(f"{stack} {count}\n" for stack, count in stacks))
-    rate = load.answered / secs if secs else 0.0
+    rate = answered / secs if secs else 0.0
     requests_side = [(s, c) for s, c in stacks if is_request_thread(s)]
-    background = [(s, c) for s, c in stacks if not is_request_thread(s)]
+    background = [(s, c) for s, c in stacks if not is_request_thread(s) and runs_baton(s)]
     req_total, req_cat = tally(requests_side)
     bg_total, bg_cat = tally(background)
     all_total = req_total + bg_total
     rows = [
         Row(
-            "busy samples (all threads of both workers)",
+            "samples (request threads, and other threads inside Baton's code)",
             f"{all_total:,}",
-            f"{load.answered:,} /task answered ({rate:.0f}/s)",
-            f"{all_total / max(load.answered, 1):.1f} samples per /task",
+            f"{answered:,} /task answered ({rate:.0f}/s)",
+            f"{all_total / max(answered, 1) / args.rate * 1000:.1f} ms of Baton's threads per /task",
         ),
         Row(
             "  in request threads / in other threads",
@@ -201,14 +224,15 @@ def main() -> int:
                     f"{(r + b) / max(all_total, 1):.1%} of all",
                 )
             )
+    mode = "wall time (--idle)" if args.idle else "CPU"
     print_table(
-        f"Where `/task` time goes: py-spy at {args.rate}/s over {args.seconds:.0f} s of closed loop "
+        f"Where `/task` time goes ({mode}): py-spy at {args.rate}/s over {args.seconds:.0f} s of closed loop "
         f"({CLOSED_CLIENTS} clients, Slack {args.slack_delay_ms:.0f} ms late); cumulative shares",
         rows,
     )
-    print("\nTop project functions by cumulative samples (all threads)\n")
+    print("\nTop project functions by cumulative samples (request threads and Baton's other threads)\n")
     print("| function | samples | share |\n| --- | --- | --- |")
-    for name, count in top_functions(stacks, 30):
+    for name, count in top_functions(requests_side + background, 30):
         print(f"| `{name}` | {count:,} | {count / max(all_total, 1):.1%} |")
     return 0
 
