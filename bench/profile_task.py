@@ -170,9 +170,9 @@ def record(args: argparse.Namespace) -> tuple[list[tuple[str, int]], int, float]
                 spies.append((subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), out))
             time.sleep(0.5)
             load, secs = closed_loop(baton.port, requests, args.seconds, CREATED, clients=CLOSED_CLIENTS)
-            for spy, _ in spies:
-                _, err = spy.communicate(timeout=60)
-                if spy.returncode:
+            for process, _ in spies:
+                _, err = process.communicate(timeout=60)
+                if process.returncode:
                     print(f"[profile] py-spy failed: {err.decode(errors='replace')[-500:]}", file=sys.stderr)
             stacks = [s for _, out in spies if out.exists() for s in read_raw(out)]
     return stacks, load.answered, secs
