@@ -22,7 +22,7 @@ Every request is `/task <@U0BENCHnnnn> Fix item N by fri 5pm` from U0MANAGER (50
 the fake, since Slack takes one message a second per conversation), form-encoded and signed as Slack signs it
 (tests/fakes/requests.py), so Baton parses it, writes a task and queues the assignment DM (delivered in the
 background to the fake). Clients are threads with one http.client keep-alive connection each; the same
-requests go to every server. At the end Baton's outbox is given up to a minute to drain, and the `Created`
+requests go to every server. At the end Baton's outbox is given up to 3 minutes to drain, and the `Created`
 answers, tasks, outbox rows and DMs sent are counted (nothing may be lost).
 
 (a) open loop: requests are due at a fixed 100/s whatever the answers do; latency is measured from the
@@ -81,7 +81,8 @@ FLOOR_SHARE = 0.5  # Baton's closed-loop rate against the Bolt app that saves th
 SLACK_DELAY_MS = 30.0  # how late the fake Slack answers each Web API call, as a real one tens of ms away does
 SLOW_METHODS = ("auth.test", "users.info", "conversations.open", "chat.postMessage", "chat.postEphemeral",
                 "chat.update", "views.publish", "views.open", "views.update")  # fmt: skip
-DRAIN_DEADLINE = 60.0  # seconds to wait, after the last phase, for Baton's outbox to empty
+DRAIN_DEADLINE = 180.0  # seconds to wait at most, after the last phase, for Baton's outbox to empty
+DRAIN_STALL = 20.0  # ... or until no row has left `pending`/`sending` for this long
 ASSIGNEES = 50  # people the tasks go to in turn: Slack takes one message a second per conversation, and
 # Baton reads each new person from users.info, which Slack allows about 100 times a minute
 CREATED, SAVED = b"Created T-", b"Saved C-"  # what each app's ack carries once the command is written
@@ -390,13 +391,18 @@ def saved_rows(path: Path) -> int:
 
 
 def wait_drained(path: Path, deadline: float) -> tuple[int, dict[str, int], float]:
-    """Polls until no outbox row is pending or being sent (or `deadline` s): tasks, outbox by state, seconds waited."""
+    """Polls until no outbox row is pending or being sent, or `deadline` s pass, or none is sent for
+    DRAIN_STALL s: tasks, outbox by state, seconds waited."""
     began = time.monotonic()
+    progress_at, last_busy = began, -1
     while True:
         tasks, outbox = db_counts(path)
         busy = outbox.get("pending", 0) + outbox.get("sending", 0)
-        if busy == 0 or time.monotonic() - began > deadline:
-            return tasks, outbox, time.monotonic() - began
+        now = time.monotonic()
+        if busy != last_busy:
+            progress_at, last_busy = now, busy
+        if busy == 0 or now - began > deadline or now - progress_at > DRAIN_STALL:
+            return tasks, outbox, now - began
         time.sleep(0.5)
 
 
