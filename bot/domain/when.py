@@ -217,16 +217,19 @@ def _common_wall(lowered: str, base: datetime) -> datetime | None:
         return None if tomorrow.day == 1 else tomorrow
     if match := _ISO_FORM.fullmatch(lowered):
         year, month, day_of_month = int(match["y"]), int(match["mo"]), int(match["d"])
-        hour, minute = (int(match["h"]), int(match["mi"])) if match["h"] else (17, 0)
-        if not (1900 <= year <= 2999 and 1 <= month <= 12 and hour <= 23 and minute <= 59):
+        if not (1900 <= year <= 2999 and 1 <= month <= 12):
             return None
         try:
-            return datetime.combine(date(year, month, day_of_month), time(hour, minute))
-        except ValueError:
+            clock = time(int(match["h"]), int(match["mi"])) if match["h"] else DEFAULT_DUE_TIME
+            return datetime.combine(date(year, month, day_of_month), clock)
+        except ValueError:  # no such day or time of day: dateparser decides
             return None
     if match := _IN_FORM.fullmatch(lowered):
         unit = _UNIT_DELTAS[match["unit"][:3]]
-        wall = base + int(match["n"]) * unit
+        try:
+            wall = base + int(match["n"]) * unit
+        except OverflowError:
+            return None
         return datetime.combine(wall.date(), DEFAULT_DUE_TIME) if unit >= timedelta(days=1) else wall
     return None
 

@@ -117,6 +117,20 @@ def test_the_common_forms_take_the_fast_path(text: str) -> None:
     assert when._common_wall(" ".join(text.split()).lower(), base) is not None
 
 
-@pytest.mark.parametrize("text", ["next monday", "dec 4 3pm", "noon", "thurs", "in a week", "13pm", "24:00", "1:5"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "next monday",
+        "dec 4 3pm",
+        "noon",
+        "thurs",
+        "in a week",
+        "13pm",
+        "24:00",
+        "1:5",
+        "2026-02-30",
+        "2026-12-04 24:00",
+    ],
+)
 def test_other_forms_go_to_dateparser(text: str) -> None:
     assert when._common_wall(text.lower(), datetime(2026, 12, 2, 10, 0)) is None
