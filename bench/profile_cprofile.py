@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import logging
 import pstats
 import secrets
 import sys
@@ -46,8 +47,6 @@ from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
 def marks() -> list[tuple[str, Any]]:
     """(label, function): the functions whose cumulative time marks each part of the path."""
-    import logging
-
     import dateparser.date
     import slack_bolt
     import slack_sdk.signature
@@ -57,7 +56,8 @@ def marks() -> list[tuple[str, Any]]:
 
     from bot import app as app_module
     from bot.domain import grammar, when
-    from bot.scheduler.delivery import BackgroundDeliverer, Delivery
+    from bot.scheduler.delivery.background import BackgroundDeliverer
+    from bot.scheduler.delivery.sending import Delivery
     from bot.services import availability
     from bot.services.home import HomePublisher, HomeService
     from bot.services.people import PeopleService
@@ -140,6 +140,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=400, help="profiled commands (default 400)")
     parser.add_argument("--top", type=int, default=30, help="also print this many functions by cumulative time")
     args = parser.parse_args()
+    logging.disable(logging.WARNING)  # Home refreshes held back by Baton's views.publish budget say so at WARNING
     secret = secrets.token_hex(16)
     with FakeSlack() as slack, tempfile.TemporaryDirectory(prefix="baton-cprofile-") as tmp:
         add_assignees(slack)

@@ -66,7 +66,7 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("storage/ (repositories, unit of work, write gate)", ("(storage/",)),
     ("people and teams (bot/services/people.py)", ("bot/services/people.py",)),
     ("Home refresh (bot/services/home.py, render_home)", ("bot/services/home.py", "render_home")),
-    ("delivery bookkeeping (bot/scheduler/delivery.py)", ("bot/scheduler/delivery.py",)),
+    ("delivery bookkeeping (bot/scheduler/delivery/)", ("bot/scheduler/delivery/",)),
     ("Slack Web API client (slack_sdk/web, http.client)", ("slack_sdk/web/", "http/client.py")),
     ("logging (logging/, bot/logs.py)", ("logging/__init__.py", "bot/logs.py")),
     ("metrics (prometheus_client, bot/metrics.py)", ("prometheus_client/", "bot/metrics.py")),

@@ -43,7 +43,7 @@ from tables import Row, print_table, ratio  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Task  # noqa: E402
-from storage.repositories import ACTIVE  # noqa: E402
+from storage.repositories.shared import ACTIVE  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
 
 RUNS = 50
