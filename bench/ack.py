@@ -53,6 +53,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -390,9 +391,27 @@ def saved_rows(path: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM commands").fetchone()[0])
 
 
+def waiting_rows(path: Path) -> dict[str, Any]:
+    """The rows still pending: how many, when the next and the last fall due (seconds from now, by the
+    database's UTC times), their most attempts and their errors."""
+    with sqlite3.connect(path) as conn:
+        first, last, attempts, count = conn.execute(
+            "SELECT min(not_before), max(not_before), max(attempts), count(*) FROM outbox WHERE state = 'pending'"
+        ).fetchone()
+        errors = dict(conn.execute("SELECT coalesce(last_error, ''), count(*) FROM outbox WHERE state = 'pending' "
+                                   "GROUP BY last_error").fetchall())  # fmt: skip
+    now = datetime.now(UTC).replace(tzinfo=None)
+
+    def due_in(value: str | None) -> float | None:
+        return None if value is None else (datetime.fromisoformat(value).replace(tzinfo=None) - now).total_seconds()
+
+    return {"pending": count, "next_due_in_s": due_in(first), "last_due_in_s": due_in(last),
+            "max_attempts": attempts, "errors": errors}  # fmt: skip
+
+
 def wait_drained(path: Path, deadline: float) -> tuple[int, dict[str, int], float]:
-    """Polls until no outbox row is pending or being sent, or `deadline` s pass, or none is sent for
-    DRAIN_STALL s: tasks, outbox by state, seconds waited."""
+    """Polls until no outbox row is pending or being sent, or `deadline` s pass, or none has left them for
+    DRAIN_STALL s while none is waiting for a later moment: tasks, outbox by state, seconds waited."""
     began = time.monotonic()
     progress_at, last_busy = began, -1
     while True:
@@ -401,8 +420,12 @@ def wait_drained(path: Path, deadline: float) -> tuple[int, dict[str, int], floa
         now = time.monotonic()
         if busy != last_busy:
             progress_at, last_busy = now, busy
-        if busy == 0 or now - began > deadline or now - progress_at > DRAIN_STALL:
+        if busy == 0 or now - began > deadline:
             return tasks, outbox, now - began
+        if now - progress_at > DRAIN_STALL:
+            later = waiting_rows(path)["last_due_in_s"]
+            if later is None or later < 0:  # nothing left waits for a later moment: it is stuck
+                return tasks, outbox, now - began
         time.sleep(0.5)
 
 
@@ -498,6 +521,9 @@ def main() -> int:
                 time.sleep(1.0)
             tasks_after, outbox, drain_s = wait_drained(db_path, DRAIN_DEADLINE)
             log(f"Baton's outbox drained {drain_s:.1f} s after the last phase: {outbox}")
+            waiting = waiting_rows(db_path)
+            if waiting["pending"]:
+                log(f"rows still pending: {waiting}")
             saved_after = saved_rows(saving_db)
             for server in (bare, saving, baton):
                 if server.process.poll() is not None:
@@ -513,6 +539,7 @@ def main() -> int:
             "tasks": tasks_after,
             "outbox": dict(sorted(outbox.items())),
             "drain_s": drain_s,
+            "still_pending": waiting,
             "dms_measured": len(slack.calls_to("chat.postMessage")) - dms_before,
             "tasks_measured": tasks_after - tasks_before,
             "saved_commands": created("saving"),
