@@ -23,6 +23,7 @@ from typing import Any
 
 BENCHES = ("ack", "planner", "claim", "delivery", "memory", "people_time", "burst")
 ACK_P99_MS, ACK_P99_RATIO, THROUGHPUT = 15.0, 1.5, 1000.0
+FLOOR_SHARE = 0.5  # Baton's /task rate against a Bolt app that saves the command, same run
 SCAN_P95_MS = 5.0
 CLAIM_MS = 10.0
 CEILING_SHARE, MAX_429_SHARE, QUIET_MEDIAN_S = 0.90, 0.01, 1.0
@@ -111,6 +112,62 @@ def ack_rows(data: dict[str, Any]) -> list[Row]:
             both(at_least(baton["rate"], THROUGHPUT), "yes" if bad == 0 else f"NO ({bad} bad answers)"),
         )
     )
+    if "saving" in data["closed"]:
+        rows += saving_rows(data)
+    return rows
+
+
+def saving_rows(data: dict[str, Any]) -> list[Row]:
+    """Baton against the floor a command must cost: a bare Bolt app that writes one row to SQLite and answers."""
+    q = quick_note(data)
+    late = f", Slack {data.get('slack_delay_ms', 0):.0f} ms late"
+    baton, saving = data["closed"]["baton"], data["closed"]["saving"]
+    bad = baton["not_2xx"] + baton["not_created"]
+    floor = FLOOR_SHARE * saving["rate"]
+    rows = [
+        Row(
+            f"/task throughput vs a Bolt app saving one row, closed loop, {data['closed_clients']} clients{late}{q}",
+            f"{baton['rate']:,.0f} req/s, p50 {baton['p50_ms']:.1f} / p99 {baton['p99_ms']:.1f} ms "
+            f"({baton['not_2xx']} not 2xx, {baton['not_created']} not `Created`)",
+            f"{saving['rate']:,.0f} req/s, p50 {saving['p50_ms']:.1f} / p99 {saving['p99_ms']:.1f} ms "
+            f"({saving['not_2xx'] + saving['not_created']} bad) Bolt app writing one row to SQLite (WAL)",
+            ratio(baton["rate"], saving["rate"]),
+            f"≥ {FLOOR_SHARE}× baseline and ≥ {THROUGHPUT:,.0f} req/s, zero non-2xx",
+            both(
+                at_least(baton["rate"], floor),
+                at_least(baton["rate"], THROUGHPUT),
+                "yes" if bad == 0 else f"NO ({bad} bad answers)",
+            ),
+        )
+    ]
+    baton, saving = data["open"]["baton"], data["open"]["saving"]
+    rows.append(
+        Row(
+            f"/task p99 at an open {data['open_rate']:.0f} req/s vs the Bolt app saving one row{late}{q}",
+            f"p99 {baton['p99_ms']:.1f} ms (p50 {baton['p50_ms']:.1f}; {baton['not_2xx']} not 2xx of "
+            f"{baton['answered']})",
+            f"p99 {saving['p99_ms']:.1f} ms (p50 {saving['p50_ms']:.1f})",
+            ratio(baton["p99_ms"], saving["p99_ms"]),
+            f"p99 ≤ {ACK_P99_MS:.0f} ms",
+            at_most(baton["p99_ms"], ACK_P99_MS),
+        )
+    )
+    delivery = data.get("delivery")
+    if delivery:
+        outbox = delivery["outbox"]
+        sent, rows_total = outbox.get("sent", 0), sum(outbox.values())
+        lost = delivery["commands"] - min(delivery["tasks"], rows_total)
+        rows.append(
+            Row(
+                "/task: assignment DMs sent (outbox) vs `Created` answers, whole ack run",
+                f"{sent:,} sent of {delivery['commands']:,} commands ({delivery['tasks']:,} tasks, outbox {outbox}, "
+                f"{delivery['drain_s']:.0f} s to drain)",
+                f"{delivery['saved_rows']:,} rows for {delivery['saved_commands']:,} `Saved` answers (saving app)",
+                ratio(sent, delivery["commands"]),
+                "every command's task, outbox row and DM; none lost",
+                "yes" if lost == 0 and sent == delivery["commands"] else f"NO ({lost} lost, {sent} sent)",
+            )
+        )
     return rows
 
 

@@ -371,13 +371,13 @@ def _playground(settings: Settings, *, port: int, open_browser: bool, banner: st
     import signal
     import threading
 
-    from playground.runtime import Playground
+    from playground.app import create_playground
 
     if not 0 <= port <= 65535:
         return _fail(f"--port must be from 1 to 65535, got {port}")
     if "baton_log_level" not in settings.model_fields_set:
         logging.getLogger().setLevel(logging.WARNING)  # every pass of a fast-forward would log a line at INFO
-    playground = Playground(port=port)
+    playground = create_playground(port=port)
     # Before starting (seeding the demo takes a moment): a SIGTERM meanwhile stops it cleanly once it is up.
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from playground.slack.records import dm_channel_id, user_of_dm
+
+__all__ = ["dm_channel_id", "user_of_dm"]
+
 TEAM_ID = "T0PLAYGRND"
 TEAM_DOMAIN = "baton-playground"
 TEAM_NAME = "Baton Playground"
@@ -67,13 +71,3 @@ STATUS_EMOJI = (
     "house_with_garden",
     "headphones",
 )
-
-
-def dm_channel_id(user_id: str) -> str:
-    """The id of Baton's DM with a person: U0ALICE -> D0ALICE."""
-    return "D" + user_id[1:]
-
-
-def user_of_dm(channel_id: str) -> str | None:
-    """The person whose DM with Baton this is, or None for a channel."""
-    return "U" + channel_id[1:] if channel_id.startswith("D") else None

@@ -2,7 +2,8 @@
 
 What a person does on the page arrives here (`send`, `click`, `react`, `submit`, ...) and leaves as the
 signed request Slack would send to Baton's /slack/events; what Baton does comes back through the Web
-API in `workspace.py`. The clock only moves when asked, and each step of a fast-forward runs a pass.
+API of the Slack stand-in (`workspace.py`, playground.slack). The clock only moves when asked, and each
+step of a fast-forward runs a pass.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -28,12 +30,14 @@ from bot.config import Settings
 from bot.domain.errors import UserError
 from bot.server import make_wsgi_app
 from handlers.manifest import build_manifest
-from playground import courier, demo
+from playground import demo
 from playground.clock import PlaygroundClock
 from playground.courier import BatonReply, Courier
 from playground.demo import Person
-from playground.httpd import RunningServer, start_server
-from playground.workspace import ResponseTarget, Workspace
+from playground.httpd import RunningServer, WsgiApp, start_server
+from playground.slack import payloads
+from playground.slack.records import ResponseTarget
+from playground.workspace import TEAM, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -278,16 +282,19 @@ class Playground:
     def __init__(
         self,
         *,
+        page_app: Callable[[Playground], WsgiApp],
         host: str = "127.0.0.1",
         port: int = 3000,
         start_at: datetime | None = None,
         people: Sequence[Person] = demo.DEMO_PEOPLE,
         wall_clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """`start_at` fixes where every demo's clock starts (tests, screenshots); without it each start and
-        reset begins at `demo_start` of the real time (`wall_clock`, the system's by default)."""
+        """`page_app` builds the page served for this playground (see playground.app); `start_at` fixes where
+        every demo's clock starts (tests, screenshots); without it each start and reset begins at `demo_start`
+        of the real time (`wall_clock`, the system's by default)."""
         if start_at is not None and start_at.tzinfo is None:
             raise ValueError("start_at must be aware")
+        self._page_app = page_app
         self._host = host
         self._port = port
         self._start_at = start_at
@@ -318,9 +325,7 @@ class Playground:
 
     def start(self) -> Playground:
         """Serve the page, then build a fresh demo (OSError when the port is taken)."""
-        from playground.web import make_page_app
-
-        self._page = start_server(make_page_app(self), host=self._host, port=self._port, name="playground-page")
+        self._page = start_server(self._page_app(self), host=self._host, port=self._port, name="playground-page")
         try:
             self.reset()
         except BaseException:
@@ -398,8 +403,8 @@ class Playground:
     def _user_changed(self, session: _Session, user_id: str) -> None:
         if "user_change" not in self.events:
             return
-        event = courier.user_change(
-            user=session.workspace.user_json(user_id), event_ts=f"{session.clock.now().timestamp():.6f}"
+        event = payloads.user_change(
+            session.workspace.user_json(user_id), event_ts=f"{session.clock.now().timestamp():.6f}"
         )
         reply = session.courier.event(event)
         if reply.status != 200:
@@ -434,7 +439,7 @@ class Playground:
         server = start_server(make_wsgi_app(baton), host="127.0.0.1", port=0, name="playground-baton")
         events_url = f"http://127.0.0.1:{server.port}/slack/events"
         return _Session(
-            clock, workspace, baton, server, Courier(events_url=events_url, signing_secret=secret), database
+            clock, workspace, baton, server, Courier(events_url=events_url, signing_secret=secret, team=TEAM), database
         )
 
     @staticmethod
@@ -487,7 +492,14 @@ class Playground:
         if not text.startswith("/"):
             typed = workspace.add_message(channel, user=user, text=slack_escape(text, people=people))
             if demo.user_of_dm(channel) == user and "message.im" in self.events:
-                event = courier.direct_message(user_id=user, channel=channel, text=typed["text"], ts=typed["ts"])
+                event = payloads.im_message(
+                    user,
+                    typed["text"],
+                    channel=channel,
+                    ts=typed["ts"],
+                    team_id=TEAM.id,
+                    client_msg_id=str(uuid.uuid4()),
+                )
                 reply = session.courier.event(event)
                 if reply.status != 200:
                     log.warning("playground.event_refused", extra={"status": reply.status})
@@ -505,8 +517,8 @@ class Playground:
             return
         response_url = workspace.new_response_url(ResponseTarget(user=user, channel=channel))
         reply = session.courier.command(
-            command=command,
-            text=slack_escape(rest.strip(), people=people),
+            command,
+            slack_escape(rest.strip(), people=people),
             user_id=user,
             user_name=person.name,
             channel_id=channel,
@@ -575,10 +587,11 @@ class Playground:
                     raise PlaygroundError("pick one of the menu's options")
                 action["selected_option"] = copy.deepcopy(chosen)
             response_url = workspace.new_response_url(target) if target is not None else None
-            payload = courier.block_actions(
+            payload = payloads.block_actions(
+                action,
+                team=TEAM,
                 user_id=user,
                 user_name=person.name,
-                action=action,
                 trigger_id=workspace.new_trigger(user, page=page),
                 response_url=response_url,
                 message=message,
@@ -606,7 +619,7 @@ class Playground:
                 raise PlaygroundError("that view is not open for this person")
             return list(view.get("blocks") or []), None, copy.deepcopy(view), None, False
         if ephemeral_id:
-            shown = next((e for e in workspace.ephemerals if e.id == ephemeral_id and e.user == user), None)
+            shown = next((e for e in workspace.shown_to(user) if e.id == ephemeral_id), None)
             if shown is None:
                 raise PlaygroundError("that message is gone")
             message: dict[str, Any] = {"type": "message", "ts": shown.ts, "user": shown.sender, "text": shown.text}
@@ -619,7 +632,7 @@ class Playground:
             found = workspace.find_message(channel, ts)
             if found is None:
                 raise PlaygroundError("that message is gone")
-            message = {k: copy.deepcopy(v) for k, v in found.items() if k not in ("channel", "reactions_by")}
+            message = {k: copy.deepcopy(v) for k, v in found.items() if k not in ("channel", "reactions")}
             target = ResponseTarget(user=user, channel=channel, message_ts=ts)
             return list(found.get("blocks") or []), message, None, target, False
         raise PlaygroundError("a click needs a message, an ephemeral or a view")
@@ -642,9 +655,9 @@ class Playground:
         if not added:
             return False
         if "reaction_added" in self.events:
-            event = courier.reaction_added(
+            event = payloads.reaction_added(
+                name,
                 user_id=user,
-                reaction=name,
                 channel=channel,
                 ts=ts,
                 item_user=str(message.get("user") or ""),
@@ -669,8 +682,8 @@ class Playground:
             workspace.show_errors(user, missing)
             return None
         view["state"] = {"values": state}
-        payload = courier.view_submission(
-            user_id=user, user_name=person.name, view=view, trigger_id=workspace.new_trigger(user, page=page)
+        payload = payloads.view_submission(
+            view, team=TEAM, user_id=user, user_name=person.name, trigger_id=workspace.new_trigger(user, page=page)
         )
         reply = session.courier.interaction(payload)
         if reply.status != 200:
@@ -696,7 +709,7 @@ class Playground:
             return
         session.workspace.close_modal(user, everything=False)
         if top[0].get("notify_on_close"):
-            session.courier.interaction(courier.view_closed(user_id=user, user_name=person.name, view=top[0]))
+            session.courier.interaction(payloads.view_closed(top[0], team=TEAM, user_id=user, user_name=person.name))
 
     def open_home(self, user: str) -> None:
         """The Home tab was opened: Baton gets app_home_opened (with the view Slack shows, once published)."""
@@ -706,7 +719,7 @@ class Playground:
         view_id = workspace.home_views.get(user)
         view = copy.deepcopy(workspace.views[view_id]) if view_id else None
         if "app_home_opened" in self.events:
-            event = courier.app_home_opened(user_id=user, view=view, event_ts=f"{session.clock.now().timestamp():.6f}")
+            event = payloads.app_home_opened(user, view=view, event_ts=f"{session.clock.now().timestamp():.6f}")
             session.courier.event(event)
 
     def shortcut(self, user: str, *, callback_id: str, channel: str, ts: str, page: str | None = None) -> None:
@@ -720,9 +733,10 @@ class Playground:
         found = workspace.find_message(channel, ts)
         if found is None:
             raise PlaygroundError("that message is gone")
-        message = {k: copy.deepcopy(v) for k, v in found.items() if k not in ("channel", "reactions_by")}
-        payload = courier.message_action(
-            callback_id=callback_id,
+        message = {k: copy.deepcopy(v) for k, v in found.items() if k not in ("channel", "reactions")}
+        payload = payloads.message_action(
+            callback_id,
+            team=TEAM,
             user_id=user,
             user_name=person.name,
             channel=(channel, channel_name),

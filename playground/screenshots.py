@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from handlers import ids
 from playground import demo
+from playground.app import create_playground
 from playground.runtime import Playground
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     path = chromium()
     args.folder.mkdir(parents=True, exist_ok=True)
-    with Playground(port=0, start_at=START) as playground, sync_playwright() as driver:
+    with create_playground(port=0, start_at=START) as playground, sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=path, headless=True)
         try:
             context = browser.new_context(

@@ -24,7 +24,7 @@ from playground import demo
 from playground.blockkit import EMOJI, RenderContext, render_message, render_view
 from playground.demo import Person
 from playground.runtime import CHECKIN_REACTIONS, NotRunning, Playground, PlaygroundError
-from playground.workspace import decode_params, ts_key
+from playground.slack.wire import decode_params, ts_key
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +99,11 @@ def snapshot(playground: Playground, viewer: str, *, page: str | None = None) ->
         ctx = RenderContext(viewer_tz=person.tz, users=names, channels=channels, now=now, viewer_id=viewer)
         conversations = [demo.CHANNEL_ID, demo.dm_channel_id(viewer)]
         shown: dict[str, list[dict[str, Any]]] = {c: [] for c in conversations}
-        for message in workspace.messages:
+        for message in workspace.messages():
             if message["channel"] in shown:
                 shown[message["channel"]].append(_message_json(message, viewer=viewer, ctx=ctx, names=names))
-        for ephemeral in workspace.ephemerals:
-            if ephemeral.user == viewer and ephemeral.channel in shown:
+        for ephemeral in workspace.shown_to(viewer):
+            if ephemeral.channel in shown:
                 shown[ephemeral.channel].append(
                     _entry(
                         kind="ephemeral",
@@ -177,13 +177,13 @@ def _entry(
 def _message_json(message: dict[str, Any], *, viewer: str, ctx: RenderContext, names: dict[str, str]) -> dict[str, Any]:
     reactions = [
         {
-            "name": name,
-            "char": EMOJI.get(name, f":{name}:"),
-            "count": len(users),
-            "mine": viewer in users,
-            "who": ", ".join(names.get(u, u) for u in users),
+            "name": reaction["name"],
+            "char": EMOJI.get(reaction["name"], f":{reaction['name']}:"),
+            "count": len(reaction["users"]),
+            "mine": viewer in reaction["users"],
+            "who": ", ".join(names.get(u, u) for u in reaction["users"]),
         }
-        for name, users in message.get("reactions_by", {}).items()
+        for reaction in message.get("reactions") or []
     ]
     return _entry(
         kind="message",
@@ -315,10 +315,10 @@ def make_page_app(playground: Playground) -> Callable[[dict[str, Any], StartResp
             raw = _read_body(environ)
             params = decode_params(raw, str(environ.get("CONTENT_TYPE") or ""), query)
             headers = {"authorization": str(environ.get("HTTP_AUTHORIZATION") or "")}
-            _, answer = playground.workspace.api(path.removeprefix("/api/"), params, headers)
-            return _json(start_response, answer)
+            answered = playground.workspace.api(path.removeprefix("/api/"), params, headers)
+            return _json(start_response, answered[1] if answered is not None else {"ok": False, "error": "dropped"})
         if path.startswith("/response/") and method == "POST":
-            status, answer = playground.workspace.respond(path.removeprefix("/response/"), _read_body(environ))
+            status, answer, _ = playground.workspace.respond(path.removeprefix("/response/"), _read_body(environ))
             return _json(start_response, answer, f"{status} {'OK' if status == 200 else 'Error'}")
         if path == "/state" and method == "GET":
             return _state(playground, parse_qs(query), start_response)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -156,11 +156,98 @@ def _to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
     return wall.astimezone(UTC)
 
 
+# The forms most due times take, read here as dateparser reads them (held to it by a property test), since
+# dateparser costs about a millisecond a text: ISO dates, today/tomorrow/a weekday with an optional time,
+# a time alone, and "in N minutes/hours/days/weeks". Anything else (or out of range) goes to dateparser.
+_CLOCK = r"(?:(?P<h12>\d{1,2})(?::(?P<m12>\d{2}))? ?(?P<ampm>am|pm)|(?P<h24>\d{1,2}):(?P<m24>\d{2}))"
+_FAST_WEEKDAYS: dict[str, int] = {
+    **{name: index for index, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{f"{name}day": index for index, name in enumerate(("mon", "tues", "wednes", "thurs", "fri", "satur", "sun"))},
+    "tues": 1,
+}
+_DAY_FORM = re.compile(rf"(?P<day>today|tomorrow|{'|'.join(_FAST_WEEKDAYS)})(?: (?:at )?{_CLOCK})?")
+_CLOCK_FORM = re.compile(rf"(?:at )?{_CLOCK}")
+_ISO_FORM = re.compile(r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})(?:[ t](?P<h>\d{1,2}):(?P<mi>\d{2}))?")
+_IN_FORM = re.compile(r"in (?P<n>\d{1,4}) (?P<unit>minutes?|mins?|hours?|days?|weeks?)")
+_UNIT_DELTAS = {
+    "min": timedelta(minutes=1),
+    "hou": timedelta(hours=1),
+    "day": timedelta(days=1),
+    "wee": timedelta(weeks=1),
+}
+
+
+def _clock(match: re.Match[str]) -> time | None:
+    """The time of day a `_CLOCK` group names; None when out of range (dateparser then decides)."""
+    if match["ampm"]:
+        hour, minute = int(match["h12"]), int(match["m12"] or 0)
+        if not 1 <= hour <= 12 or minute > 59:
+            return None
+        return time(hour % 12 + (12 if match["ampm"] == "pm" else 0), minute)
+    if match["h24"] is None:
+        return None
+    hour, minute = int(match["h24"]), int(match["m24"])
+    return time(hour, minute) if hour <= 23 and minute <= 59 else None
+
+
+def _common_wall(lowered: str, base: datetime) -> datetime | None:
+    """The wall time `_dateparser_wall` gives for the common forms, computed directly; None for any other text."""
+    if match := _DAY_FORM.fullmatch(lowered):
+        day = match["day"]
+        if day == "today":
+            on = base.date()
+        elif day == "tomorrow":
+            on = base.date() + timedelta(days=1)
+        else:  # dateparser takes the next such weekday, never today's
+            on = base.date() + timedelta(days=(_FAST_WEEKDAYS[day] - base.weekday() - 1) % 7 + 1)
+        if match["ampm"] is None and match["h24"] is None:
+            return datetime.combine(on, DEFAULT_DUE_TIME)
+        clock = _clock(match)
+        return None if clock is None else datetime.combine(on, clock)
+    if match := _CLOCK_FORM.fullmatch(lowered):
+        clock = _clock(match)
+        if clock is None:
+            return None
+        wall = datetime.combine(base.date(), clock)
+        if wall >= base:
+            return wall
+        tomorrow = wall + timedelta(days=1)  # a time already past today means tomorrow's, except that
+        # dateparser then takes day 1 of the current month on a month's last day (31 Dec 18:00, "5pm": 1 Dec
+        # the next year); that answer stays dateparser's until it is changed on purpose.
+        return None if tomorrow.day == 1 else tomorrow
+    if match := _ISO_FORM.fullmatch(lowered):
+        year, month, day_of_month = int(match["y"]), int(match["mo"]), int(match["d"])
+        if not (1900 <= year <= 2999 and 1 <= month <= 12):
+            return None
+        try:
+            clock = time(int(match["h"]), int(match["mi"])) if match["h"] else DEFAULT_DUE_TIME
+            return datetime.combine(date(year, month, day_of_month), clock)
+        except ValueError:  # no such day or time of day: dateparser decides
+            return None
+    if match := _IN_FORM.fullmatch(lowered):
+        unit = _UNIT_DELTAS[match["unit"][:3]]
+        try:
+            wall = base + int(match["n"]) * unit
+        except OverflowError:
+            return None
+        return datetime.combine(wall.date(), DEFAULT_DUE_TIME) if unit >= timedelta(days=1) else wall
+    return None
+
+
 _TIME_OF_DAY = re.compile(r"\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}[:.h]\d{2}\b|\bnoon\b|\bmidnight\b", re.I)
 
 
 def read_when(text: str, *, now: datetime, tz: str) -> datetime | None:
     """The aware UTC moment `text` names, read in zone `tz` relative to `now`; None when it names none."""
+    return _read(text, now=now, tz=tz, fast=True)
+
+
+def read_when_with_dateparser(text: str, *, now: datetime, tz: str) -> datetime | None:
+    """`read_when` without the fast path: every text through dateparser (the reference the fast path is held to)."""
+    return _read(text, now=now, tz=tz, fast=False)
+
+
+def _read(text: str, *, now: datetime, tz: str, fast: bool) -> datetime | None:
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     cleaned = " ".join(text.split())
@@ -168,16 +255,31 @@ def read_when(text: str, *, now: datetime, tz: str) -> datetime | None:
         return None
     zone = ZoneInfo(tz)
     base = now.astimezone(zone).replace(tzinfo=None)
+    words = _words(cleaned)
+    wall = _common_wall(cleaned.lower(), base) if fast else None
+    if wall is None:
+        wall = _dateparser_wall(cleaned, base, words)
+        if wall is None:
+            return None
+    return _placed(wall, base=base, words=words, zone=zone, now=now)
+
+
+def _dateparser_wall(cleaned: str, base: datetime, words: list[str]) -> datetime | None:
+    """The wall time dateparser reads, 17:00 on the day when the text gives no time of day; None if vague."""
     data = _parser(base).get_date_data(cleaned)
     wall = data.date_obj
     period = data.period or "day"
-    words = _words(cleaned)
     if wall is None or not _is_precise(period, words):
         return None
     # dateparser reports a "day" period when the typed time equals the current wall time
     # ("tomorrow 9am" typed at 09:00), so the text decides whether a time was given.
     if period in _DATE_ONLY_PERIODS and not _TIME_OF_DAY.search(cleaned):
         wall = datetime.combine(wall.date(), DEFAULT_DUE_TIME, tzinfo=wall.tzinfo)
+    return wall
+
+
+def _placed(wall: datetime, *, base: datetime, words: list[str], zone: ZoneInfo, now: datetime) -> datetime | None:
+    """The UTC moment of a wall time read relative to `base`, a bare weekday still ahead today taken as today."""
     try:
         moment = _to_utc(wall, zone)
         # dateparser never reads a weekday name as today ("fri 5pm" on a Friday at 10:00 gives next Friday);

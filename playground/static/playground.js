@@ -1,5 +1,5 @@
 // The playground page: long-polls /state for the person you are, and posts what you do to /ui/…
-// Message, modal and Home HTML comes rendered (and escaped) by playground/blockkit.py on the server.
+// Message, modal and Home HTML comes rendered (and escaped) by playground/blockkit/ on the server.
 "use strict";
 
 const $ = (selector) => document.querySelector(selector);
@@ -209,7 +209,7 @@ function messageNode(entry) {
   }
   const body = document.createElement("div");
   body.className = "msg-body";
-  body.innerHTML = entry.html;  // rendered and escaped by playground/blockkit.py
+  body.innerHTML = entry.html;  // rendered and escaped by playground/blockkit/
   main.append(head, body);
   if (entry.kind === "ephemeral") {
     const note = document.createElement("div");
@@ -312,7 +312,7 @@ function renderPane() {
       rendered.home = html;
       const home = $("#home");
       if (state.home) {
-        home.innerHTML = html;  // rendered and escaped by playground/blockkit.py
+        home.innerHTML = html;  // rendered and escaped by playground/blockkit/
         home.dataset.viewId = state.home.view_id;
       } else {
         home.textContent = "Opening the Home tab…";
@@ -333,7 +333,7 @@ function renderModal() {
   }
   const body = $("#modal-body");
   if (modal.view_id !== rendered.modalId || modal.html !== rendered.modalHtml) {
-    body.innerHTML = modal.html;  // rendered and escaped by playground/blockkit.py
+    body.innerHTML = modal.html;  // rendered and escaped by playground/blockkit/
     body.dataset.viewId = modal.view_id;
     rendered.modalId = modal.view_id;
     rendered.modalHtml = modal.html;

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from handlers import ids
+from playground.app import create_playground
 from playground.runtime import Playground
 
 # Monday 2 March 2026, 14:00 UTC: 09:00 in New York, 15:00 in Berlin, 23:00 in Tokyo.
@@ -69,7 +70,7 @@ class PageClient:
 
 @pytest.fixture
 def playground() -> Iterator[Playground]:
-    with Playground(port=0, start_at=START) as running:
+    with create_playground(port=0, start_at=START) as running:
         yield running
 
 
@@ -83,7 +84,7 @@ def page(playground: Playground) -> PageClient:
 
 def button(playground: Playground, channel: str, action_id: str) -> tuple[str, str]:
     """The newest message in `channel` with that button: its ts and the button's block_id."""
-    for message in reversed(playground.workspace.messages):
+    for message in reversed(playground.workspace.messages()):
         if message["channel"] != channel:
             continue
         for block in message.get("blocks") or []:
@@ -100,7 +101,7 @@ def texts(entries: list[dict[str, Any]]) -> str:
 def delegate(page: PageClient, text: str = "/task @Alice Call the customer back by tomorrow", to: str = ALICE) -> None:
     assert page.ui("send", **{"as": MAYA, "channel": SUPPORT, "text": text}).status == 200
     page.wait_until(
-        "the assignee's DM", lambda: any(m["channel"] == dm(to) for m in page.playground.workspace.messages)
+        "the assignee's DM", lambda: any(m["channel"] == dm(to) for m in page.playground.workspace.messages())
     )
 
 
@@ -116,10 +117,10 @@ def delegate_and_accept(
     page: PageClient, text: str = "/task @Alice Call the customer back by tomorrow", to: str = ALICE
 ) -> None:
     """Maya delegates and the assignee accepts: only an accepted task gets check-ins."""
-    before = sum(1 for m in page.playground.workspace.messages if m["channel"] == dm(to))
+    before = sum(1 for m in page.playground.workspace.messages() if m["channel"] == dm(to))
     assert page.ui("send", **{"as": MAYA, "channel": SUPPORT, "text": text}).status == 200
     page.wait_until(
         "the assignee's DM",
-        lambda: sum(1 for m in page.playground.workspace.messages if m["channel"] == dm(to)) > before,
+        lambda: sum(1 for m in page.playground.workspace.messages() if m["channel"] == dm(to)) > before,
     )
     click(page, to, dm(to), ids.ACTION_ACCEPT)

@@ -13,9 +13,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import ids
-from playground import courier
 from playground.courier import Courier
 from playground.runtime import Playground
+from playground.slack import payloads
 from tests.playground.conftest import (
     ALICE,
     KENJI,
@@ -72,8 +72,8 @@ def test_web_api_answers_like_slack_including_its_error_shapes(playground: Playg
 
 def test_baton_verifies_the_signature_of_what_the_playground_sends(playground: Playground) -> None:
     session = playground.session
-    forged = Courier(events_url=session.courier.events_url, signing_secret="not-the-secret")
-    event = courier.app_home_opened(user_id=ALICE, view=None, event_ts="1772460000.000100")
+    forged = Courier(events_url=session.courier.events_url, signing_secret="not-the-secret", team=session.courier.team)
+    event = payloads.app_home_opened(ALICE, view=None, event_ts="1772460000.000100")
 
     assert forged.event(event).status == 401
     assert session.courier.event(event).status == 200
@@ -110,7 +110,7 @@ def test_accept_replaces_the_dm_buttons_and_tells_the_delegator(page: PageClient
     delegate(page)
 
     click(page, ALICE, dm(ALICE), ids.ACTION_ACCEPT)
-    page.wait_until("Maya's DM", lambda: any(m["channel"] == dm(MAYA) for m in playground.workspace.messages))
+    page.wait_until("Maya's DM", lambda: any(m["channel"] == dm(MAYA) for m in playground.workspace.messages()))
 
     alice_dm = texts(page.entries(ALICE, dm(ALICE)))
     assert f'data-action-id="{ids.ACTION_ACCEPT}"' not in alice_dm
@@ -141,7 +141,7 @@ def test_the_task_modal_opens_shows_errors_inline_and_creates_the_task_on_submit
 
     values[due_date] = (START + timedelta(days=2)).date().isoformat()
     assert page.ui("submit", **{"as": MAYA, "view_id": view_id, "values": values}).status == 200
-    page.wait_until("Kenji's DM", lambda: any(m["channel"] == dm(KENJI) for m in playground.workspace.messages))
+    page.wait_until("Kenji's DM", lambda: any(m["channel"] == dm(KENJI) for m in playground.workspace.messages()))
     assert page.state(MAYA)["modal"] is None
     assert "Refund order 66" in texts(page.entries(KENJI, dm(KENJI)))
 
@@ -192,7 +192,7 @@ def test_a_reaction_on_the_checkin_answers_it_and_the_channel_celebrates(page: P
     assert answer.body == {"ok": True, "added": True}
     page.wait_until(
         "the celebration",
-        lambda: any(m["channel"] == SUPPORT and "🎉" in m["text"] for m in playground.workspace.messages),
+        lambda: any(m["channel"] == SUPPORT and "🎉" in m["text"] for m in playground.workspace.messages()),
     )
     assert "🎉" in texts(page.entries(KENJI, SUPPORT))
     again = page.ui("react", **{"as": ALICE, "channel": dm(ALICE), "ts": ts, "name": "white_check_mark"})
@@ -218,7 +218,7 @@ def test_reset_wipes_everything_and_seeds_the_team_again(page: PageClient) -> No
     assert page.ui("reset").status == 200
 
     assert playground.clock.now() == START
-    assert dm(ALICE) not in {m["channel"] for m in playground.workspace.messages}
+    assert dm(ALICE) not in {m["channel"] for m in playground.workspace.messages()}
     delegate(page, "/task @Kenji Write the FAQ by friday", to=KENJI)
     created = [e for e in page.entries(MAYA, SUPPORT) if e["kind"] == "ephemeral"]
     assert "team channel" in created[0]["html"] and "T-1" in created[-1]["html"]

@@ -98,3 +98,23 @@ def test_the_cli_prints_the_table_and_refuses_unreadable_input(
     assert targets.main([str(empty), str(tmp_path / "missing.json")]) == 2
     _, err = capsys.readouterr()
     assert "missing.json: no such file or directory" in err and "no bench results found" in err
+
+
+def test_baton_is_held_to_the_app_that_saves_the_command_and_nothing_may_be_lost(targets: ModuleType) -> None:
+    data = _ack(p99=12.0, rate=1200.0)
+    saving = {"p50_ms": 1.0, "p99_ms": 8.0, "rate": 3000.0, "answered": 100, "not_2xx": 0, "not_created": 0}
+    data["closed"]["saving"], data["open"]["saving"] = saving, saving
+    data["slack_delay_ms"] = 30.0
+    data["delivery"] = {"commands": 10, "tasks": 10, "outbox": {"sent": 10}, "drain_s": 1.0, "saved_rows": 9,
+                        "saved_commands": 9}  # fmt: skip
+    rows = {row.measure: row for row in targets.table({"ack": data})}
+    throughput = next(r for k, r in rows.items() if "vs a Bolt app saving one row" in k)
+    assert throughput.ratio == "0.40"
+    assert throughput.met == "NO (×1.2 short)"  # 1,200/s is over 1,000/s but under half of 3,000/s
+    open_loop = next(r for k, r in rows.items() if k.startswith("/task p99 at an open"))
+    assert open_loop.met == "yes"
+    delivered = next(r for k, r in rows.items() if k.startswith("/task: assignment DMs"))
+    assert delivered.met == "yes"
+    data["delivery"]["outbox"] = {"sent": 8, "pending": 1}
+    rows = {row.measure: row for row in targets.table({"ack": data})}
+    assert next(r for k, r in rows.items() if k.startswith("/task: assignment DMs")).met == "NO (1 lost, 8 sent)"

@@ -1,0 +1,86 @@
+"""The floor for bench/ack.py: a bare Bolt app whose /task listener writes the command as one SQLite row, then acks.
+
+Served by gunicorn like bench/bare_app.py (same worker class, workers and threads as `baton serve`):
+
+    gunicorn --chdir bench --worker-class gthread --workers 2 --threads 4 saving_app:app
+
+It reads BENCH_SIGNING_SECRET, BENCH_SLACK_API_URL (the fake Slack, for Bolt's one auth.test per worker) and
+BENCH_DB_PATH: a SQLite file opened as Baton's engine opens it (WAL, synchronous=NORMAL, a busy timeout), one
+connection per thread, each command one `BEGIN IMMEDIATE; INSERT; COMMIT`. The ack carries the row's id
+("Saved C-n"), so an answer means the row is committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+DB_PATH = os.environ["BENCH_DB_PATH"]
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS commands (id INTEGER PRIMARY KEY, team_id TEXT, user_id TEXT NOT NULL, "
+    "text TEXT NOT NULL, received_at REAL NOT NULL)"
+)
+
+_local = threading.local()
+
+
+def _connection() -> sqlite3.Connection:
+    conn: sqlite3.Connection | None = getattr(_local, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(DB_PATH, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(SCHEMA)
+        _local.conn = conn
+    return conn
+
+
+def save(team_id: str | None, user_id: str, text: str) -> int:
+    conn = _connection()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        cursor = conn.execute(
+            "INSERT INTO commands (team_id, user_id, text, received_at) VALUES (?, ?, ?, ?)",
+            (team_id, user_id, text, time.time()),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return int(cursor.lastrowid or 0)
+
+
+_client = WebClient(token="xoxb-bench", base_url=os.environ.get("BENCH_SLACK_API_URL", "http://127.0.0.1:9/api/"))
+bolt = App(
+    client=_client,
+    signing_secret=os.environ["BENCH_SIGNING_SECRET"],
+    token_verification_enabled=False,
+    process_before_response=True,
+)
+
+
+@bolt.command("/task")
+def on_task(ack: Ack, command: dict[str, Any]) -> None:
+    row = save(command.get("team_id"), command["user_id"], command.get("text", ""))
+    ack(f"Saved C-{row}")
+
+
+_slack = SlackRequestHandler(bolt, path="/slack/events")
+
+
+def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    if environ.get("PATH_INFO") == "/healthz":
+        data = json.dumps({"status": "ok"}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+    return _slack(environ, start_response)
