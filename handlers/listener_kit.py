@@ -1,4 +1,4 @@
-"""What every listener shares: the workspace of a request, and turning errors into answers."""
+"""What every listener shares: the workspace a request came from, errors turned into answers, reply notes."""
 
 from __future__ import annotations
 
