@@ -9,11 +9,11 @@ from bot.domain.model import (
     TaskView,
 )
 from bot.domain.upcoming import Coming
+from bot.domain.wording import kinds_said
 from bot.services.availability import TimeView
 from handlers import ids
 from handlers.blocks.cards import task_line
 from handlers.blocks.hours import away_text, calendar_text, hours_text
-from handlers.blocks.preview import kinds_said
 from handlers.blocks.primitives import (
     MAX_VIEW_BLOCKS,
     Block,

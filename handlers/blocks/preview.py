@@ -1,14 +1,11 @@
-"""`/team preview`: what Baton will send for a team in the next days, and what each kind is called."""
+"""`/team preview`: what Baton will send for a team in the next days."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
 
-from bot.domain.model import (
-    Message,
-    OutboxKind,
-)
+from bot.domain.model import Message
+from bot.domain.wording import kind_name, kinds_said, local_wall
 from bot.services.preview import PreviewMessage, TeamPreview, messages
 from handlers.blocks.primitives import (
     MAX_MESSAGE_BLOCKS,
@@ -26,37 +23,6 @@ from handlers.blocks.primitives import (
 )
 
 PREVIEW_LIMIT = 200
-# What each kind of message is called where Baton lists them (previews, the Home tab): one, several.
-KIND_NAMES: dict[str, tuple[str, str]] = {
-    OutboxKind.ASSIGNMENT.value: ("assignment", "assignments"),
-    OutboxKind.REMINDER.value: ("reminder to accept", "reminders to accept"),
-    OutboxKind.UNANSWERED.value: ("not-accepted notice", "not-accepted notices"),
-    OutboxKind.ESCALATION.value: ("escalation", "escalations"),
-    OutboxKind.CHECKIN.value: ("check-in", "check-ins"),
-    OutboxKind.WARNING.value: ("deadline warning", "deadline warnings"),
-    OutboxKind.OVERDUE.value: ("overdue notice", "overdue notices"),
-    OutboxKind.RECOGNITION.value: ("weekly recognition", "weekly recognitions"),
-    OutboxKind.DIGEST.value: ("weekly digest", "weekly digests"),
-}
-
-
-def preview_kind(kind: str) -> str:
-    return KIND_NAMES.get(kind, (kind.replace("_", " "), ""))[0]
-
-
-def kinds_said(kind: str, count: int) -> str:
-    """ "1 check-in", "3 check-ins"."""
-    one, many = KIND_NAMES.get(kind, (kind.replace("_", " "), kind.replace("_", " ") + "s"))
-    return f"{count} {one if count == 1 else many}"
-
-
-def local_wall(at: datetime, tz: str) -> str:
-    """`Mon 09:00` in a zone (UTC when the zone is unknown)."""
-    try:
-        zone: tzinfo = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    return f"{at.astimezone(zone):%a %H:%M}"
 
 
 def _preview_line(message: PreviewMessage) -> str:
@@ -72,7 +38,7 @@ def _preview_line(message: PreviewMessage) -> str:
     items = message.items
     if len(items) == 1:
         item = items[0]
-        line = head + f"{preview_kind(item.kind)} to {to}"
+        line = head + f"{kind_name(item.kind)} to {to}"
         if item.task_number is not None:
             line += f" — *T-{item.task_number}* {escape_within(one_line(item.task_title), 120)}"
         return line
