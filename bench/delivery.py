@@ -48,8 +48,8 @@ from bot.domain.payloads import KudosPayload  # noqa: E402
 from bot.scheduler.delivery.sending import Delivery  # noqa: E402
 from bot.scheduler.delivery.summary import DeliverySummary  # noqa: E402
 from bot.scheduler.pacing import Pacer  # noqa: E402
-from bot.slack.limits import PER_MINUTE, RateLimits  # noqa: E402
 from bot.services.ports import Sent  # noqa: E402
+from bot.slack.limits import PER_MINUTE, RateLimits  # noqa: E402
 from handlers.blocks.outbox import render_outbox  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
