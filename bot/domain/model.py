@@ -279,3 +279,12 @@ class SentMessage:
     @property
     def dedupe_keys(self) -> tuple[str, ...]:
         return tuple(item.out.dedupe_key for item in self.items)
+
+
+@dataclass(frozen=True)
+class TeamContact:
+    """What opening a task needs of its team: the team, its channel and its managers."""
+
+    id: int
+    channel_id: str
+    manager_ids: tuple[str, ...] = ()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.domain.model import OutboxKind, Outgoing, SentItem, SentMessage, TaskAction
+from bot.domain.model import OutboxKind, Outgoing, SentItem, SentMessage, TaskAction, TaskView
 from bot.domain.payloads import RefreshPayload, from_json
 from bot.domain.transitions import Notice
 from bot.services.read_models import task_view
@@ -76,7 +76,7 @@ def stay_true(
     return queued
 
 
-def queue_notices(uow: UnitOfWork, task: Task, notices: Sequence[Notice], *, now: datetime) -> list[int]:
+def queue_notices(uow: UnitOfWork, task: Task | TaskView, notices: Sequence[Notice], *, now: datetime) -> list[int]:
     """Queue what a change to `task` sends; one already queued (same dedupe key) is not queued again."""
     queued = []
     for notice in notices:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import time
+from typing import Any
 
 from bot.domain.model import (
     CheckinSchedule,
@@ -41,6 +43,28 @@ def task_view(task: Task, *, team_channel_id: str | None = None, with_history: b
         source_link=task.source_link,
         decline_reason=task.decline_reason,
         history=history,
+    )
+
+
+def new_task_view(task_id: int, row: Mapping[str, Any], *, team_channel_id: str | None = None) -> TaskView:
+    """`task_view` of a task just written from `row` (its values as given, before any is read back)."""
+    return TaskView(
+        id=task_id,
+        workspace_id=row["workspace_id"],
+        number=row["number"],
+        title=row["title"],
+        details=row["details"],
+        assignee_id=row["assignee_id"],
+        delegator_id=row["delegator_id"],
+        priority=Priority(row["priority"]),
+        status=TaskStatus(row["status"]),
+        created_at=row["created_at"],
+        due_at=row["due_at"],
+        done_at=row.get("done_at"),
+        team_id=row["team_id"],
+        team_channel_id=team_channel_id,
+        source_link=row["source_link"],
+        decline_reason=row.get("decline_reason"),
     )
 
 

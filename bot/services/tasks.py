@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.domain import transitions, when, worktime
 from bot.domain.errors import BadInput, NotFound, UserError
-from bot.domain.model import ListScope, OutboxKind, Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.model import ListScope, OutboxKind, Priority, TaskAction, TaskStatus, TaskView, TeamContact
 from bot.domain.payloads import AwayFlagPayload
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.domain.transitions import Notice, TaskState, Transition
-from bot.services.assignment import open_task
+from bot.services.assignment import insert_task
 from bot.services.messages import action_text, queue_notices, record_answer, stay_true
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
@@ -124,25 +124,23 @@ class TaskService:
         due_at = self._resolve_due(workspace_id, actor_id, new, now=now)
 
         with self._uow() as uow:
-            uow.workspaces.ensure(workspace_id, now=now)
             team = self._team_for(uow, workspace_id, new)
-            task, outbox_ids = open_task(
+            view, outbox_ids = insert_task(
                 uow,
                 workspace_id=workspace_id,
                 title=title,
                 details=details,
                 assignee_id=new.assignee_id,
                 delegator_id=actor_id,
-                team_id=team.id if team else None,
+                team=team,
                 priority=new.priority,
                 due_at=due_at,
                 created_channel_id=new.channel_id,
                 source_link=new.source_link,
                 now=now,
             )
-            outbox_ids += self._flag_if_away(uow, task, now=now)
-            view = task_view(task, team_channel_id=team.channel_id if team else None)
-            concerned = self._concerned(uow, task)
+            outbox_ids += self._flag_if_away(uow, view, now=now)
+            concerned = (view.assignee_id, view.delegator_id, *(team.manager_ids if team else ()))
             uow.commit()
         log.info("task.created", extra={"workspace": workspace_id, "task": view.ref})
         self._after(workspace_id, outbox_ids, concerned)
@@ -160,14 +158,14 @@ class TaskService:
             raise BadInput("That due time is in the past; pick a later one.", field="due")
         return due
 
-    def _team_for(self, uow: UnitOfWork, workspace_id: str, new: NewTask) -> Team | None:
+    def _team_for(self, uow: UnitOfWork, workspace_id: str, new: NewTask) -> TeamContact | None:
         if new.team_id is not None:
-            team = uow.teams.get(workspace_id, new.team_id)
+            team = uow.teams.contact(workspace_id, team_id=new.team_id)
             if team is None:
                 raise NotFound("That team no longer exists; pick another.", field="team")
             return team
         if new.channel_id and transitions.is_channel(new.channel_id):
-            return uow.teams.by_channel(workspace_id, new.channel_id)
+            return uow.teams.contact(workspace_id, channel_id=new.channel_id)
         return None
 
     # answers from the assignee -----------------------------------------------------------------
@@ -397,7 +395,7 @@ class TaskService:
         team = uow.teams.get(task.workspace_id, task.team_id) if task.team_id else None
         return task_view(task, team_channel_id=team.channel_id if team else None, with_history=with_history)
 
-    def _flag_if_away(self, uow: UnitOfWork, task: Task, *, now: datetime) -> list[int]:
+    def _flag_if_away(self, uow: UnitOfWork, task: Task | TaskView, *, now: datetime) -> list[int]:
         """Tell the delegator once when the task's deadline falls inside its assignee's recorded
         time off: on delegation, reassignment or a new deadline, as when the time off is recorded."""
         if task.due_at is None or task.delegator_id == task.assignee_id:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, case, false, func, or_, select, text, tuple_, update
+from sqlalchemy import Select, Table, and_, case, false, func, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.domain.model import OutboxKind, OutboxState
 from bot.domain.payloads import Payload, to_json
 from storage.models import OutboxMessage, Task, TeamManager
-from storage.repositories.shared import ACTIVE, due_to_send, insert_ignoring_conflicts
+from storage.repositories.shared import ACTIVE, due_to_send, insert_ignoring_conflicts, insert_row_ignoring_conflicts
 
 # One claimer per conversation at a time on PostgreSQL (OutboxRepository.claim_conversations).
 _TRY_CONVERSATION_LOCKS = text(
@@ -22,6 +22,32 @@ _TRY_CONVERSATION_LOCKS = text(
 _BUNDLED_KINDS = tuple(kind.value for kind in OutboxKind if kind.is_bundled)
 CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N due ones
 UNSETTLED_SCAN = 20_000  # tasks still to plan looked at per claim (a backlog's first ones)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+
+
+def _queued(
+    workspace_id: str,
+    dedupe_key: str,
+    kind: str,
+    recipient_id: str,
+    now: datetime,
+    not_before: datetime | None,
+    task_id: int | None,
+    payload: Payload | None,
+) -> dict[str, Any]:
+    """The row of a message queued to send."""
+    return {
+        "workspace_id": workspace_id,
+        "dedupe_key": dedupe_key,
+        "kind": kind,
+        "task_id": task_id,
+        "recipient_id": recipient_id,
+        "payload": to_json(payload) if payload is not None else {},
+        "state": OutboxState.PENDING.value,
+        "attempts": 0,
+        "not_before": not_before or now,
+        "created_at": now,
+    }
 
 
 class OutboxRepository:
@@ -41,19 +67,26 @@ class OutboxRepository:
         payload: Payload | None = None,
     ) -> int | None:
         """Queue a message once: a second add with the same dedupe key writes nothing (None)."""
-        values = {
-            "workspace_id": workspace_id,
-            "dedupe_key": dedupe_key,
-            "kind": kind,
-            "task_id": task_id,
-            "recipient_id": recipient_id,
-            "payload": to_json(payload) if payload is not None else {},
-            "state": OutboxState.PENDING.value,
-            "attempts": 0,
-            "not_before": not_before or now,
-            "created_at": now,
-        }
+        values = _queued(workspace_id, dedupe_key, kind, recipient_id, now, not_before, task_id, payload)
         new_id = insert_ignoring_conflicts(self._session, OutboxMessage, values)
+        return int(new_id) if new_id is not None else None
+
+    def insert(
+        self,
+        workspace_id: str,
+        *,
+        dedupe_key: str,
+        kind: str,
+        recipient_id: str,
+        now: datetime,
+        not_before: datetime | None = None,
+        task_id: int | None = None,
+        payload: Payload | None = None,
+    ) -> int | None:
+        """`add` as one Core INSERT on the session's connection: no ORM execution and no autoflush, so
+        whatever it refers to (its task) must already be written."""
+        values = _queued(workspace_id, dedupe_key, kind, recipient_id, now, not_before, task_id, payload)
+        new_id = insert_row_ignoring_conflicts(self._session, _OUTBOX, values)
         return int(new_id) if new_id is not None else None
 
     def claim(

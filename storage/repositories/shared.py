@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import Table, and_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,21 @@ def insert_ignoring_conflicts(session: Session, model: type[Any], values: dict[s
         raise RuntimeError(f"unsupported database {dialect}")
     key = list(model.__table__.primary_key.columns)[0]
     return session.execute(stmt.returning(key)).scalar_one_or_none()
+
+
+def insert_row_ignoring_conflicts(session: Session, table: Table, values: dict[str, Any]) -> Any | None:
+    """The same INSERT as `insert_ignoring_conflicts`, as a Core statement on the session's connection: no
+    ORM execution, no autoflush."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    key = list(table.primary_key.columns)[0]
+    return connection.execute(stmt.returning(key)).scalar_one_or_none()
 
 
 def due_to_send(now: datetime) -> Any:

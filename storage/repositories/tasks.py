@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, case, func, or_, select, update
+from sqlalchemy import Select, Table, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.model import TaskStatus
 from storage.models import Task, TaskEvent
 from storage.repositories.shared import ACTIVE, NOT_FINAL
+
+_TASKS = cast(Table, Task.__table__)
+_TASK_EVENTS = cast(Table, TaskEvent.__table__)
 
 
 class TaskRepository:
@@ -21,6 +24,16 @@ class TaskRepository:
     def add(self, task: Task) -> None:
         self._session.add(task)
         self._session.flush()
+
+    def insert(self, values: dict[str, Any]) -> int:
+        """Write a new task's row with one Core INSERT … RETURNING id (no ORM object, no flush)."""
+        stmt = insert(_TASKS).values(**values).returning(_TASKS.c.id)
+        return int(self._session.connection().execute(stmt).scalar_one())
+
+    def insert_event(self, task_id: int, *, at: datetime, actor_id: str, action: str, detail: str = "") -> None:
+        """`record` as one Core INSERT, for a task written with `insert`."""
+        values = {"task_id": task_id, "at": at, "actor_id": actor_id, "action": action, "detail": detail}
+        self._session.connection().execute(insert(_TASK_EVENTS).values(**values))
 
     def many(self, workspace_id: str, task_ids: Sequence[int]) -> dict[int, Task]:
         """These tasks by id (those that no longer exist are missing)."""

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
+from bot.domain.model import TeamContact
 from storage.models import Task, Team, TeamManager
 from storage.repositories.shared import ACTIVE
 
@@ -24,6 +25,23 @@ class TeamRepository:
         options = [] if with_managers else [lazyload(Team.managers)]
         team = self._session.get(Team, team_id, options=options)
         return team if team is not None and team.workspace_id == workspace_id else None
+
+    def contact(
+        self, workspace_id: str, *, team_id: int | None = None, channel_id: str | None = None
+    ) -> TeamContact | None:
+        """A team by id or by channel, with its managers, as one Core statement (no ORM objects)."""
+        stmt = (
+            select(Team.id, Team.channel_id, TeamManager.user_id)
+            .outerjoin(TeamManager, TeamManager.team_id == Team.id)
+            .where(Team.workspace_id == workspace_id)
+            .order_by(TeamManager.user_id)
+        )
+        stmt = stmt.where(Team.id == team_id) if team_id is not None else stmt.where(Team.channel_id == channel_id)
+        rows = self._session.connection().execute(stmt).all()
+        if not rows:
+            return None
+        managers = tuple(str(user_id) for _, _, user_id in rows if user_id is not None)
+        return TeamContact(id=int(rows[0][0]), channel_id=str(rows[0][1]), manager_ids=managers)
 
     def add(self, team: Team) -> None:
         self._session.add(team)

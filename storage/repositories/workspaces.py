@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import Workspace
 from storage.repositories.shared import insert_ignoring_conflicts
+
+_WORKSPACES = cast(Table, Workspace.__table__)
 
 
 class WorkspaceRepository:
@@ -49,3 +53,25 @@ class WorkspaceRepository:
         )
         number = self._session.execute(stmt).scalar_one()
         return int(number)
+
+    def take_task_number(self, workspace_id: str, *, now: datetime) -> int:
+        """`ensure` and `next_task_number` in one Core statement: INSERT … ON CONFLICT DO UPDATE … RETURNING
+        creates the workspace on first contact with T-1 taken, or takes the next number and marks it
+        installed again; concurrent creators never collide (the row is locked by the update)."""
+        connection = self._session.connection()
+        dialect = connection.dialect.name
+        if dialect == "postgresql":
+            stmt: Any = postgresql.insert(_WORKSPACES)
+        elif dialect == "sqlite":
+            stmt = sqlite.insert(_WORKSPACES)
+        else:  # pragma: no cover - only the two supported databases
+            raise RuntimeError(f"unsupported database {dialect}")
+        stmt = (
+            stmt.values(id=workspace_id, last_task_number=1, created_at=now)
+            .on_conflict_do_update(
+                index_elements=[_WORKSPACES.c.id],
+                set_={"last_task_number": _WORKSPACES.c.last_task_number + 1, "uninstalled_at": None},
+            )
+            .returning(_WORKSPACES.c.last_task_number)
+        )
+        return int(connection.execute(stmt).scalar_one())
