@@ -1,5 +1,5 @@
-"""Opening a task (its row, its first history line, its assignee's DM), shared by one-off tasks and the
-occurrences of a series."""
+"""Opening a task (its row, its first history line, its assignee's DM): as Core statements for a one-off task,
+as ORM objects for the occurrences of a series, which go on working on the row."""
 
 from __future__ import annotations
 

@@ -68,6 +68,38 @@ def test_concurrent_task_numbers_are_distinct_and_consecutive(pg_uow_factory: Un
         assert uow.workspaces.next_task_number(OTHER_WS) == 1
 
 
+def test_concurrent_creators_taking_numbers_make_the_workspace_once_and_never_collide(
+    pg_uow_factory: UnitOfWorkFactory,
+) -> None:
+    threads, per_thread = 3, 20
+
+    def allocate() -> list[int]:
+        got = []
+        for _ in range(per_thread):
+            with pg_uow_factory() as uow:
+                number = uow.workspaces.take_task_number(WS, now=NOW)  # the first ones race to create it
+                uow.tasks.insert({**_values(task_row(WS, number)), "number": number})
+                uow.commit()
+            got.append(number)
+        return got
+
+    results = _in_threads(threads, allocate)
+
+    allocated = sorted(n for result in results for n in result)
+    assert allocated == list(range(1, threads * per_thread + 1))
+    with pg_uow_factory() as uow:
+        stored = list(uow.session.scalars(select(Task.number).where(Task.workspace_id == WS).order_by(Task.number)))
+        assert stored == allocated
+        workspace = uow.session.get(Workspace, WS)
+        assert workspace is not None and workspace.last_task_number == threads * per_thread
+
+
+def _values(task: Task) -> dict[str, object]:
+    """A task not yet stored as the values a Core INSERT takes (those left unset take their defaults)."""
+    values = {c.key: getattr(task, c.key) for c in Task.__table__.columns if c.key != "id"}
+    return {key: value for key, value in values.items() if value is not None}
+
+
 def test_concurrent_claims_take_each_row_exactly_once(pg_uow_factory: UnitOfWorkFactory) -> None:
     ensure_workspaces(pg_uow_factory, WS)
     with pg_uow_factory() as uow:

@@ -102,6 +102,52 @@ def test_an_error_inside_a_unit_of_work_rolls_back(uow_factory: UnitOfWorkFactor
         assert uow.workspaces.next_task_number(WS_A) == 1
 
 
+def test_taking_a_task_number_makes_the_workspace_on_first_contact_and_installs_it_again(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        assert uow.workspaces.take_task_number(WS_A, now=NOW) == 1
+        assert uow.workspaces.take_task_number(WS_A, now=NOW) == 2
+        uow.workspaces.mark_uninstalled(WS_B, now=NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.workspaces.take_task_number(WS_B, now=NOW + timedelta(hours=1)) == 1
+        assert uow.workspaces.next_task_number(WS_A) == 3  # the same counter as `next_task_number`
+        uow.commit()
+    with uow_factory() as uow:
+        a, b = uow.session.get(Workspace, WS_A), uow.session.get(Workspace, WS_B)
+        assert a is not None and b is not None
+        assert (a.created_at, a.uninstalled_at, a.last_task_number) == (NOW, None, 3)
+        assert (b.created_at, b.uninstalled_at, b.last_task_number) == (NOW, None, 1)
+
+
+def test_a_task_written_with_core_statements_reads_back_as_one_written_with_the_orm(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    ensure_workspaces(uow_factory, WS_A)
+    with uow_factory() as uow:
+        orm = task_row(WS_A, 1)
+        uow.tasks.add(orm)
+        values = {c.key: getattr(orm, c.key) for c in Task.__table__.columns if c.key not in ("id", "number")}
+        task_id = uow.tasks.insert({**values, "number": 2})
+        uow.tasks.insert_event(task_id, at=NOW, actor_id=MANAGER, action="created")
+        first = uow.outbox.insert(
+            WS_A, dedupe_key="k", kind="assignment", recipient_id=ALICE, task_id=task_id, payload=None, now=NOW
+        )
+        again = uow.outbox.insert(WS_A, dedupe_key="k", kind="assignment", recipient_id=ALICE, now=NOW)
+        uow.commit()
+    assert first is not None and again is None  # a second insert with the same dedupe key writes nothing
+    with uow_factory() as uow:
+        one, two = uow.tasks.with_history(WS_A, orm.id), uow.tasks.with_history(WS_A, task_id)
+        assert one is not None and two is not None
+        columns = [c.key for c in Task.__table__.columns if c.key not in ("id", "number")]
+        assert [getattr(two, c) for c in columns] == [getattr(one, c) for c in columns]
+        assert [(e.at, e.actor_id, e.action, e.detail) for e in two.history] == [(NOW, MANAGER, "created", "")]
+        row = uow.outbox.get(first)
+        assert row is not None
+        assert (row.task_id, row.state, row.attempts, row.not_before, row.payload) == (task_id, "pending", 0, NOW, {})
+
+
 def test_a_database_out_of_reach_leaves_the_unit_of_work_as_storage_unavailable(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'baton.db'}")
     try:
