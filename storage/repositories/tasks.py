@@ -94,18 +94,26 @@ class TaskRepository:
         )
         return self._soonest_first(stmt, limit)
 
-    def due_for_planning(self, *, now: datetime, limit: int) -> list[Task]:
-        """Active tasks whose next follow-up moment has come, across workspaces (the scheduler's
-        scan; uses the partial index ix_tasks_next_check_at). Other planners skip the rows locked here."""
+    def ids_due_for_planning(self, *, now: datetime, limit: int) -> list[int]:
+        """Ids of active tasks whose next follow-up moment has come, across workspaces, soonest first (the
+        scheduler's scan: only the columns of the partial index ix_tasks_next_check_at are read). On
+        PostgreSQL the rows are locked here, and other planners skip them."""
         stmt = (
-            select(Task)
+            select(Task.id, Task.next_check_at)
             .where(Task.status.in_(ACTIVE), Task.next_check_at.is_not(None), Task.next_check_at <= now)
             .order_by(Task.next_check_at)
             .limit(limit)
         )
         if self._session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        return list(self._session.scalars(stmt))
+        return [task_id for task_id, _ in self._session.execute(stmt)]
+
+    def for_planning(self, task_ids: Sequence[int]) -> list[Task]:
+        """These tasks, across workspaces, in the order given (one query; those gone since are missing)."""
+        if not task_ids:
+            return []
+        found = {task.id: task for task in self._session.scalars(select(Task).where(Task.id.in_(task_ids)))}
+        return [found[task_id] for task_id in task_ids if task_id in found]
 
     def done_in_team(self, workspace_id: str, team_id: int, *, after: datetime, until: datetime) -> list[Task]:
         stmt = (
