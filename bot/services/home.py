@@ -15,7 +15,7 @@ from bot.services.availability import TimeView, time_view
 from bot.services.ports import MessageSender, SendOutcome
 from bot.services.read_models import schedule_of, task_view
 from storage.models import Task, Team
-from storage.uow import UnitOfWork, UnitOfWorkFactory
+from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +60,14 @@ class HomeService:
             time = time_view(uow, workspace_id, user_id, now=now, team_calendars=calendars)
             who = time.availability
             queued = []
-            for row in uow.outbox.queued_for(workspace_id, user_id):
+            held = uow.outbox.queued_for(workspace_id, user_id)
+            numbers = uow.tasks.numbers(workspace_id, [r.task_id for r in held if r.task_id is not None])
+            for row in held:
                 kind = OutboxKind(row.kind)
                 at = max(row.not_before, now)
                 if kind.is_scheduled_dm:
                     at = worktime.next_working_start(at, who)  # where delivery holds it
-                queued.append((at, kind, _number(uow, workspace_id, row.task_id)))
+                queued.append((at, kind, numbers.get(row.task_id, 0) if row.task_id is not None else 0))
             coming = coming_up(
                 [_task_time(t, everyone.get(t.team_id or -1)) for t in assigned if TaskStatus(t.status).is_active],
                 who,
@@ -95,11 +97,6 @@ def _task_time(task: Task, team: Team | None) -> TaskTime:
         due_at=task.due_at,
         reminded=task.reminded_at is not None,
     )
-
-
-def _number(uow: UnitOfWork, workspace_id: str, task_id: int | None) -> int:
-    task = uow.tasks.get(workspace_id, task_id) if task_id is not None else None
-    return task.number if task is not None else 0
 
 
 class HomePublisher:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select, update
+from sqlalchemy import Select, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.model import TaskStatus
@@ -217,18 +217,31 @@ class TaskRepository:
         )
 
     def open_counts(self, workspace_id: str, *, user_id: str, team_ids: Sequence[int]) -> tuple[int, int, int]:
-        """How many open tasks a person has assigned, has delegated, and their teams have."""
+        """How many open tasks a person has assigned, has delegated, and their teams have (one query)."""
 
-        def count(*where: Any) -> int:
-            stmt = (
-                select(func.count())
-                .select_from(Task)
-                .where(Task.workspace_id == workspace_id, Task.status.in_(NOT_FINAL), *where)
-            )
-            return int(self._session.execute(stmt).scalar_one())
+        def count(condition: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-        teams = count(Task.team_id.in_(team_ids)) if team_ids else 0
-        return count(Task.assignee_id == user_id), count(Task.delegator_id == user_id), teams
+        involved = or_(Task.assignee_id == user_id, Task.delegator_id == user_id)
+        in_teams = Task.team_id.in_(team_ids) if team_ids else None
+        stmt = select(
+            count(Task.assignee_id == user_id),
+            count(Task.delegator_id == user_id),
+            count(in_teams) if in_teams is not None else literal(0),
+        ).where(
+            Task.workspace_id == workspace_id,
+            Task.status.in_(NOT_FINAL),
+            or_(involved, in_teams) if in_teams is not None else involved,
+        )
+        assigned, delegated, teams = self._session.execute(stmt).one()
+        return int(assigned), int(delegated), int(teams)
+
+    def numbers(self, workspace_id: str, task_ids: Sequence[int]) -> dict[int, int]:
+        """These tasks' numbers by id, in one query (those that no longer exist are missing)."""
+        if not task_ids:
+            return {}
+        stmt = select(Task.id, Task.number).where(Task.workspace_id == workspace_id, Task.id.in_(set(task_ids)))
+        return {task_id: number for task_id, number in self._session.execute(stmt)}
 
     def recent_assignees(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[str]:
         """Who the teams' tasks went to, most recently given one first."""
