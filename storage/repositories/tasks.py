@@ -10,8 +10,25 @@ from sqlalchemy import Select, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.model import TaskStatus
-from storage.models import Task, TaskEvent
+from storage.models import Task, TaskEvent, TaskRow
 from storage.repositories.shared import ACTIVE, NOT_FINAL
+
+
+def _soonest_first(stmt: Select[Any], limit: int) -> Select[Any]:
+    # NULL deadlines last on both databases, then oldest first.
+    return stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.number).limit(limit)
+
+
+def _assigned_to(workspace_id: str, user_id: str) -> tuple[Any, ...]:
+    return Task.workspace_id == workspace_id, Task.assignee_id == user_id, Task.status.in_(NOT_FINAL)
+
+
+def _delegated_by(workspace_id: str, user_id: str) -> tuple[Any, ...]:
+    return Task.workspace_id == workspace_id, Task.delegator_id == user_id, Task.status.in_(NOT_FINAL)
+
+
+def _of_teams(workspace_id: str, team_ids: Sequence[int]) -> tuple[Any, ...]:
+    return Task.workspace_id == workspace_id, Task.team_id.in_(team_ids), Task.status.in_(NOT_FINAL)
 
 
 class TaskRepository:
@@ -54,29 +71,36 @@ class TaskRepository:
         self._session.add(TaskEvent(task_id=task.id, at=at, actor_id=actor_id, action=action, detail=detail))
 
     def _soonest_first(self, stmt: Select[Any], limit: int) -> list[Task]:
-        # NULL deadlines last on both databases, then oldest first.
-        ordered = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.number).limit(limit)
-        return list(self._session.scalars(ordered))
+        return list(self._session.scalars(_soonest_first(stmt, limit)))
+
+    def _soonest_first_rows(self, *where: Any, limit: int) -> list[TaskRow]:
+        stmt = select(*Task.__table__.c).where(*where)
+        return list(self._session.execute(_soonest_first(stmt, limit)))
 
     def assigned_to(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
-        stmt = select(Task).where(
-            Task.workspace_id == workspace_id, Task.assignee_id == user_id, Task.status.in_(NOT_FINAL)
-        )
-        return self._soonest_first(stmt, limit)
+        return self._soonest_first(select(Task).where(*_assigned_to(workspace_id, user_id)), limit)
 
     def delegated_by(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
-        stmt = select(Task).where(
-            Task.workspace_id == workspace_id, Task.delegator_id == user_id, Task.status.in_(NOT_FINAL)
-        )
-        return self._soonest_first(stmt, limit)
+        return self._soonest_first(select(Task).where(*_delegated_by(workspace_id, user_id)), limit)
 
     def of_teams(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[Task]:
         if not team_ids:
             return []
-        stmt = select(Task).where(
-            Task.workspace_id == workspace_id, Task.team_id.in_(team_ids), Task.status.in_(NOT_FINAL)
-        )
-        return self._soonest_first(stmt, limit)
+        return self._soonest_first(select(Task).where(*_of_teams(workspace_id, team_ids)), limit)
+
+    def assigned_to_rows(self, workspace_id: str, user_id: str, *, limit: int) -> list[TaskRow]:
+        """As `assigned_to`, as rows of the task's columns (no ORM objects: for views that only read)."""
+        return self._soonest_first_rows(*_assigned_to(workspace_id, user_id), limit=limit)
+
+    def delegated_by_rows(self, workspace_id: str, user_id: str, *, limit: int) -> list[TaskRow]:
+        """As `delegated_by`, as rows of the task's columns."""
+        return self._soonest_first_rows(*_delegated_by(workspace_id, user_id), limit=limit)
+
+    def of_teams_rows(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[TaskRow]:
+        """As `of_teams`, as rows of the task's columns."""
+        if not team_ids:
+            return []
+        return self._soonest_first_rows(*_of_teams(workspace_id, team_ids), limit=limit)
 
     def overdue(
         self, workspace_id: str, *, now: datetime, user_id: str, team_ids: Sequence[int], limit: int

@@ -8,6 +8,7 @@ import pytest
 
 from bot.domain import worktime
 from bot.services.availability import TIME_OFF_LOOKBACK, AvailabilityReader
+from bot.services.read_models import task_view
 from storage.models import Team, TimeOff
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import START
@@ -101,3 +102,27 @@ def test_away_until_from_the_shared_read_is_the_former_answer(uow_factory: UnitO
 
 def _period(starts: object, ends: object) -> TimeOff:
     return TimeOff(workspace_id=WS, user_id=U_ALICE, starts_at=starts, ends_at=ends, created_by=U_ALICE, created_at=NOW)
+
+
+def test_the_home_sections_as_rows_make_the_views_the_objects_make(uow_factory: UnitOfWorkFactory) -> None:
+    ensure_workspaces(uow_factory, WS)
+    with uow_factory() as uow:
+        team = Team(workspace_id=WS, channel_id="C0ROWS", tz="UTC", created_by=U_MANAGER, created_at=NOW)
+        uow.teams.add(team)
+        for number, due in enumerate([None, NOW + timedelta(days=2), NOW - timedelta(hours=3), None], start=1):
+            uow.tasks.add(task_row(WS, number, due_at=due, team_id=team.id if number % 2 else None, details="d"))
+        uow.tasks.add(task_row(WS, 5, status="done", team_id=team.id))
+        uow.commit()
+    with uow_factory() as uow:
+        tasks = uow.tasks
+        pairs = [
+            (tasks.assigned_to(WS, U_ALICE, limit=3), tasks.assigned_to_rows(WS, U_ALICE, limit=3)),
+            (tasks.delegated_by(WS, U_MANAGER, limit=10), tasks.delegated_by_rows(WS, U_MANAGER, limit=10)),
+            (tasks.of_teams(WS, [team.id], limit=10), tasks.of_teams_rows(WS, [team.id], limit=10)),
+            (tasks.of_teams(WS, [], limit=10), tasks.of_teams_rows(WS, [], limit=10)),
+        ]
+        for objects, rows in pairs:
+            assert [task_view(t, team_channel_id="C") for t in rows] == [
+                task_view(t, team_channel_id="C") for t in objects
+            ]
+        assert len(pairs[0][1]) == 3 and len(pairs[2][1]) == 2
