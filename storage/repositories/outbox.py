@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, case, false, func, or_, select, text, tuple_, update
+from sqlalchemy import (
+    Integer,
+    Row,
+    Select,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from bot.domain.model import OutboxKind, OutboxState
@@ -19,6 +36,28 @@ _TRY_CONVERSATION_LOCKS = text(
     "LIMIT :limit"
 )
 _BUNDLED_KINDS = tuple(kind.value for kind in OutboxKind if kind.is_bundled)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_TASKS = cast(Table, Task.__table__)
+# What a claim returns of each row: what a delivery holds while the lease lasts (plain rows, no ORM objects).
+CLAIMED_COLUMNS = tuple(
+    _OUTBOX.c[name]
+    for name in (
+        "id",
+        "workspace_id",
+        "dedupe_key",
+        "kind",
+        "recipient_id",
+        "task_id",
+        "payload",
+        "attempts",
+        "channel_id",
+        "ts",
+        "last_error",
+        "created_at",
+        "lease_until",
+        "first_tried_at",
+    )
+)
 CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N due ones
 UNSETTLED_SCAN = 20_000  # tasks still to plan looked at per claim (a backlog's first ones)
 
@@ -62,7 +101,7 @@ class OutboxRepository:
         limit: int,
         lease: timedelta,
         ids: Sequence[int] | None = None,
-    ) -> list[OutboxMessage]:
+    ) -> list[Row[Any]]:
         """Take due rows for delivery with a lease; on PostgreSQL other claimers skip them.
 
         A row is due when it is pending and its `not_before` has come, or when it is `sending`
@@ -71,39 +110,26 @@ class OutboxRepository:
         instead of sorting every due row. SQLite has one writer at a time (the engine begins writers
         IMMEDIATE), so the same statement without SKIP LOCKED is safe there.
         """
-        due = due_to_send(now)
-        chosen = select(OutboxMessage.id).where(due)
+        stmt = _claim_statement(postgres=self._postgres(), by_ids=ids is not None)
+        params: dict[str, Any] = {"now": now, "until": now + lease, "limit": limit}
         if ids is not None:
-            chosen = chosen.where(OutboxMessage.id.in_(ids))
-        chosen = chosen.order_by(OutboxMessage.not_before, OutboxMessage.id).limit(limit)
-        if self._session.get_bind().dialect.name == "postgresql":
-            chosen = chosen.with_for_update(skip_locked=True)
-        return self._lease(chosen, now=now, lease=lease)
+            params["ids"] = list(ids)
+        return _by_id(self._session.connection().execute(stmt, params))
 
-    def _lease(self, chosen: Select[Any], *, now: datetime, lease: timedelta) -> list[OutboxMessage]:
+    def _lease(self, chosen: Select[Any], *, now: datetime, lease: timedelta) -> list[Row[Any]]:
         """Set the chosen rows to `sending` with a lease and return them, in one statement (a select then an
         UPDATE per row took three times as long for 500 rows). The lease's end is also when the row is due
         again, so a row whose deliverer died is taken up by the same scan as pending ones. A claim is not an
         attempt: `renew_leases`, just before the row is sent, counts it."""
-        until = now + lease
-        stmt = (
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(chosen.scalar_subquery()))
-            .values(
-                state=OutboxState.SENDING.value,
-                lease_until=until,
-                not_before=until,
-            )
-            .returning(OutboxMessage)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-        rows = list(self._session.scalars(stmt))
-        rows.sort(key=lambda row: row.id)  # RETURNING promises no order; ids follow creation
-        return rows
+        stmt = _lease_statement(chosen)
+        return _by_id(self._session.connection().execute(stmt, {"until": now + lease}))
+
+    def _postgres(self) -> bool:
+        return self._session.get_bind().dialect.name == "postgresql"
 
     def claim_conversations(
         self, *, now: datetime, limit: int, lease: timedelta, per_conversation: int
-    ) -> list[OutboxMessage]:
+    ) -> list[Row[Any]]:
         """Take whole conversations: every due row (up to `per_conversation`) of the `limit` conversations
         whose rows fell due first, with a lease, so one deliverer sees everything a person is owed at once
         and can send it as one message (CONTRACT: one DM per person per pass).
@@ -128,7 +154,7 @@ class OutboxRepository:
         unsettled = self._still_planned_for({ws for ws, _, _ in candidates}, now=now)
         # A person still being planned for only has what is not bundled to take now (an assignment DM).
         conversations = [(ws, to) for ws, to, other in candidates if other or (ws, to) not in unsettled]
-        postgres = self._session.get_bind().dialect.name == "postgresql"
+        postgres = self._postgres()
         if postgres:
             keys = [f"{ws}/{to}" for ws, to in conversations]
             # hashtextextended: a 64-bit key per conversation; xact locks end with the claim's transaction.
@@ -292,22 +318,63 @@ class OutboxRepository:
         keep their count, so whoever takes them over knows no message of theirs can be in Slack already."""
         if not outbox_ids:
             return set()
+        params = {"ids": list(outbox_ids), "held_until": held_until, "now": now, "until": until}
+        return {int(i) for i in self._session.connection().execute(_RENEW, params).scalars()}
+
+    def settle(
+        self,
+        outbox_ids: Sequence[int],
+        *,
+        held_until: datetime,
+        state: OutboxState,
+        channel: str | None = None,
+        ts: str | None = None,
+        sent_at: datetime | None = None,
+        error: str | None = None,
+        not_before: datetime | None = None,
+        uncount: bool = False,
+    ) -> set[int]:
+        """Record what became of rows held under one lease, in one statement: the ids still ours (another
+        deliverer that took a row after our lease ran out has its word, not us). The lease ends; `uncount`
+        takes back the try counted for a send that did not happen."""
+        if not outbox_ids:
+            return set()
+        values: dict[str, Any] = {"state": state.value, "lease_until": None}
+        if uncount:
+            values["attempts"] = _OUTBOX.c.attempts - 1
+        if channel is not None:
+            values["channel_id"] = channel
+        if ts is not None:
+            values["ts"] = ts
+            values["sent_at"] = sent_at
+        if error is not None:
+            values["last_error"] = error[:200]
+        if not_before is not None:
+            values["not_before"] = not_before
         stmt = (
-            update(OutboxMessage)
+            update(_OUTBOX)
             .where(
-                OutboxMessage.id.in_(outbox_ids),
-                OutboxMessage.state == OutboxState.SENDING.value,
-                OutboxMessage.lease_until == held_until,
+                _OUTBOX.c.id.in_(outbox_ids),
+                _OUTBOX.c.state == OutboxState.SENDING.value,
+                _OUTBOX.c.lease_until == held_until,
             )
-            .values(
-                lease_until=until,
-                not_before=until,
-                attempts=OutboxMessage.attempts + 1,
-                first_tried_at=func.coalesce(OutboxMessage.first_tried_at, now),
-            )
-            .returning(OutboxMessage.id)
+            .values(values)
+            .returning(_OUTBOX.c.id)
         )
-        return {int(i) for i in self._session.scalars(stmt)}
+        return {int(i) for i in self._session.connection().execute(stmt).scalars()}
+
+    def remember_assignment_dm(
+        self, workspace_id: str, task_ids: Sequence[int], *, channel: str | None, ts: str | None
+    ) -> None:
+        """Tasks remember the assignment DM that went out about them, so it can be drawn again as they change."""
+        if not task_ids:
+            return
+        stmt = (
+            update(_TASKS)
+            .where(_TASKS.c.workspace_id == workspace_id, _TASKS.c.id.in_(task_ids))
+            .values(assignment_channel_id=channel, assignment_ts=ts)
+        )
+        self._session.connection().execute(stmt)
 
     def last_ts_before(self, workspace_id: str, *, channel_id: str, before: datetime) -> str | None:
         """The ts (Slack's clock) of the latest message Baton knew it had sent in a conversation before a
@@ -432,3 +499,52 @@ class OutboxRepository:
             .limit(limit)
         )
         return list(self._session.scalars(stmt))
+
+
+def _by_id(result: Any) -> list[Row[Any]]:
+    rows: list[Row[Any]] = list(result)
+    rows.sort(key=lambda row: row.id)  # RETURNING promises no order; ids follow creation
+    return rows
+
+
+def _lease_statement(chosen: Select[Any]) -> Update:
+    until = bindparam("until", type_=_OUTBOX.c.lease_until.type)
+    return (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(chosen.scalar_subquery()))
+        .values(state=OutboxState.SENDING.value, lease_until=until, not_before=until)
+        .returning(*CLAIMED_COLUMNS)
+    )
+
+
+@cache
+def _claim_statement(*, postgres: bool, by_ids: bool) -> Update:
+    """The claim as one prepared UPDATE … RETURNING (built once): due rows in the order they fell due."""
+    now = bindparam("now", type_=_OUTBOX.c.not_before.type)
+    chosen = select(_OUTBOX.c.id).where(
+        _OUTBOX.c.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value)), _OUTBOX.c.not_before <= now
+    )  # shared.due_to_send, with `now` a parameter
+    if by_ids:
+        chosen = chosen.where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    chosen = chosen.order_by(_OUTBOX.c.not_before, _OUTBOX.c.id).limit(bindparam("limit", type_=Integer))
+    if postgres:
+        chosen = chosen.with_for_update(skip_locked=True)
+    return _lease_statement(chosen)
+
+
+_RENEWED_UNTIL = bindparam("until", type_=_OUTBOX.c.lease_until.type)
+_RENEW = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.state == OutboxState.SENDING.value,
+        _OUTBOX.c.lease_until == bindparam("held_until", type_=_OUTBOX.c.lease_until.type),
+    )
+    .values(
+        lease_until=_RENEWED_UNTIL,
+        not_before=_RENEWED_UNTIL,
+        attempts=_OUTBOX.c.attempts + 1,
+        first_tried_at=func.coalesce(_OUTBOX.c.first_tried_at, bindparam("now", type_=_OUTBOX.c.first_tried_at.type)),
+    )
+    .returning(_OUTBOX.c.id)
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -22,7 +22,7 @@ from bot.scheduler.pacing import Pacer
 from bot.services.installs import UNINSTALLED
 from bot.services.messages import sent_message
 from bot.services.ports import Failed, MessageSender, RetryLater, SendOutcome, Sent
-from storage.uow import UnitOfWork, UnitOfWorkFactory
+from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -155,39 +155,44 @@ class Delivery:
                 )
             summary.conversations = len({(r.workspace_id, r.recipient_id) for r in rows})
             uninstalled = uow.workspaces.uninstalled() if rows else set()
-            for r in rows:
-                if r.workspace_id in uninstalled:  # app_uninstalled came after this row was planned
-                    r.state, r.last_error, r.lease_until = OutboxState.SKIPPED.value, UNINSTALLED, None
+            gone = [r for r in rows if r.workspace_id in uninstalled]  # app_uninstalled came after they were planned
+            for held_until, batch in _by_lease(gone).items():
+                uow.outbox.settle(
+                    [r.id for r in batch], held_until=held_until, state=OutboxState.SKIPPED, error=UNINSTALLED
+                )
             rows = [r for r in rows if r.workspace_id not in uninstalled]
             messages = self._pace_at_claim(messages_of(rows), now=now, summary=summary)
-            claimed = [[claimed_row(r, now=now) for r in message] for message in messages]
+            for message, not_before in messages.put_back:
+                for held_until, batch in _by_lease(message).items():
+                    uow.outbox.settle(
+                        [r.id for r in batch], held_until=held_until, state=OutboxState.PENDING, not_before=not_before
+                    )
+            claimed = [[claimed_row(r, now=now) for r in message] for message in messages.keep]
             uow.commit()
         return claimed
 
-    def _pace_at_claim(self, messages: list[list[Any]], *, now: datetime, summary: DeliverySummary) -> list[list[Any]]:
+    def _pace_at_claim(self, messages: list[list[Any]], *, now: datetime, summary: DeliverySummary) -> _Paced:
         """Keep one post per free conversation to send now; put the others back, each behind the one before
         it (`gap` apart). Refreshes (chat.update) are not posts and always go."""
         gap = self._pacer.gap_seconds if self._pacer is not None else PACE.total_seconds()
         behind: dict[tuple[str, str], int] = {}
-        keep = []
+        paced = _Paced()
         for message in messages:
             first = message[0]
             if first.kind == OutboxKind.REFRESH.value:
-                keep.append(message)
+                paced.keep.append(message)
                 continue
             key = (first.workspace_id, first.recipient_id)
             queued = behind.get(key, 0)
             behind[key] = queued + 1
             wait = self._pacer.wait_seconds(*key) if self._pacer is not None else 0.0
             if wait <= 0 and queued == 0:
-                keep.append(message)
+                paced.keep.append(message)
                 continue
             delay = wait + queued * gap if self._pacer is not None else max(queued, 1) * gap
-            for row in message:
-                row.state, row.lease_until = OutboxState.PENDING.value, None
-                row.not_before = now + timedelta(seconds=delay)
+            paced.put_back.append((message, now + timedelta(seconds=delay)))
             summary.held_back(delay, [row.id for row in message])
-        return keep
+        return paced
 
     # sending -------------------------------------------------------------------------------------
     def _deliver_message(self, rows: list[ClaimedRow], summary: DeliverySummary) -> bool:
@@ -368,17 +373,15 @@ class Delivery:
 
     def _release(self, rows: Sequence[ClaimedRow]) -> None:
         """Hand rows claimed but not sent back to pending (attempt not counted), for the next pass anywhere."""
+        now = self._clock.now()  # due at once, for any deliverer
+        ours: set[int] = set()
         with self._uow() as uow:
-            released = []
-            for row in rows:
-                stored = uow.outbox.get(row.id)
-                if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
-                    continue  # another deliverer holds it now
-                stored.state = OutboxState.PENDING.value
-                stored.lease_until = None
-                stored.not_before = self._clock.now()  # due at once, for any deliverer
-                released.append(row.id)
+            for held_until, batch in _by_lease(rows).items():  # rows another deliverer holds now stay its
+                ours |= uow.outbox.settle(
+                    [row.id for row in batch], held_until=held_until, state=OutboxState.PENDING, not_before=now
+                )
             uow.commit()
+        released = [row.id for row in rows if row.id in ours]
         log.info("outbox.released", extra={"count": len(released), "outbox_ids": released[:20]})
 
     def _mark(
@@ -395,30 +398,32 @@ class Delivery:
     ) -> int:
         """Record the rows' outcome in one transaction; returns how many were still ours (another deliverer
         that took a row after our lease ran out has its word, not us)."""
-        marked = 0
+        ours: set[int] = set()
         with self._uow() as uow:
-            loaded = uow.outbox.many_by_id([row.id for row in rows])
+            for held_until, batch in _by_lease(rows).items():
+                ours |= uow.outbox.settle(
+                    [row.id for row in batch],
+                    held_until=held_until,
+                    state=state,
+                    channel=channel,
+                    ts=ts,
+                    sent_at=now,
+                    error=error,
+                    not_before=not_before,
+                    uncount=uncount,
+                )
             for row in rows:
-                stored = loaded.get(row.id)
-                if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
+                if row.id not in ours:
                     log.warning("outbox.lease_lost", extra={"outbox_id": row.id})
-                    continue
-                marked += 1
-                stored.state = state.value
-                stored.lease_until = None
-                if uncount:
-                    stored.attempts -= 1
-                if channel is not None:
-                    stored.channel_id = channel
-                if ts is not None:
-                    stored.ts = ts
-                    stored.sent_at = now
-                if error is not None:
-                    stored.last_error = error[:200]
-                if not_before is not None:
-                    stored.not_before = not_before
-                if state is OutboxState.SENT and row.task_id is not None and row.kind is not OutboxKind.REFRESH:
-                    _after_sent(uow, row, channel=channel, ts=ts)
+            if state is OutboxState.SENT:
+                # A task remembers its assignment DM, so the DM can be drawn again as the task changes.
+                assigned = [
+                    row.task_id
+                    for row in rows
+                    if row.id in ours and row.kind is OutboxKind.ASSIGNMENT and row.task_id is not None
+                ]
+                if assigned:
+                    uow.outbox.remember_assignment_dm(rows[0].workspace_id, assigned, channel=channel, ts=ts)
             if (
                 state is OutboxState.SENT
                 and channel
@@ -428,15 +433,20 @@ class Delivery:
             ):
                 uow.people.remember_dm(rows[0].workspace_id, rows[0].recipient_id, channel)
             uow.commit()
-        return marked
+        return len(ours)
 
 
-def _after_sent(uow: UnitOfWork, row: ClaimedRow, *, channel: str | None, ts: str | None) -> None:
-    """A task remembers its assignment DM, so the DM can be drawn again as the task changes."""
-    if row.kind is not OutboxKind.ASSIGNMENT:
-        return
-    assert row.task_id is not None
-    task = uow.tasks.get(row.workspace_id, row.task_id)
-    if task is not None:
-        task.assignment_channel_id = channel
-        task.assignment_ts = ts
+@dataclass
+class _Paced:
+    """A claim's messages after pacing: those to send now, and those put back with when they are due."""
+
+    keep: list[list[Any]] = field(default_factory=list)
+    put_back: list[tuple[list[Any], datetime]] = field(default_factory=list)
+
+
+def _by_lease(rows: Sequence[Any]) -> dict[datetime, list[Any]]:
+    """Rows grouped by the lease they are held under (rows claimed or renewed together share one)."""
+    groups: dict[datetime, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(row.lease_until, []).append(row)
+    return groups
