@@ -22,7 +22,7 @@ from bot.scheduler.pacing import Pacer
 from bot.services.installs import UNINSTALLED
 from bot.services.messages import sent_message
 from bot.services.ports import Failed, MessageSender, RetryLater, SendOutcome, Sent
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -95,24 +95,26 @@ class Delivery:
             self._running += 1
         try:
             messages = self._claim(ids=ids, limit=limit, summary=summary)
+            renewed: list[ClaimedRow] | None = None  # this message's rows, renewed with the last one's mark
             for index, rows in enumerate(messages):
-                if self._stopping:
-                    self._release([row for later in messages[index:] for row in later])
-                    break
-                # With a pacer the claim put busy conversations' messages back in turn already; this
-                # catches a post made meanwhile by another thread.
                 first = rows[0]
-                wait = 0.0
-                if first.kind is not OutboxKind.REFRESH and self._pacer is not None:
-                    wait = self._pacer.wait_seconds(first.workspace_id, first.recipient_id)
-                if wait > 0:
-                    self._put_back(rows, delay_seconds=wait)
-                    summary.held_back(wait, [row.id for row in rows])
-                    continue
+                if renewed is None:
+                    if self._stopping:
+                        self._release([row for later in messages[index:] for row in later])
+                        break
+                    # With a pacer the claim put busy conversations' messages back in turn already; this
+                    # catches a post made meanwhile by another thread.
+                    wait = self._wait_seconds(first)
+                    if wait > 0:
+                        self._put_back(rows, delay_seconds=wait)
+                        summary.held_back(wait, [row.id for row in rows])
+                        continue
+                next_up = _NextUp(messages[index + 1]) if index + 1 < len(messages) else None
                 if first.kind is OutboxKind.REFRESH:
-                    self._deliver_refresh(first, summary)
-                elif self._deliver_message(rows, summary) and self._pacer is not None:
+                    self._deliver_refresh(first, summary, renewed=renewed, next_up=next_up)
+                elif self._deliver_message(rows, summary, renewed=renewed, next_up=next_up) and self._pacer is not None:
                     self._pacer.posted(first.workspace_id, first.recipient_id)
+                renewed = next_up.renewed if next_up is not None else None
         finally:
             with self._idle:
                 self._running -= 1
@@ -195,9 +197,24 @@ class Delivery:
         return paced
 
     # sending -------------------------------------------------------------------------------------
-    def _deliver_message(self, rows: list[ClaimedRow], summary: DeliverySummary) -> bool:
-        """Send one message carrying `rows` (one conversation) and mark them; True when Slack was asked to post."""
-        rows = self._renew(rows)
+    def _wait_seconds(self, first: ClaimedRow) -> float:
+        """How long a message must wait for its conversation's turn (refreshes are not posts: never)."""
+        if first.kind is OutboxKind.REFRESH or self._pacer is None:
+            return 0.0
+        return self._pacer.wait_seconds(first.workspace_id, first.recipient_id)
+
+    def _deliver_message(
+        self,
+        rows: list[ClaimedRow],
+        summary: DeliverySummary,
+        *,
+        renewed: list[ClaimedRow] | None = None,
+        next_up: _NextUp | None = None,
+    ) -> bool:
+        """Send one message carrying `rows` (one conversation) and mark them; True when Slack was asked to post.
+        `renewed`: the rows already renewed (with the previous message's mark); `next_up`: the message after
+        this one, renewed in this one's last mark when it may go at once."""
+        rows = renewed if renewed is not None else self._renew(rows)
         if not rows:
             return False
         now = self._clock.now()
@@ -240,7 +257,7 @@ class Delivery:
                 first, suspects, [row.dedupe_key for row in rows_live], channel=channel
             )
             if isinstance(looked, RetryLater | Failed):
-                self._settle(rows_live, looked, channel=None, now=now, summary=summary)
+                self._settle(rows_live, looked, channel=None, now=now, summary=summary, next_up=next_up)
                 return True
             look_in, found = looked
             for ts in dict.fromkeys(found.values()):
@@ -254,7 +271,7 @@ class Delivery:
         outcome = self._sender.post_message(
             first.workspace_id, channel, self._render(message, now=now), dedupe_keys=message.dedupe_keys
         )
-        self._settle(rows_live, outcome, channel=channel, now=now, summary=summary)
+        self._settle(rows_live, outcome, channel=channel, now=now, summary=summary, next_up=next_up)
         return True
 
     def _known_dm(self, row: ClaimedRow) -> str | None:
@@ -271,11 +288,14 @@ class Delivery:
         channel: str | None,
         now: datetime,
         summary: DeliverySummary,
+        next_up: _NextUp | None = None,
     ) -> None:
-        """Record what Slack said of a message for every row it carried."""
+        """Record what Slack said of a message for every row it carried (and renew `next_up` with it)."""
         workspace = rows[0].workspace_id
         if isinstance(outcome, Sent):
-            marked = self._mark(rows, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now)
+            marked = self._mark(
+                rows, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now, next_up=next_up
+            )
             summary.sent += marked
             log.info(
                 "outbox.sent",
@@ -287,7 +307,13 @@ class Delivery:
             # Held back before Slack saw it (over the method's budget, or a look that must wait): it waits its
             # turn like a paced message, not counted as an attempt.
             wait = outcome.after_seconds if outcome.after_seconds is not None else PACE.total_seconds()
-            self._mark(rows, state=OutboxState.PENDING, not_before=now + timedelta(seconds=wait), uncount=True)
+            self._mark(
+                rows,
+                state=OutboxState.PENDING,
+                not_before=now + timedelta(seconds=wait),
+                uncount=True,
+                next_up=next_up,
+            )
             summary.held_back(wait, [row.id for row in rows])
             return
         if isinstance(outcome, RetryLater) and now - oldest < self._max_retry_age:
@@ -299,7 +325,12 @@ class Delivery:
                 timedelta(seconds=outcome.after_seconds) if outcome.after_seconds is not None else backoff(attempts)
             )
             self._mark(
-                rows, state=OutboxState.PENDING, channel=channel, error=outcome.reason, not_before=now + wait_for
+                rows,
+                state=OutboxState.PENDING,
+                channel=channel,
+                error=outcome.reason,
+                not_before=now + wait_for,
+                next_up=next_up,
             )
             summary.retried += len(rows)
             log.info("outbox.retry", extra={"outbox_ids": [r.id for r in rows][:20], "reason": outcome.reason})
@@ -307,13 +338,21 @@ class Delivery:
         reason = outcome.reason
         if isinstance(outcome, RetryLater):
             reason = f"gave up after {max(row.attempts for row in rows)} attempts over 24 h: {reason}"
-        self._mark(rows, state=OutboxState.FAILED, channel=channel, error=reason)
+        self._mark(rows, state=OutboxState.FAILED, channel=channel, error=reason, next_up=next_up)
         summary.failed += len(rows)
         log.warning("outbox.failed", extra={"outbox_ids": [r.id for r in rows][:20], "reason": reason})
 
-    def _deliver_refresh(self, row: ClaimedRow, summary: DeliverySummary) -> None:
+    def _deliver_refresh(
+        self,
+        row: ClaimedRow,
+        summary: DeliverySummary,
+        *,
+        renewed: list[ClaimedRow] | None = None,
+        next_up: _NextUp | None = None,
+    ) -> None:
         """Draw a message Baton sent again as its tasks now stand (a task done, cancelled, reassigned)."""
-        renewed = self._renew([row])
+        if renewed is None:
+            renewed = self._renew([row])
         if not renewed:
             return
         row = renewed[0]
@@ -321,15 +360,15 @@ class Delivery:
         channel, ts = str(row.payload.get("channel") or ""), str(row.payload.get("ts") or "")
         shown = self.sent_message(row.workspace_id, channel_id=channel, ts=ts)
         if shown is None:
-            self._mark([row], state=OutboxState.SKIPPED, error="message not found")
+            self._mark([row], state=OutboxState.SKIPPED, error="message not found", next_up=next_up)
             summary.skipped += 1
             return
         outcome = self._sender.edit_message(row.workspace_id, channel, ts, self._render(shown, now=now))
         if isinstance(outcome, Sent):
-            self._mark([row], state=OutboxState.SENT, channel=channel, ts=ts, now=now)
+            self._mark([row], state=OutboxState.SENT, channel=channel, ts=ts, now=now, next_up=next_up)
             summary.sent += 1
             return
-        self._settle([row], outcome, channel=channel, now=now, summary=summary)
+        self._settle([row], outcome, channel=channel, now=now, summary=summary, next_up=next_up)
 
     def sent_message(self, workspace_id: str, *, channel_id: str, ts: str) -> SentMessage | None:
         """A message Baton sent, with every row it carries, their tasks as they stand now and their answers."""
@@ -340,26 +379,29 @@ class Delivery:
     def _renew(self, rows: Sequence[ClaimedRow]) -> list[ClaimedRow]:
         """The rows with a fresh lease, dropping those no longer ours: checked just before each send, so a
         batch that outlives its lease (a slow Slack) never posts what another replica took over."""
+        with self._uow() as uow:
+            kept = self._renew_in(uow, rows)
+            uow.commit()
+        return kept
+
+    def _renew_in(self, uow: UnitOfWork, rows: Sequence[ClaimedRow]) -> list[ClaimedRow]:
         now = self._clock.now()
         until = now + self._lease
         kept: list[ClaimedRow] = []
-        with self._uow() as uow:
-            for held_until in {row.lease_until for row in rows}:
-                batch = [row for row in rows if row.lease_until == held_until]
-                ours = uow.outbox.renew_leases([row.id for row in batch], held_until=held_until, now=now, until=until)
-                for row in batch:
-                    if row.id in ours:
-                        kept.append(
-                            replace(
-                                row,
-                                lease_until=until,
-                                attempts=row.attempts + 1,
-                                first_tried_at=row.first_tried_at or now,
-                            )
+        for held_until, batch in _by_lease(rows).items():
+            ours = uow.outbox.renew_leases([row.id for row in batch], held_until=held_until, now=now, until=until)
+            for row in batch:
+                if row.id in ours:
+                    kept.append(
+                        replace(
+                            row,
+                            lease_until=until,
+                            attempts=row.attempts + 1,
+                            first_tried_at=row.first_tried_at or now,
                         )
-                    else:
-                        log.warning("outbox.lease_lost", extra={"outbox_id": row.id, "workspace": row.workspace_id})
-            uow.commit()
+                    )
+                else:
+                    log.warning("outbox.lease_lost", extra={"outbox_id": row.id, "workspace": row.workspace_id})
         order = {row.id: index for index, row in enumerate(rows)}
         kept.sort(key=lambda row: order[row.id])
         return kept
@@ -395,9 +437,11 @@ class Delivery:
         now: datetime | None = None,
         not_before: datetime | None = None,
         uncount: bool = False,
+        next_up: _NextUp | None = None,
     ) -> int:
         """Record the rows' outcome in one transaction; returns how many were still ours (another deliverer
-        that took a row after our lease ran out has its word, not us)."""
+        that took a row after our lease ran out has its word, not us). The message after this one
+        (`next_up`) is renewed in the same transaction, just before its send, when it may go at once."""
         ours: set[int] = set()
         with self._uow() as uow:
             for held_until, batch in _by_lease(rows).items():
@@ -432,8 +476,18 @@ class Delivery:
                 and is_person(rows[0].recipient_id)
             ):
                 uow.people.remember_dm(rows[0].workspace_id, rows[0].recipient_id, channel)
+            if next_up is not None and not self._stopping and self._wait_seconds(next_up.rows[0]) <= 0:
+                next_up.renewed = self._renew_in(uow, next_up.rows)
             uow.commit()
         return len(ours)
+
+
+@dataclass
+class _NextUp:
+    """The message after the one being marked: renewed in that mark's transaction when it may go at once."""
+
+    rows: list[ClaimedRow]
+    renewed: list[ClaimedRow] | None = None
 
 
 @dataclass
