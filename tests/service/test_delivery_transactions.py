@@ -13,7 +13,7 @@ from sqlalchemy import Engine, event
 from bot.domain.model import Message, SentMessage
 from bot.scheduler.delivery.sending import Delivery
 from bot.scheduler.pacing import Pacer
-from bot.services.ports import Sent, SendOutcome
+from bot.services.ports import SendOutcome, Sent
 from storage.db import make_session_factory
 from storage.uow import UnitOfWorkFactory
 from tests.fakes.clock import FakeClock
