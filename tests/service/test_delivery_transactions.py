@@ -112,7 +112,11 @@ def test_a_message_whose_conversation_got_a_post_meanwhile_is_put_back_untried(
 def test_a_stop_during_a_post_releases_the_messages_after_it_untried(uow_factory: UnitOfWorkFactory) -> None:
     sender = Sender()
     delivery = _delivery(uow_factory, sender)
-    sender.during_post = lambda channel: delivery.stop(timeout=0)
+
+    def sigterm(channel: str) -> None:
+        delivery.stop(timeout=0)
+
+    sender.during_post = sigterm
     started = FakeClock().now()
 
     delivery.deliver()
