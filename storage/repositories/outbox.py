@@ -339,42 +339,32 @@ class OutboxRepository:
         takes back the try counted for a send that did not happen."""
         if not outbox_ids:
             return set()
-        values: dict[str, Any] = {"state": state.value, "lease_until": None}
-        if uncount:
-            values["attempts"] = _OUTBOX.c.attempts - 1
-        if channel is not None:
-            values["channel_id"] = channel
-        if ts is not None:
-            values["ts"] = ts
-            values["sent_at"] = sent_at
-        if error is not None:
-            values["last_error"] = error[:200]
-        if not_before is not None:
-            values["not_before"] = not_before
-        stmt = (
-            update(_OUTBOX)
-            .where(
-                _OUTBOX.c.id.in_(outbox_ids),
-                _OUTBOX.c.state == OutboxState.SENDING.value,
-                _OUTBOX.c.lease_until == held_until,
-            )
-            .values(values)
-            .returning(_OUTBOX.c.id)
+        stmt = _settle_statement(
+            uncount=uncount,
+            channel=channel is not None,
+            ts=ts is not None,
+            error=error is not None,
+            not_before=not_before is not None,
         )
-        return {int(i) for i in self._session.connection().execute(stmt).scalars()}
+        params = {
+            "ids": list(outbox_ids),
+            "held_until": held_until,
+            "new_state": state.value,
+            "new_channel": channel,
+            "new_ts": ts,
+            "new_sent_at": sent_at,
+            "new_error": error[:200] if error is not None else None,
+            "new_not_before": not_before,
+        }
+        return {int(i) for i in self._session.connection().execute(stmt, params).scalars()}
 
     def remember_assignment_dm(
         self, workspace_id: str, task_ids: Sequence[int], *, channel: str | None, ts: str | None
     ) -> None:
         """Tasks remember the assignment DM that went out about them, so it can be drawn again as they change."""
-        if not task_ids:
-            return
-        stmt = (
-            update(_TASKS)
-            .where(_TASKS.c.workspace_id == workspace_id, _TASKS.c.id.in_(task_ids))
-            .values(assignment_channel_id=channel, assignment_ts=ts)
-        )
-        self._session.connection().execute(stmt)
+        if task_ids:
+            params = {"task_workspace_id": workspace_id, "task_ids": list(task_ids), "channel": channel, "ts": ts}
+            self._session.connection().execute(_REMEMBER_ASSIGNMENT_DM, params)
 
     def last_ts_before(self, workspace_id: str, *, channel_id: str, before: datetime) -> str | None:
         """The ts (Slack's clock) of the latest message Baton knew it had sent in a conversation before a
@@ -547,4 +537,44 @@ _RENEW = (
         first_tried_at=func.coalesce(_OUTBOX.c.first_tried_at, bindparam("now", type_=_OUTBOX.c.first_tried_at.type)),
     )
     .returning(_OUTBOX.c.id)
+)
+
+
+@cache
+def _settle_statement(*, uncount: bool, channel: bool, ts: bool, error: bool, not_before: bool) -> Update:
+    """`settle` for one set of the fields it writes, built once: rows held under one lease, still ours."""
+    values: dict[str, Any] = {"state": bindparam("new_state", type_=_OUTBOX.c.state.type), "lease_until": None}
+    if uncount:
+        values["attempts"] = _OUTBOX.c.attempts - 1
+    if channel:
+        values["channel_id"] = bindparam("new_channel", type_=_OUTBOX.c.channel_id.type)
+    if ts:
+        values["ts"] = bindparam("new_ts", type_=_OUTBOX.c.ts.type)
+        values["sent_at"] = bindparam("new_sent_at", type_=_OUTBOX.c.sent_at.type)
+    if error:
+        values["last_error"] = bindparam("new_error", type_=_OUTBOX.c.last_error.type)
+    if not_before:
+        values["not_before"] = bindparam("new_not_before", type_=_OUTBOX.c.not_before.type)
+    return (
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+            _OUTBOX.c.state == OutboxState.SENDING.value,
+            _OUTBOX.c.lease_until == bindparam("held_until", type_=_OUTBOX.c.lease_until.type),
+        )
+        .values(values)
+        .returning(_OUTBOX.c.id)
+    )
+
+
+_REMEMBER_ASSIGNMENT_DM = (
+    update(_TASKS)
+    .where(
+        _TASKS.c.workspace_id == bindparam("task_workspace_id", type_=_TASKS.c.workspace_id.type),
+        _TASKS.c.id.in_(bindparam("task_ids", expanding=True)),
+    )
+    .values(
+        assignment_channel_id=bindparam("channel", type_=_TASKS.c.assignment_channel_id.type),
+        assignment_ts=bindparam("ts", type_=_TASKS.c.assignment_ts.type),
+    )
 )

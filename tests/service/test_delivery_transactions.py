@@ -8,19 +8,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, update
 
-from bot.domain.model import Message, SentMessage
+from bot.domain.model import Message, OutboxState, SentMessage
 from bot.scheduler.delivery.sending import Delivery
 from bot.scheduler.pacing import Pacer
 from bot.services.ports import SendOutcome, Sent
 from storage.db import make_session_factory
+from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
 from tests.fakes.clock import FakeClock
-from tests.helpers import ensure_workspaces, outbox_in
+from tests.helpers import ensure_workspaces, outbox_in, task_row
 
 WS = "T0TX"
 CHANNELS = ("C01", "C02", "C03")
+LEASE = timedelta(minutes=2)
 
 
 class Sender:
@@ -128,3 +130,58 @@ def test_a_stop_during_a_post_releases_the_messages_after_it_untried(uow_factory
         assert (rows[channel].state, rows[channel].attempts, rows[channel].first_tried_at) == ("pending", 0, None)
         assert rows[channel].lease_until is None
         assert rows[channel].not_before - started < timedelta(seconds=1)
+
+
+def test_marking_rows_sent_records_the_message_once_for_rows_still_held_and_the_tasks_assignment_dm(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    now = FakeClock().now()
+    ensure_workspaces(uow_factory, WS, now=now)
+    with uow_factory() as uow:
+        task, other = task_row(WS, 1, now=now), task_row(WS, 2, now=now)
+        uow.session.add_all([task, other])
+        uow.session.flush()
+        task_id, other_id = task.id, other.id
+        for n, about in enumerate((task_id, other_id)):
+            uow.outbox.add(
+                WS, dedupe_key=f"assign:{n}", kind="assignment", recipient_id="U0ALICE", task_id=about, now=now
+            )
+        uow.commit()
+    with uow_factory() as uow:
+        claimed = uow.outbox.claim(now=now, limit=10, lease=LEASE)
+        uow.commit()
+    held = now + LEASE
+    assert {row.lease_until for row in claimed} == {held}
+    with uow_factory() as uow:  # another deliverer took the second row over after our lease ran out
+        uow.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == claimed[1].id).values(lease_until=held + LEASE)
+        )
+        uow.commit()
+
+    with uow_factory() as uow:
+        ours = uow.outbox.settle(
+            [row.id for row in claimed],
+            held_until=held,
+            state=OutboxState.SENT,
+            channel="D0ALICE",
+            ts="1.000100",
+            sent_at=now,
+        )
+        uow.outbox.remember_assignment_dm(WS, [task_id], channel="D0ALICE", ts="1.000100")
+        uow.commit()
+
+    assert ours == {claimed[0].id}
+    first, second = outbox_in(uow_factory)
+    assert (first.state, first.channel_id, first.ts, first.sent_at, first.lease_until) == (
+        "sent",
+        "D0ALICE",
+        "1.000100",
+        now,
+        None,
+    )
+    assert (second.state, second.ts, second.lease_until) == ("sending", None, held + LEASE)
+    with uow_factory() as uow:
+        stored = {
+            t.id: (t.assignment_channel_id, t.assignment_ts) for t in uow.tasks.many(WS, [task_id, other_id]).values()
+        }
+    assert stored == {task_id: ("D0ALICE", "1.000100"), other_id: (None, None)}
