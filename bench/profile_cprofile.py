@@ -63,7 +63,8 @@ def marks() -> list[tuple[str, Any]]:
     from bot.services.people import PeopleService
     from bot.services.tasks import TaskService
     from bot.slack.gateway import SlackGateway
-    from handlers import blocks, edges
+    from handlers import listener_kit
+    from handlers.blocks.outbox import render_message
     from handlers.commands import Commands
     from storage.db import WriteGate
 
@@ -83,9 +84,9 @@ def marks() -> list[tuple[str, Any]]:
         ("            claim (Delivery._claim)", Delivery._claim),
         ("            renew the lease (Delivery._renew)", Delivery._renew),
         ("            mark sent (Delivery._mark)", Delivery._mark),
-        ("            render the DM (blocks.render_message)", blocks.render_message),
+        ("            render the DM (render_message)", render_message),
         ("            chat.postMessage (SlackGateway.post_message)", SlackGateway.post_message),
-        ("      the answer's notes: with_assignee_notes (time off)", edges.with_assignee_notes),
+        ("      the answer's notes: with_assignee_notes (time off)", listener_kit.with_assignee_notes),
         ("          Home refreshes: HomePublisher.publish", HomePublisher.publish),
         ("            HomeService.snapshot (reads)", HomeService.snapshot),
         ("            render_home (Block Kit)", app_module.render_home),

@@ -52,7 +52,7 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("Bolt: request parsing, middleware, listener dispatch", ("slack_bolt/",)),
     ("  signature check (slack_sdk.signature)", ("slack_sdk/signature",)),
     ("handlers/ (Bolt listeners, Block Kit)", ("(handlers/",)),
-    ("  handlers/blocks.py (Block Kit building)", ("handlers/blocks.py",)),
+    ("  handlers/blocks/ (Block Kit building)", ("handlers/blocks/",)),
     ("the /task use case (bot/services/tasks.py)", ("bot/services/tasks.py",)),
     ("command grammar (bot/domain/grammar.py)", ("bot/domain/grammar.py",)),
     ("due-time reading (bot/domain/when.py)", ("bot/domain/when.py",)),

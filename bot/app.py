@@ -43,7 +43,9 @@ from bot.slack.gateway import SlackGateway
 from bot.slack.limits import HistoryLimits, RateLimits
 from bot.slack.observer import ObservedWebClient
 from bot.slack.tokens import StaticToken
-from handlers import blocks, ids, register
+from handlers import ids, register
+from handlers.blocks.home import home_view
+from handlers.blocks.outbox import render_message
 from storage.db import make_engine, make_session_factory
 from storage.uow import UnitOfWorkFactory
 
@@ -60,7 +62,7 @@ NO_TOKEN = "xoxb-not-configured"
 
 
 def render_home(data: HomeData, *, now: Any) -> dict[str, Any]:
-    return blocks.home_view(
+    return home_view(
         mine=data.mine,
         delegated=data.delegated,
         team_tasks=data.team_tasks,
@@ -202,7 +204,7 @@ def create_app(
     people = PeopleService(uow=uow, clock=clock, reader=gateway)
     home = HomeService(uow=uow, clock=clock)
     home_publisher = HomePublisher(home=home, render=render_home, sender=gateway, clock=clock)
-    delivery = Delivery(uow=uow, clock=clock, sender=gateway, render=blocks.render_message, pacer=pacer)
+    delivery = Delivery(uow=uow, clock=clock, sender=gateway, render=render_message, pacer=pacer)
     deliverer = BackgroundDeliverer(
         delivery=delivery, home=home_publisher, executor=executor, home_interval_seconds=home_refresh_seconds
     )

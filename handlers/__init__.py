@@ -13,19 +13,20 @@ from bot.clock import Clock
 from bot.domain.errors import is_storage_unavailable
 from bot.domain.model import Message
 from bot.services import Services
-from handlers import blocks, ids
+from handlers import ids
 from handlers.actions import Actions
+from handlers.blocks.modals import notice_modal
 from handlers.checkins import Checkins
 from handlers.commands import Commands
-from handlers.edges import DATABASE_DOWN, NO_WORKSPACE, ORG_WIDE_INSTALL, log_database_down, team_of
 from handlers.events import Events
-from handlers.gateway_port import Gateway
+from handlers.listener_kit import DATABASE_DOWN, NO_WORKSPACE, ORG_WIDE_INSTALL, log_database_down, team_of
+from handlers.slack_replies import SlackReplies
 from handlers.views import Views
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, *, services: Services, gateway: Gateway, clock: Clock) -> None:
+def register(app: App, *, services: Services, gateway: SlackReplies, clock: Clock) -> None:
     """Wire every listener to the app; the callbacks live in one module per kind."""
     app.use(per_workspace_only)
     Commands(services=services, gateway=gateway, clock=clock).register(app)
@@ -100,7 +101,7 @@ def _what(body: dict[str, Any]) -> str:
     return str(found or body.get("type") or "unknown")
 
 
-def database_down_answer(body: dict[str, Any], gateway: Gateway) -> BoltResponse | None:
+def database_down_answer(body: dict[str, Any], gateway: SlackReplies) -> BoltResponse | None:
     """Say "try again in a minute" where the person is looking; None keeps Bolt's 500 for the Events
     API, whose retries (after 1 and 5 minutes) bring the event back once the database is."""
     reply: dict[str, Any]
@@ -113,7 +114,7 @@ def database_down_answer(body: dict[str, Any], gateway: Gateway) -> BoltResponse
         if inputs:  # keep the modal and what was typed in it
             reply = {"response_action": "errors", "errors": {inputs[0]: DATABASE_DOWN}}
         else:
-            reply = {"response_action": "update", "view": blocks.notice_modal(title="Baton", text=DATABASE_DOWN)}
+            reply = {"response_action": "update", "view": notice_modal(title="Baton", text=DATABASE_DOWN)}
         return BoltResponse(status=200, body=json.dumps(reply), headers={"content-type": "application/json"})
     if body.get("type") in ("block_actions", "message_action", "shortcut"):
         response_url = body.get("response_url")
@@ -123,7 +124,7 @@ def database_down_answer(body: dict[str, Any], gateway: Gateway) -> BoltResponse
             gateway.open_view(
                 str((body.get("team") or {}).get("id") or body.get("team_id") or ""),
                 str(body["trigger_id"]),
-                blocks.notice_modal(title="Baton", text=DATABASE_DOWN),
+                notice_modal(title="Baton", text=DATABASE_DOWN),
             )
         return BoltResponse(status=200, body="")
     return None

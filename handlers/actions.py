@@ -13,9 +13,11 @@ from bot.domain.errors import UserError
 from bot.domain.model import Message, TaskStatus, TaskView
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, clip, unescape
 from bot.services import Services
-from handlers import blocks, ids
-from handlers.edges import failure_text, redrawn, suggested_assignees, workspace_of
-from handlers.gateway_port import Gateway
+from handlers import ids
+from handlers.blocks.cards import assignment_answered, status_answer
+from handlers.blocks.modals import new_task_modal, notice_modal, reason_modal
+from handlers.listener_kit import failure_text, redrawn, suggested_assignees, workspace_of
+from handlers.slack_replies import SlackReplies
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +27,8 @@ def _task_id(body: dict[str, Any]) -> int:
 
 
 class Actions:
-    def __init__(self, *, services: Services, gateway: Gateway, clock: Clock) -> None:
-        self._s = services
+    def __init__(self, *, services: Services, gateway: SlackReplies, clock: Clock) -> None:
+        self._services = services
         self._gateway = gateway
         self._clock = clock
 
@@ -39,27 +41,27 @@ class Actions:
 
     def on_accept(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         ack()
-        ws = workspace_of(context, body)
+        workspace_id = workspace_of(context, body)
         container = body.get("container") or {}
         channel, ts = str(container.get("channel_id") or ""), str(container.get("message_ts") or "")
         try:
-            outcome = self._s.tasks.accept(
-                ws, body["user"]["id"], _task_id(body), message=(channel, ts) if channel and ts else None
+            outcome = self._services.tasks.accept(
+                workspace_id, body["user"]["id"], _task_id(body), message=(channel, ts) if channel and ts else None
             )
             task = outcome.task
         except UserError as error:
-            self._refuse(ws, body, respond, error)
+            self._refuse(workspace_id, body, respond, error)
             return
         now = self._clock.now()
-        shown = redrawn(self._s, ws, channel, ts, fallback=self._answered(task), now=now)
+        shown = redrawn(self._services, workspace_id, channel, ts, fallback=self._answered(task), now=now)
         respond(replace_original=True, **shown.as_kwargs())
 
     def on_decline(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         """Ask for a reason in a modal; the decline itself happens when it is submitted."""
         ack()
-        ws = workspace_of(context, body)
+        workspace_id = workspace_of(context, body)
         try:
-            task = self._s.tasks.get(ws, _task_id(body))
+            task = self._services.tasks.get(workspace_id, _task_id(body))
             if task.status is not TaskStatus.OPEN and task.status is not TaskStatus.ACCEPTED:
                 respond(replace_original=True, **self._answered(task).as_kwargs())
                 return
@@ -75,37 +77,37 @@ class Actions:
             "channel_id": container.get("channel_id"),
             "message_ts": container.get("message_ts"),
         }
-        view = blocks.reason_modal(
+        view = reason_modal(
             callback_id=ids.VIEW_DECLINE,
             task=task,
             title=f"Decline {task.ref}",
             label="Why are you declining? The person who delegated it will see this.",
             private_metadata=json.dumps(metadata),
         )
-        self._gateway.open_view(ws, body["trigger_id"], view)
+        self._gateway.open_view(workspace_id, body["trigger_id"], view)
 
     def on_done(self, ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         """Done from the Home tab (no message to update: the Home tab is re-published)."""
         ack()
-        ws = workspace_of(context, body)
+        workspace_id = workspace_of(context, body)
         try:
-            self._s.tasks.complete(ws, body["user"]["id"], task_id=_task_id(body))
+            self._services.tasks.complete(workspace_id, body["user"]["id"], task_id=_task_id(body))
         except UserError as error:
-            self._gateway.open_view(ws, body["trigger_id"], blocks.notice_modal(title="Baton", text=error.reply))
+            self._gateway.open_view(workspace_id, body["trigger_id"], notice_modal(title="Baton", text=error.reply))
         except Exception as error:
             text = failure_text(error, what="action.done")
-            self._gateway.open_view(ws, body["trigger_id"], blocks.notice_modal(title="Baton", text=text))
+            self._gateway.open_view(workspace_id, body["trigger_id"], notice_modal(title="Baton", text=text))
 
     def on_open_task_modal(self, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
-        ws = workspace_of(context, body)
-        view = blocks.new_task_modal(teams=self._s.teams.options(ws), private_metadata=json.dumps({}))
-        self._gateway.open_view(ws, body["trigger_id"], view)
+        workspace_id = workspace_of(context, body)
+        view = new_task_modal(teams=self._services.teams.options(workspace_id), private_metadata=json.dumps({}))
+        self._gateway.open_view(workspace_id, body["trigger_id"], view)
 
     def on_task_from_message(self, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """Open the New task modal prefilled with the message and a link back to it."""
         ack()
-        ws = workspace_of(context, body)
+        workspace_id = workspace_of(context, body)
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id") or ""
         text = unescape(message.get("text") or "").strip()
@@ -115,9 +117,9 @@ class Actions:
         link = None
         if domain and channel and ts:
             link = f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
-        team = self._s.teams.by_channel(ws, channel) if channel else None
-        view = blocks.new_task_modal(
-            teams=self._s.teams.options(ws),
+        team = self._services.teams.by_channel(workspace_id, channel) if channel else None
+        view = new_task_modal(
+            teams=self._services.teams.options(workspace_id),
             title=clip(first_line, MAX_TITLE_CHARS),
             details=clip(text, MAX_DETAILS_CHARS) if text != first_line else "",
             team_id=team.id if team else None,
@@ -125,17 +127,17 @@ class Actions:
             private_metadata=json.dumps(
                 {"channel_id": channel, "source_link": link, "response_url": body.get("response_url")}
             ),
-            suggested=suggested_assignees(self._s, ws, team.id if team else None),
+            suggested=suggested_assignees(self._services, workspace_id, team.id if team else None),
         )
-        self._gateway.open_view(ws, body["trigger_id"], view)
+        self._gateway.open_view(workspace_id, body["trigger_id"], view)
 
     def _answered(self, task: TaskView) -> Message:
-        return blocks.assignment_answered(task, answer=blocks.status_answer(task), now=self._clock.now())
+        return assignment_answered(task, answer=status_answer(task), now=self._clock.now())
 
-    def _refuse(self, ws: str, body: dict[str, Any], respond: Respond, error: UserError) -> None:
+    def _refuse(self, workspace_id: str, body: dict[str, Any], respond: Respond, error: UserError) -> None:
         """Say why, and if the task moved on (done, cancelled…), show that on the message."""
         try:
-            task = self._s.tasks.get(ws, _task_id(body))
+            task = self._services.tasks.get(workspace_id, _task_id(body))
         except UserError:
             respond(replace_original=False, text=error.reply)
             return

@@ -13,8 +13,8 @@ from bot.domain.model import Message
 from bot.services import Services
 from bot.services.ports import slack_user
 from handlers import ids
-from handlers.edges import workspace_of
-from handlers.gateway_port import Gateway
+from handlers.listener_kit import workspace_of
+from handlers.slack_replies import SlackReplies
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,8 @@ DM_HELP = (
 
 
 class Events:
-    def __init__(self, *, services: Services, gateway: Gateway, clock: Clock) -> None:
-        self._s = services
+    def __init__(self, *, services: Services, gateway: SlackReplies, clock: Clock) -> None:
+        self._services = services
         self._gateway = gateway
         self._clock = clock
 
@@ -42,7 +42,7 @@ class Events:
         user = event.get("user")
         if not isinstance(user, dict) or not user.get("id"):
             return
-        self._s.people.apply(workspace_of(context, body), slack_user(user))
+        self._services.people.apply(workspace_of(context, body), slack_user(user))
 
     def on_message(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         """A person typed in Baton's DM: a short help, at most once an hour each. Baton's own messages (Bolt
@@ -52,21 +52,21 @@ class Events:
         user, channel = str(event.get("user") or ""), str(event.get("channel") or "")
         if not user or not channel:
             return
-        ws = workspace_of(context, body)
+        workspace_id = workspace_of(context, body)
         hour = self._clock.now().strftime("%Y-%m-%dT%H")
-        if not self._s.checkins.first_event(ws, f"dm-help:{user}:{hour}"):
+        if not self._services.checkins.first_event(workspace_id, f"dm-help:{user}:{hour}"):
             return  # answered this hour already, or Slack retried the delivery
-        self._gateway.post_reply(ws, channel, Message(text=DM_HELP))
+        self._gateway.post_reply(workspace_id, channel, Message(text=DM_HELP))
 
     def on_app_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        self._s.home_publisher.publish(workspace_of(context, body), event["user"], background=False)
+        self._services.home_publisher.publish(workspace_of(context, body), event["user"], background=False)
 
     def on_app_uninstalled(self, body: dict[str, Any], context: BoltContext) -> None:
-        self._s.installs.uninstalled(workspace_of(context, body))
+        self._services.installs.uninstalled(workspace_of(context, body))
 
     def on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         """Only the bot token matters to Baton (it asks for no user scopes): without it nothing can be sent."""
         if (event.get("tokens") or {}).get("bot"):
-            self._s.installs.uninstalled(workspace_of(context, body))
+            self._services.installs.uninstalled(workspace_of(context, body))

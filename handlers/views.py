@@ -14,9 +14,10 @@ from bot.domain.errors import UserError
 from bot.domain.model import Priority
 from bot.services import Services
 from bot.services.tasks import NewTask
-from handlers import blocks, ids
-from handlers.edges import failure_text, load_metadata, redrawn, with_assignee_notes, workspace_of
-from handlers.gateway_port import Gateway
+from handlers import ids
+from handlers.blocks.cards import assignment_answered, status_answer, task_created
+from handlers.listener_kit import failure_text, load_metadata, redrawn, with_assignee_notes, workspace_of
+from handlers.slack_replies import SlackReplies
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,8 @@ def _value(values: dict[str, Any], block: str, action: str) -> dict[str, Any]:
 
 
 class Views:
-    def __init__(self, *, services: Services, gateway: Gateway, clock: Clock) -> None:
-        self._s = services
+    def __init__(self, *, services: Services, gateway: SlackReplies, clock: Clock) -> None:
+        self._services = services
         self._gateway = gateway
         self._clock = clock
 
@@ -54,13 +55,13 @@ class Views:
 
     def on_new_task(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         """Validate, create and delegate; field errors show next to their inputs in the modal."""
-        ws = workspace_of(context, body)
+        workspace_id = workspace_of(context, body)
         user = body["user"]["id"]
         values = view["state"]["values"]
         metadata = load_metadata(view)
         try:
             new = self._read_form(values, metadata)
-            task = self._s.tasks.delegate(ws, user, new)
+            task = self._services.tasks.delegate(workspace_id, user, new)
         except UserError as error:
             block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_TITLE)
             ack(response_action="errors", errors={block: as_plain_text(error.reply)})
@@ -71,8 +72,8 @@ class Views:
         ack()
         response_url = metadata.get("response_url")
         if isinstance(response_url, str) and response_url:
-            created = blocks.task_created(task, now=self._clock.now())
-            created = with_assignee_notes(self._s, ws, task, created, what=ids.VIEW_NEW_TASK)
+            created = task_created(task, now=self._clock.now())
+            created = with_assignee_notes(self._services, workspace_id, task, created, what=ids.VIEW_NEW_TASK)
             self._gateway.respond(response_url, created)
 
     def _read_form(self, values: dict[str, Any], metadata: dict[str, Any]) -> NewTask:
@@ -105,13 +106,15 @@ class Views:
         )
 
     def on_decline_reason(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
-        ws = workspace_of(context, body)
+        workspace_id = workspace_of(context, body)
         metadata = load_metadata(view)
         reason = _value(view["state"]["values"], ids.BLOCK_REASON, ids.INPUT_REASON).get("value") or ""
         channel, ts = metadata.get("channel_id"), metadata.get("message_ts")
         message = (str(channel), str(ts)) if channel and ts else None
         try:
-            outcome = self._s.tasks.decline(ws, body["user"]["id"], int(metadata["task_id"]), reason, message=message)
+            outcome = self._services.tasks.decline(
+                workspace_id, body["user"]["id"], int(metadata["task_id"]), reason, message=message
+            )
         except UserError as error:
             ack(response_action="errors", errors={ids.BLOCK_REASON: error.reply})
             return
@@ -119,6 +122,6 @@ class Views:
         if channel and ts:
             task = outcome.task
             now = self._clock.now()
-            fallback = blocks.assignment_answered(task, answer=blocks.status_answer(task), now=now)
-            answered = redrawn(self._s, ws, str(channel), str(ts), fallback=fallback, now=now)
-            self._gateway.update_message(ws, str(channel), str(ts), answered)
+            fallback = assignment_answered(task, answer=status_answer(task), now=now)
+            answered = redrawn(self._services, workspace_id, str(channel), str(ts), fallback=fallback, now=now)
+            self._gateway.update_message(workspace_id, str(channel), str(ts), answered)

@@ -21,9 +21,12 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.status import SlackStatus
 from playground import demo
+from playground.actions import CHECKIN_REACTIONS
 from playground.blockkit import EMOJI, RenderContext, render_message, render_view
 from playground.demo import Person
-from playground.runtime import CHECKIN_REACTIONS, NotRunning, Playground, PlaygroundError
+from playground.demo_time import target_for
+from playground.errors import NotRunning, PlaygroundError
+from playground.runtime import Playground
 from playground.slack.wire import decode_params, ts_key
 
 log = logging.getLogger(__name__)
@@ -283,7 +286,7 @@ def _clock(playground: Playground, user: str, body: dict[str, Any]) -> dict[str,
         holiday = playground.next_holiday(user)
         target = holiday.at
     elif preset is not None:
-        target = playground.target_for(preset, tz=tz)
+        target = target_for(preset, now=playground.clock.now(), tz=tz)
     else:
         text = _str_field(body, "at")
         try:

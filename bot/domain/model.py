@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.domain.payloads import Payload
 
 
 class Priority(StrEnum):
@@ -242,19 +244,15 @@ class Message:
 class Outgoing:
     """One outbox row with the facts its message needs, handed to the renderer at delivery.
 
-    `payload` holds the kind-specific facts (see `OutboxKind`):
-    ACCEPTED {actor_id}; DECLINED {actor_id, reason}; UNASSIGNED {actor_id, new_assignee_id};
-    DUE_CHANGED {actor_id, old_due (ISO-8601 or None)}; CANCELLED {actor_id, reason};
-    CELEBRATION {actor_id, note}; KUDOS {giver_id, recipient_ids, message};
-    WARNING {hours_before}; OVERDUE {audience: "assignee"|"delegator"}; BLOCKED {reason};
-    CHECKIN {}; ASSIGNMENT {}; RECOGNITION {lines…}.
+    `payload` holds the kind's own facts: one dataclass per kind in `bot.domain.payloads` (`PAYLOAD_TYPES`),
+    read there from the row's stored JSON; None reads as that kind's payload with every field empty.
     """
 
     kind: OutboxKind
     dedupe_key: str
     recipient_id: str
     task: TaskView | None = None
-    payload: Mapping[str, Any] = field(default_factory=dict)
+    payload: Payload | None = None
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,24 @@ its history line and the notices it sends. Pure: the services load, call one of 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain import lifecycle, permissions
 from bot.domain.errors import BadInput
 from bot.domain.lifecycle import Change
 from bot.domain.model import HistoryEntry, OutboxKind, PersonView, TaskAction, TaskStatus
+from bot.domain.payloads import (
+    AcceptedPayload,
+    AssignmentPayload,
+    CancelledPayload,
+    CelebrationPayload,
+    DeclinedPayload,
+    DueChangedPayload,
+    Payload,
+    UnassignedPayload,
+)
 from bot.domain.text import task_ref
 
 MAX_REASON_CHARS = 500
@@ -52,7 +62,7 @@ class Notice:
     kind: OutboxKind
     recipient_id: str
     dedupe_key: str
-    payload: Mapping[str, object] = field(default_factory=dict)
+    payload: Payload | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +107,7 @@ def assignment_notice(*, task_id: int, assignee_id: str, assignment_seq: int) ->
         kind=OutboxKind.ASSIGNMENT,
         recipient_id=assignee_id,
         dedupe_key=f"assign:{task_id}:{assignment_seq}",
-        payload={"seq": assignment_seq},
+        payload=AssignmentPayload(seq=assignment_seq),
     )
 
 
@@ -107,12 +117,12 @@ def notices(
     to: Sequence[str],
     actor_id: str,
     key: str,
-    payload: Mapping[str, object],
+    payload: Payload,
     skip_self: bool = True,
 ) -> tuple[Notice, ...]:
     """A notice to each of `to` once, except whoever did it (nobody needs telling)."""
     return tuple(
-        Notice(kind=kind, recipient_id=recipient, dedupe_key=f"{key}:{recipient}", payload=dict(payload))
+        Notice(kind=kind, recipient_id=recipient, dedupe_key=f"{key}:{recipient}", payload=payload)
         for recipient in dict.fromkeys(to)
         if not (skip_self and recipient == actor_id)
     )
@@ -150,7 +160,7 @@ def accept(task: TaskState, *, actor_id: str, now: datetime) -> Transition:
             to=[task.delegator_id],
             actor_id=actor_id,
             key=f"{OutboxKind.ACCEPTED.value}:{task.id}:{task.assignment_seq}",
-            payload={"actor_id": actor_id},
+            payload=AcceptedPayload(actor_id=actor_id),
         ),
     )
 
@@ -169,7 +179,7 @@ def decline(task: TaskState, *, actor_id: str, reason: str, now: datetime) -> Tr
             to=[task.delegator_id],
             actor_id=actor_id,
             key=f"{OutboxKind.DECLINED.value}:{task.id}:{task.assignment_seq}",
-            payload={"actor_id": actor_id, "reason": reason},
+            payload=DeclinedPayload(actor_id=actor_id, reason=reason),
         ),
     )
 
@@ -212,7 +222,7 @@ def complete(
             to=[where],
             actor_id=actor.user_id,
             key=f"celebrate:{task.id}",
-            payload={"actor_id": actor.user_id, "note": note},
+            payload=CelebrationPayload(actor_id=actor.user_id, note=note),
             skip_self=False,
         ),
     )
@@ -232,7 +242,7 @@ def cancel(task: TaskState, *, actor: PersonView, managers: Collection[str], rea
             to=[task.assignee_id, task.delegator_id],
             actor_id=actor.user_id,
             key=f"cancelled:{task.id}",
-            payload={"actor_id": actor.user_id, "reason": reason},
+            payload=CancelledPayload(actor_id=actor.user_id, reason=reason),
         ),
     )
 
@@ -274,7 +284,7 @@ def reassign(
             to=[previous, task.delegator_id],
             actor_id=actor.user_id,
             key=f"unassigned:{task.id}:{after.assignment_seq}",
-            payload={"actor_id": actor.user_id, "new_assignee_id": assignee_id},
+            payload=UnassignedPayload(actor_id=actor.user_id, new_assignee_id=assignee_id),
         )
     return Transition(
         after,
@@ -300,10 +310,6 @@ def change_due(
             to=[task.assignee_id, task.delegator_id],
             actor_id=actor.user_id,
             key=f"due:{task.id}:{due_at.isoformat()}",
-            payload={
-                "actor_id": actor.user_id,
-                "old_due": old.isoformat() if old else None,
-                "new_due": due_at.isoformat(),
-            },
+            payload=DueChangedPayload(actor_id=actor.user_id, old_due=old, new_due=due_at),
         ),
     )

@@ -211,10 +211,9 @@ def _common_wall(lowered: str, base: datetime) -> datetime | None:
         wall = datetime.combine(base.date(), clock)
         if wall >= base:
             return wall
-        tomorrow = wall + timedelta(days=1)  # a time already past today means tomorrow's, except that
-        # dateparser then takes day 1 of the current month on a month's last day (31 Dec 18:00, "5pm": 1 Dec
-        # the next year); that answer stays dateparser's until it is changed on purpose.
-        return None if tomorrow.day == 1 else tomorrow
+        # A time already past today means tomorrow's, on a month's last day too (dateparser alone would take
+        # day 1 of the current month there: 31 Dec 18:00, "5pm" read as 1 Dec of the next year).
+        return wall + timedelta(days=1)
     if match := _ISO_FORM.fullmatch(lowered):
         year, month, day_of_month = int(match["y"]), int(match["mo"]), int(match["d"])
         if not (1900 <= year <= 2999 and 1 <= month <= 12):

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.domain import permissions, timeoff, worktime
 from bot.domain.errors import BadInput, NotFound
 from bot.domain.model import OutboxKind, SentMessage, TaskAction, TaskStatus, TaskView
+from bot.domain.payloads import BlockedPayload
 from bot.domain.text import task_ref
 from bot.services.availability import AvailabilityReader
 from bot.services.messages import action_text, record_answer, sent_message
@@ -104,7 +105,7 @@ class CheckinService:
                     kind=OutboxKind.BLOCKED,
                     recipient_id=task.delegator_id,
                     task_id=task.id,
-                    payload={"reason": reason, "actor_id": actor_id},
+                    payload=BlockedPayload(reason=reason, actor_id=actor_id),
                     now=now,
                 )
                 ids = [row] if row is not None else []

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.domain import digest, worktime
 from bot.domain.model import OutboxKind, Priority, TaskAction, TaskStatus
+from bot.domain.payloads import DigestLoadLine, DigestPayload, DigestPersonLine, DigestTaskLine
 from storage.models import Task, Team, TeamManager
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -115,44 +115,44 @@ def gather(
     return digest.build(facts, now=now, since=since, blocked_answers=blocked, kudos_received=kudos)
 
 
-def payload_of(result: digest.Digest, teams: Sequence[Team], *, since: datetime, tz: str) -> dict[str, Any]:
+def payload_of(result: digest.Digest, teams: Sequence[Team], *, since: datetime, tz: str) -> DigestPayload:
     channels = {team.id: team.channel_id for team in teams}
 
-    def tasks(lines: Sequence[digest.TaskLine]) -> list[dict[str, Any]]:
-        return [
-            {
-                "ref": f"T-{line.number}",
-                "title": line.title,
-                "assignee_id": line.assignee_id,
-                "due": line.due_at.isoformat() if line.due_at else None,
-                "reason": line.reason,
-            }
+    def tasks(lines: Sequence[digest.TaskLine]) -> tuple[DigestTaskLine, ...]:
+        return tuple(
+            DigestTaskLine(
+                ref=f"T-{line.number}",
+                title=line.title,
+                assignee_id=line.assignee_id,
+                due=line.due_at,
+                reason=line.reason,
+            )
             for line in lines[:PAYLOAD_LINES]
-        ]
+        )
 
-    def people(lines: Sequence[digest.PersonLine]) -> list[dict[str, Any]]:
-        return [{"user_id": line.user_id, "reason": line.reason} for line in lines[:PAYLOAD_LINES]]
+    def people(lines: Sequence[digest.PersonLine]) -> tuple[DigestPersonLine, ...]:
+        return tuple(DigestPersonLine(user_id=line.user_id, reason=line.reason) for line in lines[:PAYLOAD_LINES])
 
-    return {
-        "since": since.isoformat(),
-        "tz": tz,
-        "overdue": tasks(result.overdue),
-        "overdue_total": len(result.overdue),
-        "at_risk": tasks(result.at_risk),
-        "at_risk_total": len(result.at_risk),
-        "imbalance": [
-            {
-                "user_id": line.user_id,
-                "team_channel_id": channels.get(line.team_id, ""),
-                "load": line.load,
-                "median": line.median,
-                "reason": line.reason,
-            }
+    return DigestPayload(
+        since=since,
+        tz=tz,
+        overdue=tasks(result.overdue),
+        overdue_total=len(result.overdue),
+        at_risk=tasks(result.at_risk),
+        at_risk_total=len(result.at_risk),
+        imbalance=tuple(
+            DigestLoadLine(
+                user_id=line.user_id,
+                team_channel_id=channels.get(line.team_id, ""),
+                load=line.load,
+                median=line.median,
+                reason=line.reason,
+            )
             for line in result.imbalance[:PAYLOAD_LINES]
-        ],
-        "imbalance_total": len(result.imbalance),
-        "support": people(result.support),
-        "support_total": len(result.support),
-        "recognise": people(result.recognise),
-        "recognise_total": len(result.recognise),
-    }
+        ),
+        imbalance_total=len(result.imbalance),
+        support=people(result.support),
+        support_total=len(result.support),
+        recognise=people(result.recognise),
+        recognise_total=len(result.recognise),
+    )

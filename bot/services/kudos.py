@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.clock import Clock
 from bot.domain.errors import BadInput
 from bot.domain.model import KudosView, OutboxKind
+from bot.domain.payloads import KudosPayload
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
 from storage.models import Kudos
@@ -45,7 +46,7 @@ class KudosService:
                 created_at=now,
             )
             uow.kudos.add(kudos, recipient_ids)
-            payload = {"giver_id": actor_id, "recipient_ids": list(recipient_ids), "message": message}
+            payload = KudosPayload(giver_id=actor_id, recipient_ids=tuple(recipient_ids), message=message)
             targets = [channel_id] if in_channel else list(recipient_ids)
             ids = []
             for target in targets:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.domain.model import OutboxKind, Outgoing, SentItem, SentMessage, TaskAction
+from bot.domain.payloads import RefreshPayload, from_json
 from bot.domain.transitions import Notice
 from bot.services.read_models import task_view
 from storage.models import Task
@@ -41,7 +42,7 @@ def sent_message(uow: UnitOfWork, workspace_id: str, *, channel_id: str, ts: str
             dedupe_key=r.dedupe_key,
             recipient_id=r.recipient_id,
             task=view,
-            payload=dict(r.payload or {}),
+            payload=from_json(OutboxKind(r.kind), r.payload),
         )
         items.append(SentItem(out=out, answer=r.answer))
     if not items:
@@ -67,7 +68,7 @@ def stay_true(
             kind=OutboxKind.REFRESH,
             recipient_id=channel,
             task_id=task.id,
-            payload={"channel": channel, "ts": ts},
+            payload=RefreshPayload(channel=channel, ts=ts),
             now=now,
         )
         if row is not None:
@@ -85,7 +86,7 @@ def queue_notices(uow: UnitOfWork, task: Task, notices: Sequence[Notice], *, now
             kind=notice.kind,
             recipient_id=notice.recipient_id,
             task_id=task.id,
-            payload=dict(notice.payload),
+            payload=notice.payload,
             now=now,
         )
         if row is not None:

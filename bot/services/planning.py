@@ -13,10 +13,22 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
 
 from bot.domain import worktime
 from bot.domain.model import CheckinSchedule, OutboxKind, TaskStatus
+from bot.domain.payloads import (
+    CheckinPayload,
+    EscalationPayload,
+    FinishedLine,
+    KudosLine,
+    OverduePayload,
+    Payload,
+    RecognitionPayload,
+    ReminderPayload,
+    StreakLine,
+    UnansweredPayload,
+    WarningPayload,
+)
 from bot.services.availability import AvailabilityReader
 from bot.services.digests import plan_digests
 from bot.services.read_models import schedule_of
@@ -32,7 +44,7 @@ RECOGNITION_BATCH = 100
 STREAK_LOOKBACK = 50
 DEFAULT_ESCALATION = 2  # a task with no team: its delegator hears after two unanswered check-ins
 
-_Add = Callable[[str, OutboxKind, str, dict[str, Any]], None]
+_Add = Callable[[str, OutboxKind, str, Payload], None]
 
 
 @dataclass
@@ -105,7 +117,7 @@ class Planner:
         planned = 0
         upcoming: list[datetime] = []
 
-        def add(key: str, kind: OutboxKind, to: str, payload: dict[str, Any]) -> None:
+        def add(key: str, kind: OutboxKind, to: str, payload: Payload) -> None:
             """Queue one DM, held to the start of the recipient's next working period (CONTRACT)."""
             nonlocal planned
             reader = who if to == task.assignee_id else cache.people.of(task.workspace_id, to, team_calendar=calendar)
@@ -149,7 +161,7 @@ class Planner:
                         f"{name}:{task.id}:{due_key}",
                         OutboxKind.WARNING,
                         task.assignee_id,
-                        {"hours_before": hours, "due": due_key, "tz": tz},
+                        WarningPayload(hours_before=hours, due=due, tz=tz),
                     )
                 upcoming += [at for at in moments.values() if at > now]
                 upcoming.append(due)
@@ -170,7 +182,7 @@ class Planner:
                             f"overdue:{task.id}:{due_key}:{day}:{audience}",
                             OutboxKind.OVERDUE,
                             to,
-                            {"audience": audience, "due": due_key, "moment": latest.isoformat(), "tz": tz},
+                            OverduePayload(audience=audience, due=due, moment=latest, tz=tz),
                         )
                 upcoming.append(worktime.next_overdue_moment(due, who=who, after=now))
 
@@ -216,12 +228,12 @@ class Planner:
         if moment is not None:
             self._escalate_if_silent(uow, task, team, now=now, add=add, cache=cache)
             # Keyed by the local day it goes out on: a caught-up check-in and that day's own share it.
-            day = worktime.local_date(now, tz=who.tz).isoformat()
+            day = worktime.local_date(now, tz=who.tz)
             add(
-                f"checkin:{task.id}:{day}",
+                f"checkin:{task.id}:{day.isoformat()}",
                 OutboxKind.CHECKIN,
                 task.assignee_id,
-                {"scheduled": moment.isoformat(), "day": day, "tz": who.tz},
+                CheckinPayload(scheduled=moment, day=day, tz=who.tz),
             )
             task.checkin_after = moment
             # Counted when planned, so `/team preview` (the planner run ahead) sees escalations as they will
@@ -249,7 +261,7 @@ class Planner:
                 f"escalation:{task.id}:{silent_since.isoformat()}:{manager}",
                 OutboxKind.ESCALATION,
                 manager,
-                {"silent_since": silent_since.isoformat(), "unanswered": task.checkins_unanswered},
+                EscalationPayload(silent_since=silent_since, unanswered=task.checkins_unanswered),
             )
 
     def _plan_answer_reminders(
@@ -280,7 +292,7 @@ class Planner:
                 if away is not None:
                     return [away.ends_at]
                 return [wake] if wake is not None else [worktime.next_working_morning(now, who)]
-            add(f"reminder:{task.id}:{seq}", OutboxKind.REMINDER, task.assignee_id, {"tz": who.tz})
+            add(f"reminder:{task.id}:{seq}", OutboxKind.REMINDER, task.assignee_id, ReminderPayload(tz=who.tz))
             task.reminded_at = now
             task.checkin_after = moment
         if task.unanswered_told_at is not None or task.delegator_id == task.assignee_id:
@@ -292,7 +304,7 @@ class Planner:
             f"unanswered:{task.id}:{seq}:{task.delegator_id}",
             OutboxKind.UNANSWERED,
             task.delegator_id,
-            {"since": (task.assigned_at or task.created_at).isoformat()},
+            UnansweredPayload(since=task.assigned_at or task.created_at),
         )
         task.unanswered_told_at = now
         return []
@@ -318,16 +330,16 @@ class Planner:
         by_person: dict[str, list[Task]] = defaultdict(list)
         for task in done:
             by_person[task.assignee_id].append(task)
-        finished = [
-            {
-                "user_id": user,
-                "count": len(tasks),
-                "on_time": sum(_is_on_time(t) for t in tasks),
-                "titles": [t.title for t in tasks[:5]],
-            }
+        finished = tuple(
+            FinishedLine(
+                user_id=user,
+                count=len(tasks),
+                on_time=sum(_is_on_time(t) for t in tasks),
+                titles=tuple(t.title for t in tasks[:5]),
+            )
             for user, tasks in sorted(by_person.items(), key=lambda item: -len(item[1]))
-        ]
-        streaks: list[dict[str, Any]] = []
+        )
+        streaks: list[StreakLine] = []
         for user in by_person:
             streak = 0
             for task in uow.tasks.recent_done_by(team.workspace_id, team.id, user, limit=STREAK_LOOKBACK):
@@ -335,15 +347,15 @@ class Planner:
                     break
                 streak += 1
             if streak >= 2:
-                streaks.append({"user_id": user, "streak": streak})
+                streaks.append(StreakLine(user_id=user, streak=streak))
         counts: Counter[str] = Counter(r.user_id for k in kudos for r in k.recipients)
-        payload = {
-            "team_channel_id": team.channel_id,
-            "since": since.isoformat(),
-            "finished": finished,
-            "streaks": sorted(streaks, key=lambda s: -int(s["streak"])),
-            "kudos": [{"user_id": u, "count": c} for u, c in counts.most_common(10)],
-        }
+        payload = RecognitionPayload(
+            team_channel_id=team.channel_id,
+            since=since,
+            finished=finished,
+            streaks=tuple(sorted(streaks, key=lambda s: -s.streak)),
+            kudos=tuple(KudosLine(user_id=u, count=c) for u, c in counts.most_common(10)),
+        )
         day = worktime.local_date(scheduled, tz=team.tz).isoformat()
         row = uow.outbox.add(
             team.workspace_id,

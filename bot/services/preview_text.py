@@ -2,37 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from bot.domain.model import OutboxKind
+from bot.domain.wording import kind_name, local_wall
 from bot.services.preview import Preview
-
-# How each kind of message is called, as in the team preview Slack shows.
-KIND_NAMES: dict[str, str] = {
-    OutboxKind.ASSIGNMENT.value: "assignment",
-    OutboxKind.REMINDER.value: "reminder to accept",
-    OutboxKind.UNANSWERED.value: "not-accepted notice",
-    OutboxKind.ESCALATION.value: "escalation",
-    OutboxKind.CHECKIN.value: "check-in",
-    OutboxKind.WARNING.value: "deadline warning",
-    OutboxKind.OVERDUE.value: "overdue notice",
-    OutboxKind.RECOGNITION.value: "weekly recognition",
-    OutboxKind.DIGEST.value: "weekly digest",
-}
-
-
-def kind_name(kind: str) -> str:
-    return KIND_NAMES.get(kind, kind.replace("_", " "))
-
-
-def local_wall(at: datetime, tz: str) -> str:
-    """`Mon 09:00` in a zone (UTC when the zone is unknown)."""
-    try:
-        zone: tzinfo = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    return f"{at.astimezone(zone):%a %H:%M}"
 
 
 def preview_table(shown: Preview, *, days: int) -> list[str]:

@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.domain import transitions, when, worktime
 from bot.domain.errors import BadInput, NotFound, UserError
 from bot.domain.model import ListScope, OutboxKind, Priority, TaskAction, TaskStatus, TaskView
+from bot.domain.payloads import AwayFlagPayload
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.domain.transitions import Notice, TaskState, Transition
 from bot.services.assignment import open_task
@@ -408,7 +409,7 @@ class TaskService:
                 kind=OutboxKind.AWAY_FLAG,
                 recipient_id=task.delegator_id,
                 dedupe_key=f"away:{task.id}:{period.id}",
-                payload={"user_id": task.assignee_id, "ends_at": period.ends_at.isoformat()},
+                payload=AwayFlagPayload(user_id=task.assignee_id, ends_at=period.ends_at),
             )
             for period in periods
             if period.starts_at <= due < period.ends_at

@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.domain import timeoff
 from bot.domain.errors import BadInput, NotAllowed
 from bot.domain.model import OutboxKind
+from bot.domain.payloads import AwayFlagPayload
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
 from storage.models import TimeOff
@@ -87,7 +88,7 @@ class TimeOffService:
                     kind=OutboxKind.AWAY_FLAG,
                     recipient_id=task.delegator_id,
                     task_id=task.id,
-                    payload={"user_id": user_id, "ends_at": period.ends_at.isoformat()},
+                    payload=AwayFlagPayload(user_id=user_id, ends_at=period.ends_at),
                     now=now,
                 )
                 if added is not None:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.domain.model import OutboxKind, OutboxState
+from bot.domain.payloads import Payload, to_json
 from storage.models import OutboxMessage, Task, TeamManager
 from storage.repositories.shared import ACTIVE, due_to_send, insert_ignoring_conflicts
 
@@ -76,7 +77,7 @@ class OutboxRepository:
         now: datetime,
         not_before: datetime | None = None,
         task_id: int | None = None,
-        payload: dict[str, Any] | None = None,
+        payload: Payload | None = None,
     ) -> int | None:
         """Queue a message once: a second add with the same dedupe key writes nothing (None)."""
         values = {
@@ -85,7 +86,7 @@ class OutboxRepository:
             "kind": kind,
             "task_id": task_id,
             "recipient_id": recipient_id,
-            "payload": payload or {},
+            "payload": to_json(payload) if payload is not None else {},
             "state": OutboxState.PENDING.value,
             "attempts": 0,
             "not_before": not_before or now,

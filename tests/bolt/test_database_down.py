@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from bot.app import Baton, create_app
 from bot.executors import InlineExecutor
 from handlers import ids
-from handlers.edges import DATABASE_DOWN
+from handlers.listener_kit import DATABASE_DOWN
 from storage.db import make_engine
 from tests.conftest import Harness, make_settings
 from tests.fakes.clock import FakeClock

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from bot.domain.payloads import KudosPayload
 from bot.scheduler.pacing import Pacer
 from bot.scheduler.tick import run_pass
 from storage.models import Person
@@ -295,7 +296,7 @@ def queue_kudos(h: Harness, count: int) -> None:
                 dedupe_key=f"kudos:{n}",
                 kind="kudos",
                 recipient_id=C_TEAM,
-                payload={"giver_id": U_MANAGER, "recipient_ids": [U_ALICE], "message": f"thanks {n}"},
+                payload=KudosPayload(giver_id=U_MANAGER, recipient_ids=(U_ALICE,), message=f"thanks {n}"),
                 now=h.clock.now(),
             )
         uow.commit()

@@ -18,7 +18,7 @@ import pytest
 
 from bot.server import make_wsgi_app
 from handlers import ids
-from handlers.edges import NO_WORKSPACE, ORG_WIDE_INSTALL
+from handlers.listener_kit import NO_WORKSPACE, ORG_WIDE_INSTALL
 from storage.models import Person, Task, Workspace
 from tests.bolt.test_checkin_answers import send_checkin
 from tests.conftest import Harness, flatten

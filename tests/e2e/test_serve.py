@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 
+from bot.domain.payloads import AssignmentPayload
 from storage.db import make_engine, make_session_factory
 from storage.models import Task
 from storage.uow import UnitOfWorkFactory
@@ -237,7 +238,7 @@ def test_tick_at_a_moment_delivers_what_is_due_then_and_prints_one_summary_line(
                 kind="assignment",
                 recipient_id=U_BOB,
                 task_id=task.id,
-                payload={"seq": 1},
+                payload=AssignmentPayload(seq=1),
                 now=at - timedelta(hours=1),
                 not_before=at - timedelta(minutes=1),
             )

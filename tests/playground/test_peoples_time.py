@@ -17,7 +17,8 @@ from slack_sdk.errors import SlackApiError
 from handlers import ids
 from playground import demo
 from playground.app import create_playground
-from playground.runtime import Playground, demo_start
+from playground.demo_time import demo_start
+from playground.runtime import Playground
 from tests.playground.conftest import (
     ALICE,
     BRUNO,

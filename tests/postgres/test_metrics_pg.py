@@ -27,7 +27,6 @@ def test_outbox_gauges_read_from_postgresql(pg_uow_factory: UnitOfWorkFactory) -
                 kind="kudos",
                 recipient_id="U1",
                 task_id=None,
-                payload={},
                 now=NOW - timedelta(hours=1),
                 not_before=NOW - timedelta(seconds=waited),
             )

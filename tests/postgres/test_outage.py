@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.executors import InlineExecutor
 from bot.server import make_wsgi_app
 from handlers import ids
-from handlers.edges import DATABASE_DOWN
+from handlers.listener_kit import DATABASE_DOWN
 from storage.db import make_engine, make_session_factory
 from storage.models import OutboxMessage, Task
 from storage.uow import UnitOfWork

@@ -15,6 +15,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError, StatementError
 
 from bot.domain.errors import StorageUnavailable, failure_reason, is_storage_unavailable
+from bot.domain.payloads import AssignmentPayload
 from storage.db import make_engine, make_session_factory
 from storage.models import Base, Kudos, Person, Task, Team, Workspace
 from storage.uow import UnitOfWorkFactory
@@ -206,12 +207,22 @@ def test_outbox_add_with_the_same_dedupe_key_writes_one_row(uow_factory: UnitOfW
     ensure_workspaces(uow_factory, WS_A)
     with uow_factory() as uow:
         first = uow.outbox.add(
-            WS_A, dedupe_key="assign:1:1", kind="assignment", recipient_id=ALICE, now=NOW, payload={"seq": 1}
+            WS_A,
+            dedupe_key="assign:1:1",
+            kind="assignment",
+            recipient_id=ALICE,
+            now=NOW,
+            payload=AssignmentPayload(seq=1),
         )
         uow.commit()
     with uow_factory() as uow:
         second = uow.outbox.add(
-            WS_A, dedupe_key="assign:1:1", kind="assignment", recipient_id="U0BOB", now=NOW, payload={"seq": 9}
+            WS_A,
+            dedupe_key="assign:1:1",
+            kind="assignment",
+            recipient_id="U0BOB",
+            now=NOW,
+            payload=AssignmentPayload(seq=9),
         )
         uow.commit()
 

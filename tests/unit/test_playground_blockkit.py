@@ -14,8 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.model import OutboxKind, Outgoing, Priority, TaskStatus, TaskView, TeamOption
+from bot.domain.payloads import CelebrationPayload, from_json
 from bot.domain.status import AWAY_EMOJI, SlackStatus
-from handlers import blocks, ids
+from handlers import ids
+from handlers.blocks.cards import assignment, task_created
+from handlers.blocks.checkins import checkin
+from handlers.blocks.home import home_view
+from handlers.blocks.modals import new_task_modal, notice_modal, reason_modal
+from handlers.blocks.outbox import render_outbox
 from playground.blockkit import RenderContext, emoji, render_blocks, render_message, render_mrkdwn, render_view
 from playground.demo import STATUS_EMOJI
 
@@ -163,7 +169,7 @@ def buttons(node: Node) -> list[tuple[str, str, str | None, str | None, str | No
 
 
 def test_task_created_shows_headline_assignee_due_and_priority() -> None:
-    shown = message(blocks.task_created(make_task(), now=NOW))
+    shown = message(task_created(make_task(), now=NOW))
     section = shown.one(cls="bk-section").words()
     assert section == "✅ Created 🟠 T-12 Fix login Delegated to @Ana Agent; they get a DM to accept it."
     assert shown.one("b").words() == "T-12"
@@ -176,7 +182,7 @@ def test_task_created_shows_headline_assignee_due_and_priority() -> None:
 
 
 def test_the_same_deadline_shows_each_viewers_wall_time() -> None:
-    built = blocks.task_created(make_task(), now=NOW)
+    built = task_created(make_task(), now=NOW)
     new_york = message(built, NEW_YORK).one("time")
     tokyo = message(built, TOKYO).one("time")
     assert new_york.words() == "Dec 4, 2026 at 12:00 PM"
@@ -187,13 +193,13 @@ def test_the_same_deadline_shows_each_viewers_wall_time() -> None:
 
 def test_a_deadline_today_or_tomorrow_reads_so_in_the_viewers_zone() -> None:
     due = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # Tue 10:00 PM in New York, Wed 12:00 PM in Tokyo
-    built = blocks.task_created(make_task(due_at=due), now=NOW)  # NOW is Tue 7:00 AM NY, Tue 9:00 PM Tokyo
+    built = task_created(make_task(due_at=due), now=NOW)  # NOW is Tue 7:00 AM NY, Tue 9:00 PM Tokyo
     assert message(built, NEW_YORK).one("time").words() == "Today at 10:00 PM"
     assert message(built, TOKYO).one("time").words() == "Tomorrow at 12:00 PM"
 
 
 def test_assignment_dm_has_accept_and_decline_buttons_with_their_ids() -> None:
-    shown = message(blocks.assignment(make_task(), now=NOW))
+    shown = message(assignment(make_task(), now=NOW))
     assert "@Mia Manager delegated a task to you" in shown.words()
     assert "The form rejects valid passwords." in shown.words()
     fields = [f.text().strip() for f in shown.all(cls="bk-field")]
@@ -207,7 +213,7 @@ def test_assignment_dm_has_accept_and_decline_buttons_with_their_ids() -> None:
 
 
 def test_checkin_dm_has_on_track_blocked_done_and_later() -> None:
-    shown = message(blocks.checkin(make_task(status=TaskStatus.ACCEPTED), now=NOW))
+    shown = message(checkin(make_task(status=TaskStatus.ACCEPTED), now=NOW))
     assert shown.all(cls="bk-section")[0].text().strip() == "🔔 Check-in: how is T-12 going?\n🟠 T-12 Fix login"
     block_id = f"{ids.ACTION_CHECKIN_ON_TRACK}-7"
     assert buttons(shown) == [
@@ -227,9 +233,9 @@ def test_celebration_names_who_finished_how_early_and_quotes_the_note() -> None:
         dedupe_key="celebrate:7",
         recipient_id="C9",
         task=task,
-        payload={"actor_id": "U2", "note": "Shipped *it* & <!channel>"},
+        payload=CelebrationPayload(actor_id="U2", note="Shipped *it* & <!channel>"),
     )
-    shown = message(blocks.render_outbox(row, now=NOW))
+    shown = message(render_outbox(row, now=NOW))
     assert shown.all(cls="bk-section")[0].words() == "🎉 @Ana Agent finished T-12 Fix login — 3 days early"
     quote = shown.one("blockquote", "bk-quote")
     # as in Slack: typed `*…*` is bold (Baton escapes only &, < and >), a typed <!channel> is text
@@ -242,15 +248,18 @@ def test_weekly_recognition_lists_what_each_person_finished() -> None:
         kind=OutboxKind.RECOGNITION,
         dedupe_key="recognition:C9",
         recipient_id="C9",
-        payload={
-            "team_channel_id": "C9",
-            "since": "2026-11-27T21:00:00+00:00",
-            "finished": [{"user_id": "U10", "count": 3, "on_time": 2, "titles": ["Ship it", "Docs", "Fix CI"]}],
-            "streaks": [{"user_id": "U10", "streak": 5}],
-            "kudos": [{"user_id": "U11", "count": 4}],
-        },
+        payload=from_json(
+            OutboxKind.RECOGNITION,
+            {
+                "team_channel_id": "C9",
+                "since": "2026-11-27T21:00:00+00:00",
+                "finished": [{"user_id": "U10", "count": 3, "on_time": 2, "titles": ["Ship it", "Docs", "Fix CI"]}],
+                "streaks": [{"user_id": "U10", "streak": 5}],
+                "kudos": [{"user_id": "U11", "count": 4}],
+            },
+        ),
     )
-    built = blocks.render_outbox(row, now=NOW)
+    built = render_outbox(row, now=NOW)
     shown = message(built, TOKYO)
     assert shown.one("h3", "bk-header").words() == "🏆 Weekly recognition"
     words = shown.words()
@@ -264,7 +273,7 @@ def test_weekly_recognition_lists_what_each_person_finished() -> None:
 def test_home_view_has_a_new_task_button_and_a_done_button_per_task_of_mine() -> None:
     mine = make_task(status=TaskStatus.ACCEPTED)
     delegated = make_task(id=8, number=13, title="Write docs", assignee_id="U3", delegator_id="U2")
-    view = blocks.home_view(mine=[mine], delegated=[delegated], team_tasks=[], is_manager=True, now=NOW)
+    view = home_view(mine=[mine], delegated=[delegated], team_tasks=[], is_manager=True, now=NOW)
     shown = dom(render_view(view, ctx=NEW_YORK))
     form = shown.one("form")
     assert form.classes == {"bk-view", "bk-home"} and form.attrs["data-type"] == "home"
@@ -281,7 +290,7 @@ def test_home_view_has_a_new_task_button_and_a_done_button_per_task_of_mine() ->
 
 
 def test_new_task_modal_has_every_input_named_block_slash_action() -> None:
-    view = blocks.new_task_modal(
+    view = new_task_modal(
         teams=[TeamOption(id=1, channel_id="C9"), TeamOption(id=2, channel_id="C10")],
         title="Fix <login> & co",
         assignee_id="U2",
@@ -349,7 +358,7 @@ def test_new_task_modal_has_every_input_named_block_slash_action() -> None:
 
 
 def test_reason_modal_and_notice_modal() -> None:
-    view = blocks.reason_modal(
+    view = reason_modal(
         callback_id=ids.VIEW_DECLINE, task=make_task(), title="Decline T-12", label="Why?", private_metadata="{}"
     )
     shown = dom(render_view(view, ctx=NEW_YORK))
@@ -358,7 +367,7 @@ def test_reason_modal_and_notice_modal() -> None:
     reason = shown.one("textarea", name=f"{ids.BLOCK_REASON}/{ids.INPUT_REASON}")
     assert reason.attrs["maxlength"] == "500" and "required" not in reason.attrs
 
-    notice = dom(render_view(blocks.notice_modal(title="Baton", text="Only *Mia* can do that."), ctx=NEW_YORK))
+    notice = dom(render_view(notice_modal(title="Baton", text="Only *Mia* can do that."), ctx=NEW_YORK))
     form = notice.one("form")
     assert (form.attrs["data-submit"], form.attrs["data-close"]) == ("", "OK")
     assert notice.one("b").words() == "Mia"
@@ -369,13 +378,13 @@ def test_reason_modal_and_notice_modal() -> None:
 
 def test_script_in_a_title_never_becomes_a_tag() -> None:
     task = make_task(title='<script>alert("x")</script> & <img src=x onerror=alert(1)>')
-    for built in (blocks.task_created(task, now=NOW), blocks.assignment(task, now=NOW)):
+    for built in (task_created(task, now=NOW), assignment(task, now=NOW)):
         fragment = render_blocks(list(built.blocks), ctx=NEW_YORK)
         assert "<script" not in fragment and "<img" not in fragment
         shown = dom(fragment)
         assert not shown.all("script") and not shown.all("img")
         assert '<script>alert("x")</script> & <img src=x onerror=alert(1)>' in shown.words()
-    modal = render_view(blocks.new_task_modal(teams=[], title="<script>x</script>"), ctx=NEW_YORK)
+    modal = render_view(new_task_modal(teams=[], title="<script>x</script>"), ctx=NEW_YORK)
     assert "<script" not in modal
     assert dom(modal).one("input", name=f"{ids.BLOCK_TITLE}/{ids.INPUT_TITLE}").attrs["value"] == "<script>x</script>"
 
@@ -403,7 +412,7 @@ def test_attributes_and_plain_text_are_escaped() -> None:
 
 
 def test_typed_ampersands_and_brackets_show_once_decoded() -> None:
-    shown = message(blocks.task_created(make_task(title="Fish & chips <b> &amp;"), now=NOW))
+    shown = message(task_created(make_task(title="Fish & chips <b> &amp;"), now=NOW))
     assert "Fish & chips <b> &amp;" in shown.words()
     fragment = render_mrkdwn("Fish &amp; chips &amp;amp; &lt;b&gt;", ctx=NEW_YORK)
     assert fragment == "Fish &amp; chips &amp;amp; &lt;b&gt;"
@@ -411,7 +420,7 @@ def test_typed_ampersands_and_brackets_show_once_decoded() -> None:
 
 
 def test_typed_mentions_never_ping_but_baton_mentions_show_names() -> None:
-    typed = blocks.task_created(make_task(title="<!channel> <!here> <!subteam^S1> <@U1>"), now=NOW)
+    typed = task_created(make_task(title="<!channel> <!here> <!subteam^S1> <@U1>"), now=NOW)
     shown = message(typed)
     assert "<!channel> <!here> <!subteam^S1> <@U1>" in shown.words()
     assert not shown.all(cls="bk-broadcast") and not shown.all(cls="bk-usergroup")

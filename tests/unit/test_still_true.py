@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.domain.model import OutboxKind, Outgoing, Priority, TaskStatus, TaskView
+from bot.domain.payloads import from_json
 from bot.domain.still_true import NOT_WHILE_AWAY, TaskFacts, still_true
 
 NOW = datetime(2026, 12, 1, 15, tzinfo=UTC)
@@ -63,7 +64,9 @@ PLAIN_FACTS = TaskFacts(assignment_seq=SEQ, silent=True)
 
 def queued(kind: OutboxKind, about: TaskView | None = None, **payload: Any) -> Outgoing:
     key, recipient, planned = PLANNED[kind]
-    return Outgoing(kind=kind, dedupe_key=key, recipient_id=recipient, task=about, payload={**planned, **payload})
+    return Outgoing(
+        kind=kind, dedupe_key=key, recipient_id=recipient, task=about, payload=from_json(kind, {**planned, **payload})
+    )
 
 
 def test_every_kind_has_a_planned_row() -> None:

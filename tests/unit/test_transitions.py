@@ -11,6 +11,16 @@ import pytest
 from bot.domain import transitions
 from bot.domain.errors import BadInput, NotAllowed
 from bot.domain.model import HistoryEntry, OutboxKind, PersonView, TaskAction, TaskStatus
+from bot.domain.payloads import (
+    AcceptedPayload,
+    AssignmentPayload,
+    CancelledPayload,
+    CelebrationPayload,
+    DeclinedPayload,
+    DueChangedPayload,
+    UnassignedPayload,
+    payload_as,
+)
 from bot.domain.transitions import Notice, TaskState
 
 CREATED = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -60,17 +70,23 @@ def test_a_task_for_someone_else_waits_for_their_answer_and_one_for_oneself_is_a
 
 def test_the_assignment_dm_is_keyed_by_the_assignment() -> None:
     assert transitions.assignment_notice(task_id=41, assignee_id=ASSIGNEE, assignment_seq=3) == Notice(
-        OutboxKind.ASSIGNMENT, ASSIGNEE, "assign:41:3", {"seq": 3}
+        OutboxKind.ASSIGNMENT, ASSIGNEE, "assign:41:3", AssignmentPayload(seq=3)
     )
 
 
 def test_notices_go_once_to_each_and_not_to_whoever_did_it() -> None:
     sent = transitions.notices(
-        OutboxKind.CANCELLED, to=[ASSIGNEE, DELEGATOR, ASSIGNEE], actor_id=DELEGATOR, key="cancelled:41", payload={}
+        OutboxKind.CANCELLED,
+        to=[ASSIGNEE, DELEGATOR, ASSIGNEE],
+        actor_id=DELEGATOR,
+        key="cancelled:41",
+        payload=CancelledPayload(),
     )
 
     assert [(n.recipient_id, n.dedupe_key) for n in sent] == [(ASSIGNEE, f"cancelled:41:{ASSIGNEE}")]
-    kept = transitions.notices(OutboxKind.CELEBRATION, to=[OTHER], actor_id=OTHER, key="k", payload={}, skip_self=False)
+    kept = transitions.notices(
+        OutboxKind.CELEBRATION, to=[OTHER], actor_id=OTHER, key="k", payload=CelebrationPayload(), skip_self=False
+    )
     assert [n.recipient_id for n in kept] == [OTHER]
 
 
@@ -89,7 +105,7 @@ def test_accepting_an_open_task() -> None:
     assert (change.task.status, change.task.accepted_at, change.task.updated_at) == (TaskStatus.ACCEPTED, NOW, NOW)
     assert change.history == HistoryEntry(at=NOW, actor_id=ASSIGNEE, action=TaskAction.ACCEPTED)
     assert change.notices == (
-        Notice(OutboxKind.ACCEPTED, DELEGATOR, f"accepted:41:1:{DELEGATOR}", {"actor_id": ASSIGNEE}),
+        Notice(OutboxKind.ACCEPTED, DELEGATOR, f"accepted:41:1:{DELEGATOR}", AcceptedPayload(actor_id=ASSIGNEE)),
     )
 
 
@@ -118,7 +134,7 @@ def test_declining_keeps_a_trimmed_reason_and_stops_the_follow_ups() -> None:
         None,
     )
     assert change.history is not None and change.history.detail == "x" * 500
-    assert change.notices[0].payload == {"actor_id": ASSIGNEE, "reason": "x" * 500}
+    assert change.notices[0].payload == DeclinedPayload(actor_id=ASSIGNEE, reason="x" * 500)
     blank = transitions.decline(state(TaskStatus.OPEN), actor_id=ASSIGNEE, reason="  ", now=NOW)
     assert blank.task.decline_reason is None
 
@@ -133,7 +149,10 @@ def test_done_ends_the_follow_ups_and_is_celebrated() -> None:
     assert change.history == HistoryEntry(at=NOW, actor_id=ASSIGNEE, action=TaskAction.DONE, detail="shipped")
     assert change.notices == (
         Notice(
-            OutboxKind.CELEBRATION, DELEGATOR, f"celebrate:41:{DELEGATOR}", {"actor_id": ASSIGNEE, "note": "shipped"}
+            OutboxKind.CELEBRATION,
+            DELEGATOR,
+            f"celebrate:41:{DELEGATOR}",
+            CelebrationPayload(actor_id=ASSIGNEE, note="shipped"),
         ),
     )
 
@@ -220,7 +239,10 @@ def test_cancelling_tells_assignee_and_delegator_but_not_whoever_cancelled() -> 
     assert change.history == HistoryEntry(at=NOW, actor_id=DELEGATOR, action=TaskAction.CANCELLED, detail="not needed")
     assert change.notices == (
         Notice(
-            OutboxKind.CANCELLED, ASSIGNEE, f"cancelled:41:{ASSIGNEE}", {"actor_id": DELEGATOR, "reason": "not needed"}
+            OutboxKind.CANCELLED,
+            ASSIGNEE,
+            f"cancelled:41:{ASSIGNEE}",
+            CancelledPayload(actor_id=DELEGATOR, reason="not needed"),
         ),
     )
     by_admin = transitions.cancel(state(), actor=person(OTHER, admin=True), managers=(), reason="", now=NOW)
@@ -272,12 +294,12 @@ def test_a_new_assignee_starts_afresh() -> None:
         at=NOW, actor_id=DELEGATOR, action=TaskAction.REASSIGNED, detail=f"{ASSIGNEE}>{OTHER}"
     )
     assert change.notices == (
-        Notice(OutboxKind.ASSIGNMENT, OTHER, "assign:41:2", {"seq": 2}),
+        Notice(OutboxKind.ASSIGNMENT, OTHER, "assign:41:2", AssignmentPayload(seq=2)),
         Notice(
             OutboxKind.UNASSIGNED,
             ASSIGNEE,
             f"unassigned:41:2:{ASSIGNEE}",
-            {"actor_id": DELEGATOR, "new_assignee_id": OTHER},
+            UnassignedPayload(actor_id=DELEGATOR, new_assignee_id=OTHER),
         ),
     )
 
@@ -318,7 +340,7 @@ def test_a_new_deadline_is_planned_afresh_and_told() -> None:
             OutboxKind.DUE_CHANGED,
             ASSIGNEE,
             f"due:41:{new_due.isoformat()}:{ASSIGNEE}",
-            {"actor_id": DELEGATOR, "old_due": DUE.isoformat(), "new_due": new_due.isoformat()},
+            DueChangedPayload(actor_id=DELEGATOR, old_due=DUE, new_due=new_due),
         ),
     )
 
@@ -326,7 +348,7 @@ def test_a_new_deadline_is_planned_afresh_and_told() -> None:
 def test_a_first_deadline_has_no_old_one_and_the_same_deadline_is_a_no_op() -> None:
     first = transitions.change_due(state(due_at=None), actor=person(ASSIGNEE), managers=(), due_at=DUE, now=NOW)
 
-    assert first.notices[0].payload["old_due"] is None
+    assert payload_as(first.notices[0].payload, DueChangedPayload).old_due is None
     assert first.notices[0].recipient_id == DELEGATOR
     assert not transitions.change_due(state(), actor=person(ASSIGNEE), managers=(), due_at=DUE, now=NOW).changed
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain import worktime
 from bot.domain.model import OutboxKind, TaskView
+from bot.domain.payloads import OverduePayload, payload_as
 from bot.domain.still_true import NOT_WHILE_AWAY, TaskFacts
 from bot.domain.worktime import Availability
 from bot.scheduler.delivery.rows import ClaimedRow, is_person
@@ -68,15 +69,15 @@ def _context_of(
     if row.kind is OutboxKind.OVERDUE and task.due_at is not None:
         assignee = people.of(row.workspace_id, task.assignee_id, team_calendar=calendar)
         latest = worktime.latest_overdue_moment(task.due_at, who=assignee, now=now)
-        planned = str(row.payload.get("moment") or "")
-        tz = str(row.payload.get("tz") or "UTC")
+        overdue = payload_as(row.payload, OverduePayload)
+        planned, tz = overdue.moment, overdue.tz
         # Old news only once a later day's moment has come: a notice planned outside working hours for an
         # earlier moment and held to the morning is that day's one notice (a moment of the same day has the
         # same key), not overtaken by it.
         overtaken = (
             latest is not None
-            and bool(planned)
-            and latest > datetime.fromisoformat(planned)
+            and planned is not None
+            and latest > planned
             and worktime.local_date(latest, tz=tz) > _notice_day(row.dedupe_key, fallback=planned, tz=tz)
         )
         midnight = worktime.at_local(worktime.local_date(now, tz=tz), time(0, 0), tz=tz)
@@ -103,9 +104,9 @@ def _context_of(
     )
 
 
-def _notice_day(dedupe_key: str, *, fallback: str, tz: str) -> date:
+def _notice_day(dedupe_key: str, *, fallback: datetime, tz: str) -> date:
     """The local day an overdue notice stands for: its key ends `…:<day>:<audience>`."""
     try:
         return date.fromisoformat(dedupe_key.rsplit(":", 2)[-2])
     except (ValueError, IndexError):
-        return worktime.local_date(datetime.fromisoformat(fallback), tz=tz)
+        return worktime.local_date(fallback, tz=tz)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.model import OutboxKind
+from bot.domain.payloads import Payload, from_json
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class ClaimedRow:
     kind: OutboxKind
     recipient_id: str
     task_id: int | None
-    payload: dict[str, Any]
+    payload: Payload
     attempts: int
     channel_id: str | None
     ts: str | None
@@ -37,7 +38,7 @@ def claimed_row(row: Any, *, now: datetime) -> ClaimedRow:
         kind=OutboxKind(row.kind),
         recipient_id=row.recipient_id,
         task_id=row.task_id,
-        payload=dict(row.payload or {}),
+        payload=from_json(OutboxKind(row.kind), row.payload),
         attempts=row.attempts,
         channel_id=row.channel_id,
         ts=row.ts,

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from bot.clock import Clock
 from bot.domain import worktime
 from bot.domain.model import Message, OutboxKind, OutboxState, Outgoing, SentItem, SentMessage
+from bot.domain.payloads import RefreshPayload, payload_as
 from bot.domain.still_true import still_true
 from bot.scheduler.delivery.bundles import messages_of
 from bot.scheduler.delivery.lost_messages import LostMessageSearch
@@ -357,7 +358,8 @@ class Delivery:
             return
         row = renewed[0]
         now = self._clock.now()
-        channel, ts = str(row.payload.get("channel") or ""), str(row.payload.get("ts") or "")
+        refresh = payload_as(row.payload, RefreshPayload)
+        channel, ts = refresh.channel, refresh.ts
         shown = self.sent_message(row.workspace_id, channel_id=channel, ts=ts)
         if shown is None:
             self._mark([row], state=OutboxState.SKIPPED, error="message not found", next_up=next_up)

@@ -1,5 +1,5 @@
-"""The message about several tasks (one DM per person per pass): valid Block Kit within 50 blocks, each task
-with its own buttons while they apply, user text escaped once, answered and finished tasks said plainly."""
+"""Check-in prompts, and the message about several tasks (one DM per person per pass): valid Block Kit within
+50 blocks, each task with its own buttons while they apply, user text escaped once, answered tasks said plainly."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.model import OutboxKind, Outgoing, SentItem, SentMessage, TaskStatus, TaskView
-from handlers import blocks, ids
-from tests.unit.test_blocks import (
+from bot.domain.payloads import from_json
+from handlers import ids
+from handlers.blocks.checkins import checkin, checkin_answered
+from handlers.blocks.outbox import render_message
+from tests.unit.blocks.support import (
     HOSTILE,
     HOSTILE_ESCAPED,
     NOW,
@@ -34,7 +37,13 @@ PAYLOADS: dict[OutboxKind, dict[str, Any]] = {
 
 
 def item(kind: OutboxKind, task: TaskView, *, to: str = "U2", answer: str | None = None) -> SentItem:
-    out = Outgoing(kind=kind, dedupe_key=f"{kind.value}:{task.id}", recipient_id=to, task=task, payload=PAYLOADS[kind])
+    out = Outgoing(
+        kind=kind,
+        dedupe_key=f"{kind.value}:{task.id}",
+        recipient_id=to,
+        task=task,
+        payload=from_json(kind, PAYLOADS[kind]),
+    )
     return SentItem(out=out, answer=answer)
 
 
@@ -47,7 +56,7 @@ def actions(message: Any) -> list[tuple[str, str]]:
 
 
 def test_each_checkin_has_its_own_four_buttons_and_the_header_counts_them() -> None:
-    shown = blocks.render_message(SentMessage(items=tuple(item(OutboxKind.CHECKIN, t) for t in tasks(3))), now=NOW)
+    shown = render_message(SentMessage(items=tuple(item(OutboxKind.CHECKIN, t) for t in tasks(3))), now=NOW)
 
     assert_valid_message(shown)
     assert shown.blocks[0]["text"]["text"] == "*3 tasks to check in on*"
@@ -61,7 +70,7 @@ def test_each_checkin_has_its_own_four_buttons_and_the_header_counts_them() -> N
 def test_every_kind_of_line_escapes_a_hostile_title_once(kind: OutboxKind) -> None:
     task = make_task(title=HOSTILE, status=TaskStatus.OPEN if kind is OutboxKind.REMINDER else TaskStatus.ACCEPTED)
     other = make_task(id=8, number=13)
-    shown = blocks.render_message(SentMessage(items=(item(kind, task), item(OutboxKind.CHECKIN, other))), now=NOW)
+    shown = render_message(SentMessage(items=(item(kind, task), item(OutboxKind.CHECKIN, other))), now=NOW)
 
     assert_valid_message(shown)
     rendered = message_json(shown)
@@ -70,7 +79,7 @@ def test_every_kind_of_line_escapes_a_hostile_title_once(kind: OutboxKind) -> No
 
 
 def test_sixty_tasks_stay_within_fifty_blocks_and_count_the_rest() -> None:
-    shown = blocks.render_message(SentMessage(items=tuple(item(OutboxKind.CHECKIN, t) for t in tasks(60))), now=NOW)
+    shown = render_message(SentMessage(items=tuple(item(OutboxKind.CHECKIN, t) for t in tasks(60))), now=NOW)
 
     assert_valid_message(shown)
     listed = len([1 for action, _ in actions(shown) if action == ids.ACTION_CHECKIN_ON_TRACK])
@@ -88,7 +97,7 @@ def test_sixty_tasks_stay_within_fifty_blocks_and_count_the_rest() -> None:
 def test_any_mix_is_valid_block_kit_within_limits(kinds: list[OutboxKind], title: str) -> None:
     items = tuple(item(kind, make_task(id=n, number=n, title=title)) for n, kind in enumerate(kinds, start=1))
 
-    shown = blocks.render_message(SentMessage(items=items), now=NOW)
+    shown = render_message(SentMessage(items=items), now=NOW)
 
     assert_valid_message(shown)
     assert_no_pings(message_json(shown))
@@ -96,7 +105,7 @@ def test_any_mix_is_valid_block_kit_within_limits(kinds: list[OutboxKind], title
 
 def test_an_answered_task_shows_its_answer_and_keeps_no_buttons_while_the_others_keep_theirs() -> None:
     first, second = tasks(2)
-    shown = blocks.render_message(
+    shown = render_message(
         SentMessage(
             items=(
                 item(OutboxKind.CHECKIN, first, answer="Blocked 🚧: waiting on <billing>"),
@@ -121,7 +130,7 @@ def test_an_answered_task_shows_its_answer_and_keeps_no_buttons_while_the_others
 def test_a_task_that_moved_on_loses_its_buttons_and_says_so(change: dict[str, Any], said: str) -> None:
     first, second = tasks(2)
     moved = replace(first, **change)
-    shown = blocks.render_message(
+    shown = render_message(
         SentMessage(items=(item(OutboxKind.CHECKIN, moved), item(OutboxKind.CHECKIN, second))), now=NOW
     )
 
@@ -131,7 +140,7 @@ def test_a_task_that_moved_on_loses_its_buttons_and_says_so(change: dict[str, An
 
 def test_a_reminder_in_a_bundle_has_accept_and_decline() -> None:
     waiting = make_task(status=TaskStatus.OPEN)
-    shown = blocks.render_message(
+    shown = render_message(
         SentMessage(items=(item(OutboxKind.REMINDER, waiting), item(OutboxKind.CHECKIN, make_task(id=8, number=13)))),
         now=NOW,
     )
@@ -146,9 +155,33 @@ def test_the_managers_lines_name_the_assignee() -> None:
         item(OutboxKind.OVERDUE, task, to="U3"),
         item(OutboxKind.ESCALATION, make_task(id=8, number=13), to="U3"),
     )
-    shown = blocks.render_message(SentMessage(items=items), now=NOW)
+    shown = render_message(SentMessage(items=items), now=NOW)
 
     rendered = message_json(shown)
     assert "assigned to <@U2>, is overdue" in rendered
     assert "<@U2> left the last 2 check-ins" in rendered and "nothing heard for 4 days" in rendered
     assert shown.blocks[0]["text"]["text"] == "*1 overdue, 1 gone quiet*"
+
+
+# --------------------------------------------------------------------------- one check-in
+
+
+def test_checkin_has_three_answers_a_later_button_and_mentions_reactions() -> None:
+    message = checkin(make_task(), now=NOW)
+    (actions,) = [b for b in message.blocks if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == [
+        ids.ACTION_CHECKIN_ON_TRACK,
+        ids.ACTION_CHECKIN_BLOCKED,
+        ids.ACTION_CHECKIN_DONE,
+        ids.ACTION_CHECKIN_LATER,
+    ]
+    assert {e["value"] for e in actions["elements"]} == {"7"}
+    rendered = message_json(message)
+    assert "reaction" in rendered and "✅" in rendered and "👍" in rendered and "🚧" in rendered
+
+
+def test_checkin_answered_has_no_buttons() -> None:
+    message = checkin_answered(make_task(), answer="On track", now=NOW)
+    assert_valid_message(message)
+    assert not [b for b in message.blocks if b["type"] == "actions"]
+    assert "On track" in message_json(message)

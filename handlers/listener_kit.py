@@ -1,4 +1,4 @@
-"""What every listener shares: the workspace of a request, and turning errors into answers."""
+"""What every listener shares: the workspace a request came from, errors turned into answers, reply notes."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from slack_bolt import BoltContext
 from bot.domain.errors import UserError, failure_reason, is_storage_unavailable
 from bot.domain.model import Message, TaskView
 from bot.services import Services
-from handlers import blocks
-from handlers.blocks import Block
+from handlers.blocks.away import away_warning
+from handlers.blocks.hours import due_outside_hours
+from handlers.blocks.outbox import render_message
+from handlers.blocks.primitives import Block
+from handlers.blocks.skills import suggested_lines
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,7 @@ def suggested_assignees(services: Services, workspace_id: str, team_id: int | No
     if team_id is None:
         return []
     try:
-        return blocks.suggested_lines(services.skills.for_new_task(workspace_id, team_id))
+        return suggested_lines(services.skills.for_new_task(workspace_id, team_id))
     except Exception as error:
         if is_storage_unavailable(error):
             log_database_down(error, what="modal.suggestions")
@@ -104,7 +107,7 @@ def redrawn(
     `fallback` that shows this answer."""
     shown = services.checkins.message(workspace_id, channel_id=channel, ts=ts) if channel and ts else None
     if shown is not None and shown.is_bundle:
-        return blocks.render_message(shown, now=now)
+        return render_message(shown, now=now)
     return fallback
 
 
@@ -118,13 +121,13 @@ def with_assignee_notes(
     try:
         until = services.time_off.away_until(workspace_id, task.assignee_id)
         if until is not None:
-            notes.append(blocks.away_warning(task.assignee_id, until))
+            notes.append(away_warning(task.assignee_id, until))
         if task.due_at is not None:
             outside = services.availability.due_outside_time(
                 workspace_id, task.assignee_id, task.due_at, team_id=task.team_id
             )
             if outside is not None:
-                notes.append(blocks.due_outside_hours(task, outside))
+                notes.append(due_outside_hours(task, outside))
     except Exception as error:
         if is_storage_unavailable(error):
             log_database_down(error, what=what)

@@ -8,16 +8,16 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.insight import Load, PersonReport, Ratio, Stats, TeamReport, team_report
-from handlers import blocks
+from handlers.blocks import report as report_blocks
 from tests.conftest import flatten
-from tests.unit.test_blocks import assert_no_pings, assert_valid_message, message_json
+from tests.unit.blocks.support import assert_no_pings, assert_valid_message, message_json
 from tests.unit.test_insight import ANSWERS, CHECKINS, KUDOS, NOW, TASKS, WEEK
 
 CODE_LINE = re.compile(r"^`([^`]*)`(.*)$")
 
 
 def shown(report: TeamReport) -> str:
-    message = blocks.team_report(report, now=NOW, channel_id="C9")
+    message = report_blocks.team_report(report, now=NOW, channel_id="C9")
     assert_valid_message(message)
     return message.text + "\n" + flatten(list(message.blocks))
 
@@ -126,7 +126,7 @@ def test_a_person_without_figures_shows_dashes_in_the_same_columns() -> None:
 
 
 def test_fifty_people_fit_in_one_message_split_across_sections() -> None:
-    message = blocks.team_report(big_report(50), now=NOW, channel_id="C9")
+    message = report_blocks.team_report(big_report(50), now=NOW, channel_id="C9")
 
     assert_valid_message(message)
     sections = [b for b in message.blocks if b["type"] == "section" and "text" in b]
@@ -139,7 +139,7 @@ def test_fifty_people_fit_in_one_message_split_across_sections() -> None:
 
 
 def test_a_huge_team_is_cut_with_a_count_of_who_is_left_out() -> None:
-    message = blocks.team_report(big_report(400), now=NOW, channel_id="C9")
+    message = report_blocks.team_report(big_report(400), now=NOW, channel_id="C9")
 
     assert_valid_message(message)
     rendered = flatten(list(message.blocks))
@@ -152,7 +152,7 @@ def test_odd_user_ids_are_shown_as_text_and_ping_no_one() -> None:
     odd = PersonReport(user_id="<!channel> & co", stats=Stats(), load=Load())
     report = TeamReport(period=WEEK, people=(odd,), team=Stats(), previous=Stats(), load=Load())
 
-    message = blocks.team_report(report, now=NOW, channel_id="<!here>")
+    message = report_blocks.team_report(report, now=NOW, channel_id="<!here>")
 
     assert_valid_message(message)
     rendered = message_json(message)
@@ -174,7 +174,7 @@ def test_odd_user_ids_are_shown_as_text_and_ping_no_one() -> None:
     ],
 )
 def test_the_bar_fills_fifths_to_the_nearest(percent: int, bar: str) -> None:
-    assert blocks._bar(percent) == bar
+    assert report_blocks._bar(percent) == bar
 
 
 @pytest.mark.parametrize(
@@ -193,4 +193,4 @@ def test_the_bar_fills_fifths_to_the_nearest(percent: int, bar: str) -> None:
     ],
 )
 def test_durations_read_in_a_few_characters(span: timedelta, text: str) -> None:
-    assert blocks._short_span(span) == text
+    assert report_blocks._short_span(span) == text

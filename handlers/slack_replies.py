@@ -1,4 +1,4 @@
-"""What listeners need from the Slack gateway beyond Bolt's ack/respond (views, responses)."""
+"""What listeners ask of Slack beyond Bolt's ack/respond: open and update views and messages, answer and reply."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from bot.domain.model import Message
 
 
-class Gateway(Protocol):
+class SlackReplies(Protocol):
     def open_view(self, workspace_id: str, trigger_id: str, view: dict[str, Any]) -> bool: ...
 
     def update_message(self, workspace_id: str, channel: str, ts: str, message: Message) -> bool: ...

@@ -7,8 +7,10 @@ import json
 from bot.domain.model import Message, TeamOption
 from bot.domain.skills import PersonSkills
 from bot.domain.suggest import Suggestion
-from handlers import blocks, ids
-from tests.unit.test_blocks import (
+from handlers import ids
+from handlers.blocks.modals import new_task_modal
+from handlers.blocks.skills import skills_list, skills_saved, suggested_lines, suggestions
+from tests.unit.blocks.support import (
     HOSTILE,
     HOSTILE_ESCAPED,
     assert_no_pings,
@@ -41,7 +43,7 @@ def shown(message: Message) -> str:
 
 
 def test_skills_list_names_each_person_with_their_skills() -> None:
-    message = blocks.skills_list(
+    message = skills_list(
         [PersonSkills("U1", ("billing", "refunds")), PersonSkills("U2", ())],
         channel_id="C9",
     )
@@ -55,7 +57,7 @@ def test_skills_list_names_each_person_with_their_skills() -> None:
 
 
 def test_skills_list_of_a_team_with_nobody_says_how_to_start() -> None:
-    message = blocks.skills_list([], channel_id="C9")
+    message = skills_list([], channel_id="C9")
 
     assert_valid_message(message)
     assert "No one in <#C9> has skills or tasks on record yet" in shown(message)
@@ -66,7 +68,7 @@ def test_skills_list_of_a_huge_team_stays_within_limits_and_says_how_many_are_le
     longest = tuple(f"{n:02d}" + "x" * 28 for n in range(20))  # 20 skills of 30 characters
     people = [PersonSkills(f"U{n:04d}", longest) for n in range(200)]
 
-    message = blocks.skills_list(people, channel_id="C9")
+    message = skills_list(people, channel_id="C9")
 
     assert_valid_message(message)
     assert "more people" in shown(message)
@@ -74,14 +76,14 @@ def test_skills_list_of_a_huge_team_stays_within_limits_and_says_how_many_are_le
 
 
 def test_skills_list_escapes_skills() -> None:
-    message = blocks.skills_list([PersonSkills("U1", ("r&d",))], channel_id="C9")
+    message = skills_list([PersonSkills("U1", ("r&d",))], channel_id="C9")
 
     assert "r&amp;d" in shown(message)
 
 
 def test_skills_saved_repeats_the_skills_and_clearing_says_so() -> None:
-    saved = blocks.skills_saved(PersonSkills("U1", ("billing", "spanish")), channel_id="C9")
-    cleared = blocks.skills_saved(PersonSkills("U1", ()), channel_id="C9")
+    saved = skills_saved(PersonSkills("U1", ("billing", "spanish")), channel_id="C9")
+    cleared = skills_saved(PersonSkills("U1", ()), channel_id="C9")
 
     assert_valid_message(saved)
     assert_valid_message(cleared)
@@ -99,7 +101,7 @@ def test_suggestions_number_the_people_in_order_with_their_reasons() -> None:
         suggestion("U3", matched_skills=("billing",), load=3, open_tasks=1, on_time=1, finished=3),
     ]
 
-    message = blocks.suggestions(
+    message = suggestions(
         found, text="Refund a Spanish customer", wanted=("billing",), unmatched=(), channel_ids=("C9",)
     )
 
@@ -115,7 +117,7 @@ def test_suggestions_number_the_people_in_order_with_their_reasons() -> None:
 
 
 def test_suggestions_say_which_skills_nobody_has() -> None:
-    message = blocks.suggestions(
+    message = suggestions(
         [suggestion()], text="x", wanted=("billing", "apis"), unmatched=("apis",), channel_ids=("C9",)
     )
 
@@ -123,19 +125,19 @@ def test_suggestions_say_which_skills_nobody_has() -> None:
 
 
 def test_suggestions_mark_away_people() -> None:
-    message = blocks.suggestions([suggestion(away=True)], text="x", wanted=(), unmatched=(), channel_ids=("C9",))
+    message = suggestions([suggestion(away=True)], text="x", wanted=(), unmatched=(), channel_ids=("C9",))
 
     assert "1. <@U1> — 🌴 away · skills" in shown(message)
 
 
 def test_suggestions_from_several_teams_name_them_all() -> None:
-    message = blocks.suggestions([suggestion()], text="x", wanted=(), unmatched=(), channel_ids=("C1", "C2"))
+    message = suggestions([suggestion()], text="x", wanted=(), unmatched=(), channel_ids=("C1", "C2"))
 
     assert "(from <#C1>, <#C2>)" in shown(message)
 
 
 def test_no_one_to_suggest_says_how_to_record_skills() -> None:
-    message = blocks.suggestions([], text="x", wanted=(), unmatched=(), channel_ids=("C9",))
+    message = suggestions([], text="x", wanted=(), unmatched=(), channel_ids=("C9",))
 
     assert_valid_message(message)
     assert "No one to suggest yet" in shown(message)
@@ -145,8 +147,8 @@ def test_no_one_to_suggest_says_how_to_record_skills() -> None:
 def test_suggestions_escape_the_typed_text_once_and_stay_within_limits() -> None:
     long_hostile = (HOSTILE + " ") * 20  # about 1000 characters that escape to far more
 
-    short = blocks.suggestions([suggestion()], text=HOSTILE, wanted=(), unmatched=(), channel_ids=("C9",))
-    long = blocks.suggestions([suggestion()] * 3, text=long_hostile, wanted=(), unmatched=(), channel_ids=("C9",))
+    short = suggestions([suggestion()], text=HOSTILE, wanted=(), unmatched=(), channel_ids=("C9",))
+    long = suggestions([suggestion()] * 3, text=long_hostile, wanted=(), unmatched=(), channel_ids=("C9",))
 
     assert HOSTILE_ESCAPED in shown(short)
     for message in (short, long):
@@ -158,7 +160,7 @@ def test_suggestions_escape_the_typed_text_once_and_stay_within_limits() -> None
 
 
 def test_suggested_lines_give_load_in_words_and_the_on_time_rate() -> None:
-    lines = blocks.suggested_lines(
+    lines = suggested_lines(
         [
             suggestion("U1", load=3, on_time=19, finished=20),
             suggestion("U2", load=0, on_time=0, finished=0),
@@ -174,9 +176,9 @@ def test_suggested_lines_give_load_in_words_and_the_on_time_rate() -> None:
 
 
 def test_new_task_modal_shows_the_suggestions_right_under_the_assignee_picker() -> None:
-    lines = blocks.suggested_lines([suggestion("U1"), suggestion("U2")])
+    lines = suggested_lines([suggestion("U1"), suggestion("U2")])
 
-    view = blocks.new_task_modal(teams=[TeamOption(1, "C9")], team_id=1, suggested=lines)
+    view = new_task_modal(teams=[TeamOption(1, "C9")], team_id=1, suggested=lines)
 
     assert_valid_view(view)
     kinds = [(b["type"], b.get("block_id")) for b in view["blocks"]]
@@ -187,6 +189,6 @@ def test_new_task_modal_shows_the_suggestions_right_under_the_assignee_picker() 
 
 
 def test_new_task_modal_without_suggestions_has_no_hint() -> None:
-    view = blocks.new_task_modal(teams=[])
+    view = new_task_modal(teams=[])
 
     assert "Suggested" not in json.dumps(view)
