@@ -4,31 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import (
-    Integer,
-    Row,
-    Select,
-    Table,
-    Update,
-    and_,
-    bindparam,
-    case,
-    false,
-    func,
-    or_,
-    select,
-    text,
-    tuple_,
-    update,
-)
+from sqlalchemy import Row, Select, and_, case, false, func, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.domain.model import OutboxKind, OutboxState
 from bot.domain.payloads import Payload, to_json
 from storage.models import OutboxMessage, Task, TeamManager
+from storage.repositories.outbox_statements import (
+    REMEMBER_ASSIGNMENT_DM,
+    RENEW,
+    by_id,
+    claim_statement,
+    lease_statement,
+    settle_statement,
+)
 from storage.repositories.shared import ACTIVE, due_to_send, insert_ignoring_conflicts
 
 # One claimer per conversation at a time on PostgreSQL (OutboxRepository.claim_conversations).
@@ -37,28 +28,6 @@ _TRY_CONVERSATION_LOCKS = text(
     "LIMIT :limit"
 )
 _BUNDLED_KINDS = tuple(kind.value for kind in OutboxKind if kind.is_bundled)
-_OUTBOX = cast(Table, OutboxMessage.__table__)
-_TASKS = cast(Table, Task.__table__)
-# What a claim returns of each row: what a delivery holds while the lease lasts (plain rows, no ORM objects).
-CLAIMED_COLUMNS = tuple(
-    _OUTBOX.c[name]
-    for name in (
-        "id",
-        "workspace_id",
-        "dedupe_key",
-        "kind",
-        "recipient_id",
-        "task_id",
-        "payload",
-        "attempts",
-        "channel_id",
-        "ts",
-        "last_error",
-        "created_at",
-        "lease_until",
-        "first_tried_at",
-    )
-)
 CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N due ones
 UNSETTLED_SCAN = 20_000  # tasks still to plan looked at per claim (a backlog's first ones)
 
@@ -111,19 +80,19 @@ class OutboxRepository:
         instead of sorting every due row. SQLite has one writer at a time (the engine begins writers
         IMMEDIATE), so the same statement without SKIP LOCKED is safe there.
         """
-        stmt = _claim_statement(postgres=self._postgres(), by_ids=ids is not None)
+        stmt = claim_statement(postgres=self._postgres(), by_ids=ids is not None)
         params: dict[str, Any] = {"now": now, "until": now + lease, "limit": limit}
         if ids is not None:
             params["ids"] = list(ids)
-        return _by_id(self._session.connection().execute(stmt, params))
+        return by_id(self._session.connection().execute(stmt, params))
 
     def _lease(self, chosen: Select[Any], *, now: datetime, lease: timedelta) -> list[Row[Any]]:
         """Set the chosen rows to `sending` with a lease and return them, in one statement (a select then an
         UPDATE per row took three times as long for 500 rows). The lease's end is also when the row is due
         again, so a row whose deliverer died is taken up by the same scan as pending ones. A claim is not an
         attempt: `renew_leases`, just before the row is sent, counts it."""
-        stmt = _lease_statement(chosen)
-        return _by_id(self._session.connection().execute(stmt, {"until": now + lease}))
+        stmt = lease_statement(chosen)
+        return by_id(self._session.connection().execute(stmt, {"until": now + lease}))
 
     def _postgres(self) -> bool:
         return self._session.get_bind().dialect.name == "postgresql"
@@ -261,7 +230,7 @@ class OutboxRepository:
             return []
         return list(self._session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids))))
 
-    def many_by_id(self, outbox_ids: Sequence[int]) -> dict[int, OutboxMessage]:
+    def manyby_id(self, outbox_ids: Sequence[int]) -> dict[int, OutboxMessage]:
         return {row.id: row for row in self.many(outbox_ids)}
 
     def at_message(self, workspace_id: str, *, channel_id: str, ts: str) -> list[OutboxMessage]:
@@ -320,7 +289,7 @@ class OutboxRepository:
         if not outbox_ids:
             return set()
         params = {"ids": list(outbox_ids), "held_until": held_until, "now": now, "until": until}
-        return {int(i) for i in self._session.connection().execute(_RENEW, params).scalars()}
+        return {int(i) for i in self._session.connection().execute(RENEW, params).scalars()}
 
     def settle(
         self,
@@ -340,7 +309,7 @@ class OutboxRepository:
         takes back the try counted for a send that did not happen."""
         if not outbox_ids:
             return set()
-        stmt = _settle_statement(
+        stmt = settle_statement(
             uncount=uncount,
             channel=channel is not None,
             ts=ts is not None,
@@ -365,7 +334,7 @@ class OutboxRepository:
         """Tasks remember the assignment DM that went out about them, so it can be drawn again as they change."""
         if task_ids:
             params = {"task_workspace_id": workspace_id, "task_ids": list(task_ids), "channel": channel, "ts": ts}
-            self._session.connection().execute(_REMEMBER_ASSIGNMENT_DM, params)
+            self._session.connection().execute(REMEMBER_ASSIGNMENT_DM, params)
 
     def last_ts_before(self, workspace_id: str, *, channel_id: str, before: datetime) -> str | None:
         """The ts (Slack's clock) of the latest message Baton knew it had sent in a conversation before a
@@ -490,92 +459,3 @@ class OutboxRepository:
             .limit(limit)
         )
         return list(self._session.scalars(stmt))
-
-
-def _by_id(result: Any) -> list[Row[Any]]:
-    rows: list[Row[Any]] = list(result)
-    rows.sort(key=lambda row: row.id)  # RETURNING promises no order; ids follow creation
-    return rows
-
-
-def _lease_statement(chosen: Select[Any]) -> Update:
-    until = bindparam("until", type_=_OUTBOX.c.lease_until.type)
-    return (
-        update(_OUTBOX)
-        .where(_OUTBOX.c.id.in_(chosen.scalar_subquery()))
-        .values(state=OutboxState.SENDING.value, lease_until=until, not_before=until)
-        .returning(*CLAIMED_COLUMNS)
-    )
-
-
-@cache
-def _claim_statement(*, postgres: bool, by_ids: bool) -> Update:
-    """The claim as one prepared UPDATE … RETURNING (built once): due rows in the order they fell due."""
-    now = bindparam("now", type_=_OUTBOX.c.not_before.type)
-    chosen = select(_OUTBOX.c.id).where(
-        _OUTBOX.c.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value)), _OUTBOX.c.not_before <= now
-    )  # shared.due_to_send, with `now` a parameter
-    if by_ids:
-        chosen = chosen.where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-    chosen = chosen.order_by(_OUTBOX.c.not_before, _OUTBOX.c.id).limit(bindparam("limit", type_=Integer))
-    if postgres:
-        chosen = chosen.with_for_update(skip_locked=True)
-    return _lease_statement(chosen)
-
-
-_RENEWED_UNTIL = bindparam("until", type_=_OUTBOX.c.lease_until.type)
-_RENEW = (
-    update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-        _OUTBOX.c.state == OutboxState.SENDING.value,
-        _OUTBOX.c.lease_until == bindparam("held_until", type_=_OUTBOX.c.lease_until.type),
-    )
-    .values(
-        lease_until=_RENEWED_UNTIL,
-        not_before=_RENEWED_UNTIL,
-        attempts=_OUTBOX.c.attempts + 1,
-        first_tried_at=func.coalesce(_OUTBOX.c.first_tried_at, bindparam("now", type_=_OUTBOX.c.first_tried_at.type)),
-    )
-    .returning(_OUTBOX.c.id)
-)
-
-
-@cache
-def _settle_statement(*, uncount: bool, channel: bool, ts: bool, error: bool, not_before: bool) -> Update:
-    """`settle` for one set of the fields it writes, built once: rows held under one lease, still ours."""
-    values: dict[str, Any] = {"state": bindparam("new_state", type_=_OUTBOX.c.state.type), "lease_until": None}
-    if uncount:
-        values["attempts"] = _OUTBOX.c.attempts - 1
-    if channel:
-        values["channel_id"] = bindparam("new_channel", type_=_OUTBOX.c.channel_id.type)
-    if ts:
-        values["ts"] = bindparam("new_ts", type_=_OUTBOX.c.ts.type)
-        values["sent_at"] = bindparam("new_sent_at", type_=_OUTBOX.c.sent_at.type)
-    if error:
-        values["last_error"] = bindparam("new_error", type_=_OUTBOX.c.last_error.type)
-    if not_before:
-        values["not_before"] = bindparam("new_not_before", type_=_OUTBOX.c.not_before.type)
-    return (
-        update(_OUTBOX)
-        .where(
-            _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-            _OUTBOX.c.state == OutboxState.SENDING.value,
-            _OUTBOX.c.lease_until == bindparam("held_until", type_=_OUTBOX.c.lease_until.type),
-        )
-        .values(values)
-        .returning(_OUTBOX.c.id)
-    )
-
-
-_REMEMBER_ASSIGNMENT_DM = (
-    update(_TASKS)
-    .where(
-        _TASKS.c.workspace_id == bindparam("task_workspace_id", type_=_TASKS.c.workspace_id.type),
-        _TASKS.c.id.in_(bindparam("task_ids", expanding=True)),
-    )
-    .values(
-        assignment_channel_id=bindparam("channel", type_=_TASKS.c.assignment_channel_id.type),
-        assignment_ts=bindparam("ts", type_=_TASKS.c.assignment_ts.type),
-    )
-)
