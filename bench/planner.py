@@ -10,9 +10,11 @@ the benchmark works in its own schema and drops it afterwards, and skips Postgre
 nothing answers. Progress goes to stderr; the Markdown table goes to stdout.
 
 What is measured, for each database and N:
-(a) the planner's scan, `TaskRepository.due_for_planning(now=NOW, limit=500)`, p50/p95 over ~50 runs, against
-    the same query (same ORM hydration) on `tasks_noidx`, a copy of `tasks` without ix_tasks_next_check_at;
-    and the same scan after a one-day outage (`now` = NOW + 24 h, so ~1/30 of all tasks are due);
+(a) the planner's scan, `TaskRepository.ids_due_for_planning(now=NOW, limit=500)` (the index's columns only),
+    p50/p95 over ~50 runs, against the same query on `tasks_noidx`, a copy of `tasks` without
+    ix_tasks_next_check_at; and the same scan after a one-day outage (`now` = NOW + 24 h, so ~1/30 of all tasks
+    are due); alongside, in the same series, the scan followed by the load of the due tasks
+    (`TaskRepository.for_planning`, what a pass does) and the same statement returning whole `Task` objects;
 (b) one `Planner.plan_due(NOW)` pass with 1 000 tasks due (p50 of 5 passes, the due slice reset between passes),
     against the same passes with ix_tasks_next_check_at dropped from `tasks`;
 (c) the peak RSS (getrusage) of a fresh process after one pass, against the same process before the pass.
@@ -359,16 +361,54 @@ class StatementCounter:
 def scan_with_index(uow: UnitOfWorkFactory, now: datetime) -> Callable[[], int]:
     def run() -> int:
         with uow() as unit:
-            return len(unit.tasks.due_for_planning(now=now, limit=SCAN_LIMIT))
+            return len(unit.tasks.ids_due_for_planning(now=now, limit=SCAN_LIMIT))
 
     return run
 
 
+def scan_and_load(uow: UnitOfWorkFactory, now: datetime) -> Callable[[], int]:
+    """The scan, then the due tasks as `Task` objects: what a planning pass reads before it plans."""
+
+    def run() -> int:
+        with uow() as unit:
+            return len(unit.tasks.for_planning(unit.tasks.ids_due_for_planning(now=now, limit=SCAN_LIMIT)))
+
+    return run
+
+
+def scan_as_objects(engine: Engine, now: datetime) -> Callable[[], int]:
+    """The scan's statement returning whole `Task` objects (on `tasks`, with the index)."""
+    return _objects_scan(engine, Task, now)
+
+
 def scan_without_index(engine: Engine, copy_class: Any, now: datetime) -> Callable[[], int]:
-    """The repository's query, column for column, on the copy without the index (ORM hydration included)."""
+    """The repository's scan, column for column, on the copy without the index."""
     table = copy_class.__table__
     stmt = (
-        select(copy_class)
+        select(table.c.id, table.c.next_check_at)
+        .where(table.c.status.in_(ACTIVE), table.c.next_check_at.is_not(None), table.c.next_check_at <= now)
+        .order_by(table.c.next_check_at)
+        .limit(SCAN_LIMIT)
+    )
+    if engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    factory = make_session_factory(engine)
+
+    def run() -> int:
+        session: Session = factory()
+        try:
+            return len(session.execute(stmt).all())
+        finally:
+            session.rollback()
+            session.close()
+
+    return run
+
+
+def _objects_scan(engine: Engine, mapped: Any, now: datetime) -> Callable[[], int]:
+    table = mapped.__table__
+    stmt = (
+        select(mapped)
         .where(table.c.status.in_(ACTIVE), table.c.next_check_at.is_not(None), table.c.next_check_at <= now)
         .order_by(table.c.next_check_at)
         .limit(SCAN_LIMIT)
@@ -575,10 +615,17 @@ def run_case(
             without = scan_without_index(engine, copy_class, now)
             log(f"{name}: scan {when} ({due:,} due); plan with the index:\n{explain(engine, counter, with_index)}")
             log(f"{name}: scan {when}; plan on the copy without it:\n{explain(engine, counter, without)}")
-            times = timed_series([("index", with_index), ("noindex", without)], SCAN_RUNS)
+            series = [
+                ("index", with_index),
+                ("noindex", without),
+                ("load", scan_and_load(uow, now)),
+                ("objects", scan_as_objects(engine, now)),
+            ]
+            times = timed_series(series, SCAN_RUNS)
             idx, base = times["index"], times["noindex"]
             p50, p95 = percentile(idx, 50), percentile(idx, 95)
             b50, b95 = percentile(base, 50), percentile(base, 95)
+            l95, o95 = percentile(times["load"], 95), percentile(times["objects"], 95)
             suffix = "" if now == NOW else f" {when} ({due:,} due)"
             rows.append(
                 Row(
@@ -589,6 +636,11 @@ def run_case(
                 )
             )
             rows.append(Row(f"{name}: scan{suffix} p95", ms(p95), f"{ms(b95)} no index", ratio(p95, b95)))
+            vs_objects = f"{ms(o95)} the same scan returning Task objects"
+            rows.append(Row(f"{name}: scan{suffix} p95", ms(p95), vs_objects, ratio(p95, o95)))
+            rows.append(Row(f"{name}: scan + load of the due tasks{suffix} p95", ms(l95), vs_objects, ratio(l95, o95)))
+            summary[f"{'now' if now == NOW else 'outage'}_load_p95"] = l95
+            summary[f"{'now' if now == NOW else 'outage'}_objects_p95"] = o95
             summary[f"scan{suffix}"] = p50
             key = "now" if now == NOW else "outage"  # for --json
             summary.update({f"{key}_scan_p50": p50, f"{key}_scan_p95": p95, f"{key}_noindex_p50": b50,

@@ -188,7 +188,7 @@ def planner_rows(data: dict[str, Any]) -> list[Row]:
         p95, b95 = case["now_scan_p95"] * 1000, case["now_noindex_p95"] * 1000
         rows.append(
             Row(
-                f"planner scan (due_for_planning, {data['scan_limit']} rows), {db}, {size}",
+                f"planner scan (ids_due_for_planning, {data['scan_limit']} rows), {db}, {size}",
                 f"p95 {p95:.1f} ms (p50 {case['now_scan_p50'] * 1000:.1f})",
                 f"p95 {b95:.1f} ms without the index",
                 ratio(p95, b95),

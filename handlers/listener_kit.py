@@ -119,15 +119,11 @@ def with_assignee_notes(
     drops the line rather than reporting the task as not saved."""
     notes: list[Block] = []
     try:
-        until = services.time_off.away_until(workspace_id, task.assignee_id)
-        if until is not None:
-            notes.append(away_warning(task.assignee_id, until))
-        if task.due_at is not None:
-            outside = services.availability.due_outside_time(
-                workspace_id, task.assignee_id, task.due_at, team_id=task.team_id
-            )
-            if outside is not None:
-                notes.append(due_outside_hours(task, outside))
+        found = services.availability.assignee_notes(workspace_id, task.assignee_id, task.due_at, team_id=task.team_id)
+        if found.away_until is not None:
+            notes.append(away_warning(task.assignee_id, found.away_until))
+        if found.outside is not None:
+            notes.append(due_outside_hours(task, found.outside))
     except Exception as error:
         if is_storage_unavailable(error):
             log_database_down(error, what=what)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Row,
     String,
     Table,
     Text,
@@ -251,6 +252,10 @@ class Task(Base):
     history: Mapped[list[TaskEvent]] = relationship(
         back_populates="task", order_by="TaskEvent.id", cascade="all, delete-orphan"
     )
+
+
+# A row of the tasks table's columns, read by name like a `Task` (for views that only read; no ORM object).
+TaskRow = Row[Any]
 
 
 class TaskEvent(Base):

@@ -22,6 +22,7 @@ TIME_OFF_LOOKBACK = timedelta(days=2)
 # An away status with no expiry is taken to last this long from now; the planner and delivery look
 # again then, and a user_change event that clears it brings the person back at once.
 OPEN_STATUS_HORIZON = timedelta(days=7)
+TIME_OFF_PAGE = 20  # the most periods `TimeOffRepository.of_user` returns by default
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class AvailabilityReader:
         self._uow = uow
         self._now = now
         self._people: dict[tuple[str, str], PersonTime] = {}
+        self._recorded: dict[tuple[str, str], tuple[Period, ...]] = {}
         self._away: dict[tuple[str, str], tuple[Period, ...]] = {}
 
     def person(self, workspace_id: str, user_id: str, *, fallback_tz: str = "UTC") -> PersonTime:
@@ -70,12 +72,28 @@ class AvailabilityReader:
             self._people[key] = person_time(self._uow.people.get(workspace_id, user_id), fallback_tz=fallback_tz)
         return self._people[key]
 
+    def recorded(self, workspace_id: str, user_id: str) -> tuple[Period, ...]:
+        """Recorded time off not over two days ago (at most the repository's page of it), soonest first."""
+        key = (workspace_id, user_id)
+        if key not in self._recorded:
+            rows = self._uow.time_off.of_user(workspace_id, user_id, ending_after=self._now - TIME_OFF_LOOKBACK)
+            self._recorded[key] = tuple(Period(starts_at=r.starts_at, ends_at=r.ends_at) for r in rows)
+        return self._recorded[key]
+
+    def away_until(self, workspace_id: str, user_id: str) -> datetime | None:
+        """When their recorded time off covering now ends (None: not away now); a Slack status is not counted."""
+        periods = self.recorded(workspace_id, user_id)
+        if len(periods) >= TIME_OFF_PAGE:  # a full page may have left out later periods that end after now
+            rows = self._uow.time_off.of_user(workspace_id, user_id, ending_after=self._now)
+            periods = tuple(Period(starts_at=r.starts_at, ends_at=r.ends_at) for r in rows)
+        found = worktime.covering((p for p in periods if p.ends_at > self._now), self._now)
+        return found.ends_at if found else None
+
     def away(self, workspace_id: str, user_id: str) -> tuple[Period, ...]:
         """Recorded time off not over two days ago, and an away status, as periods."""
         key = (workspace_id, user_id)
         if key not in self._away:
-            rows = self._uow.time_off.of_user(workspace_id, user_id, ending_after=self._now - TIME_OFF_LOOKBACK)
-            periods = [Period(starts_at=r.starts_at, ends_at=r.ends_at) for r in rows]
+            periods = list(self.recorded(workspace_id, user_id))
             by_status = status_period(self.person(workspace_id, user_id).status, now=self._now)
             if by_status is not None:
                 periods.append(by_status)
@@ -119,11 +137,17 @@ HOLIDAY_DAYS_SHOWN = 60
 
 
 def time_view(
-    uow: UnitOfWork, workspace_id: str, user_id: str, *, now: datetime, team_calendars: Sequence[str] | None = None
+    uow: UnitOfWork,
+    workspace_id: str,
+    user_id: str,
+    *,
+    now: datetime,
+    team_calendars: Sequence[str] | None = None,
+    reader: AvailabilityReader | None = None,
 ) -> TimeView:
     """Someone's hours, calendar (their own, else their team's), status and time away, from what is stored;
-    `team_calendars` when the caller has read their teams already."""
-    reader = AvailabilityReader(uow, now=now)
+    `team_calendars` when the caller has read their teams already, `reader` when it has read them (at `now`)."""
+    reader = reader or AvailabilityReader(uow, now=now)
     person = reader.person(workspace_id, user_id)
     if team_calendars is None:
         team_calendars = [t.calendar for t in uow.teams.of_people_tasks(workspace_id, user_id) if t.calendar]
@@ -195,9 +219,44 @@ class AvailabilityService:
         or on a day they do not work (a holiday, a weekend, time away); None when it falls inside."""
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
-            team = uow.teams.get(workspace_id, team_id, with_managers=False) if team_id is not None else None
-            calendar = team.calendar if team is not None else None
-            who = AvailabilityReader(uow, now=now).of(workspace_id, assignee_id, team_calendar=calendar)
-            if worktime.is_working(due_at, who):
-                return None
-            return time_view(uow, workspace_id, assignee_id, now=now, team_calendars=[calendar] if calendar else [])
+            reader = AvailabilityReader(uow, now=now)
+            return _outside_time(uow, reader, workspace_id, assignee_id, due_at, team_id=team_id, now=now)
+
+    def assignee_notes(
+        self, workspace_id: str, assignee_id: str, due_at: datetime | None, *, team_id: int | None = None
+    ) -> AssigneeNotes:
+        """What a delegator is told of the assignee with a new or changed task: when their current time off
+        ends, and (with a deadline) `due_outside_time`; their person and time off are read once."""
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            reader = AvailabilityReader(uow, now=now)
+            away_until = reader.away_until(workspace_id, assignee_id)
+            outside = None
+            if due_at is not None:
+                outside = _outside_time(uow, reader, workspace_id, assignee_id, due_at, team_id=team_id, now=now)
+            return AssigneeNotes(away_until=away_until, outside=outside)
+
+
+@dataclass(frozen=True)
+class AssigneeNotes:
+    away_until: datetime | None  # when their current time off ends; None when they are not away now
+    outside: TimeView | None  # their time, when the deadline falls outside it
+
+
+def _outside_time(
+    uow: UnitOfWork,
+    reader: AvailabilityReader,
+    workspace_id: str,
+    assignee_id: str,
+    due_at: datetime,
+    *,
+    team_id: int | None,
+    now: datetime,
+) -> TimeView | None:
+    team = uow.teams.get(workspace_id, team_id, with_managers=False) if team_id is not None else None
+    calendar = team.calendar if team is not None else None
+    who = reader.of(workspace_id, assignee_id, team_calendar=calendar)
+    if worktime.is_working(due_at, who):
+        return None
+    calendars = [calendar] if calendar else []
+    return time_view(uow, workspace_id, assignee_id, now=now, team_calendars=calendars, reader=reader)

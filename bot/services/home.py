@@ -14,8 +14,8 @@ from bot.domain.upcoming import Coming, TaskTime, coming_up
 from bot.services.availability import TimeView, time_view
 from bot.services.ports import MessageSender, SendOutcome
 from bot.services.read_models import schedule_of, task_view
-from storage.models import Task, Team
-from storage.uow import UnitOfWork, UnitOfWorkFactory
+from storage.models import Task, TaskRow, Team
+from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +54,20 @@ class HomeService:
                 return tuple(task_view(t, team_channel_id=channels.get(t.team_id or -1)) for t in rows)
 
             team_ids = [t.id for t in teams]
-            assigned = uow.tasks.assigned_to(workspace_id, user_id, limit=SECTION_LIMIT)
+            assigned = uow.tasks.assigned_to_rows(workspace_id, user_id, limit=SECTION_LIMIT)
             mine = [everyone.get(t.team_id or -1) for t in assigned] + list(teams)
             calendars = [team.calendar for team in mine if team is not None and team.calendar]
             time = time_view(uow, workspace_id, user_id, now=now, team_calendars=calendars)
             who = time.availability
             queued = []
-            for row in uow.outbox.queued_for(workspace_id, user_id):
+            held = uow.outbox.queued_for(workspace_id, user_id)
+            numbers = uow.tasks.numbers(workspace_id, [r.task_id for r in held if r.task_id is not None])
+            for row in held:
                 kind = OutboxKind(row.kind)
                 at = max(row.not_before, now)
                 if kind.is_scheduled_dm:
                     at = worktime.next_working_start(at, who)  # where delivery holds it
-                queued.append((at, kind, _number(uow, workspace_id, row.task_id)))
+                queued.append((at, kind, numbers.get(row.task_id, 0) if row.task_id is not None else 0))
             coming = coming_up(
                 [_task_time(t, everyone.get(t.team_id or -1)) for t in assigned if TaskStatus(t.status).is_active],
                 who,
@@ -75,8 +77,8 @@ class HomeService:
             )
             return HomeData(
                 mine=view(assigned),
-                delegated=view(uow.tasks.delegated_by(workspace_id, user_id, limit=SECTION_LIMIT)),
-                team_tasks=view(uow.tasks.of_teams(workspace_id, team_ids, limit=SECTION_LIMIT)),
+                delegated=view(uow.tasks.delegated_by_rows(workspace_id, user_id, limit=SECTION_LIMIT)),
+                team_tasks=view(uow.tasks.of_teams_rows(workspace_id, team_ids, limit=SECTION_LIMIT)),
                 is_manager=bool(teams),
                 totals=uow.tasks.open_counts(workspace_id, user_id=user_id, team_ids=team_ids),
                 time=time,
@@ -84,7 +86,7 @@ class HomeService:
             )
 
 
-def _task_time(task: Task, team: Team | None) -> TaskTime:
+def _task_time(task: Task | TaskRow, team: Team | None) -> TaskTime:
     return TaskTime(
         number=task.number,
         status=TaskStatus(task.status),
@@ -95,11 +97,6 @@ def _task_time(task: Task, team: Team | None) -> TaskTime:
         due_at=task.due_at,
         reminded=task.reminded_at is not None,
     )
-
-
-def _number(uow: UnitOfWork, workspace_id: str, task_id: int | None) -> int:
-    task = uow.tasks.get(workspace_id, task_id) if task_id is not None else None
-    return task.number if task is not None else 0
 
 
 class HomePublisher:

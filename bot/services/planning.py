@@ -71,7 +71,8 @@ class Planner:
         planned = plan_occurrences(self._uow, now) if due.series else 0  # first: a new occurrence plans too
         for _ in range(MAX_PLAN_BATCHES if due.tasks or due.series else 0):
             with self._uow() as uow:
-                tasks = uow.tasks.due_for_planning(now=now, limit=PLAN_BATCH)
+                due_ids = uow.tasks.ids_due_for_planning(now=now, limit=PLAN_BATCH)
+                tasks = uow.tasks.for_planning(due_ids)
                 cache = _Cache(teams={}, people=AvailabilityReader(uow, now=now))
                 # No autoflush: the batch's task updates are written once, at the commit, rather than one
                 # UPDATE before each lookup or outbox insert (none of which reads them back).
@@ -79,7 +80,7 @@ class Planner:
                     for task in tasks:
                         planned += self._plan_task(uow, task, now=now, cache=cache)
                 uow.commit()
-            if len(tasks) < PLAN_BATCH:
+            if len(due_ids) < PLAN_BATCH:
                 break
         if due.recognitions:
             planned += self._plan_recognitions(now)

@@ -15,10 +15,11 @@ from bot.domain.model import (
     TaskView,
     TeamView,
 )
-from storage.models import Task, Team
+from storage.models import Task, TaskRow, Team
 
 
-def task_view(task: Task, *, team_channel_id: str | None = None, with_history: bool = False) -> TaskView:
+def task_view(task: Task | TaskRow, *, team_channel_id: str | None = None, with_history: bool = False) -> TaskView:
+    """A task's read model, from its ORM object or a row of its columns (`with_history`: objects only)."""
     history: tuple[HistoryEntry, ...] = ()
     if with_history:
         history = tuple(

@@ -6,12 +6,20 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, case, false, func, or_, select, text, tuple_, update
+from sqlalchemy import Row, Select, Table, and_, case, false, func, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.domain.model import OutboxKind, OutboxState
 from bot.domain.payloads import Payload, to_json
 from storage.models import OutboxMessage, Task, TeamManager
+from storage.repositories.outbox_statements import (
+    REMEMBER_ASSIGNMENT_DM,
+    RENEW,
+    by_id,
+    claim_statement,
+    lease_statement,
+    settle_statement,
+)
 from storage.repositories.shared import ACTIVE, due_to_send, insert_ignoring_conflicts, insert_row_ignoring_conflicts
 
 # One claimer per conversation at a time on PostgreSQL (OutboxRepository.claim_conversations).
@@ -96,7 +104,7 @@ class OutboxRepository:
         limit: int,
         lease: timedelta,
         ids: Sequence[int] | None = None,
-    ) -> list[OutboxMessage]:
+    ) -> list[Row[Any]]:
         """Take due rows for delivery with a lease; on PostgreSQL other claimers skip them.
 
         A row is due when it is pending and its `not_before` has come, or when it is `sending`
@@ -105,39 +113,26 @@ class OutboxRepository:
         instead of sorting every due row. SQLite has one writer at a time (the engine begins writers
         IMMEDIATE), so the same statement without SKIP LOCKED is safe there.
         """
-        due = due_to_send(now)
-        chosen = select(OutboxMessage.id).where(due)
+        stmt = claim_statement(postgres=self._postgres(), by_ids=ids is not None)
+        params: dict[str, Any] = {"now": now, "until": now + lease, "limit": limit}
         if ids is not None:
-            chosen = chosen.where(OutboxMessage.id.in_(ids))
-        chosen = chosen.order_by(OutboxMessage.not_before, OutboxMessage.id).limit(limit)
-        if self._session.get_bind().dialect.name == "postgresql":
-            chosen = chosen.with_for_update(skip_locked=True)
-        return self._lease(chosen, now=now, lease=lease)
+            params["ids"] = list(ids)
+        return by_id(self._session.connection().execute(stmt, params))
 
-    def _lease(self, chosen: Select[Any], *, now: datetime, lease: timedelta) -> list[OutboxMessage]:
+    def _lease(self, chosen: Select[Any], *, now: datetime, lease: timedelta) -> list[Row[Any]]:
         """Set the chosen rows to `sending` with a lease and return them, in one statement (a select then an
         UPDATE per row took three times as long for 500 rows). The lease's end is also when the row is due
         again, so a row whose deliverer died is taken up by the same scan as pending ones. A claim is not an
         attempt: `renew_leases`, just before the row is sent, counts it."""
-        until = now + lease
-        stmt = (
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(chosen.scalar_subquery()))
-            .values(
-                state=OutboxState.SENDING.value,
-                lease_until=until,
-                not_before=until,
-            )
-            .returning(OutboxMessage)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-        rows = list(self._session.scalars(stmt))
-        rows.sort(key=lambda row: row.id)  # RETURNING promises no order; ids follow creation
-        return rows
+        stmt = lease_statement(chosen)
+        return by_id(self._session.connection().execute(stmt, {"until": now + lease}))
+
+    def _postgres(self) -> bool:
+        return self._session.get_bind().dialect.name == "postgresql"
 
     def claim_conversations(
         self, *, now: datetime, limit: int, lease: timedelta, per_conversation: int
-    ) -> list[OutboxMessage]:
+    ) -> list[Row[Any]]:
         """Take whole conversations: every due row (up to `per_conversation`) of the `limit` conversations
         whose rows fell due first, with a lease, so one deliverer sees everything a person is owed at once
         and can send it as one message (CONTRACT: one DM per person per pass).
@@ -162,7 +157,7 @@ class OutboxRepository:
         unsettled = self._still_planned_for({ws for ws, _, _ in candidates}, now=now)
         # A person still being planned for only has what is not bundled to take now (an assignment DM).
         conversations = [(ws, to) for ws, to, other in candidates if other or (ws, to) not in unsettled]
-        postgres = self._session.get_bind().dialect.name == "postgresql"
+        postgres = self._postgres()
         if postgres:
             keys = [f"{ws}/{to}" for ws, to in conversations]
             # hashtextextended: a 64-bit key per conversation; xact locks end with the claim's transaction.
@@ -268,7 +263,7 @@ class OutboxRepository:
             return []
         return list(self._session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids))))
 
-    def many_by_id(self, outbox_ids: Sequence[int]) -> dict[int, OutboxMessage]:
+    def manyby_id(self, outbox_ids: Sequence[int]) -> dict[int, OutboxMessage]:
         return {row.id: row for row in self.many(outbox_ids)}
 
     def at_message(self, workspace_id: str, *, channel_id: str, ts: str) -> list[OutboxMessage]:
@@ -326,22 +321,53 @@ class OutboxRepository:
         keep their count, so whoever takes them over knows no message of theirs can be in Slack already."""
         if not outbox_ids:
             return set()
-        stmt = (
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id.in_(outbox_ids),
-                OutboxMessage.state == OutboxState.SENDING.value,
-                OutboxMessage.lease_until == held_until,
-            )
-            .values(
-                lease_until=until,
-                not_before=until,
-                attempts=OutboxMessage.attempts + 1,
-                first_tried_at=func.coalesce(OutboxMessage.first_tried_at, now),
-            )
-            .returning(OutboxMessage.id)
+        params = {"ids": list(outbox_ids), "held_until": held_until, "now": now, "until": until}
+        return {int(i) for i in self._session.connection().execute(RENEW, params).scalars()}
+
+    def settle(
+        self,
+        outbox_ids: Sequence[int],
+        *,
+        held_until: datetime,
+        state: OutboxState,
+        channel: str | None = None,
+        ts: str | None = None,
+        sent_at: datetime | None = None,
+        error: str | None = None,
+        not_before: datetime | None = None,
+        uncount: bool = False,
+    ) -> set[int]:
+        """Record what became of rows held under one lease, in one statement: the ids still ours (another
+        deliverer that took a row after our lease ran out has its word, not us). The lease ends; `uncount`
+        takes back the try counted for a send that did not happen."""
+        if not outbox_ids:
+            return set()
+        stmt = settle_statement(
+            uncount=uncount,
+            channel=channel is not None,
+            ts=ts is not None,
+            error=error is not None,
+            not_before=not_before is not None,
         )
-        return {int(i) for i in self._session.scalars(stmt)}
+        params = {
+            "ids": list(outbox_ids),
+            "held_until": held_until,
+            "new_state": state.value,
+            "new_channel": channel,
+            "new_ts": ts,
+            "new_sent_at": sent_at,
+            "new_error": error[:200] if error is not None else None,
+            "new_not_before": not_before,
+        }
+        return {int(i) for i in self._session.connection().execute(stmt, params).scalars()}
+
+    def remember_assignment_dm(
+        self, workspace_id: str, task_ids: Sequence[int], *, channel: str | None, ts: str | None
+    ) -> None:
+        """Tasks remember the assignment DM that went out about them, so it can be drawn again as they change."""
+        if task_ids:
+            params = {"task_workspace_id": workspace_id, "task_ids": list(task_ids), "channel": channel, "ts": ts}
+            self._session.connection().execute(REMEMBER_ASSIGNMENT_DM, params)
 
     def last_ts_before(self, workspace_id: str, *, channel_id: str, before: datetime) -> str | None:
         """The ts (Slack's clock) of the latest message Baton knew it had sent in a conversation before a

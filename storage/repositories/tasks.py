@@ -6,15 +6,32 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, case, func, insert, or_, select, update
+from sqlalchemy import Select, Table, case, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.model import TaskStatus
-from storage.models import Task, TaskEvent
+from storage.models import Task, TaskEvent, TaskRow
 from storage.repositories.shared import ACTIVE, NOT_FINAL
 
 _TASKS = cast(Table, Task.__table__)
 _TASK_EVENTS = cast(Table, TaskEvent.__table__)
+
+
+def _soonest_first(stmt: Select[Any], limit: int) -> Select[Any]:
+    # NULL deadlines last on both databases, then oldest first.
+    return stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.number).limit(limit)
+
+
+def _assigned_to(workspace_id: str, user_id: str) -> tuple[Any, ...]:
+    return Task.workspace_id == workspace_id, Task.assignee_id == user_id, Task.status.in_(NOT_FINAL)
+
+
+def _delegated_by(workspace_id: str, user_id: str) -> tuple[Any, ...]:
+    return Task.workspace_id == workspace_id, Task.delegator_id == user_id, Task.status.in_(NOT_FINAL)
+
+
+def _of_teams(workspace_id: str, team_ids: Sequence[int]) -> tuple[Any, ...]:
+    return Task.workspace_id == workspace_id, Task.team_id.in_(team_ids), Task.status.in_(NOT_FINAL)
 
 
 class TaskRepository:
@@ -67,29 +84,36 @@ class TaskRepository:
         self._session.add(TaskEvent(task_id=task.id, at=at, actor_id=actor_id, action=action, detail=detail))
 
     def _soonest_first(self, stmt: Select[Any], limit: int) -> list[Task]:
-        # NULL deadlines last on both databases, then oldest first.
-        ordered = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.number).limit(limit)
-        return list(self._session.scalars(ordered))
+        return list(self._session.scalars(_soonest_first(stmt, limit)))
+
+    def _soonest_first_rows(self, *where: Any, limit: int) -> list[TaskRow]:
+        stmt = select(*Task.__table__.c).where(*where)
+        return list(self._session.execute(_soonest_first(stmt, limit)))
 
     def assigned_to(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
-        stmt = select(Task).where(
-            Task.workspace_id == workspace_id, Task.assignee_id == user_id, Task.status.in_(NOT_FINAL)
-        )
-        return self._soonest_first(stmt, limit)
+        return self._soonest_first(select(Task).where(*_assigned_to(workspace_id, user_id)), limit)
 
     def delegated_by(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
-        stmt = select(Task).where(
-            Task.workspace_id == workspace_id, Task.delegator_id == user_id, Task.status.in_(NOT_FINAL)
-        )
-        return self._soonest_first(stmt, limit)
+        return self._soonest_first(select(Task).where(*_delegated_by(workspace_id, user_id)), limit)
 
     def of_teams(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[Task]:
         if not team_ids:
             return []
-        stmt = select(Task).where(
-            Task.workspace_id == workspace_id, Task.team_id.in_(team_ids), Task.status.in_(NOT_FINAL)
-        )
-        return self._soonest_first(stmt, limit)
+        return self._soonest_first(select(Task).where(*_of_teams(workspace_id, team_ids)), limit)
+
+    def assigned_to_rows(self, workspace_id: str, user_id: str, *, limit: int) -> list[TaskRow]:
+        """As `assigned_to`, as rows of the task's columns (no ORM objects: for views that only read)."""
+        return self._soonest_first_rows(*_assigned_to(workspace_id, user_id), limit=limit)
+
+    def delegated_by_rows(self, workspace_id: str, user_id: str, *, limit: int) -> list[TaskRow]:
+        """As `delegated_by`, as rows of the task's columns."""
+        return self._soonest_first_rows(*_delegated_by(workspace_id, user_id), limit=limit)
+
+    def of_teams_rows(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[TaskRow]:
+        """As `of_teams`, as rows of the task's columns."""
+        if not team_ids:
+            return []
+        return self._soonest_first_rows(*_of_teams(workspace_id, team_ids), limit=limit)
 
     def overdue(
         self, workspace_id: str, *, now: datetime, user_id: str, team_ids: Sequence[int], limit: int
@@ -107,18 +131,26 @@ class TaskRepository:
         )
         return self._soonest_first(stmt, limit)
 
-    def due_for_planning(self, *, now: datetime, limit: int) -> list[Task]:
-        """Active tasks whose next follow-up moment has come, across workspaces (the scheduler's
-        scan; uses the partial index ix_tasks_next_check_at). Other planners skip the rows locked here."""
+    def ids_due_for_planning(self, *, now: datetime, limit: int) -> list[int]:
+        """Ids of active tasks whose next follow-up moment has come, across workspaces, soonest first (the
+        scheduler's scan: only the columns of the partial index ix_tasks_next_check_at are read). On
+        PostgreSQL the rows are locked here, and other planners skip them."""
         stmt = (
-            select(Task)
+            select(Task.id, Task.next_check_at)
             .where(Task.status.in_(ACTIVE), Task.next_check_at.is_not(None), Task.next_check_at <= now)
             .order_by(Task.next_check_at)
             .limit(limit)
         )
         if self._session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        return list(self._session.scalars(stmt))
+        return [task_id for task_id, _ in self._session.execute(stmt)]
+
+    def for_planning(self, task_ids: Sequence[int]) -> list[Task]:
+        """These tasks, across workspaces, in the order given (one query; those gone since are missing)."""
+        if not task_ids:
+            return []
+        found = {task.id: task for task in self._session.scalars(select(Task).where(Task.id.in_(task_ids)))}
+        return [found[task_id] for task_id in task_ids if task_id in found]
 
     def done_in_team(self, workspace_id: str, team_id: int, *, after: datetime, until: datetime) -> list[Task]:
         stmt = (
@@ -222,18 +254,31 @@ class TaskRepository:
         )
 
     def open_counts(self, workspace_id: str, *, user_id: str, team_ids: Sequence[int]) -> tuple[int, int, int]:
-        """How many open tasks a person has assigned, has delegated, and their teams have."""
+        """How many open tasks a person has assigned, has delegated, and their teams have (one query)."""
 
-        def count(*where: Any) -> int:
-            stmt = (
-                select(func.count())
-                .select_from(Task)
-                .where(Task.workspace_id == workspace_id, Task.status.in_(NOT_FINAL), *where)
-            )
-            return int(self._session.execute(stmt).scalar_one())
+        def count(condition: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-        teams = count(Task.team_id.in_(team_ids)) if team_ids else 0
-        return count(Task.assignee_id == user_id), count(Task.delegator_id == user_id), teams
+        involved = or_(Task.assignee_id == user_id, Task.delegator_id == user_id)
+        in_teams = Task.team_id.in_(team_ids) if team_ids else None
+        stmt = select(
+            count(Task.assignee_id == user_id),
+            count(Task.delegator_id == user_id),
+            count(in_teams) if in_teams is not None else literal(0),
+        ).where(
+            Task.workspace_id == workspace_id,
+            Task.status.in_(NOT_FINAL),
+            or_(involved, in_teams) if in_teams is not None else involved,
+        )
+        assigned, delegated, teams = self._session.execute(stmt).one()
+        return int(assigned), int(delegated), int(teams)
+
+    def numbers(self, workspace_id: str, task_ids: Sequence[int]) -> dict[int, int]:
+        """These tasks' numbers by id, in one query (those that no longer exist are missing)."""
+        if not task_ids:
+            return {}
+        stmt = select(Task.id, Task.number).where(Task.workspace_id == workspace_id, Task.id.in_(set(task_ids)))
+        return {task_id: number for task_id, number in self._session.execute(stmt)}
 
     def recent_assignees(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[str]:
         """Who the teams' tasks went to, most recently given one first."""

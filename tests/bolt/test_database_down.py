@@ -150,7 +150,7 @@ def test_a_form_whose_task_was_created_before_the_database_went_away_is_not_told
         with harness.baton.uow():  # as a lookup meets it: through the unit of work
             raise OperationalError("SELECT …", {}, ConnectionError("server closed the connection"))
 
-    monkeypatch.setattr(harness.baton.services.time_off, "away_until", gone)
+    monkeypatch.setattr(harness.baton.services.availability, "assignee_notes", gone)
     values = {
         ids.BLOCK_TITLE: {ids.INPUT_TITLE: plain_text_value("Review the contract")},
         ids.BLOCK_ASSIGNEE: {ids.INPUT_ASSIGNEE: users_select_value(U_ALICE)},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -96,24 +96,26 @@ class Delivery:
             self._running += 1
         try:
             messages = self._claim(ids=ids, limit=limit, summary=summary)
+            renewed: list[ClaimedRow] | None = None  # this message's rows, renewed with the last one's mark
             for index, rows in enumerate(messages):
-                if self._stopping:
-                    self._release([row for later in messages[index:] for row in later])
-                    break
-                # With a pacer the claim put busy conversations' messages back in turn already; this
-                # catches a post made meanwhile by another thread.
                 first = rows[0]
-                wait = 0.0
-                if first.kind is not OutboxKind.REFRESH and self._pacer is not None:
-                    wait = self._pacer.wait_seconds(first.workspace_id, first.recipient_id)
-                if wait > 0:
-                    self._put_back(rows, delay_seconds=wait)
-                    summary.held_back(wait, [row.id for row in rows])
-                    continue
+                if renewed is None:
+                    if self._stopping:
+                        self._release([row for later in messages[index:] for row in later])
+                        break
+                    # With a pacer the claim put busy conversations' messages back in turn already; this
+                    # catches a post made meanwhile by another thread.
+                    wait = self._wait_seconds(first)
+                    if wait > 0:
+                        self._put_back(rows, delay_seconds=wait)
+                        summary.held_back(wait, [row.id for row in rows])
+                        continue
+                next_up = _NextUp(messages[index + 1]) if index + 1 < len(messages) else None
                 if first.kind is OutboxKind.REFRESH:
-                    self._deliver_refresh(first, summary)
-                elif self._deliver_message(rows, summary) and self._pacer is not None:
+                    self._deliver_refresh(first, summary, renewed=renewed, next_up=next_up)
+                elif self._deliver_message(rows, summary, renewed=renewed, next_up=next_up) and self._pacer is not None:
                     self._pacer.posted(first.workspace_id, first.recipient_id)
+                renewed = next_up.renewed if next_up is not None else None
         finally:
             with self._idle:
                 self._running -= 1
@@ -156,44 +158,64 @@ class Delivery:
                 )
             summary.conversations = len({(r.workspace_id, r.recipient_id) for r in rows})
             uninstalled = uow.workspaces.uninstalled() if rows else set()
-            for r in rows:
-                if r.workspace_id in uninstalled:  # app_uninstalled came after this row was planned
-                    r.state, r.last_error, r.lease_until = OutboxState.SKIPPED.value, UNINSTALLED, None
+            gone = [r for r in rows if r.workspace_id in uninstalled]  # app_uninstalled came after they were planned
+            for held_until, batch in _by_lease(gone).items():
+                uow.outbox.settle(
+                    [r.id for r in batch], held_until=held_until, state=OutboxState.SKIPPED, error=UNINSTALLED
+                )
             rows = [r for r in rows if r.workspace_id not in uninstalled]
             messages = self._pace_at_claim(messages_of(rows), now=now, summary=summary)
-            claimed = [[claimed_row(r, now=now) for r in message] for message in messages]
+            for message, not_before in messages.put_back:
+                for held_until, batch in _by_lease(message).items():
+                    uow.outbox.settle(
+                        [r.id for r in batch], held_until=held_until, state=OutboxState.PENDING, not_before=not_before
+                    )
+            claimed = [[claimed_row(r, now=now) for r in message] for message in messages.keep]
             uow.commit()
         return claimed
 
-    def _pace_at_claim(self, messages: list[list[Any]], *, now: datetime, summary: DeliverySummary) -> list[list[Any]]:
+    def _pace_at_claim(self, messages: list[list[Any]], *, now: datetime, summary: DeliverySummary) -> _Paced:
         """Keep one post per free conversation to send now; put the others back, each behind the one before
         it (`gap` apart). Refreshes (chat.update) are not posts and always go."""
         gap = self._pacer.gap_seconds if self._pacer is not None else PACE.total_seconds()
         behind: dict[tuple[str, str], int] = {}
-        keep = []
+        paced = _Paced()
         for message in messages:
             first = message[0]
             if first.kind == OutboxKind.REFRESH.value:
-                keep.append(message)
+                paced.keep.append(message)
                 continue
             key = (first.workspace_id, first.recipient_id)
             queued = behind.get(key, 0)
             behind[key] = queued + 1
             wait = self._pacer.wait_seconds(*key) if self._pacer is not None else 0.0
             if wait <= 0 and queued == 0:
-                keep.append(message)
+                paced.keep.append(message)
                 continue
             delay = wait + queued * gap if self._pacer is not None else max(queued, 1) * gap
-            for row in message:
-                row.state, row.lease_until = OutboxState.PENDING.value, None
-                row.not_before = now + timedelta(seconds=delay)
+            paced.put_back.append((message, now + timedelta(seconds=delay)))
             summary.held_back(delay, [row.id for row in message])
-        return keep
+        return paced
 
     # sending -------------------------------------------------------------------------------------
-    def _deliver_message(self, rows: list[ClaimedRow], summary: DeliverySummary) -> bool:
-        """Send one message carrying `rows` (one conversation) and mark them; True when Slack was asked to post."""
-        rows = self._renew(rows)
+    def _wait_seconds(self, first: ClaimedRow) -> float:
+        """How long a message must wait for its conversation's turn (refreshes are not posts: never)."""
+        if first.kind is OutboxKind.REFRESH or self._pacer is None:
+            return 0.0
+        return self._pacer.wait_seconds(first.workspace_id, first.recipient_id)
+
+    def _deliver_message(
+        self,
+        rows: list[ClaimedRow],
+        summary: DeliverySummary,
+        *,
+        renewed: list[ClaimedRow] | None = None,
+        next_up: _NextUp | None = None,
+    ) -> bool:
+        """Send one message carrying `rows` (one conversation) and mark them; True when Slack was asked to post.
+        `renewed`: the rows already renewed (with the previous message's mark); `next_up`: the message after
+        this one, renewed in this one's last mark when it may go at once."""
+        rows = renewed if renewed is not None else self._renew(rows)
         if not rows:
             return False
         now = self._clock.now()
@@ -236,7 +258,7 @@ class Delivery:
                 first, suspects, [row.dedupe_key for row in rows_live], channel=channel
             )
             if isinstance(looked, RetryLater | Failed):
-                self._settle(rows_live, looked, channel=None, now=now, summary=summary)
+                self._settle(rows_live, looked, channel=None, now=now, summary=summary, next_up=next_up)
                 return True
             look_in, found = looked
             for ts in dict.fromkeys(found.values()):
@@ -250,7 +272,7 @@ class Delivery:
         outcome = self._sender.post_message(
             first.workspace_id, channel, self._render(message, now=now), dedupe_keys=message.dedupe_keys
         )
-        self._settle(rows_live, outcome, channel=channel, now=now, summary=summary)
+        self._settle(rows_live, outcome, channel=channel, now=now, summary=summary, next_up=next_up)
         return True
 
     def _known_dm(self, row: ClaimedRow) -> str | None:
@@ -267,11 +289,14 @@ class Delivery:
         channel: str | None,
         now: datetime,
         summary: DeliverySummary,
+        next_up: _NextUp | None = None,
     ) -> None:
-        """Record what Slack said of a message for every row it carried."""
+        """Record what Slack said of a message for every row it carried (and renew `next_up` with it)."""
         workspace = rows[0].workspace_id
         if isinstance(outcome, Sent):
-            marked = self._mark(rows, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now)
+            marked = self._mark(
+                rows, state=OutboxState.SENT, channel=outcome.channel, ts=outcome.ts, now=now, next_up=next_up
+            )
             summary.sent += marked
             log.info(
                 "outbox.sent",
@@ -283,7 +308,13 @@ class Delivery:
             # Held back before Slack saw it (over the method's budget, or a look that must wait): it waits its
             # turn like a paced message, not counted as an attempt.
             wait = outcome.after_seconds if outcome.after_seconds is not None else PACE.total_seconds()
-            self._mark(rows, state=OutboxState.PENDING, not_before=now + timedelta(seconds=wait), uncount=True)
+            self._mark(
+                rows,
+                state=OutboxState.PENDING,
+                not_before=now + timedelta(seconds=wait),
+                uncount=True,
+                next_up=next_up,
+            )
             summary.held_back(wait, [row.id for row in rows])
             return
         if isinstance(outcome, RetryLater) and now - oldest < self._max_retry_age:
@@ -295,7 +326,12 @@ class Delivery:
                 timedelta(seconds=outcome.after_seconds) if outcome.after_seconds is not None else backoff(attempts)
             )
             self._mark(
-                rows, state=OutboxState.PENDING, channel=channel, error=outcome.reason, not_before=now + wait_for
+                rows,
+                state=OutboxState.PENDING,
+                channel=channel,
+                error=outcome.reason,
+                not_before=now + wait_for,
+                next_up=next_up,
             )
             summary.retried += len(rows)
             log.info("outbox.retry", extra={"outbox_ids": [r.id for r in rows][:20], "reason": outcome.reason})
@@ -303,13 +339,21 @@ class Delivery:
         reason = outcome.reason
         if isinstance(outcome, RetryLater):
             reason = f"gave up after {max(row.attempts for row in rows)} attempts over 24 h: {reason}"
-        self._mark(rows, state=OutboxState.FAILED, channel=channel, error=reason)
+        self._mark(rows, state=OutboxState.FAILED, channel=channel, error=reason, next_up=next_up)
         summary.failed += len(rows)
         log.warning("outbox.failed", extra={"outbox_ids": [r.id for r in rows][:20], "reason": reason})
 
-    def _deliver_refresh(self, row: ClaimedRow, summary: DeliverySummary) -> None:
+    def _deliver_refresh(
+        self,
+        row: ClaimedRow,
+        summary: DeliverySummary,
+        *,
+        renewed: list[ClaimedRow] | None = None,
+        next_up: _NextUp | None = None,
+    ) -> None:
         """Draw a message Baton sent again as its tasks now stand (a task done, cancelled, reassigned)."""
-        renewed = self._renew([row])
+        if renewed is None:
+            renewed = self._renew([row])
         if not renewed:
             return
         row = renewed[0]
@@ -318,15 +362,15 @@ class Delivery:
         channel, ts = refresh.channel, refresh.ts
         shown = self.sent_message(row.workspace_id, channel_id=channel, ts=ts)
         if shown is None:
-            self._mark([row], state=OutboxState.SKIPPED, error="message not found")
+            self._mark([row], state=OutboxState.SKIPPED, error="message not found", next_up=next_up)
             summary.skipped += 1
             return
         outcome = self._sender.edit_message(row.workspace_id, channel, ts, self._render(shown, now=now))
         if isinstance(outcome, Sent):
-            self._mark([row], state=OutboxState.SENT, channel=channel, ts=ts, now=now)
+            self._mark([row], state=OutboxState.SENT, channel=channel, ts=ts, now=now, next_up=next_up)
             summary.sent += 1
             return
-        self._settle([row], outcome, channel=channel, now=now, summary=summary)
+        self._settle([row], outcome, channel=channel, now=now, summary=summary, next_up=next_up)
 
     def sent_message(self, workspace_id: str, *, channel_id: str, ts: str) -> SentMessage | None:
         """A message Baton sent, with every row it carries, their tasks as they stand now and their answers."""
@@ -337,26 +381,29 @@ class Delivery:
     def _renew(self, rows: Sequence[ClaimedRow]) -> list[ClaimedRow]:
         """The rows with a fresh lease, dropping those no longer ours: checked just before each send, so a
         batch that outlives its lease (a slow Slack) never posts what another replica took over."""
+        with self._uow() as uow:
+            kept = self._renew_in(uow, rows)
+            uow.commit()
+        return kept
+
+    def _renew_in(self, uow: UnitOfWork, rows: Sequence[ClaimedRow]) -> list[ClaimedRow]:
         now = self._clock.now()
         until = now + self._lease
         kept: list[ClaimedRow] = []
-        with self._uow() as uow:
-            for held_until in {row.lease_until for row in rows}:
-                batch = [row for row in rows if row.lease_until == held_until]
-                ours = uow.outbox.renew_leases([row.id for row in batch], held_until=held_until, now=now, until=until)
-                for row in batch:
-                    if row.id in ours:
-                        kept.append(
-                            replace(
-                                row,
-                                lease_until=until,
-                                attempts=row.attempts + 1,
-                                first_tried_at=row.first_tried_at or now,
-                            )
+        for held_until, batch in _by_lease(rows).items():
+            ours = uow.outbox.renew_leases([row.id for row in batch], held_until=held_until, now=now, until=until)
+            for row in batch:
+                if row.id in ours:
+                    kept.append(
+                        replace(
+                            row,
+                            lease_until=until,
+                            attempts=row.attempts + 1,
+                            first_tried_at=row.first_tried_at or now,
                         )
-                    else:
-                        log.warning("outbox.lease_lost", extra={"outbox_id": row.id, "workspace": row.workspace_id})
-            uow.commit()
+                    )
+                else:
+                    log.warning("outbox.lease_lost", extra={"outbox_id": row.id, "workspace": row.workspace_id})
         order = {row.id: index for index, row in enumerate(rows)}
         kept.sort(key=lambda row: order[row.id])
         return kept
@@ -370,17 +417,15 @@ class Delivery:
 
     def _release(self, rows: Sequence[ClaimedRow]) -> None:
         """Hand rows claimed but not sent back to pending (attempt not counted), for the next pass anywhere."""
+        now = self._clock.now()  # due at once, for any deliverer
+        ours: set[int] = set()
         with self._uow() as uow:
-            released = []
-            for row in rows:
-                stored = uow.outbox.get(row.id)
-                if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
-                    continue  # another deliverer holds it now
-                stored.state = OutboxState.PENDING.value
-                stored.lease_until = None
-                stored.not_before = self._clock.now()  # due at once, for any deliverer
-                released.append(row.id)
+            for held_until, batch in _by_lease(rows).items():  # rows another deliverer holds now stay its
+                ours |= uow.outbox.settle(
+                    [row.id for row in batch], held_until=held_until, state=OutboxState.PENDING, not_before=now
+                )
             uow.commit()
+        released = [row.id for row in rows if row.id in ours]
         log.info("outbox.released", extra={"count": len(released), "outbox_ids": released[:20]})
 
     def _mark(
@@ -394,33 +439,37 @@ class Delivery:
         now: datetime | None = None,
         not_before: datetime | None = None,
         uncount: bool = False,
+        next_up: _NextUp | None = None,
     ) -> int:
         """Record the rows' outcome in one transaction; returns how many were still ours (another deliverer
-        that took a row after our lease ran out has its word, not us)."""
-        marked = 0
+        that took a row after our lease ran out has its word, not us). The message after this one
+        (`next_up`) is renewed in the same transaction, just before its send, when it may go at once."""
+        ours: set[int] = set()
         with self._uow() as uow:
-            loaded = uow.outbox.many_by_id([row.id for row in rows])
+            for held_until, batch in _by_lease(rows).items():
+                ours |= uow.outbox.settle(
+                    [row.id for row in batch],
+                    held_until=held_until,
+                    state=state,
+                    channel=channel,
+                    ts=ts,
+                    sent_at=now,
+                    error=error,
+                    not_before=not_before,
+                    uncount=uncount,
+                )
             for row in rows:
-                stored = loaded.get(row.id)
-                if stored is None or stored.state != OutboxState.SENDING or stored.lease_until != row.lease_until:
+                if row.id not in ours:
                     log.warning("outbox.lease_lost", extra={"outbox_id": row.id})
-                    continue
-                marked += 1
-                stored.state = state.value
-                stored.lease_until = None
-                if uncount:
-                    stored.attempts -= 1
-                if channel is not None:
-                    stored.channel_id = channel
-                if ts is not None:
-                    stored.ts = ts
-                    stored.sent_at = now
-                if error is not None:
-                    stored.last_error = error[:200]
-                if not_before is not None:
-                    stored.not_before = not_before
-                if state is OutboxState.SENT and row.task_id is not None and row.kind is not OutboxKind.REFRESH:
-                    _after_sent(uow, row, channel=channel, ts=ts)
+            if state is OutboxState.SENT:
+                # A task remembers its assignment DM, so the DM can be drawn again as the task changes.
+                assigned = [
+                    row.task_id
+                    for row in rows
+                    if row.id in ours and row.kind is OutboxKind.ASSIGNMENT and row.task_id is not None
+                ]
+                if assigned:
+                    uow.outbox.remember_assignment_dm(rows[0].workspace_id, assigned, channel=channel, ts=ts)
             if (
                 state is OutboxState.SENT
                 and channel
@@ -429,16 +478,31 @@ class Delivery:
                 and is_person(rows[0].recipient_id)
             ):
                 uow.people.remember_dm(rows[0].workspace_id, rows[0].recipient_id, channel)
+            if next_up is not None and not self._stopping and self._wait_seconds(next_up.rows[0]) <= 0:
+                next_up.renewed = self._renew_in(uow, next_up.rows)
             uow.commit()
-        return marked
+        return len(ours)
 
 
-def _after_sent(uow: UnitOfWork, row: ClaimedRow, *, channel: str | None, ts: str | None) -> None:
-    """A task remembers its assignment DM, so the DM can be drawn again as the task changes."""
-    if row.kind is not OutboxKind.ASSIGNMENT:
-        return
-    assert row.task_id is not None
-    task = uow.tasks.get(row.workspace_id, row.task_id)
-    if task is not None:
-        task.assignment_channel_id = channel
-        task.assignment_ts = ts
+@dataclass
+class _NextUp:
+    """The message after the one being marked: renewed in that mark's transaction when it may go at once."""
+
+    rows: list[ClaimedRow]
+    renewed: list[ClaimedRow] | None = None
+
+
+@dataclass
+class _Paced:
+    """A claim's messages after pacing: those to send now, and those put back with when they are due."""
+
+    keep: list[list[Any]] = field(default_factory=list)
+    put_back: list[tuple[list[Any], datetime]] = field(default_factory=list)
+
+
+def _by_lease(rows: Sequence[Any]) -> dict[datetime, list[Any]]:
+    """Rows grouped by the lease they are held under (rows claimed or renewed together share one)."""
+    groups: dict[datetime, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(row.lease_until, []).append(row)
+    return groups

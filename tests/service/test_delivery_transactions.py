@@ -1,0 +1,187 @@
+"""A delivery's bookkeeping: how many write transactions a batch takes, and that the next message's try is
+counted with the last one's mark only when it goes at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, update
+
+from bot.domain.model import Message, OutboxState, SentMessage
+from bot.scheduler.delivery.sending import Delivery
+from bot.scheduler.pacing import Pacer
+from bot.services.ports import SendOutcome, Sent
+from storage.db import make_session_factory
+from storage.models import OutboxMessage
+from storage.uow import UnitOfWorkFactory
+from tests.fakes.clock import FakeClock
+from tests.helpers import ensure_workspaces, outbox_in, task_row
+
+WS = "T0TX"
+CHANNELS = ("C01", "C02", "C03")
+LEASE = timedelta(minutes=2)
+
+
+class Sender:
+    """Posts every message at once; `during_post` runs inside each post (another thread, a SIGTERM)."""
+
+    def __init__(self) -> None:
+        self.posted: list[str] = []
+        self.during_post: Callable[[str], None] = lambda channel: None
+
+    def post_message(
+        self, workspace_id: str, channel: str, message: Message, *, dedupe_keys: Sequence[str]
+    ) -> SendOutcome:
+        self.during_post(channel)
+        self.posted.append(channel)
+        return Sent(channel=channel, ts=f"{len(self.posted)}.000100")
+
+
+def _render(message: SentMessage, *, now: datetime) -> Message:
+    return Message(text="kudos")
+
+
+@pytest.fixture
+def uow_factory(sqlite_engine: Engine) -> UnitOfWorkFactory:
+    """Readers begin deferred, writers IMMEDIATE, as `baton serve` has them."""
+    return UnitOfWorkFactory(make_session_factory(sqlite_engine), make_session_factory(sqlite_engine, read_only=True))
+
+
+@pytest.fixture
+def begins(sqlite_engine: Engine) -> list[str]:
+    """The write transactions begun (BEGIN IMMEDIATE), from when the test clears it."""
+    seen: list[str] = []
+
+    @event.listens_for(sqlite_engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("BEGIN IMMEDIATE"):
+            seen.append(statement)
+
+    return seen
+
+
+def _delivery(uow_factory: UnitOfWorkFactory, sender: Sender, pacer: Pacer | None = None) -> Delivery:
+    clock = FakeClock()
+    ensure_workspaces(uow_factory, WS, now=clock.now())
+    with uow_factory() as uow:
+        for channel in CHANNELS:
+            uow.outbox.add(WS, dedupe_key=f"kudos:{channel}", kind="kudos", recipient_id=channel, now=clock.now())
+        uow.commit()
+    return Delivery(uow=uow_factory, clock=clock, sender=sender, render=_render, pacer=pacer)  # type: ignore[arg-type]
+
+
+def test_a_batch_renews_each_next_message_with_the_last_ones_mark(
+    uow_factory: UnitOfWorkFactory, begins: list[str]
+) -> None:
+    sender = Sender()
+    delivery = _delivery(uow_factory, sender)
+    begins.clear()
+
+    summary = delivery.deliver()
+
+    assert summary.sent == 3
+    assert sender.posted == list(CHANNELS)
+    # The claim, the first message's renewal, then one mark per message (each but the last renewing the next).
+    assert len(begins) == 1 + 1 + len(CHANNELS)
+    rows = outbox_in(uow_factory)
+    assert {(r.state, r.attempts, r.lease_until) for r in rows} == {("sent", 1, None)}
+    assert all(r.first_tried_at is not None and r.sent_at is not None for r in rows)
+
+
+def test_a_message_whose_conversation_got_a_post_meanwhile_is_put_back_untried(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    sender, pacer = Sender(), Pacer()
+    delivery = _delivery(uow_factory, sender, pacer)
+
+    def another_thread_posts_to_c02(channel: str) -> None:
+        if channel == "C01":
+            pacer.posted(WS, "C02")
+
+    sender.during_post = another_thread_posts_to_c02
+
+    delivery.deliver()
+
+    assert sender.posted == ["C01", "C03"]
+    rows = {r.recipient_id: r for r in outbox_in(uow_factory)}
+    assert (rows["C02"].state, rows["C02"].attempts, rows["C02"].first_tried_at) == ("pending", 0, None)
+    assert (rows["C03"].state, rows["C03"].attempts) == ("sent", 1)
+
+
+def test_a_stop_during_a_post_releases_the_messages_after_it_untried(uow_factory: UnitOfWorkFactory) -> None:
+    sender = Sender()
+    delivery = _delivery(uow_factory, sender)
+
+    def sigterm(channel: str) -> None:
+        delivery.stop(timeout=0)
+
+    sender.during_post = sigterm
+    started = FakeClock().now()
+
+    delivery.deliver()
+
+    assert sender.posted == ["C01"]
+    rows = {r.recipient_id: r for r in outbox_in(uow_factory)}
+    assert (rows["C01"].state, rows["C01"].attempts) == ("sent", 1)
+    for channel in ("C02", "C03"):
+        assert (rows[channel].state, rows[channel].attempts, rows[channel].first_tried_at) == ("pending", 0, None)
+        assert rows[channel].lease_until is None
+        assert rows[channel].not_before - started < timedelta(seconds=1)
+
+
+def test_marking_rows_sent_records_the_message_once_for_rows_still_held_and_the_tasks_assignment_dm(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    now = FakeClock().now()
+    ensure_workspaces(uow_factory, WS, now=now)
+    with uow_factory() as uow:
+        task, other = task_row(WS, 1, now=now), task_row(WS, 2, now=now)
+        uow.session.add_all([task, other])
+        uow.session.flush()
+        task_id, other_id = task.id, other.id
+        for n, about in enumerate((task_id, other_id)):
+            uow.outbox.add(
+                WS, dedupe_key=f"assign:{n}", kind="assignment", recipient_id="U0ALICE", task_id=about, now=now
+            )
+        uow.commit()
+    with uow_factory() as uow:
+        claimed = uow.outbox.claim(now=now, limit=10, lease=LEASE)
+        uow.commit()
+    held = now + LEASE
+    assert {row.lease_until for row in claimed} == {held}
+    with uow_factory() as uow:  # another deliverer took the second row over after our lease ran out
+        uow.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == claimed[1].id).values(lease_until=held + LEASE)
+        )
+        uow.commit()
+
+    with uow_factory() as uow:
+        ours = uow.outbox.settle(
+            [row.id for row in claimed],
+            held_until=held,
+            state=OutboxState.SENT,
+            channel="D0ALICE",
+            ts="1.000100",
+            sent_at=now,
+        )
+        uow.outbox.remember_assignment_dm(WS, [task_id], channel="D0ALICE", ts="1.000100")
+        uow.commit()
+
+    assert ours == {claimed[0].id}
+    first, second = outbox_in(uow_factory)
+    assert (first.state, first.channel_id, first.ts, first.sent_at, first.lease_until) == (
+        "sent",
+        "D0ALICE",
+        "1.000100",
+        now,
+        None,
+    )
+    assert (second.state, second.ts, second.lease_until) == ("sending", None, held + LEASE)
+    with uow_factory() as uow:
+        stored = {
+            t.id: (t.assignment_channel_id, t.assignment_ts) for t in uow.tasks.many(WS, [task_id, other_id]).values()
+        }
+    assert stored == {task_id: ("D0ALICE", "1.000100"), other_id: (None, None)}
