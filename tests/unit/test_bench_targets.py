@@ -115,6 +115,16 @@ def test_baton_is_held_to_the_app_that_saves_the_command_and_nothing_may_be_lost
     assert open_loop.met == "yes"
     delivered = next(r for k, r in rows.items() if k.startswith("/task: assignment DMs"))
     assert delivered.met == "yes"
-    data["delivery"]["outbox"] = {"sent": 8, "pending": 1}
+    data["delivery"]["outbox"] = {"sent": 8, "pending": 1}  # one command without its row: lost
     rows = {row.measure: row for row in targets.table({"ack": data})}
-    assert next(r for k, r in rows.items() if k.startswith("/task: assignment DMs")).met == "NO (1 lost, 8 sent)"
+    assert (
+        next(r for k, r in rows.items() if k.startswith("/task: assignment DMs")).met == "NO (1 lost, 0 failed, 8 sent)"
+    )
+    data["delivery"]["outbox"] = {"sent": 8, "pending": 2}  # every row there, two waiting for Slack's budget
+    rows = {row.measure: row for row in targets.table({"ack": data})}
+    assert next(r for k, r in rows.items() if k.startswith("/task: assignment DMs")).met == "yes"
+    data["delivery"]["outbox"] = {"sent": 8, "pending": 1, "failed": 1}  # a failed DM is lost
+    rows = {row.measure: row for row in targets.table({"ack": data})}
+    assert (
+        next(r for k, r in rows.items() if k.startswith("/task: assignment DMs")).met == "NO (0 lost, 1 failed, 8 sent)"
+    )
