@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -273,6 +274,9 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
                 worker.scheduler = baton.start_scheduler()
             return make_wsgi_app(baton, multiprocess_dir=metrics_dir)  # baton.metrics count into metrics_dir
 
+    # What the master imported is shared with the workers until written: a garbage collection in a worker walks
+    # (and so writes to) every object it can see, copying the master's pages. Frozen objects are never walked.
+    gc.freeze()
     try:
         _Server().run()
     finally:
