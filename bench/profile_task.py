@@ -54,7 +54,7 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("handlers/ (Bolt listeners, Block Kit)", ("(handlers/",)),
     ("  handlers/blocks/ (Block Kit building)", ("handlers/blocks/",)),
     ("the /task use case (bot/services/tasks.py)", ("bot/services/tasks.py",)),
-    ("command grammar (bot/domain/grammar.py)", ("bot/domain/grammar.py",)),
+    ("command grammar (bot/domain/grammar/)", ("bot/domain/grammar/",)),
     ("due-time reading (bot/domain/when.py)", ("bot/domain/when.py",)),
     ("  dateparser", ("dateparser/",)),
     ("SQLAlchemy, all of it", ("sqlalchemy/",)),
