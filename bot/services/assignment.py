@@ -135,21 +135,12 @@ def insert_task(
     )
     task_id = uow.tasks.insert(row)
     uow.tasks.insert_event(task_id, at=now, actor_id=delegator_id, action=TaskAction.CREATED.value)
+    view = new_task_view(task_id, row, team_channel_id=team.channel_id if team else None)
     ids: list[int] = []
     if opening.asks_assignee:
         notice = transitions.assignment_notice(task_id=task_id, assignee_id=assignee_id, assignment_seq=1)
-        queued = uow.outbox.insert(
-            workspace_id,
-            dedupe_key=notice.dedupe_key,
-            kind=notice.kind,
-            recipient_id=notice.recipient_id,
-            task_id=task_id,
-            payload=notice.payload,
-            now=now,
-        )
-        if queued is not None:
-            ids.append(queued)
-    return new_task_view(task_id, row, team_channel_id=team.channel_id if team else None), ids
+        ids = queue_notices(uow, view, [notice], now=now)
+    return view, ids
 
 
 def queue_assignment(uow: UnitOfWork, task: Task, *, now: datetime) -> int | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Row, Select, Table, and_, case, false, func, or_, select, text, tuple_, update
+from sqlalchemy import Row, Select, and_, case, false, func, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.domain.model import OutboxKind, OutboxState
@@ -20,7 +20,7 @@ from storage.repositories.outbox_statements import (
     lease_statement,
     settle_statement,
 )
-from storage.repositories.shared import ACTIVE, due_to_send, insert_ignoring_conflicts, insert_row_ignoring_conflicts
+from storage.repositories.shared import ACTIVE, due_to_send, insert_ignoring_conflicts
 
 # One claimer per conversation at a time on PostgreSQL (OutboxRepository.claim_conversations).
 _TRY_CONVERSATION_LOCKS = text(
@@ -30,7 +30,6 @@ _TRY_CONVERSATION_LOCKS = text(
 _BUNDLED_KINDS = tuple(kind.value for kind in OutboxKind if kind.is_bundled)
 CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N due ones
 UNSETTLED_SCAN = 20_000  # tasks still to plan looked at per claim (a backlog's first ones)
-_OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 def _queued(
@@ -77,24 +76,6 @@ class OutboxRepository:
         """Queue a message once: a second add with the same dedupe key writes nothing (None)."""
         values = _queued(workspace_id, dedupe_key, kind, recipient_id, now, not_before, task_id, payload)
         new_id = insert_ignoring_conflicts(self._session, OutboxMessage, values)
-        return int(new_id) if new_id is not None else None
-
-    def insert(
-        self,
-        workspace_id: str,
-        *,
-        dedupe_key: str,
-        kind: str,
-        recipient_id: str,
-        now: datetime,
-        not_before: datetime | None = None,
-        task_id: int | None = None,
-        payload: Payload | None = None,
-    ) -> int | None:
-        """`add` as one Core INSERT on the session's connection: no ORM execution and no autoflush, so
-        whatever it refers to (its task) must already be written."""
-        values = _queued(workspace_id, dedupe_key, kind, recipient_id, now, not_before, task_id, payload)
-        new_id = insert_row_ignoring_conflicts(self._session, _OUTBOX, values)
         return int(new_id) if new_id is not None else None
 
     def claim(

@@ -20,23 +20,14 @@ NOT_FINAL = (TaskStatus.OPEN.value, TaskStatus.ACCEPTED.value, TaskStatus.DECLIN
 def insert_ignoring_conflicts(session: Session, model: type[Any], values: dict[str, Any]) -> Any | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING <primary key>: the new key, or None on a conflict.
 
-    RETURNING rather than rowcount, which psycopg reports as -1 for this statement.
+    A Core statement on the session's connection (no ORM execution), after the flush the ORM would have made
+    (unless autoflush is off), so rows it refers to are written first. RETURNING rather than rowcount, which
+    psycopg reports as -1 for this statement.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(model).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"unsupported database {dialect}")
-    key = list(model.__table__.primary_key.columns)[0]
-    return session.execute(stmt.returning(key)).scalar_one_or_none()
-
-
-def insert_row_ignoring_conflicts(session: Session, table: Table, values: dict[str, Any]) -> Any | None:
-    """The same INSERT as `insert_ignoring_conflicts`, as a Core statement on the session's connection: no
-    ORM execution, no autoflush."""
+    if session.autoflush:
+        session.flush()
     connection = session.connection()
+    table: Table = model.__table__
     dialect = connection.dialect.name
     if dialect == "postgresql":
         stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()

@@ -131,10 +131,10 @@ def test_a_task_written_with_core_statements_reads_back_as_one_written_with_the_
         values = {c.key: getattr(orm, c.key) for c in Task.__table__.columns if c.key not in ("id", "number")}
         task_id = uow.tasks.insert({**values, "number": 2})
         uow.tasks.insert_event(task_id, at=NOW, actor_id=MANAGER, action="created")
-        first = uow.outbox.insert(
+        first = uow.outbox.add(
             WS_A, dedupe_key="k", kind="assignment", recipient_id=ALICE, task_id=task_id, payload=None, now=NOW
         )
-        again = uow.outbox.insert(WS_A, dedupe_key="k", kind="assignment", recipient_id=ALICE, now=NOW)
+        again = uow.outbox.add(WS_A, dedupe_key="k", kind="assignment", recipient_id=ALICE, now=NOW)
         uow.commit()
     assert first is not None and again is None  # a second insert with the same dedupe key writes nothing
     with uow_factory() as uow:
