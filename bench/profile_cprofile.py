@@ -88,7 +88,7 @@ def marks() -> list[tuple[str, Any]]:
         ("            chat.postMessage (SlackGateway.post_message)", SlackGateway.post_message),
         ("      the answer's notes: with_assignee_notes (time off)", listener_kit.with_assignee_notes),
         ("        AvailabilityService.assignee_notes (one read)", availability.AvailabilityService.assignee_notes),
-        ("          due_outside_time's part: _outside_time", availability._outside_time),
+        ("          the deadline against their time: _outside_time", availability._outside_time),
         ("          Home refreshes: HomePublisher.publish", HomePublisher.publish),
         ("            HomeService.snapshot (reads)", HomeService.snapshot),
         ("            render_home (Block Kit)", app_module.render_home),

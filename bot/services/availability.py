@@ -212,21 +212,12 @@ class AvailabilityService:
             uow.commit()
         return self.time_of(workspace_id, user_id)
 
-    def due_outside_time(
-        self, workspace_id: str, assignee_id: str, due_at: datetime, *, team_id: int | None = None
-    ) -> TimeView | None:
-        """The assignee's time when a deadline (of a task in team `team_id`) falls outside their working hours
-        or on a day they do not work (a holiday, a weekend, time away); None when it falls inside."""
-        now = self._clock.now()
-        with self._uow(read_only=True) as uow:
-            reader = AvailabilityReader(uow, now=now)
-            return _outside_time(uow, reader, workspace_id, assignee_id, due_at, team_id=team_id, now=now)
-
     def assignee_notes(
         self, workspace_id: str, assignee_id: str, due_at: datetime | None, *, team_id: int | None = None
     ) -> AssigneeNotes:
         """What a delegator is told of the assignee with a new or changed task: when their current time off
-        ends, and (with a deadline) `due_outside_time`; their person and time off are read once."""
+        ends, and (with a deadline) their time when it falls outside their working hours or on a day they do not work
+        (a holiday, a weekend, time away); their person and time off are read once."""
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
             reader = AvailabilityReader(uow, now=now)

@@ -125,14 +125,3 @@ class TimeOffService:
         """Everyone away now or later, soonest first."""
         with self._uow(read_only=True) as uow:
             return [_view(p) for p in uow.time_off.current(workspace_id, now=self._clock.now(), limit=LIST_LIMIT)]
-
-    def away_until(self, workspace_id: str, user_id: str) -> datetime | None:
-        """When `user_id`'s current time off ends, or None when they are not away now."""
-        now = self._clock.now()
-        with self._uow(read_only=True) as uow:
-            periods = [
-                timeoff.Period(starts_at=p.starts_at, ends_at=p.ends_at)
-                for p in uow.time_off.of_user(workspace_id, user_id, ending_after=now)
-            ]
-        found = timeoff.covering(periods, now)
-        return found.ends_at if found else None
