@@ -184,3 +184,91 @@ def test_refreshes_slack_cannot_take_wait_as_one_per_person_however_many_changes
     deliverer.deliver([], workspace_id="T1", touched=["U1"])
     executor.run_all()
     assert home.published[-1] == ("T1", "U1")
+
+
+class RecordingDelivery:
+    """Delivery's surface the deliverer uses: what each delivery was asked to claim."""
+
+    def __init__(self) -> None:
+        self.claims: list[list[int]] = []
+        self.on_paced: Callable[[float], None] | None = None
+
+    def deliver(self, *, ids: list[int] | None = None, limit: int = 100) -> None:
+        assert ids is not None and limit == len(ids)
+        self.claims.append(list(ids))
+
+    def next_due_in(self) -> float | None:
+        return None
+
+
+def _with_delivery(**kwargs: Any) -> tuple[BackgroundDeliverer, HeldExecutor, RecordingDelivery]:
+    executor, delivery = HeldExecutor(), RecordingDelivery()
+    deliverer = BackgroundDeliverer(delivery=delivery, home=RecordingHome(), executor=executor, **kwargs)  # type: ignore[arg-type]
+    return deliverer, executor, delivery
+
+
+def test_rows_committed_while_a_delivery_waits_for_a_thread_are_claimed_with_it() -> None:
+    deliverer, executor, delivery = _with_delivery(max_row_runs=1)
+    for outbox_id in (11, 12, 13):
+        deliverer.deliver([outbox_id], workspace_id="T1")
+    assert len(executor.jobs) == 1  # one delivery waits; the later commits joined it
+    executor.run_all()
+    assert delivery.claims == [[11, 12, 13]]
+    assert executor.jobs == []  # nothing was left to take
+
+    deliverer.deliver([14], workspace_id="T1")  # after it ran, a commit gets a delivery of its own
+    executor.run_all()
+    assert delivery.claims == [[11, 12, 13], [14]]
+
+
+def test_deliveries_in_flight_are_bounded_and_rows_queued_meanwhile_go_behind_other_work() -> None:
+    deliverer, executor, delivery = _with_delivery(max_row_runs=2)
+    deliverer.deliver([1], workspace_id="T1")
+    deliverer.deliver([2], workspace_id="T1")
+    deliverer.deliver([3], workspace_id="T1", touched=["U1"])  # two deliveries wait: no third
+    assert len(executor.jobs) == 3  # two deliveries and a Home refresh
+    first, *rest = executor.jobs
+    executor.jobs = rest
+    first()  # takes every row queued so far
+    assert delivery.claims == [[1, 2, 3]]
+    deliverer.deliver([4], workspace_id="T1")  # one delivery still waits: this row joins it
+    executor.run_all()
+    assert delivery.claims == [[1, 2, 3], [4]]
+    assert executor.jobs == []
+
+
+def test_a_burst_larger_than_one_claim_is_split_and_the_rest_resubmitted() -> None:
+    from bot.scheduler.delivery.background import ROWS_PER_CLAIM
+
+    deliverer, executor, delivery = _with_delivery(max_row_runs=1)
+    deliverer.deliver(list(range(ROWS_PER_CLAIM + 5)), workspace_id="T1")
+    executor.run_all()
+    assert [len(c) for c in delivery.claims] == [ROWS_PER_CLAIM]
+    assert len(executor.jobs) == 1  # the rest waits behind anything submitted meanwhile
+    executor.run_all()
+    assert [len(c) for c in delivery.claims] == [ROWS_PER_CLAIM, 5]
+    assert sorted(i for c in delivery.claims for i in c) == list(range(ROWS_PER_CLAIM + 5))
+
+
+def test_paced_wake_ups_falling_in_one_grid_step_share_one_delivery() -> None:
+
+    timers, ticks = FakeTimers(), Ticks()
+    executor, delivery = HeldExecutor(), RecordingDelivery()
+    drained: list[float] = []
+    delivery.deliver = lambda **_: drained.append(ticks.now)  # type: ignore[method-assign]
+    deliverer = BackgroundDeliverer(
+        delivery=delivery,  # type: ignore[arg-type]
+        home=RecordingHome(),  # type: ignore[arg-type]
+        executor=executor,
+        start_timer=timers,
+        monotonic=ticks,
+    )
+    deliverer.wake_after(1.01)
+    deliverer.wake_after(1.04)
+    deliverer.wake_after(1.07)
+    assert [round(s, 6) for s, _ in timers.started] == [round(1.1, 6)]  # rounded up onto the grid, one timer
+    ticks.now += 1.1
+    timers.fire_all()
+    executor.run_all()
+    assert drained == [ticks.now]
+    assert timers.started == []  # every moment was served by that one wake-up

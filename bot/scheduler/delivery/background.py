@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -20,6 +21,10 @@ log = logging.getLogger(__name__)
 LOOK_AHEAD_SECONDS = 30.0  # a wake-up delivers rows due this soon; later ones are the scheduler's
 MIN_WAKE_SECONDS = 0.1  # never a busy loop when a due row is held by another deliverer
 HOME_RETRY_SECONDS = 5.0  # a Home tab refresh Slack could not take is tried again this much later at the least
+# Wake-ups for paced rows fall on this grid (seconds, rounded up): the rows of many conversations falling due
+# within one step are claimed and sent by one delivery, not one delivery (and claim) each.
+WAKE_GRID_SECONDS = 0.1
+ROWS_PER_CLAIM = 200  # outbox rows queued by commits that one delivery claims together
 
 
 class Cancellable(Protocol):
@@ -57,6 +62,11 @@ class BackgroundDeliverer:
     _timers: set[Cancellable] = field(default_factory=set)
     _wakes: list[float] = field(default_factory=list)  # heap: when paced rows fall due (monotonic)
     _wake_timer_at: float | None = None  # when the one wake-up timer fires
+    # Outbox rows queued by commits and not yet claimed, and the deliveries submitted to take them: commits
+    # made while a delivery waits for the executor join it, so a burst claims its rows together.
+    _queued_ids: dict[int, None] = field(default_factory=dict)
+    _row_runs: int = 0
+    max_row_runs: int = 4
 
     def __post_init__(self) -> None:
         if self.delivery is not None:
@@ -80,9 +90,11 @@ class BackgroundDeliverer:
                 else:
                     homes.append(user_id)
         for user_id, wait in later:
-            self._later(wait, self._submit, [], workspace_id, [user_id])
-        if outbox_ids or homes:
-            self._submit(list(outbox_ids), workspace_id, homes)
+            self._later(wait, self._submit, workspace_id, [user_id])
+        if outbox_ids:
+            self._queue_rows(outbox_ids)
+        if homes:
+            self._submit(workspace_id, homes)
 
     def deliver_home_later(self, workspace_id: str, user_id: str, seconds: float) -> None:
         """Publish someone's Home tab again after `seconds` (a refresh Slack could not take now). One refresh
@@ -91,12 +103,14 @@ class BackgroundDeliverer:
             if (workspace_id, user_id) in self._pending_homes:
                 return
             self._pending_homes.add((workspace_id, user_id))
-        self._later(seconds, self._submit, [], workspace_id, [user_id])
+        self._later(seconds, self._submit, workspace_id, [user_id])
 
     def wake_after(self, seconds: float) -> None:
         """Deliver again once paced rows are due. The moments wait in a heap behind one timer, set for
         the earliest; each wake-up runs one delivery and sets the timer for the next moment."""
-        at = self.monotonic() + seconds
+        now = self.monotonic()
+        at = max(now, math.ceil((now + seconds) / WAKE_GRID_SECONDS - 1e-9) * WAKE_GRID_SECONDS)
+        seconds = at - now
         with self._lock:
             heapq.heappush(self._wakes, at)
             if self._wake_timer_at is not None and self._wake_timer_at <= at:
@@ -135,8 +149,46 @@ class BackgroundDeliverer:
         except Exception as error:
             self.on_error(error)
 
-    def _submit(self, outbox_ids: list[int], workspace_id: str, touched: list[str]) -> None:
-        self.executor.submit(self._run, outbox_ids, workspace_id, touched)
+    def _submit(self, workspace_id: str, touched: list[str]) -> None:
+        self.executor.submit(self._publish, workspace_id, touched)
+
+    def _queue_rows(self, outbox_ids: Sequence[int]) -> None:
+        """Queue a commit's outbox rows; a delivery is submitted unless enough already wait to take them."""
+        with self._lock:
+            self._queued_ids.update(dict.fromkeys(outbox_ids))
+            if self._row_runs >= self.max_row_runs:
+                return
+            self._row_runs += 1
+        self._submit_rows()
+
+    def _submit_rows(self) -> None:
+        try:
+            self.executor.submit(self._send_queued)
+        except RuntimeError:  # shut down: the outbox keeps the rows for the next pass
+            with self._lock:
+                self._row_runs -= 1
+            raise
+
+    def _send_queued(self) -> None:
+        """Claim and send the rows commits queued until now, together. What is queued meanwhile is taken by
+        another delivery submitted behind the work already waiting (Home refreshes, wake-ups), never by a loop
+        that would keep the executor's threads to itself under a steady stream of commands."""
+        with self._lock:
+            ids = list(self._queued_ids)[:ROWS_PER_CLAIM]
+            for outbox_id in ids:
+                del self._queued_ids[outbox_id]
+        try:
+            if ids:
+                self.delivery.deliver(ids=ids, limit=len(ids))
+        except Exception as error:  # a bug here must not vanish silently with the thread
+            self.on_error(error)
+        finally:
+            with self._lock:
+                again = bool(self._queued_ids)
+                if not again:
+                    self._row_runs -= 1
+            if again:
+                self._submit_rows()
 
     def _later(self, seconds: float, run: Callable[..., None], *args: Any) -> None:
         timer: Cancellable | None = None
@@ -153,11 +205,9 @@ class BackgroundDeliverer:
             timer = self.start_timer(seconds, fire)
             self._timers.add(timer)
 
-    def _run(self, outbox_ids: list[int], workspace_id: str, touched: list[str]) -> None:
+    def _publish(self, workspace_id: str, touched: list[str]) -> None:
         retry: list[tuple[str, float]] = []
         try:
-            if outbox_ids:
-                self.delivery.deliver(ids=outbox_ids, limit=len(outbox_ids))
             for user_id in touched:
                 with self._lock:  # from here on a new change queues a new refresh
                     self._pending_homes.discard((workspace_id, user_id))
