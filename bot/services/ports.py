@@ -97,6 +97,10 @@ class MessageSender(Protocol):
         """Post with Baton's metadata naming every outbox row the message carries."""
         ...
 
+    def post_wait(self, workspace_id: str) -> float:
+        """Seconds until a message may be posted in the workspace within Slack's budget (0: now); spends nothing."""
+        ...
+
     def find_posted(
         self,
         workspace_id: str,

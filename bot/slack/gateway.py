@@ -186,6 +186,11 @@ class SlackGateway:
             return answer
         return Sent(channel=str(answer["channel"]), ts=str(answer["ts"]))
 
+    def post_wait(self, workspace_id: str) -> float:
+        """Seconds until chat.postMessage may be called in the workspace (0: now), spending nothing: a
+        deliverer holds back what Slack would not take before reading and drawing it."""
+        return self.limits.wait(workspace_id, "chat.postMessage")
+
     def find_posted(
         self,
         workspace_id: str,

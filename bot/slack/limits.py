@@ -104,22 +104,37 @@ class RateLimits:
         window.forget_before(now)
         return window
 
+    def wait(self, workspace_id: str, method: str, *, background: bool = False) -> float:
+        """Like `take`, without spending: 0 when a call may go now, else the seconds to wait."""
+        now = self._monotonic()
+        with self._lock:
+            return self._wait(self._window(workspace_id, method, now), now, background=background)
+
+    def _wait(self, window: _Window, now: float, *, background: bool) -> float:
+        if window.held_until > now:
+            return window.held_until - now
+        room = self._room(window, background=background)
+        if len(window.calls) < room:
+            return 0.0
+        # The call that frees a place leaves the window a minute after it was made.
+        return max(window.calls[len(window.calls) - room] + WINDOW_SECONDS - now, MIN_WAIT_SECONDS)
+
+    @staticmethod
+    def _room(window: _Window, *, background: bool) -> int:
+        if background and window.allowed > 1:
+            return max(1, int(window.allowed * (1 - FOREGROUND_RESERVE)))
+        return window.allowed
+
     def take(self, workspace_id: str, method: str, *, background: bool = False) -> float:
         """Spend one call of the method's budget: 0 when it may go now (and the call is counted), else the
         seconds to wait before asking again. Background work leaves a reserve for people waiting."""
         now = self._monotonic()
         with self._lock:
             window = self._window(workspace_id, method, now)
-            if window.held_until > now:
-                return window.held_until - now
-            room = window.allowed
-            if background and window.allowed > 1:
-                room = max(1, int(window.allowed * (1 - FOREGROUND_RESERVE)))
-            if len(window.calls) < room:
+            wait = self._wait(window, now, background=background)
+            if wait == 0.0:
                 window.calls.append(now)
-                return 0.0
-            # The call that frees a place leaves the window a minute after it was made.
-            return max(window.calls[len(window.calls) - room] + WINDOW_SECONDS - now, MIN_WAIT_SECONDS)
+            return wait
 
     def hold(self, workspace_id: str, method: str, seconds: float) -> None:
         """Slack answered 429 with Retry-After: nothing more of that method in that workspace until then."""

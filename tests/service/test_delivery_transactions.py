@@ -32,6 +32,9 @@ class Sender:
         self.posted: list[str] = []
         self.during_post: Callable[[str], None] = lambda channel: None
 
+    def post_wait(self, workspace_id: str) -> float:
+        return 0.0
+
     def post_message(
         self, workspace_id: str, channel: str, message: Message, *, dedupe_keys: Sequence[str]
     ) -> SendOutcome:

@@ -220,3 +220,32 @@ def test_a_home_refresh_over_the_views_publish_budget_is_not_built(harness: Harn
     assert built == [1]
     [published] = harness.slack.calls_to("views.publish")
     assert published.params["user_id"] == U_ALICE
+
+
+def test_a_claim_over_the_post_budget_holds_every_post_left_to_the_workspace_before_drawing_them(
+    harness: Harness,
+) -> None:
+    """The first post Slack's budget would refuse puts it and every later post of the claim to that workspace back,
+    in one transaction, uncounted, and none of them is read or drawn: a burst over the budget costs one write."""
+    limits = harness.baton.gateway.limits
+    for _ in range(300):
+        limits.take("T0WORKSPACE", "chat.postMessage")
+    delegate(harness, "First", to=U_ALICE)
+    delegate(harness, "Second", to=U_BOB)
+    assert [r.state for r in harness.rows(OutboxMessage)] == ["pending", "pending"]
+
+    harness.clock.advance(minutes=1)
+    for _ in range(299):  # one post left in the next minute
+        limits.take("T0WORKSPACE", "chat.postMessage")
+    drawn: list[int] = []
+    render = harness.baton.delivery._render
+    harness.baton.delivery._render = lambda message, *, now: (drawn.append(1), render(message, now=now))[1]  # type: ignore[method-assign]
+    summary = harness.baton.run_pass()
+
+    assert (summary.sent, len(drawn), len(harness.slack.calls_to("chat.postMessage"))) == (1, 1, 1)
+    [left] = [r for r in harness.rows(OutboxMessage) if r.state != "sent"]
+    assert (left.state, left.attempts) == ("pending", 0)
+    assert left.not_before > harness.clock.now()
+    harness.clock.advance(minutes=1)
+    harness.baton.run_pass()
+    assert [r.state for r in harness.rows(OutboxMessage)] == ["sent", "sent"]

@@ -97,11 +97,15 @@ class Delivery:
         try:
             messages = self._claim(ids=ids, limit=limit, summary=summary)
             renewed: list[ClaimedRow] | None = None  # this message's rows, renewed with the last one's mark
+            held: set[int] = set()  # messages put back to wait for their workspace's budget
             for index, rows in enumerate(messages):
+                if index in held:
+                    continue
                 first = rows[0]
                 if renewed is None:
                     if self._stopping:
-                        self._release([row for later in messages[index:] for row in later])
+                        left = [later for i, later in enumerate(messages) if i >= index and i not in held]
+                        self._release([row for later in left for row in later])
                         break
                     # With a pacer the claim put busy conversations' messages back in turn already; this
                     # catches a post made meanwhile by another thread.
@@ -110,7 +114,11 @@ class Delivery:
                         self._put_back(rows, delay_seconds=wait)
                         summary.held_back(wait, [row.id for row in rows])
                         continue
-                next_up = _NextUp(messages[index + 1]) if index + 1 < len(messages) else None
+                if self._hold_for_budget(messages, index, held, renewed=renewed, summary=summary):
+                    renewed = None
+                    continue
+                following = next((i for i in range(index + 1, len(messages)) if i not in held), None)
+                next_up = _NextUp(messages[following]) if following is not None else None
                 if first.kind is OutboxKind.REFRESH:
                     self._deliver_refresh(first, summary, renewed=renewed, next_up=next_up)
                 elif self._deliver_message(rows, summary, renewed=renewed, next_up=next_up) and self._pacer is not None:
@@ -173,6 +181,50 @@ class Delivery:
             claimed = [[claimed_row(r, now=now) for r in message] for message in messages.keep]
             uow.commit()
         return claimed
+
+    def _hold_for_budget(
+        self,
+        messages: list[list[ClaimedRow]],
+        index: int,
+        held: set[int],
+        *,
+        renewed: list[ClaimedRow] | None,
+        summary: DeliverySummary,
+    ) -> bool:
+        """When the workspace has no chat.postMessage left in Slack's budget, put this message and every later
+        post to the same workspace in the claim back until there is, in one transaction and before anything is
+        read or drawn for them; True when they were. A refresh (chat.update) is not a post and always goes."""
+        first = messages[index][0]
+        if first.kind is OutboxKind.REFRESH:
+            return False
+        seconds = self._sender.post_wait(first.workspace_id)
+        if seconds <= 0:
+            return False
+        later = [
+            i
+            for i in range(index, len(messages))
+            if i not in held
+            and messages[i][0].workspace_id == first.workspace_id
+            and messages[i][0].kind is not OutboxKind.REFRESH
+        ]
+        held.update(later)
+        # This message's rows may have been renewed (their try counted) with the last mark: that try is taken back.
+        counted = renewed or []
+        claimed = [row for i in later for row in messages[i] if i != index or renewed is None]
+        not_before = self._clock.now() + timedelta(seconds=seconds)
+        with self._uow() as uow:
+            for rows, uncount in ((counted, True), (claimed, False)):
+                for held_until, batch in _by_lease(rows).items():
+                    uow.outbox.settle(
+                        [row.id for row in batch],
+                        held_until=held_until,
+                        state=OutboxState.PENDING,
+                        not_before=not_before,
+                        uncount=uncount,
+                    )
+            uow.commit()
+        summary.held_back(seconds, [row.id for row in (*counted, *claimed)])
+        return True
 
     def _pace_at_claim(self, messages: list[list[Any]], *, now: datetime, summary: DeliverySummary) -> _Paced:
         """Keep one post per free conversation to send now; put the others back, each behind the one before
