@@ -57,6 +57,10 @@ log = logging.getLogger(__name__)
 # A running server publishes a person's Home tab at most this often (seconds); see BackgroundDeliverer.
 HOME_REFRESH_SECONDS = 2.0
 
+# Threads per process for work after the ack (DMs, Home tabs, wake-ups). Two, not more: each is one more thread
+# for the GIL, and a writer waiting for the GIL keeps the database's write turn from everyone else.
+DELIVERY_THREADS = 2
+
 # Bolt needs some token to start; without one (manifest, tick with nothing to send) calls fail cleanly.
 NO_TOKEN = "xoxb-not-configured"
 
@@ -200,7 +204,7 @@ def create_app(
         or RateLimits(history=HistoryLimits(settings.slack_history_limits), monotonic=lambda: clock.now().timestamp()),
     )
 
-    executor = delivery_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="baton-delivery")
+    executor = delivery_executor or ThreadPoolExecutor(max_workers=DELIVERY_THREADS, thread_name_prefix="baton-delivery")
     people = PeopleService(uow=uow, clock=clock, reader=gateway)
     home = HomeService(uow=uow, clock=clock)
     home_publisher = HomePublisher(home=home, render=render_home, sender=gateway, clock=clock)

@@ -66,7 +66,9 @@ class BackgroundDeliverer:
     # made while a delivery waits for the executor join it, so a burst claims its rows together.
     _queued_ids: dict[int, None] = field(default_factory=dict)
     _row_runs: int = 0
-    max_row_runs: int = 4
+    # One delivery at a time takes the rows commits queue: a burst's rows are claimed together, and the
+    # executor's other thread stays free for Home tabs and wake-ups.
+    max_row_runs: int = 1
 
     def __post_init__(self) -> None:
         if self.delivery is not None:
@@ -153,7 +155,7 @@ class BackgroundDeliverer:
         self.executor.submit(self._publish, workspace_id, touched)
 
     def _queue_rows(self, outbox_ids: Sequence[int]) -> None:
-        """Queue a commit's outbox rows; a delivery is submitted unless enough already wait to take them."""
+        """Queue a commit's outbox rows; a delivery is submitted unless one already waits or runs to take them."""
         with self._lock:
             self._queued_ids.update(dict.fromkeys(outbox_ids))
             if self._row_runs >= self.max_row_runs:
