@@ -204,7 +204,9 @@ def create_app(
         or RateLimits(history=HistoryLimits(settings.slack_history_limits), monotonic=lambda: clock.now().timestamp()),
     )
 
-    executor = delivery_executor or ThreadPoolExecutor(max_workers=DELIVERY_THREADS, thread_name_prefix="baton-delivery")
+    executor = delivery_executor or ThreadPoolExecutor(
+        max_workers=DELIVERY_THREADS, thread_name_prefix="baton-delivery"
+    )
     people = PeopleService(uow=uow, clock=clock, reader=gateway)
     home = HomeService(uow=uow, clock=clock)
     home_publisher = HomePublisher(home=home, render=render_home, sender=gateway, clock=clock)
