@@ -101,6 +101,10 @@ class MessageSender(Protocol):
         """Seconds until a message may be posted in the workspace within Slack's budget (0: now); spends nothing."""
         ...
 
+    def paused_posts(self) -> dict[str, float]:
+        """The workspaces where no message may be posted now within Slack's budget, with the seconds to wait."""
+        ...
+
     def find_posted(
         self,
         workspace_id: str,

@@ -191,6 +191,10 @@ class SlackGateway:
         deliverer holds back what Slack would not take before reading and drawing it."""
         return self.limits.wait(workspace_id, "chat.postMessage")
 
+    def paused_posts(self) -> dict[str, float]:
+        """The workspaces whose chat.postMessage budget is spent, each with the seconds until it is not."""
+        return self.limits.waits("chat.postMessage")
+
     def find_posted(
         self,
         workspace_id: str,

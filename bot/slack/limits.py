@@ -125,6 +125,17 @@ class RateLimits:
             return max(1, int(window.allowed * (1 - FOREGROUND_RESERVE)))
         return window.allowed
 
+    def waits(self, method: str, *, background: bool = False) -> dict[str, float]:
+        """The workspaces where the method must wait now, and for how many seconds."""
+        now = self._monotonic()
+        with self._lock:
+            found = {
+                workspace_id: self._wait(self._window(workspace_id, method, now), now, background=background)
+                for workspace_id, known in list(self._windows)
+                if known == method
+            }
+        return {workspace_id: wait for workspace_id, wait in found.items() if wait > 0}
+
     def take(self, workspace_id: str, method: str, *, background: bool = False) -> float:
         """Spend one call of the method's budget: 0 when it may go now (and the call is counted), else the
         seconds to wait before asking again. Background work leaves a reserve for people waiting."""

@@ -287,6 +287,24 @@ class OutboxRepository:
         )
         return list(dict.fromkeys((str(c), str(t)) for c, t in self._session.execute(stmt)))
 
+    def defer_posts(self, workspace_id: str, *, now: datetime, until: datetime) -> list[int]:
+        """Slack's chat.postMessage budget in the workspace is spent until `until`: its pending rows that are
+        due and would be posts wait until then, in one statement, without being claimed (a refresh is a
+        chat.update, not a post, and stays due). Returns the ids deferred."""
+        stmt = (
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.state == OutboxState.PENDING.value,
+                OutboxMessage.not_before <= now,
+                OutboxMessage.kind != OutboxKind.REFRESH.value,
+            )
+            .values(not_before=until)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return [int(i) for i in self._session.execute(stmt).scalars()]
+
     def next_due(self) -> datetime | None:
         """When the next row still to send falls due (pending, or a lease that runs out): ix_outbox_due."""
         stmt = select(func.min(OutboxMessage.not_before)).where(

@@ -35,6 +35,9 @@ class Sender:
     def post_wait(self, workspace_id: str) -> float:
         return 0.0
 
+    def paused_posts(self) -> dict[str, float]:
+        return {}
+
     def post_message(
         self, workspace_id: str, channel: str, message: Message, *, dedupe_keys: Sequence[str]
     ) -> SendOutcome:

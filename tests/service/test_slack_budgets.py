@@ -249,3 +249,38 @@ def test_a_claim_over_the_post_budget_holds_every_post_left_to_the_workspace_bef
     harness.clock.advance(minutes=1)
     harness.baton.run_pass()
     assert [r.state for r in harness.rows(OutboxMessage)] == ["sent", "sent"]
+
+
+def test_a_pass_leaves_posts_unclaimed_while_the_workspace_has_no_post_budget(harness: Harness) -> None:
+    """Rows that would be posts wait for the budget where they are, in one UPDATE: no lease taken, nothing read or
+    drawn, no try counted; a minute later they go."""
+    from sqlalchemy import event
+
+    limits = harness.baton.gateway.limits
+    for _ in range(300):
+        limits.take("T0WORKSPACE", "chat.postMessage")
+    delegate(harness, "First", to=U_ALICE)
+    delegate(harness, "Second", to=U_BOB)
+    harness.clock.advance(minutes=1)  # both due; the budget spent again before the pass
+    for _ in range(300):
+        limits.take("T0WORKSPACE", "chat.postMessage")
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(harness.baton.engine, "before_cursor_execute", seen)
+    try:
+        summary = harness.baton.run_pass()
+    finally:
+        event.remove(harness.baton.engine, "before_cursor_execute", seen)
+
+    assert summary.sent == 0
+    assert not [s for s in statements if s.startswith("UPDATE outbox SET state")], "no row was claimed"
+    rows = harness.rows(OutboxMessage)
+    assert [(r.state, r.attempts, r.lease_until) for r in rows] == [("pending", 0, None)] * 2
+    assert all(r.not_before > harness.clock.now() for r in rows)
+    harness.clock.advance(minutes=1)
+    harness.baton.run_pass()
+    assert [r.state for r in harness.rows(OutboxMessage)] == ["sent", "sent"]
+    assert len(harness.slack.calls_to("chat.postMessage")) == 2

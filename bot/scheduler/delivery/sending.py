@@ -161,6 +161,12 @@ class Delivery:
             if ids is not None:
                 rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)
             else:
+                # Posts to a workspace whose chat.postMessage budget is spent wait for it where they are,
+                # rather than being claimed, found unsendable and put back.
+                for workspace_id, seconds in self._sender.paused_posts().items():
+                    deferred = uow.outbox.defer_posts(workspace_id, now=now, until=now + timedelta(seconds=seconds))
+                    if deferred:
+                        summary.held_back(seconds, deferred)
                 rows = uow.outbox.claim_conversations(
                     now=now, limit=limit, lease=self._lease, per_conversation=PER_CONVERSATION
                 )
