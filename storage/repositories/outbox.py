@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, false, func, or_, select, text, tuple_, update
+from sqlalchemy import Row, Select, and_, case, false, func, or_, select, text, tuple_, union, update
 from sqlalchemy.orm import Session
 
 from bot.domain.model import OutboxKind, OutboxState
@@ -29,7 +29,6 @@ _TRY_CONVERSATION_LOCKS = text(
 )
 _BUNDLED_KINDS = tuple(kind.value for kind in OutboxKind if kind.is_bundled)
 CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N due ones
-UNSETTLED_SCAN = 20_000  # tasks still to plan looked at per claim (a backlog's first ones)
 
 
 def _queued(
@@ -135,7 +134,7 @@ class OutboxRepository:
             .limit(limit * CANDIDATES_PER_CONVERSATION)
         )
         candidates = [(str(ws), str(to), bool(other)) for ws, to, other in self._session.execute(chosen)]
-        unsettled = self._still_planned_for({ws for ws, _, _ in candidates}, now=now)
+        unsettled = self._still_planned_for([(ws, to) for ws, to, _ in candidates], now=now)
         # A person still being planned for only has what is not bundled to take now (an assignment DM).
         conversations = [(ws, to) for ws, to, other in candidates if other or (ws, to) not in unsettled]
         postgres = self._postgres()
@@ -178,29 +177,32 @@ class OutboxRepository:
             rows = rows.with_for_update(skip_locked=True)
         return self._lease(rows, now=now, lease=lease)
 
-    def _still_planned_for(self, workspace_ids: set[str], *, now: datetime) -> set[tuple[str, str]]:
-        """The people a planner may still be adding rows for at `now`: those of active tasks whose follow-up
-        moment has come but which no committed plan has moved on yet (another replica is planning them, or
-        the pass stopped at its batch limit) — their assignee, delegator and team managers. Their messages
-        wait until that plan is committed, so a person never gets two messages for one moment."""
-        if not workspace_ids:
-            return set()
-        stmt = (
-            select(Task.workspace_id, Task.assignee_id, Task.delegator_id, TeamManager.user_id)
-            .outerjoin(TeamManager, TeamManager.team_id == Task.team_id)
-            .where(
+    def _still_planned_for(self, people: Sequence[tuple[str, str]], *, now: datetime) -> set[tuple[str, str]]:
+        """Of these (workspace, recipient) pairs, those a planner may still be adding rows for at `now`: the
+        assignee, delegator or team manager of an active task whose follow-up moment has come but which no
+        committed plan has moved on yet (another replica is planning it, or the pass stopped at its batch
+        limit). Their messages wait until that plan is committed, so a person never gets two messages for one
+        moment. Looked up by person, through the tasks' assignee, delegator and team indexes, so the cost
+        follows the candidates of the claim, not every task still to plan."""
+        by_workspace: dict[str, list[str]] = {}
+        for workspace_id, recipient_id in people:
+            by_workspace.setdefault(workspace_id, []).append(recipient_id)
+        found: set[tuple[str, str]] = set()
+        for workspace_id, users in by_workspace.items():
+            due = and_(
+                Task.workspace_id == workspace_id,
+                Task.status.in_(ACTIVE),
                 Task.next_check_at.is_not(None),
                 Task.next_check_at <= now,
-                Task.status.in_(ACTIVE),
-                Task.workspace_id.in_(workspace_ids),
             )
-            .limit(UNSETTLED_SCAN)
-        )
-        found: set[tuple[str, str]] = set()
-        for ws, assignee, delegator, manager in self._session.execute(stmt):
-            found.update({(ws, assignee), (ws, delegator)})
-            if manager is not None:
-                found.add((ws, manager))
+            stmt = union(
+                select(Task.assignee_id).where(due, Task.assignee_id.in_(users)),
+                select(Task.delegator_id).where(due, Task.delegator_id.in_(users)),
+                select(TeamManager.user_id)
+                .join(Task, and_(Task.team_id == TeamManager.team_id, due))
+                .where(TeamManager.user_id.in_(users)),
+            )
+            found.update((workspace_id, str(user)) for user in self._session.execute(stmt).scalars())
         return found
 
     def get(self, outbox_id: int) -> OutboxMessage | None:
