@@ -34,6 +34,7 @@ from bot.logs import request_scope
 from bot.metrics import Metrics, OutboxCollector, OutboxStats, request_kind, scrape_registry
 from bot.scheduler.pacing import Pacer
 from bot.scheduler.runner import stop_scheduler
+from storage.db import answering
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ def make_wsgi_app(baton: Baton, *, metrics: Metrics | None = None, multiprocess_
             answered.append(int(status.split(" ", 1)[0]))
             return start_response(status, [*headers, ("X-Request-Id", request_id)], exc_info)
 
-        with request_scope(request_id):
+        with request_scope(request_id), answering():
             try:
                 return slack(environ, start_with_id)
             except Exception:

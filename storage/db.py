@@ -5,8 +5,10 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -68,6 +70,60 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 READ_ONLY = "baton_read_only"
 GATE_TIMEOUT_SECONDS = 30.0  # as SQLite's busy timeout
+# A background writer lets the waiting requests of its process go first for at most this long, then queues as one.
+YIELD_SECONDS = 0.05
+
+_answering = ContextVar("baton_answering", default=False)
+
+
+@contextmanager
+def answering() -> Iterator[None]:
+    """Writes made inside are for a person waiting on an answer (a request): they take the write turn before the
+    background writers of the same process (deliveries, Home tabs, passes) that are waiting for it."""
+    token = _answering.set(True)
+    try:
+        yield
+    finally:
+        _answering.reset(token)
+
+
+class _Turn:
+    """The process's half of the write gate: one holder; waiting requests go before waiting background writers,
+    each of which waits at most `yield_seconds` behind them, so a steady stream of requests never starves it."""
+
+    def __init__(self, *, yield_seconds: float = YIELD_SECONDS) -> None:
+        self._yield_seconds = yield_seconds
+        self._cond = threading.Condition(threading.Lock())
+        self._held = False
+        self._requests_waiting = 0
+        self.on_wait: Callable[[bool], None] | None = None  # tests: told (request?) when a thread starts to wait
+
+    def acquire(self, *, request: bool, timeout: float) -> bool:
+        now = time.monotonic()
+        deadline, yield_until = now + timeout, now + self._yield_seconds
+        with self._cond:
+            if request:
+                self._requests_waiting += 1
+            try:
+                while True:
+                    now = time.monotonic()
+                    behind = not request and self._requests_waiting > 0 and now < yield_until
+                    if not self._held and not behind:
+                        self._held = True
+                        return True
+                    if now >= deadline:
+                        return False
+                    if self.on_wait is not None:
+                        self.on_wait(request)
+                    self._cond.wait(min(deadline, yield_until) - now if behind else deadline - now)
+            finally:
+                if request:
+                    self._requests_waiting -= 1
+
+    def release(self) -> None:
+        with self._cond:
+            self._held = False
+            self._cond.notify_all()
 
 
 class WriteGate:
@@ -81,7 +137,7 @@ class WriteGate:
 
     def __init__(self, path: str) -> None:
         self._path = path
-        self._lock = threading.Lock()
+        self._lock = _Turn()
         self._fd: int | None = None
         self._pid = 0
         self._holder: int | None = None  # id() of the DBAPI connection in its write transaction
@@ -89,7 +145,7 @@ class WriteGate:
     def acquire(self, dbapi_connection: Any) -> None:
         if self._holder == id(dbapi_connection):
             return  # its last transaction ended in SQL (Alembic's COMMIT), not through the driver: still its turn
-        if not self._lock.acquire(timeout=GATE_TIMEOUT_SECONDS):
+        if not self._lock.acquire(request=_answering.get(), timeout=GATE_TIMEOUT_SECONDS):
             raise TimeoutError(f"no write turn on the database within {GATE_TIMEOUT_SECONDS:.0f} s")
         try:
             fcntl.flock(self._file(), fcntl.LOCK_EX)
