@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -63,6 +62,8 @@ class Settings(BaseSettings):
     def _encryption_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return value
+        from cryptography.fernet import Fernet  # only with a key: a server without one never loads cryptography
+
         keys = [k.strip() for k in value.get_secret_value().split(",") if k.strip()]
         try:
             for key in keys:

@@ -26,6 +26,7 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
 from sqlalchemy import text
+from sqlalchemy.orm import configure_mappers
 
 from bot.app import HOME_REFRESH_SECONDS, Baton
 from bot.config import Settings
@@ -275,8 +276,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
                 worker.scheduler = baton.start_scheduler()
             return make_wsgi_app(baton, multiprocess_dir=metrics_dir)  # baton.metrics count into metrics_dir
 
-    # What the master imported is shared with the workers until written: a garbage collection in a worker walks
-    # (and so writes to) every object it can see, copying the master's pages. Frozen objects are never walked.
+    # What the master built is shared with the workers until written. The ORM's mappers are configured here, once,
+    # rather than on each worker's first query; and a garbage collection in a worker walks (and so writes to) every
+    # object it can see, copying the master's pages, so what the master holds is frozen: never walked.
+    configure_mappers()
     gc.freeze()
     try:
         _Server().run()

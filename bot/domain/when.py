@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from dateparser.date import DateDataParser
 
 from bot.domain.errors import BadInput
 from bot.domain.text import clip, escape
+
+if TYPE_CHECKING:
+    from dateparser.date import DateDataParser
 
 DEFAULT_DUE_TIME = time(17, 0)
 MAX_WHEN_CHARS = 80
@@ -61,7 +63,10 @@ _PRECISE_PERIODS = frozenset({"time", "part_of_day", "day", "week"})
 
 @lru_cache(maxsize=64)
 def _parser(relative_base: datetime) -> DateDataParser:
-    """One parser per reference wall time: dateparser takes RELATIVE_BASE only at construction."""
+    """One parser per reference wall time: dateparser takes RELATIVE_BASE only at construction. Imported on first
+    use: the fast path reads most due times, and a server that never needs dateparser does not hold it."""
+    from dateparser.date import DateDataParser
+
     return DateDataParser(
         languages=["en"],
         settings={
