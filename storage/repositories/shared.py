@@ -4,6 +4,7 @@ and which outbox rows are due to send."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, and_
@@ -22,21 +23,24 @@ def insert_ignoring_conflicts(session: Session, model: type[Any], values: dict[s
 
     A Core statement on the session's connection (no ORM execution), after the flush the ORM would have made
     (unless autoflush is off), so rows it refers to are written first. RETURNING rather than rowcount, which
-    psycopg reports as -1 for this statement.
+    psycopg reports as -1 for this statement. The statement is built once per table and the row's values are
+    its parameters: building `.values(...)` anew for each row cost more than the INSERT itself.
     """
     if session.autoflush:
         session.flush()
     connection = session.connection()
-    table: Table = model.__table__
-    dialect = connection.dialect.name
+    return connection.execute(_insert_ignoring(connection.dialect.name, model.__table__), values).scalar_one_or_none()
+
+
+@cache
+def _insert_ignoring(dialect: str, table: Table) -> Any:
     if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        stmt: Any = postgresql.insert(table).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+        stmt = sqlite.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
-    key = list(table.primary_key.columns)[0]
-    return connection.execute(stmt.returning(key)).scalar_one_or_none()
+    return stmt.returning(list(table.primary_key.columns)[0])
 
 
 def due_to_send(now: datetime) -> Any:

@@ -15,6 +15,9 @@ from storage.repositories.shared import ACTIVE, NOT_FINAL
 
 _TASKS = cast(Table, Task.__table__)
 _TASK_EVENTS = cast(Table, TaskEvent.__table__)
+# Built once; each row's values are the parameters (building `.values(...)` per row cost more than the INSERT).
+_INSERT_TASK = insert(_TASKS).returning(_TASKS.c.id)
+_INSERT_EVENT = insert(_TASK_EVENTS)
 
 
 def _soonest_first(stmt: Select[Any], limit: int) -> Select[Any]:
@@ -44,13 +47,12 @@ class TaskRepository:
 
     def insert(self, values: dict[str, Any]) -> int:
         """Write a new task's row with one Core INSERT … RETURNING id (no ORM object, no flush)."""
-        stmt = insert(_TASKS).values(**values).returning(_TASKS.c.id)
-        return int(self._session.connection().execute(stmt).scalar_one())
+        return int(self._session.connection().execute(_INSERT_TASK, values).scalar_one())
 
     def insert_event(self, task_id: int, *, at: datetime, actor_id: str, action: str, detail: str = "") -> None:
         """`record` as one Core INSERT, for a task written with `insert`."""
         values = {"task_id": task_id, "at": at, "actor_id": actor_id, "action": action, "detail": detail}
-        self._session.connection().execute(insert(_TASK_EVENTS).values(**values))
+        self._session.connection().execute(_INSERT_EVENT, values)
 
     def many(self, workspace_id: str, task_ids: Sequence[int]) -> dict[int, Task]:
         """These tasks by id (those that no longer exist are missing)."""

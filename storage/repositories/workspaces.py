@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,25 @@ from storage.models import Workspace
 from storage.repositories.shared import insert_ignoring_conflicts
 
 _WORKSPACES = cast(Table, Workspace.__table__)
+
+
+@cache
+def _take_number(dialect: str) -> Any:
+    """`take_task_number`'s statement, built once per database (the workspace and time are its parameters)."""
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(_WORKSPACES)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(_WORKSPACES)
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    return (
+        stmt.values(id=bindparam("workspace_id"), last_task_number=1, created_at=bindparam("now"))
+        .on_conflict_do_update(
+            index_elements=[_WORKSPACES.c.id],
+            set_={"last_task_number": _WORKSPACES.c.last_task_number + 1, "uninstalled_at": None},
+        )
+        .returning(_WORKSPACES.c.last_task_number)
+    )
 
 
 class WorkspaceRepository:
@@ -59,19 +79,5 @@ class WorkspaceRepository:
         creates the workspace on first contact with T-1 taken, or takes the next number and marks it
         installed again; concurrent creators never collide (the row is locked by the update)."""
         connection = self._session.connection()
-        dialect = connection.dialect.name
-        if dialect == "postgresql":
-            stmt: Any = postgresql.insert(_WORKSPACES)
-        elif dialect == "sqlite":
-            stmt = sqlite.insert(_WORKSPACES)
-        else:  # pragma: no cover - only the two supported databases
-            raise RuntimeError(f"unsupported database {dialect}")
-        stmt = (
-            stmt.values(id=workspace_id, last_task_number=1, created_at=now)
-            .on_conflict_do_update(
-                index_elements=[_WORKSPACES.c.id],
-                set_={"last_task_number": _WORKSPACES.c.last_task_number + 1, "uninstalled_at": None},
-            )
-            .returning(_WORKSPACES.c.last_task_number)
-        )
-        return int(connection.execute(stmt).scalar_one())
+        stmt = _take_number(connection.dialect.name)
+        return int(connection.execute(stmt, {"workspace_id": workspace_id, "now": now}).scalar_one())
