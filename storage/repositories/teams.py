@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from bot.domain.model import TeamContact
 from storage.models import Task, Team, TeamManager
 from storage.repositories.shared import ACTIVE
+
+_CONTACT = (
+    select(Team.id, Team.channel_id, TeamManager.user_id)
+    .outerjoin(TeamManager, TeamManager.team_id == Team.id)
+    .where(Team.workspace_id == bindparam("workspace_id"))
+    .order_by(TeamManager.user_id)
+)
+_CONTACT_BY_ID = _CONTACT.where(Team.id == bindparam("team_id"))
+_CONTACT_BY_CHANNEL = _CONTACT.where(Team.channel_id == bindparam("channel_id"))
 
 
 class TeamRepository:
@@ -29,15 +38,12 @@ class TeamRepository:
     def contact(
         self, workspace_id: str, *, team_id: int | None = None, channel_id: str | None = None
     ) -> TeamContact | None:
-        """A team by id or by channel, with its managers, as one Core statement (no ORM objects)."""
-        stmt = (
-            select(Team.id, Team.channel_id, TeamManager.user_id)
-            .outerjoin(TeamManager, TeamManager.team_id == Team.id)
-            .where(Team.workspace_id == workspace_id)
-            .order_by(TeamManager.user_id)
-        )
-        stmt = stmt.where(Team.id == team_id) if team_id is not None else stmt.where(Team.channel_id == channel_id)
-        rows = self._session.connection().execute(stmt).all()
+        """A team by id or by channel, with its managers, as one Core statement (no ORM objects), built once."""
+        if team_id is not None:
+            stmt, params = _CONTACT_BY_ID, {"workspace_id": workspace_id, "team_id": team_id}
+        else:
+            stmt, params = _CONTACT_BY_CHANNEL, {"workspace_id": workspace_id, "channel_id": channel_id}
+        rows = self._session.connection().execute(stmt, params).all()
         if not rows:
             return None
         managers = tuple(str(user_id) for _, _, user_id in rows if user_id is not None)

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import TimeOff
+
+# Built once (the person, the moment and the page are its parameters): the notes on every new task read it.
+_OF_USER = (
+    select(TimeOff)
+    .where(
+        TimeOff.workspace_id == bindparam("workspace_id"),
+        TimeOff.user_id == bindparam("user_id"),
+        TimeOff.ends_at > bindparam("ending_after"),
+    )
+    .order_by(TimeOff.starts_at)
+    .limit(bindparam("limit"))
+)
 
 
 class TimeOffRepository:
@@ -25,13 +37,8 @@ class TimeOffRepository:
 
     def of_user(self, workspace_id: str, user_id: str, *, ending_after: datetime, limit: int = 20) -> list[TimeOff]:
         """That person's periods that end after `ending_after`, soonest first (ix_time_off_workspace_user_ends)."""
-        stmt = (
-            select(TimeOff)
-            .where(TimeOff.workspace_id == workspace_id, TimeOff.user_id == user_id, TimeOff.ends_at > ending_after)
-            .order_by(TimeOff.starts_at)
-            .limit(limit)
-        )
-        return list(self._session.scalars(stmt))
+        params = {"workspace_id": workspace_id, "user_id": user_id, "ending_after": ending_after, "limit": limit}
+        return list(self._session.scalars(_OF_USER, params))
 
     def current(self, workspace_id: str, *, now: datetime, limit: int = 50) -> list[TimeOff]:
         """Everyone's periods that have not ended, soonest first."""
