@@ -16,6 +16,9 @@ from storage.repositories.shared import insert_ignoring_conflicts
 _WORKSPACES = cast(Table, Workspace.__table__)
 
 
+_UNINSTALLED = select(_WORKSPACES.c.id).where(_WORKSPACES.c.uninstalled_at.is_not(None))
+
+
 @cache
 def _take_number(dialect: str) -> Any:
     """`take_task_number`'s statement, built once per database (the workspace and time are its parameters)."""
@@ -61,7 +64,7 @@ class WorkspaceRepository:
 
     def uninstalled(self) -> set[str]:
         """The workspaces nothing may be sent to (a handful at most, read once per delivery batch)."""
-        return set(self._session.scalars(select(Workspace.id).where(Workspace.uninstalled_at.is_not(None))))
+        return {str(i) for i in self._session.connection().execute(_UNINSTALLED).scalars()}
 
     def next_task_number(self, workspace_id: str) -> int:
         """Allocate `T-<n>` with one atomic UPDATE … RETURNING, so concurrent creators never collide."""
