@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,20 @@ _FROM_SLACK = frozenset(
         "status_expiration",
     }
 )
+
+
+_PEOPLE = cast(Table, Person.__table__)
+_ONE_PERSON = and_(_PEOPLE.c.workspace_id == bindparam("workspace_id"), _PEOPLE.c.user_id == bindparam("user_id"))
+_REMEMBER_DM = (
+    update(_PEOPLE)
+    .where(
+        _PEOPLE.c.workspace_id == bindparam("in_workspace"),
+        _PEOPLE.c.user_id == bindparam("of_user"),
+        or_(_PEOPLE.c.dm_channel_id.is_(None), _PEOPLE.c.dm_channel_id != bindparam("dm")),
+    )
+    .values(dm_channel_id=bindparam("dm"))
+)
+_DM_CHANNEL = select(_PEOPLE.c.dm_channel_id).where(_ONE_PERSON)
 
 
 class PersonRepository:
@@ -50,21 +65,14 @@ class PersonRepository:
         self._session.execute(stmt.on_conflict_do_update(index_elements=["workspace_id", "user_id"], set_=changed))
 
     def remember_dm(self, workspace_id: str, user_id: str, channel_id: str) -> None:
-        """Keep Baton's DM channel with someone, as Slack named it answering a post to their user id."""
-        self._session.execute(
-            update(Person)
-            .where(
-                Person.workspace_id == workspace_id,
-                Person.user_id == user_id,
-                or_(Person.dm_channel_id.is_(None), Person.dm_channel_id != channel_id),
-            )
-            .values(dm_channel_id=channel_id)
-        )
+        """Keep Baton's DM channel with someone, as Slack named it answering a post to their user id (a Core
+        statement built once: it runs with every DM's mark)."""
+        params = {"in_workspace": workspace_id, "of_user": user_id, "dm": channel_id}
+        self._session.connection().execute(_REMEMBER_DM, params)
 
     def dm_channel(self, workspace_id: str, user_id: str) -> str | None:
-        found = self._session.scalar(
-            select(Person.dm_channel_id).where(Person.workspace_id == workspace_id, Person.user_id == user_id)
-        )
+        params = {"workspace_id": workspace_id, "user_id": user_id}
+        found = self._session.connection().execute(_DM_CHANNEL, params).scalar()
         return str(found) if found else None
 
     def stale(self, *, fetched_before: datetime, limit: int) -> list[Person]:
