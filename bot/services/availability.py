@@ -76,7 +76,7 @@ class AvailabilityReader:
         """Recorded time off not over two days ago (at most the repository's page of it), soonest first."""
         key = (workspace_id, user_id)
         if key not in self._recorded:
-            rows = self._uow.time_off.of_user(workspace_id, user_id, ending_after=self._now - TIME_OFF_LOOKBACK)
+            rows = self._uow.time_off.periods_of(workspace_id, user_id, ending_after=self._now - TIME_OFF_LOOKBACK)
             self._recorded[key] = tuple(Period(starts_at=r.starts_at, ends_at=r.ends_at) for r in rows)
         return self._recorded[key]
 
@@ -84,7 +84,7 @@ class AvailabilityReader:
         """When their recorded time off covering now ends (None: not away now); a Slack status is not counted."""
         periods = self.recorded(workspace_id, user_id)
         if len(periods) >= TIME_OFF_PAGE:  # a full page may have left out later periods that end after now
-            rows = self._uow.time_off.of_user(workspace_id, user_id, ending_after=self._now)
+            rows = self._uow.time_off.periods_of(workspace_id, user_id, ending_after=self._now)
             periods = tuple(Period(starts_at=r.starts_at, ends_at=r.ends_at) for r in rows)
         found = worktime.covering((p for p in periods if p.ends_at > self._now), self._now)
         return found.ends_at if found else None

@@ -401,7 +401,7 @@ class TaskService:
         if task.due_at is None or task.delegator_id == task.assignee_id:
             return []
         due = task.due_at
-        periods = uow.time_off.of_user(task.workspace_id, task.assignee_id, ending_after=now)
+        periods = uow.time_off.periods_of(task.workspace_id, task.assignee_id, ending_after=now)
         flags = [
             Notice(
                 kind=OutboxKind.AWAY_FLAG,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import TimeOff
@@ -18,6 +20,20 @@ _OF_USER = (
         TimeOff.ends_at > bindparam("ending_after"),
     )
     .order_by(TimeOff.starts_at)
+    .limit(bindparam("limit"))
+)
+
+
+_TIME_OFF = cast(Table, TimeOff.__table__)
+# `of_user` for readers: the three fields they use, as Core rows (no ORM object, no ORM execution).
+_PERIODS_OF_USER = (
+    select(_TIME_OFF.c.id, _TIME_OFF.c.starts_at, _TIME_OFF.c.ends_at)
+    .where(
+        _TIME_OFF.c.workspace_id == bindparam("workspace_id"),
+        _TIME_OFF.c.user_id == bindparam("user_id"),
+        _TIME_OFF.c.ends_at > bindparam("ending_after"),
+    )
+    .order_by(_TIME_OFF.c.starts_at)
     .limit(bindparam("limit"))
 )
 
@@ -39,6 +55,15 @@ class TimeOffRepository:
         """That person's periods that end after `ending_after`, soonest first (ix_time_off_workspace_user_ends)."""
         params = {"workspace_id": workspace_id, "user_id": user_id, "ending_after": ending_after, "limit": limit}
         return list(self._session.scalars(_OF_USER, params))
+
+    def periods_of(
+        self, workspace_id: str, user_id: str, *, ending_after: datetime, limit: int = 20
+    ) -> Sequence[Row[Any, Any, Any]]:
+        """`of_user` for readers: (id, starts_at, ends_at) rows, soonest first, after the flush the ORM would make."""
+        if self._session.autoflush:
+            self._session.flush()
+        params = {"workspace_id": workspace_id, "user_id": user_id, "ending_after": ending_after, "limit": limit}
+        return self._session.connection().execute(_PERIODS_OF_USER, params).all()
 
     def current(self, workspace_id: str, *, now: datetime, limit: int = 50) -> list[TimeOff]:
         """Everyone's periods that have not ended, soonest first."""
