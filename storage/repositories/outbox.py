@@ -13,6 +13,7 @@ from bot.domain.model import OutboxKind, OutboxState
 from bot.domain.payloads import Payload, to_json
 from storage.models import OutboxMessage, Task, TeamManager
 from storage.repositories.outbox_statements import (
+    PUT_BACK_CLAIMED,
     REMEMBER_ASSIGNMENT_DM,
     RENEW,
     by_id,
@@ -361,6 +362,13 @@ class OutboxRepository:
             "new_not_before": not_before,
         }
         return {int(i) for i in self._session.connection().execute(stmt, params).scalars()}
+
+    def put_back_claimed(self, due: Sequence[tuple[int, datetime]]) -> None:
+        """Inside the transaction that claimed them: (id, due) rows back to pending, each due at its own moment, in
+        one executemany (a burst for one person puts back one row per message it could not send yet)."""
+        if due:
+            params = [{"row_id": row_id, "due": moment} for row_id, moment in due]
+            self._session.connection().execute(PUT_BACK_CLAIMED, params)
 
     def remember_assignment_dm(
         self, workspace_id: str, task_ids: Sequence[int], *, channel: str | None, ts: str | None

@@ -124,3 +124,16 @@ REMEMBER_ASSIGNMENT_DM = (
         assignment_ts=bindparam("ts", type_=TASKS.c.assignment_ts.type),
     )
 )
+
+
+# Rows a claim just took, handed back to wait their turn, each with its own due time: one executemany in the claim's
+# own transaction (the rows are its own there, so no lease check and no RETURNING).
+PUT_BACK_CLAIMED = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        state=OutboxState.PENDING.value,
+        lease_until=None,
+        not_before=bindparam("due", type_=OUTBOX.c.not_before.type),
+    )
+)

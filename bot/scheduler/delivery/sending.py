@@ -179,11 +179,9 @@ class Delivery:
                 )
             rows = [r for r in rows if r.workspace_id not in uninstalled]
             messages = self._pace_at_claim(messages_of(rows), now=now, summary=summary)
-            for message, not_before in messages.put_back:
-                for held_until, batch in _by_lease(message).items():
-                    uow.outbox.settle(
-                        [r.id for r in batch], held_until=held_until, state=OutboxState.PENDING, not_before=not_before
-                    )
+            uow.outbox.put_back_claimed(
+                [(r.id, not_before) for message, not_before in messages.put_back for r in message]
+            )
             claimed = [[claimed_row(r, now=now) for r in message] for message in messages.keep]
             uow.commit()
         return claimed
