@@ -251,6 +251,7 @@ def test_a_burst_larger_than_one_claim_is_split_and_the_rest_resubmitted() -> No
 
 
 def test_paced_wake_ups_falling_in_one_grid_step_share_one_delivery() -> None:
+    from bot.scheduler.delivery.background import WAKE_GRID_SECONDS
 
     timers, ticks = FakeTimers(), Ticks()
     executor, delivery = HeldExecutor(), RecordingDelivery()
@@ -263,11 +264,11 @@ def test_paced_wake_ups_falling_in_one_grid_step_share_one_delivery() -> None:
         start_timer=timers,
         monotonic=ticks,
     )
-    deliverer.wake_after(1.01)
-    deliverer.wake_after(1.04)
-    deliverer.wake_after(1.07)
-    assert [round(s, 6) for s, _ in timers.started] == [round(1.1, 6)]  # rounded up onto the grid, one timer
-    ticks.now += 1.1
+    step = WAKE_GRID_SECONDS
+    for seconds in (1 + step / 5, 1 + step / 2, 1 + step * 4 / 5):  # three moments inside one step of the grid
+        deliverer.wake_after(seconds)
+    assert [round(s, 6) for s, _ in timers.started] == [round(1 + step, 6)]  # rounded up onto the grid, one timer
+    ticks.now += 1 + step
     timers.fire_all()
     executor.run_all()
     assert drained == [ticks.now]
