@@ -23,7 +23,7 @@ MIN_WAKE_SECONDS = 0.1  # never a busy loop when a due row is held by another de
 HOME_RETRY_SECONDS = 5.0  # a Home tab refresh Slack could not take is tried again this much later at the least
 # Wake-ups for paced rows fall on this grid (seconds, rounded up): the rows of many conversations falling due
 # within one step are claimed and sent by one delivery, not one delivery (and claim) each.
-WAKE_GRID_SECONDS = 0.05  # at most this much later than due: a busy conversation still gets about 0.93 msg/s
+WAKE_GRID_SECONDS = 0.01  # small: a late wake-up delays every later message of a busy conversation by as much
 ROWS_PER_CLAIM = 200  # outbox rows queued by commits that one delivery claims together
 
 
