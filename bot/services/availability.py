@@ -59,9 +59,11 @@ def status_period(status: SlackStatus, *, now: datetime) -> Period | None:
 class AvailabilityReader:
     """Reads people's availability inside one unit of work, each person (and their time off) once."""
 
-    def __init__(self, uow: UnitOfWork, *, now: datetime) -> None:
+    def __init__(self, uow: UnitOfWork, *, now: datetime, read_only: bool = False) -> None:
         self._uow = uow
         self._now = now
+        # In a unit of work that only reads, people are read as plain rows (nothing unflushed can differ).
+        self._read_only = read_only
         self._people: dict[tuple[str, str], PersonTime] = {}
         self._recorded: dict[tuple[str, str], tuple[Period, ...]] = {}
         self._away: dict[tuple[str, str], tuple[Period, ...]] = {}
@@ -69,7 +71,12 @@ class AvailabilityReader:
     def person(self, workspace_id: str, user_id: str, *, fallback_tz: str = "UTC") -> PersonTime:
         key = (workspace_id, user_id)
         if key not in self._people:
-            self._people[key] = person_time(self._uow.people.get(workspace_id, user_id), fallback_tz=fallback_tz)
+            found = (
+                self._uow.people.time_fields(workspace_id, user_id)
+                if self._read_only
+                else self._uow.people.get(workspace_id, user_id)
+            )
+            self._people[key] = person_time(found, fallback_tz=fallback_tz)
         return self._people[key]
 
     def recorded(self, workspace_id: str, user_id: str) -> tuple[Period, ...]:
@@ -220,7 +227,7 @@ class AvailabilityService:
         (a holiday, a weekend, time away); their person and time off are read once."""
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
-            reader = AvailabilityReader(uow, now=now)
+            reader = AvailabilityReader(uow, now=now, read_only=True)
             away_until = reader.away_until(workspace_id, assignee_id)
             outside = None
             if due_at is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -40,6 +40,17 @@ _REMEMBER_DM = (
     .values(dm_channel_id=bindparam("dm"))
 )
 _DM_CHANNEL = select(_PEOPLE.c.dm_channel_id).where(_ONE_PERSON)
+# What someone's time is read from (zone, hours, calendar, status), as one Core row: a reader that only reads.
+_TIME_FIELDS = select(
+    _PEOPLE.c.tz,
+    _PEOPLE.c.work_start,
+    _PEOPLE.c.work_end,
+    _PEOPLE.c.work_days,
+    _PEOPLE.c.calendar,
+    _PEOPLE.c.status_emoji,
+    _PEOPLE.c.status_text,
+    _PEOPLE.c.status_expiration,
+).where(_ONE_PERSON)
 
 
 class PersonRepository:
@@ -69,6 +80,12 @@ class PersonRepository:
         statement built once: it runs with every DM's mark)."""
         params = {"in_workspace": workspace_id, "of_user": user_id, "dm": channel_id}
         self._session.connection().execute(_REMEMBER_DM, params)
+
+    def time_fields(self, workspace_id: str, user_id: str) -> Any:
+        """Someone's zone, hours, calendar and status as a row with a Person's attribute names (no ORM object), or
+        None: for a unit of work that only reads, where nothing unflushed could differ from the database."""
+        params = {"workspace_id": workspace_id, "user_id": user_id}
+        return self._session.connection().execute(_TIME_FIELDS, params).first()
 
     def dm_channel(self, workspace_id: str, user_id: str) -> str | None:
         params = {"workspace_id": workspace_id, "user_id": user_id}
