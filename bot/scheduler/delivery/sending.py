@@ -173,10 +173,7 @@ class Delivery:
             summary.conversations = len({(r.workspace_id, r.recipient_id) for r in rows})
             uninstalled = uow.workspaces.uninstalled() if rows else set()
             gone = [r for r in rows if r.workspace_id in uninstalled]  # app_uninstalled came after they were planned
-            for held_until, batch in _by_lease(gone).items():
-                uow.outbox.settle(
-                    [r.id for r in batch], held_until=held_until, state=OutboxState.SKIPPED, error=UNINSTALLED
-                )
+            _settle_held(uow, gone, state=OutboxState.SKIPPED, error=UNINSTALLED)
             rows = [r for r in rows if r.workspace_id not in uninstalled]
             messages = self._pace_at_claim(messages_of(rows), now=now, summary=summary)
             uow.outbox.put_back_claimed(
@@ -218,14 +215,7 @@ class Delivery:
         not_before = self._clock.now() + timedelta(seconds=seconds)
         with self._uow() as uow:
             for rows, uncount in ((counted, True), (claimed, False)):
-                for held_until, batch in _by_lease(rows).items():
-                    uow.outbox.settle(
-                        [row.id for row in batch],
-                        held_until=held_until,
-                        state=OutboxState.PENDING,
-                        not_before=not_before,
-                        uncount=uncount,
-                    )
+                _settle_held(uow, rows, state=OutboxState.PENDING, not_before=not_before, uncount=uncount)
             uow.commit()
         summary.held_back(seconds, [row.id for row in (*counted, *claimed)])
         return True
@@ -474,12 +464,8 @@ class Delivery:
     def _release(self, rows: Sequence[ClaimedRow]) -> None:
         """Hand rows claimed but not sent back to pending (attempt not counted), for the next pass anywhere."""
         now = self._clock.now()  # due at once, for any deliverer
-        ours: set[int] = set()
-        with self._uow() as uow:
-            for held_until, batch in _by_lease(rows).items():  # rows another deliverer holds now stay its
-                ours |= uow.outbox.settle(
-                    [row.id for row in batch], held_until=held_until, state=OutboxState.PENDING, not_before=now
-                )
+        with self._uow() as uow:  # rows another deliverer holds now stay its
+            ours = _settle_held(uow, rows, state=OutboxState.PENDING, not_before=now)
             uow.commit()
         released = [row.id for row in rows if row.id in ours]
         log.info("outbox.released", extra={"count": len(released), "outbox_ids": released[:20]})
@@ -500,20 +486,18 @@ class Delivery:
         """Record the rows' outcome in one transaction; returns how many were still ours (another deliverer
         that took a row after our lease ran out has its word, not us). The message after this one
         (`next_up`) is renewed in the same transaction, just before its send, when it may go at once."""
-        ours: set[int] = set()
         with self._uow() as uow:
-            for held_until, batch in _by_lease(rows).items():
-                ours |= uow.outbox.settle(
-                    [row.id for row in batch],
-                    held_until=held_until,
-                    state=state,
-                    channel=channel,
-                    ts=ts,
-                    sent_at=now,
-                    error=error,
-                    not_before=not_before,
-                    uncount=uncount,
-                )
+            ours = _settle_held(
+                uow,
+                rows,
+                state=state,
+                channel=channel,
+                ts=ts,
+                sent_at=now,
+                error=error,
+                not_before=not_before,
+                uncount=uncount,
+            )
             for row in rows:
                 if row.id not in ours:
                     log.warning("outbox.lease_lost", extra={"outbox_id": row.id})
@@ -554,6 +538,15 @@ class _Paced:
 
     keep: list[list[Any]] = field(default_factory=list)
     put_back: list[tuple[list[Any], datetime]] = field(default_factory=list)
+
+
+def _settle_held(uow: UnitOfWork, rows: Sequence[Any], **outcome: Any) -> set[int]:
+    """`settle` for rows claimed or renewed at different times (one statement per lease they are held under):
+    the ids still ours."""
+    ours: set[int] = set()
+    for held_until, batch in _by_lease(rows).items():
+        ours |= uow.outbox.settle([row.id for row in batch], held_until=held_until, **outcome)
+    return ours
 
 
 def _by_lease(rows: Sequence[Any]) -> dict[datetime, list[Any]]:
