@@ -34,13 +34,16 @@ def insert_ignoring_conflicts(session: Session, model: type[Any], values: dict[s
 
 @cache
 def _insert_ignoring(dialect: str, table: Table) -> Any:
+    return upsert_into(dialect, table).on_conflict_do_nothing().returning(list(table.primary_key.columns)[0])
+
+
+def upsert_into(dialect: str, table: Table) -> Any:
+    """The database's own INSERT for `table`, the one with ON CONFLICT."""
     if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"unsupported database {dialect}")
-    return stmt.returning(list(table.primary_key.columns)[0])
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database {dialect}")  # pragma: no cover - only the two supported databases
 
 
 def due_to_send(now: datetime) -> Any:

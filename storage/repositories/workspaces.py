@@ -7,11 +7,10 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import Workspace
-from storage.repositories.shared import insert_ignoring_conflicts
+from storage.repositories.shared import insert_ignoring_conflicts, upsert_into
 
 _WORKSPACES = cast(Table, Workspace.__table__)
 
@@ -22,14 +21,9 @@ _UNINSTALLED = select(_WORKSPACES.c.id).where(_WORKSPACES.c.uninstalled_at.is_no
 @cache
 def _take_number(dialect: str) -> Any:
     """`take_task_number`'s statement, built once per database (the workspace and time are its parameters)."""
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(_WORKSPACES)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(_WORKSPACES)
-    else:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"unsupported database {dialect}")
     return (
-        stmt.values(id=bindparam("workspace_id"), last_task_number=1, created_at=bindparam("now"))
+        upsert_into(dialect, _WORKSPACES)
+        .values(id=bindparam("workspace_id"), last_task_number=1, created_at=bindparam("now"))
         .on_conflict_do_update(
             index_elements=[_WORKSPACES.c.id],
             set_={"last_task_number": _WORKSPACES.c.last_task_number + 1, "uninstalled_at": None},
