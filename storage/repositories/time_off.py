@@ -6,36 +6,31 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, select
+from sqlalchemy import Row, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import TimeOff
 
-# Built once (the person, the moment and the page are its parameters): the notes on every new task read it.
-_OF_USER = (
-    select(TimeOff)
-    .where(
-        TimeOff.workspace_id == bindparam("workspace_id"),
-        TimeOff.user_id == bindparam("user_id"),
-        TimeOff.ends_at > bindparam("ending_after"),
-    )
-    .order_by(TimeOff.starts_at)
-    .limit(bindparam("limit"))
-)
-
-
 _TIME_OFF = cast(Table, TimeOff.__table__)
-# `of_user` for readers: the three fields they use, as Core rows (no ORM object, no ORM execution).
-_PERIODS_OF_USER = (
-    select(_TIME_OFF.c.id, _TIME_OFF.c.starts_at, _TIME_OFF.c.ends_at)
-    .where(
-        _TIME_OFF.c.workspace_id == bindparam("workspace_id"),
-        _TIME_OFF.c.user_id == bindparam("user_id"),
-        _TIME_OFF.c.ends_at > bindparam("ending_after"),
+
+
+def _of_user(*columns: Any) -> Select[Any]:
+    """One person's periods that end after a moment, soonest first, a page at a time (ix_time_off_workspace_user_ends):
+    built once, with the person, the moment and the page as parameters."""
+    return (
+        select(*columns)
+        .where(
+            _TIME_OFF.c.workspace_id == bindparam("workspace_id"),
+            _TIME_OFF.c.user_id == bindparam("user_id"),
+            _TIME_OFF.c.ends_at > bindparam("ending_after"),
+        )
+        .order_by(_TIME_OFF.c.starts_at)
+        .limit(bindparam("limit"))
     )
-    .order_by(_TIME_OFF.c.starts_at)
-    .limit(bindparam("limit"))
-)
+
+
+_OF_USER = _of_user(TimeOff)  # ORM objects, for a change to them
+_PERIODS_OF_USER = _of_user(_TIME_OFF.c.id, _TIME_OFF.c.starts_at, _TIME_OFF.c.ends_at)  # rows, for readers
 
 
 class TimeOffRepository:
