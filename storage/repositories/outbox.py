@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.model import OutboxKind, OutboxState
 from bot.domain.payloads import Payload, to_json
-from storage.models import OutboxMessage, Task, TeamManager
+from storage.models import SETTLED_ROWS, OutboxMessage, Task, TeamManager
 from storage.repositories.outbox_statements import (
     PUT_BACK_CLAIMED,
     REMEMBER_ASSIGNMENT_DM,
@@ -29,6 +29,14 @@ _TRY_CONVERSATION_LOCKS = text(
     "LIMIT :limit"
 )
 _BUNDLED_KINDS = tuple(kind.value for kind in OutboxKind if kind.is_bundled)
+_STILL_TO_SEND = (OutboxState.PENDING.value, OutboxState.SENDING.value)
+_UNSETTLED_BY_STATE = (
+    select(OutboxMessage.state, func.count(), func.min(OutboxMessage.not_before))
+    .where(OutboxMessage.state.in_(_STILL_TO_SEND))
+    .group_by(OutboxMessage.state)
+)
+# The predicate word for word as ix_outbox_settled's, so SQLite uses the index too.
+_SETTLED_BY_STATE = select(OutboxMessage.state, func.count()).where(text(SETTLED_ROWS)).group_by(OutboxMessage.state)
 CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N due ones
 
 
@@ -94,7 +102,10 @@ class OutboxRepository:
         instead of sorting every due row. SQLite has one writer at a time (the engine begins writers
         IMMEDIATE), so the same statement without SKIP LOCKED is safe there.
         """
-        stmt = claim_statement(postgres=self._postgres(), by_ids=ids is not None)
+        postgres = self._postgres()
+        if postgres:
+            self._claim_commits_lazily()
+        stmt = claim_statement(postgres=postgres, by_ids=ids is not None)
         params: dict[str, Any] = {"now": now, "until": now + lease, "limit": limit}
         if ids is not None:
             params["ids"] = list(ids)
@@ -107,6 +118,13 @@ class OutboxRepository:
         attempt: `renew_leases`, just before the row is sent, counts it."""
         stmt = lease_statement(chosen)
         return by_id(self._session.connection().execute(stmt, {"until": now + lease}))
+
+    def _claim_commits_lazily(self) -> None:
+        """The claim's transaction commits without waiting for its WAL to reach the disk (PostgreSQL's
+        `synchronous_commit = off`, for this transaction only). Safe for exactly-once: a row is only sent after
+        `renew_leases` committed, durably, that it is still held under this claim's lease, and a durable commit
+        makes every earlier one durable too. A claim lost to a database crash only makes its rows due again."""
+        self._session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
 
     def _postgres(self) -> bool:
         return self._session.get_bind().dialect.name == "postgresql"
@@ -140,6 +158,7 @@ class OutboxRepository:
         conversations = [(ws, to) for ws, to, other in candidates if other or (ws, to) not in unsettled]
         postgres = self._postgres()
         if postgres:
+            self._claim_commits_lazily()
             keys = [f"{ws}/{to}" for ws, to in conversations]
             # hashtextextended: a 64-bit key per conversation; xact locks end with the claim's transaction.
             # unnest yields the keys in order and LIMIT stops the scan: locks are tried one at a time until
@@ -448,12 +467,13 @@ class OutboxRepository:
         return self._session.scalars(stmt).first()
 
     def by_state(self) -> list[tuple[str, int, datetime | None]]:
-        """Each state with its number of rows and its earliest `not_before`: one grouped query
-        (covered by ix_outbox_state_not_before)."""
-        stmt = select(OutboxMessage.state, func.count(), func.min(OutboxMessage.not_before)).group_by(
-            OutboxMessage.state
-        )
-        return [(str(state), int(count), first) for state, count, first in self._session.execute(stmt)]
+        """Each state with its number of rows and its earliest `not_before`: rows still to send through
+        ix_outbox_due, settled ones counted from ix_outbox_settled (their `not_before` is not read: None)."""
+        unsettled = self._session.execute(_UNSETTLED_BY_STATE)
+        settled = self._session.execute(_SETTLED_BY_STATE)
+        return [(str(state), int(count), first) for state, count, first in unsettled] + [
+            (str(state), int(count), None) for state, count in settled
+        ]
 
     def latest_id(self) -> int:
         """The id of the newest row (0 when there is none): rows inserted later have a greater one."""

@@ -37,7 +37,7 @@ CLAIMED_COLUMNS = tuple(
 
 def by_id(result: Any) -> list[Row[Any]]:
     """A claim's rows in id order."""
-    rows: list[Row[Any]] = list(result)
+    rows: list[Row[Any]] = list(result.all())  # one fetchall: the driver loads the rows in one call
     rows.sort(key=lambda row: row.id)  # RETURNING promises no order; ids follow creation
     return rows
 

@@ -163,6 +163,41 @@ def test_a_claimer_skips_rows_another_transaction_holds(pg_uow_factory: UnitOfWo
     assert {(r.state, r.attempts) for r in outbox_in(pg_uow_factory)} == {("sending", 0)}  # claimed, not yet tried
 
 
+def test_a_claim_commits_without_waiting_for_the_disk_and_only_the_claim(pg_uow_factory: UnitOfWorkFactory) -> None:
+    """synchronous_commit is off inside a claim's transaction (the lease renewal before a send is the durable
+    fence) and back on for whatever the connection does next."""
+    ensure_workspaces(pg_uow_factory, WS)
+    with pg_uow_factory() as uow:
+        uow.outbox.add(WS, dedupe_key="k", kind="kudos", recipient_id=CHANNEL, now=NOW, not_before=NOW)
+        uow.commit()
+    with pg_uow_factory() as uow:
+        setting = text("SELECT current_setting('synchronous_commit'), pg_backend_pid()")
+        before = uow.session.execute(setting).one()
+        claimed = uow.outbox.claim(now=NOW, limit=10, lease=LEASE)
+        during = uow.session.execute(setting).one()
+        uow.commit()
+        renewed = uow.outbox.renew_leases(
+            [r.id for r in claimed], held_until=NOW + LEASE, now=NOW, until=NOW + 2 * LEASE
+        )
+        during_renewal = uow.session.execute(setting).one()
+        uow.commit()
+
+    assert len(claimed) == 1
+    assert before[1] == during[1] == during_renewal[1]  # one connection throughout
+    assert (before[0], during[0], during_renewal[0]) == ("on", "off", "on")
+    assert renewed == {claimed[0].id}
+
+
+def test_sessions_read_timestamps_in_utc_without_converting(pg_uow_factory: UnitOfWorkFactory) -> None:
+    ensure_workspaces(pg_uow_factory, WS)
+    with pg_uow_factory() as uow:
+        zone = uow.session.execute(text("SHOW TIME ZONE")).scalar_one()
+        raw = uow.session.execute(text("SELECT created_at FROM workspaces")).scalar_one()
+
+    assert zone == "UTC"
+    assert raw.tzinfo is UTC  # the driver's own value, before Baton's type: nothing left to convert
+
+
 def test_outbox_dedupe_on_conflict_writes_one_row(pg_uow_factory: UnitOfWorkFactory) -> None:
     ensure_workspaces(pg_uow_factory, WS, OTHER_WS)
     with pg_uow_factory() as uow:
