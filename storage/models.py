@@ -300,8 +300,10 @@ class KudosRecipient(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# Rows the outbox is done with (sent, failed, skipped): the predicate of ix_outbox_settled, which queries
-# repeat word for word so both databases use the index.
+# Rows still to send, and rows the outbox is done with (sent, failed, skipped): the predicates of ix_outbox_due
+# and ix_outbox_settled. Queries repeat them with the states written out (storage.repositories.shared): SQLite
+# uses a partial index only for a query that states its predicate, and a bound parameter does not.
+STILL_TO_SEND_ROWS = "state IN ('pending', 'sending')"
 SETTLED_ROWS = "state NOT IN ('pending', 'sending')"
 
 
@@ -324,8 +326,8 @@ class OutboxMessage(Base):
             "ix_outbox_due",
             "not_before",
             "id",
-            postgresql_where=text("state IN ('pending', 'sending')"),
-            sqlite_where=text("state IN ('pending', 'sending')"),
+            postgresql_where=text(STILL_TO_SEND_ROWS),
+            sqlite_where=text(STILL_TO_SEND_ROWS),
         ),
         # Messages Baton sent, found by (channel, ts): a reaction's check-in, a message's rows.
         Index(

@@ -21,7 +21,13 @@ from storage.repositories.outbox_statements import (
     lease_statement,
     settle_statement,
 )
-from storage.repositories.shared import ACTIVE, due_to_send, insert_ignoring_conflicts
+from storage.repositories.shared import (
+    ACTIVE,
+    due_to_send,
+    insert_ignoring_conflicts,
+    not_by_index,
+    still_to_send,
+)
 
 # One claimer per conversation at a time on PostgreSQL (OutboxRepository.claim_conversations).
 _TRY_CONVERSATION_LOCKS = text(
@@ -29,10 +35,9 @@ _TRY_CONVERSATION_LOCKS = text(
     "LIMIT :limit"
 )
 _BUNDLED_KINDS = tuple(kind.value for kind in OutboxKind if kind.is_bundled)
-_STILL_TO_SEND = (OutboxState.PENDING.value, OutboxState.SENDING.value)
 _UNSETTLED_BY_STATE = (
     select(OutboxMessage.state, func.count(), func.min(OutboxMessage.not_before))
-    .where(OutboxMessage.state.in_(_STILL_TO_SEND))
+    .where(still_to_send())
     .group_by(OutboxMessage.state)
 )
 # The predicate word for word as ix_outbox_settled's, so SQLite uses the index too.
@@ -233,8 +238,9 @@ class OutboxRepository:
         stmt = (
             select(OutboxMessage)
             .where(
-                OutboxMessage.workspace_id == workspace_id,
+                not_by_index(OutboxMessage.workspace_id) == workspace_id,
                 OutboxMessage.recipient_id == recipient_id,
+                still_to_send(),
                 OutboxMessage.state == OutboxState.PENDING.value,
                 OutboxMessage.kind != OutboxKind.REFRESH.value,
             )
@@ -251,8 +257,9 @@ class OutboxRepository:
         result = self._session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.workspace_id == workspace_id,
+                not_by_index(OutboxMessage.workspace_id) == workspace_id,
                 OutboxMessage.recipient_id.in_(recipient_ids),
+                still_to_send(),
                 OutboxMessage.state == OutboxState.PENDING.value,
                 OutboxMessage.attempts == 0,
                 OutboxMessage.not_before > now,
@@ -316,9 +323,9 @@ class OutboxRepository:
         stmt = (
             update(OutboxMessage)
             .where(
-                OutboxMessage.workspace_id == workspace_id,
+                not_by_index(OutboxMessage.workspace_id) == workspace_id,
+                due_to_send(now),
                 OutboxMessage.state == OutboxState.PENDING.value,
-                OutboxMessage.not_before <= now,
                 OutboxMessage.kind != OutboxKind.REFRESH.value,
             )
             .values(not_before=until)
@@ -329,9 +336,7 @@ class OutboxRepository:
 
     def next_due(self) -> datetime | None:
         """When the next row still to send falls due (pending, or a lease that runs out): ix_outbox_due."""
-        stmt = select(func.min(OutboxMessage.not_before)).where(
-            OutboxMessage.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value))
-        )
+        stmt = select(func.min(OutboxMessage.not_before)).where(still_to_send())
         return self._session.scalar(stmt)
 
     def renew_leases(
@@ -446,8 +451,8 @@ class OutboxRepository:
         result = self._session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.workspace_id == workspace_id,
-                OutboxMessage.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value)),
+                not_by_index(OutboxMessage.workspace_id) == workspace_id,
+                still_to_send(),
             )
             .values(state=OutboxState.SKIPPED.value, last_error=reason, lease_until=None)
         )
@@ -488,7 +493,11 @@ class OutboxRepository:
         """Rows queued and not yet sent (Home refreshes aside), soonest first."""
         stmt = (
             select(OutboxMessage)
-            .where(OutboxMessage.state == OutboxState.PENDING.value, OutboxMessage.kind != OutboxKind.REFRESH.value)
+            .where(
+                still_to_send(),
+                OutboxMessage.state == OutboxState.PENDING.value,
+                OutboxMessage.kind != OutboxKind.REFRESH.value,
+            )
             .order_by(OutboxMessage.not_before)
             .limit(limit)
         )

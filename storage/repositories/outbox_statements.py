@@ -10,6 +10,7 @@ from sqlalchemy import Integer, Row, Select, Table, Update, bindparam, func, sel
 
 from bot.domain.model import OutboxState
 from storage.models import OutboxMessage, Task
+from storage.repositories.shared import due_to_send
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
 TASKS = cast(Table, Task.__table__)
@@ -57,9 +58,7 @@ def lease_statement(chosen: Select[Any]) -> Update:
 def claim_statement(*, postgres: bool, by_ids: bool) -> Update:
     """The claim as one prepared UPDATE … RETURNING (built once): due rows in the order they fell due."""
     now = bindparam("now", type_=OUTBOX.c.not_before.type)
-    chosen = select(OUTBOX.c.id).where(
-        OUTBOX.c.state.in_((OutboxState.PENDING.value, OutboxState.SENDING.value)), OUTBOX.c.not_before <= now
-    )  # shared.due_to_send, with `now` a parameter
+    chosen = select(OUTBOX.c.id).where(due_to_send(now))
     if by_ids:
         chosen = chosen.where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
     chosen = chosen.order_by(OUTBOX.c.not_before, OUTBOX.c.id).limit(bindparam("limit", type_=Integer))

@@ -158,15 +158,15 @@ class Delivery:
                 if not uow.probe.outbox_due(now):
                     return []  # nothing to send: no write transaction
         with self._uow() as uow:
+            # Posts to a workspace whose chat.postMessage budget is spent wait for it where they are, rather
+            # than being claimed, found unsendable and put back (a burst of commands past the budget).
+            for workspace_id, seconds in self._sender.paused_posts().items():
+                deferred = uow.outbox.defer_posts(workspace_id, now=now, until=now + timedelta(seconds=seconds))
+                if deferred:
+                    summary.held_back(seconds, deferred)
             if ids is not None:
                 rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)
             else:
-                # Posts to a workspace whose chat.postMessage budget is spent wait for it where they are,
-                # rather than being claimed, found unsendable and put back.
-                for workspace_id, seconds in self._sender.paused_posts().items():
-                    deferred = uow.outbox.defer_posts(workspace_id, now=now, until=now + timedelta(seconds=seconds))
-                    if deferred:
-                        summary.held_back(seconds, deferred)
                 rows = uow.outbox.claim_conversations(
                     now=now, limit=limit, lease=self._lease, per_conversation=PER_CONVERSATION
                 )
