@@ -87,7 +87,7 @@ class Commands:
             stopped = self._services.series.stop(workspace_id, user, number=parsed.number)
             return series_stopped(stopped.task, rule=stopped.series.rule, changed=stopped.changed)
         if isinstance(parsed, grammar.DelegateTask):
-            task = tasks.delegate(
+            task, facts = tasks.delegate_and_note(
                 workspace_id,
                 user,
                 NewTask(
@@ -99,7 +99,7 @@ class Commands:
                 ),
             )
             return with_assignee_notes(
-                self._services, workspace_id, task, task_created(task, now=now), what=ids.COMMAND_TASK
+                self._services, workspace_id, task, task_created(task, now=now), what=ids.COMMAND_TASK, facts=facts
             )
         if isinstance(parsed, grammar.SetAway):
             return self._away(workspace_id, user, channel, parsed)

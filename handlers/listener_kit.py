@@ -13,6 +13,7 @@ from slack_bolt import BoltContext
 from bot.domain.errors import UserError, failure_reason, is_storage_unavailable
 from bot.domain.model import Message, TaskView
 from bot.services import Services
+from bot.services.availability import NoteFacts
 from handlers.blocks.away import away_warning
 from handlers.blocks.hours import due_outside_hours
 from handlers.blocks.outbox import render_message
@@ -112,14 +113,23 @@ def redrawn(
 
 
 def with_assignee_notes(
-    services: Services, workspace_id: str, task: TaskView, message: Message, *, what: str
+    services: Services,
+    workspace_id: str,
+    task: TaskView,
+    message: Message,
+    *,
+    what: str,
+    facts: NoteFacts | None = None,
 ) -> Message:
     """The delegator's reply, with a line when the assignee is away now, and one when the deadline falls
-    outside their working hours or on a day they do not work. The task is saved by then, so a failed lookup
-    drops the line rather than reporting the task as not saved."""
+    outside their working hours or on a day they do not work (`facts`: what the task's own transaction read of
+    them). The task is saved by then, so a failed lookup drops the line rather than reporting the task as not
+    saved."""
     notes: list[Block] = []
     try:
-        found = services.availability.assignee_notes(workspace_id, task.assignee_id, task.due_at, team_id=task.team_id)
+        found = services.availability.assignee_notes(
+            workspace_id, task.assignee_id, task.due_at, team_id=task.team_id, facts=facts
+        )
         if found.away_until is not None:
             notes.append(away_warning(task.assignee_id, found.away_until))
         if found.outside is not None:

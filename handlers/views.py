@@ -61,7 +61,7 @@ class Views:
         metadata = load_metadata(view)
         try:
             new = self._read_form(values, metadata)
-            task = self._services.tasks.delegate(workspace_id, user, new)
+            task, facts = self._services.tasks.delegate_and_note(workspace_id, user, new)
         except UserError as error:
             block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_TITLE)
             ack(response_action="errors", errors={block: as_plain_text(error.reply)})
@@ -73,7 +73,9 @@ class Views:
         response_url = metadata.get("response_url")
         if isinstance(response_url, str) and response_url:
             created = task_created(task, now=self._clock.now())
-            created = with_assignee_notes(self._services, workspace_id, task, created, what=ids.VIEW_NEW_TASK)
+            created = with_assignee_notes(
+                self._services, workspace_id, task, created, what=ids.VIEW_NEW_TASK, facts=facts
+            )
             self._gateway.respond(response_url, created)
 
     def _read_form(self, values: dict[str, Any], metadata: dict[str, Any]) -> NewTask:

@@ -288,3 +288,4 @@ class TeamContact:
     id: int
     channel_id: str
     manager_ids: tuple[str, ...] = ()
+    calendar: str | None = None  # its public-holiday calendar, for members without their own

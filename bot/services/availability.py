@@ -158,8 +158,14 @@ def time_view(
     person = reader.person(workspace_id, user_id)
     if team_calendars is None:
         team_calendars = [t.calendar for t in uow.teams.of_people_tasks(workspace_id, user_id) if t.calendar]
+    return _time_view(user_id, person, reader.away(workspace_id, user_id), team_calendars, now=now)
+
+
+def _time_view(
+    user_id: str, person: PersonTime, away: Sequence[Period], team_calendars: Sequence[str], *, now: datetime
+) -> TimeView:
+    """`time_view` from what was read: the person, their time away (recorded and by status), their teams' calendars."""
     teams = tuple(dict.fromkeys(team_calendars))
-    away = tuple(p for p in reader.away(workspace_id, user_id) if p.ends_at > now)
     calendar = person.calendar or (teams[0] if teams else None)
     today = worktime.local_date(now, tz=person.tz)
     upcoming = calendars.holidays_between(calendar, today, today + timedelta(days=HOLIDAY_DAYS_SHOWN))
@@ -170,7 +176,7 @@ def time_view(
         calendar=person.calendar,
         team_calendars=teams,
         status=person.status,
-        away=away,
+        away=tuple(p for p in away if p.ends_at > now),
         upcoming_holidays=tuple(upcoming),
     )
 
@@ -220,11 +226,22 @@ class AvailabilityService:
         return self.time_of(workspace_id, user_id)
 
     def assignee_notes(
-        self, workspace_id: str, assignee_id: str, due_at: datetime | None, *, team_id: int | None = None
+        self,
+        workspace_id: str,
+        assignee_id: str,
+        due_at: datetime | None,
+        *,
+        team_id: int | None = None,
+        facts: NoteFacts | None = None,
     ) -> AssigneeNotes:
         """What a delegator is told of the assignee with a new or changed task: when their current time off
         ends, and (with a deadline) their time when it falls outside their working hours or on a day they do not work
-        (a holiday, a weekend, time away); their person and time off are read once."""
+        (a holiday, a weekend, time away); their person and time off are read once, or not at all when the
+        task's own transaction read them (`facts`) and they decide the notes."""
+        if facts is not None:
+            known = notes_from(facts, due_at, user_id=assignee_id)
+            if known is not None:
+                return known
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
             reader = AvailabilityReader(uow, now=now, read_only=True)
@@ -233,6 +250,47 @@ class AvailabilityService:
             if due_at is not None:
                 outside = _outside_time(uow, reader, workspace_id, assignee_id, due_at, team_id=team_id, now=now)
             return AssigneeNotes(away_until=away_until, outside=outside)
+
+
+@dataclass(frozen=True)
+class NoteFacts:
+    """What the notes on a new task's answer need of its assignee, read with the task (no unit of work of its own
+    for the answer): their time as the people row says, their time off that ends after `now` as (id, starts_at,
+    ends_at) rows (a page at most, read in the task's write transaction) and the task's team's calendar."""
+
+    now: datetime
+    person: PersonTime
+    recorded: tuple[tuple[int, datetime, datetime], ...]
+    team_calendar: str | None
+
+    @property
+    def full_page(self) -> bool:
+        """A full page of time off may have left out later periods: then they are read again."""
+        return len(self.recorded) >= TIME_OFF_PAGE
+
+
+def assignee_time(uow: UnitOfWork, workspace_id: str, user_id: str) -> PersonTime:
+    """Someone's time as the people row says, read as one Core row (in a unit of work with nothing unflushed)."""
+    return person_time(uow.people.time_fields(workspace_id, user_id))
+
+
+def notes_from(facts: NoteFacts, due_at: datetime | None, *, user_id: str) -> AssigneeNotes | None:
+    """The notes as `AvailabilityService.assignee_notes` finds them, from facts already read; None when a full
+    page of time off means more must be read."""
+    if facts.full_page:
+        return None
+    now, person = facts.now, facts.person
+    recorded = tuple(Period(starts_at=starts, ends_at=ends) for _, starts, ends in facts.recorded)
+    current = worktime.covering((p for p in recorded if p.ends_at > now), now)
+    outside = None
+    if due_at is not None:
+        by_status = status_period(person.status, now=now)
+        away = (*recorded, by_status) if by_status is not None else recorded
+        who = Availability(tz=person.tz, hours=person.hours, calendar=person.calendar or facts.team_calendar, away=away)
+        if not worktime.is_working(due_at, who):
+            team_calendars = [facts.team_calendar] if facts.team_calendar else []
+            outside = _time_view(user_id, person, away, team_calendars, now=now)
+    return AssigneeNotes(away_until=current.ends_at if current else None, outside=outside)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from bot.domain.payloads import AwayFlagPayload
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.domain.transitions import Notice, TaskState, Transition
 from bot.services.assignment import insert_task
+from bot.services.availability import NoteFacts, assignee_time
 from bot.services.messages import action_text, queue_notices, record_answer, stay_true
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
@@ -108,6 +109,11 @@ class TaskService:
     # creating -------------------------------------------------------------------------------
     def delegate(self, workspace_id: str, actor_id: str, new: NewTask) -> TaskView:
         """Create the task and queue the assignee's DM in the same transaction."""
+        return self.delegate_and_note(workspace_id, actor_id, new)[0]
+
+    def delegate_and_note(self, workspace_id: str, actor_id: str, new: NewTask) -> tuple[TaskView, NoteFacts]:
+        """`delegate`, with what the answer's notes need of the assignee (their time and time off), read in the
+        same transaction: the answer needs no unit of work of its own."""
         now = self._clock.now()
         title = " ".join(new.title.split())
         if not title:
@@ -123,8 +129,12 @@ class TaskService:
             raise type(error)(error.reply, field="assignee") from None
         due_at = self._resolve_due(workspace_id, actor_id, new, now=now)
 
-        with self._uow() as uow:
+        # Read before the write transaction, which on SQLite holds the one write turn of every process: the team
+        # and the assignee's time. A team removed meanwhile fails the insert on its foreign key, as on PostgreSQL.
+        with self._uow(read_only=True) as uow:
             team = self._team_for(uow, workspace_id, new)
+            person = assignee_time(uow, workspace_id, new.assignee_id)
+        with self._uow() as uow:
             view, outbox_ids = insert_task(
                 uow,
                 workspace_id=workspace_id,
@@ -139,12 +149,20 @@ class TaskService:
                 source_link=new.source_link,
                 now=now,
             )
-            outbox_ids += self._flag_if_away(uow, view, now=now)
+            # Their time off inside it: the away flag must see a period recorded just before, or be seen by it.
+            periods = uow.time_off.periods_of(workspace_id, new.assignee_id, ending_after=now)
+            facts = NoteFacts(
+                now=now,
+                person=person,
+                recorded=tuple((int(r.id), r.starts_at, r.ends_at) for r in periods),
+                team_calendar=team.calendar if team else None,
+            )
+            outbox_ids += self._flag_if_away(uow, view, now=now, facts=facts)
             concerned = (view.assignee_id, view.delegator_id, *(team.manager_ids if team else ()))
             uow.commit()
         log.info("task.created", extra={"workspace": workspace_id, "task": view.ref})
         self._after(workspace_id, outbox_ids, concerned)
-        return view
+        return view, facts
 
     def _resolve_due(self, workspace_id: str, actor_id: str, new: NewTask, *, now: datetime) -> datetime | None:
         if new.when_text is None and new.due_date is None and new.due_time is None:
@@ -395,22 +413,29 @@ class TaskService:
         team = uow.teams.get(task.workspace_id, task.team_id) if task.team_id else None
         return task_view(task, team_channel_id=team.channel_id if team else None, with_history=with_history)
 
-    def _flag_if_away(self, uow: UnitOfWork, task: Task | TaskView, *, now: datetime) -> list[int]:
+    def _flag_if_away(
+        self, uow: UnitOfWork, task: Task | TaskView, *, now: datetime, facts: NoteFacts | None = None
+    ) -> list[int]:
         """Tell the delegator once when the task's deadline falls inside its assignee's recorded
-        time off: on delegation, reassignment or a new deadline, as when the time off is recorded."""
+        time off: on delegation, reassignment or a new deadline, as when the time off is recorded. `facts`: their
+        time off read already in this transaction."""
         if task.due_at is None or task.delegator_id == task.assignee_id:
             return []
         due = task.due_at
-        periods = uow.time_off.periods_of(task.workspace_id, task.assignee_id, ending_after=now)
+        if facts is not None:
+            periods = list(facts.recorded)
+        else:
+            rows = uow.time_off.periods_of(task.workspace_id, task.assignee_id, ending_after=now)
+            periods = [(int(r.id), r.starts_at, r.ends_at) for r in rows]
         flags = [
             Notice(
                 kind=OutboxKind.AWAY_FLAG,
                 recipient_id=task.delegator_id,
-                dedupe_key=f"away:{task.id}:{period.id}",
-                payload=AwayFlagPayload(user_id=task.assignee_id, ends_at=period.ends_at),
+                dedupe_key=f"away:{task.id}:{period_id}",
+                payload=AwayFlagPayload(user_id=task.assignee_id, ends_at=ends),
             )
-            for period in periods
-            if period.starts_at <= due < period.ends_at
+            for period_id, starts, ends in periods
+            if starts <= due < ends
         ]
         return queue_notices(uow, task, flags, now=now)
 

@@ -12,7 +12,7 @@ from storage.models import Task, Team, TeamManager
 from storage.repositories.shared import ACTIVE
 
 _CONTACT = (
-    select(Team.id, Team.channel_id, TeamManager.user_id)
+    select(Team.id, Team.channel_id, TeamManager.user_id, Team.calendar)
     .outerjoin(TeamManager, TeamManager.team_id == Team.id)
     .where(Team.workspace_id == bindparam("workspace_id"))
     .order_by(TeamManager.user_id)
@@ -46,8 +46,11 @@ class TeamRepository:
         rows = self._session.connection().execute(stmt, params).all()
         if not rows:
             return None
-        managers = tuple(str(user_id) for _, _, user_id in rows if user_id is not None)
-        return TeamContact(id=int(rows[0][0]), channel_id=str(rows[0][1]), manager_ids=managers)
+        managers = tuple(str(row.user_id) for row in rows if row.user_id is not None)
+        first = rows[0]
+        return TeamContact(
+            id=int(first.id), channel_id=str(first.channel_id), manager_ids=managers, calendar=first.calendar or None
+        )
 
     def add(self, team: Team) -> None:
         self._session.add(team)

@@ -80,4 +80,3 @@ def test_delivery_statements_read_the_rows_still_to_send_from_their_index(engine
             assert any(
                 "ix_outbox_due" in step or "ix_outbox_settled" in step or "PRIMARY KEY" in step for step in on_outbox
             ), (statement, plan)
-
