@@ -112,8 +112,8 @@ class TaskService:
         return self.delegate_and_note(workspace_id, actor_id, new)[0]
 
     def delegate_and_note(self, workspace_id: str, actor_id: str, new: NewTask) -> tuple[TaskView, NoteFacts]:
-        """`delegate`, with what the answer's notes need of the assignee (their time and time off), read in the
-        same transaction: the answer needs no unit of work of its own."""
+        """`delegate`, with what the answer's notes need of the assignee, read with the task (their time just
+        before the write transaction, their time off inside it): the answer needs no unit of work of its own."""
         now = self._clock.now()
         title = " ".join(new.title.split())
         if not title:
