@@ -59,8 +59,8 @@ def status_period(status: SlackStatus, *, now: datetime) -> Period | None:
 class AvailabilityReader:
     """Reads people's availability inside one unit of work, each person (and their time off) once."""
 
-    def __init__(self, uow: UnitOfWork, *, now: datetime, read_only: bool = False) -> None:
-        self._uow = uow
+    def __init__(self, uow: UnitOfWork | None, *, now: datetime, read_only: bool = False) -> None:
+        self._uow = uow  # None: a reader of what it was given only (`known`)
         self._now = now
         # In a unit of work that only reads, people are read as plain rows (nothing unflushed can differ).
         self._read_only = read_only
@@ -68,13 +68,29 @@ class AvailabilityReader:
         self._recorded: dict[tuple[str, str], tuple[Period, ...]] = {}
         self._away: dict[tuple[str, str], tuple[Period, ...]] = {}
 
+    @classmethod
+    def known(
+        cls, workspace_id: str, user_id: str, *, person: PersonTime, recorded: tuple[Period, ...], now: datetime
+    ) -> AvailabilityReader:
+        """A reader of one person read already, with their recorded time off that ends after `now` (fewer than a
+        page of it): it reads nothing more."""
+        reader = cls(None, now=now)
+        reader._people[(workspace_id, user_id)] = person
+        reader._recorded[(workspace_id, user_id)] = recorded
+        return reader
+
+    def _reads(self) -> UnitOfWork:
+        if self._uow is None:
+            raise RuntimeError("this reader knows only what it was given")
+        return self._uow
+
     def person(self, workspace_id: str, user_id: str, *, fallback_tz: str = "UTC") -> PersonTime:
         key = (workspace_id, user_id)
         if key not in self._people:
             found = (
-                self._uow.people.time_fields(workspace_id, user_id)
+                self._reads().people.time_fields(workspace_id, user_id)
                 if self._read_only
-                else self._uow.people.get(workspace_id, user_id)
+                else self._reads().people.get(workspace_id, user_id)
             )
             self._people[key] = person_time(found, fallback_tz=fallback_tz)
         return self._people[key]
@@ -83,7 +99,7 @@ class AvailabilityReader:
         """Recorded time off not over two days ago (at most the repository's page of it), soonest first."""
         key = (workspace_id, user_id)
         if key not in self._recorded:
-            rows = self._uow.time_off.periods_of(workspace_id, user_id, ending_after=self._now - TIME_OFF_LOOKBACK)
+            rows = self._reads().time_off.periods_of(workspace_id, user_id, ending_after=self._now - TIME_OFF_LOOKBACK)
             self._recorded[key] = tuple(Period(starts_at=r.starts_at, ends_at=r.ends_at) for r in rows)
         return self._recorded[key]
 
@@ -91,7 +107,7 @@ class AvailabilityReader:
         """When their recorded time off covering now ends (None: not away now); a Slack status is not counted."""
         periods = self.recorded(workspace_id, user_id)
         if len(periods) >= TIME_OFF_PAGE:  # a full page may have left out later periods that end after now
-            rows = self._uow.time_off.periods_of(workspace_id, user_id, ending_after=self._now)
+            rows = self._reads().time_off.periods_of(workspace_id, user_id, ending_after=self._now)
             periods = tuple(Period(starts_at=r.starts_at, ends_at=r.ends_at) for r in rows)
         found = worktime.covering((p for p in periods if p.ends_at > self._now), self._now)
         return found.ends_at if found else None
@@ -239,28 +255,28 @@ class AvailabilityService:
         (a holiday, a weekend, time away); their person and time off are read once, or not at all when the
         task's own transaction read them (`facts`) and they decide the notes."""
         if facts is not None:
-            known = notes_from(facts, due_at, user_id=assignee_id)
+            known = notes_from(facts, due_at, workspace_id=workspace_id, user_id=assignee_id)
             if known is not None:
                 return known
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
             reader = AvailabilityReader(uow, now=now, read_only=True)
-            away_until = reader.away_until(workspace_id, assignee_id)
-            outside = None
-            if due_at is not None:
-                outside = _outside_time(uow, reader, workspace_id, assignee_id, due_at, team_id=team_id, now=now)
-            return AssigneeNotes(away_until=away_until, outside=outside)
+            calendar = None
+            if due_at is not None and team_id is not None:
+                team = uow.teams.get(workspace_id, team_id, with_managers=False)
+                calendar = team.calendar if team is not None else None
+            return _notes(reader, workspace_id, assignee_id, due_at, team_calendar=calendar, now=now)
 
 
 @dataclass(frozen=True)
 class NoteFacts:
     """What the notes on a new task's answer need of its assignee, read with the task (no unit of work of its own
-    for the answer): their time as the people row says, their time off that ends after `now` as (id, starts_at,
-    ends_at) rows (a page at most, read in the task's write transaction) and the task's team's calendar."""
+    for the answer): their time as the people row says, their time off that ends after `now` (a page at most,
+    read in the task's write transaction) and the task's team's calendar."""
 
     now: datetime
     person: PersonTime
-    recorded: tuple[tuple[int, datetime, datetime], ...]
+    recorded: tuple[Period, ...]
     team_calendar: str | None
 
     @property
@@ -274,45 +290,37 @@ def assignee_time(uow: UnitOfWork, workspace_id: str, user_id: str) -> PersonTim
     return person_time(uow.people.time_fields(workspace_id, user_id))
 
 
-def notes_from(facts: NoteFacts, due_at: datetime | None, *, user_id: str) -> AssigneeNotes | None:
+def notes_from(facts: NoteFacts, due_at: datetime | None, *, workspace_id: str, user_id: str) -> AssigneeNotes | None:
     """The notes as `AvailabilityService.assignee_notes` finds them, from facts already read; None when a full
     page of time off means more must be read."""
     if facts.full_page:
         return None
-    now, person = facts.now, facts.person
-    recorded = tuple(Period(starts_at=starts, ends_at=ends) for _, starts, ends in facts.recorded)
-    current = worktime.covering((p for p in recorded if p.ends_at > now), now)
+    reader = AvailabilityReader.known(
+        workspace_id, user_id, person=facts.person, recorded=facts.recorded, now=facts.now
+    )
+    return _notes(reader, workspace_id, user_id, due_at, team_calendar=facts.team_calendar, now=facts.now)
+
+
+def _notes(
+    reader: AvailabilityReader,
+    workspace_id: str,
+    user_id: str,
+    due_at: datetime | None,
+    *,
+    team_calendar: str | None,
+    now: datetime,
+) -> AssigneeNotes:
+    """When their current time off ends, and their time when the deadline falls outside it."""
     outside = None
-    if due_at is not None:
-        by_status = status_period(person.status, now=now)
-        away = (*recorded, by_status) if by_status is not None else recorded
-        who = Availability(tz=person.tz, hours=person.hours, calendar=person.calendar or facts.team_calendar, away=away)
-        if not worktime.is_working(due_at, who):
-            team_calendars = [facts.team_calendar] if facts.team_calendar else []
-            outside = _time_view(user_id, person, away, team_calendars, now=now)
-    return AssigneeNotes(away_until=current.ends_at if current else None, outside=outside)
+    if due_at is not None and not worktime.is_working(
+        due_at, reader.of(workspace_id, user_id, team_calendar=team_calendar)
+    ):
+        person, away = reader.person(workspace_id, user_id), reader.away(workspace_id, user_id)
+        outside = _time_view(user_id, person, away, [team_calendar] if team_calendar else [], now=now)
+    return AssigneeNotes(away_until=reader.away_until(workspace_id, user_id), outside=outside)
 
 
 @dataclass(frozen=True)
 class AssigneeNotes:
     away_until: datetime | None  # when their current time off ends; None when they are not away now
     outside: TimeView | None  # their time, when the deadline falls outside it
-
-
-def _outside_time(
-    uow: UnitOfWork,
-    reader: AvailabilityReader,
-    workspace_id: str,
-    assignee_id: str,
-    due_at: datetime,
-    *,
-    team_id: int | None,
-    now: datetime,
-) -> TimeView | None:
-    team = uow.teams.get(workspace_id, team_id, with_managers=False) if team_id is not None else None
-    calendar = team.calendar if team is not None else None
-    who = reader.of(workspace_id, assignee_id, team_calendar=calendar)
-    if worktime.is_working(due_at, who):
-        return None
-    calendars = [calendar] if calendar else []
-    return time_view(uow, workspace_id, assignee_id, now=now, team_calendars=calendars, reader=reader)

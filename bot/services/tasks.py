@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -15,6 +16,7 @@ from bot.domain.model import ListScope, OutboxKind, Priority, TaskAction, TaskSt
 from bot.domain.payloads import AwayFlagPayload
 from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.domain.transitions import Notice, TaskState, Transition
+from bot.domain.worktime import Period
 from bot.services.assignment import insert_task
 from bot.services.availability import NoteFacts, assignee_time
 from bot.services.messages import action_text, queue_notices, record_answer, stay_true
@@ -154,10 +156,10 @@ class TaskService:
             facts = NoteFacts(
                 now=now,
                 person=person,
-                recorded=tuple((int(r.id), r.starts_at, r.ends_at) for r in periods),
+                recorded=tuple(Period(starts_at=r.starts_at, ends_at=r.ends_at) for r in periods),
                 team_calendar=team.calendar if team else None,
             )
-            outbox_ids += self._flag_if_away(uow, view, now=now, facts=facts)
+            outbox_ids += self._flag_if_away(uow, view, now=now, periods=periods)
             concerned = (view.assignee_id, view.delegator_id, *(team.manager_ids if team else ()))
             uow.commit()
         log.info("task.created", extra={"workspace": workspace_id, "task": view.ref})
@@ -414,28 +416,25 @@ class TaskService:
         return task_view(task, team_channel_id=team.channel_id if team else None, with_history=with_history)
 
     def _flag_if_away(
-        self, uow: UnitOfWork, task: Task | TaskView, *, now: datetime, facts: NoteFacts | None = None
+        self, uow: UnitOfWork, task: Task | TaskView, *, now: datetime, periods: Sequence[Any] | None = None
     ) -> list[int]:
         """Tell the delegator once when the task's deadline falls inside its assignee's recorded
-        time off: on delegation, reassignment or a new deadline, as when the time off is recorded. `facts`: their
-        time off read already in this transaction."""
+        time off: on delegation, reassignment or a new deadline, as when the time off is recorded. `periods`: their
+        time off that ends after `now`, read already in this transaction."""
         if task.due_at is None or task.delegator_id == task.assignee_id:
             return []
         due = task.due_at
-        if facts is not None:
-            periods = list(facts.recorded)
-        else:
-            rows = uow.time_off.periods_of(task.workspace_id, task.assignee_id, ending_after=now)
-            periods = [(int(r.id), r.starts_at, r.ends_at) for r in rows]
+        if periods is None:
+            periods = uow.time_off.periods_of(task.workspace_id, task.assignee_id, ending_after=now)
         flags = [
             Notice(
                 kind=OutboxKind.AWAY_FLAG,
                 recipient_id=task.delegator_id,
-                dedupe_key=f"away:{task.id}:{period_id}",
-                payload=AwayFlagPayload(user_id=task.assignee_id, ends_at=ends),
+                dedupe_key=f"away:{task.id}:{period.id}",
+                payload=AwayFlagPayload(user_id=task.assignee_id, ends_at=period.ends_at),
             )
-            for period_id, starts, ends in periods
-            if starts <= due < ends
+            for period in periods
+            if period.starts_at <= due < period.ends_at
         ]
         return queue_notices(uow, task, flags, now=now)
 

@@ -153,7 +153,7 @@ def test_notes_from_the_tasks_own_reads_are_the_notes_read_apart(
     )
 
     read_apart = harness.baton.services.availability.assignee_notes(WS, ALICE, task.due_at, team_id=task.team_id)
-    decided = notes_from(facts, task.due_at, user_id=ALICE)
+    decided = notes_from(facts, task.due_at, workspace_id=WS, user_id=ALICE)
 
     assert task.due_at == (NOW + timedelta(hours=due_hours) if due_hours is not None else None)
     assert (decided is None) == many  # only a full page of time off is read again
