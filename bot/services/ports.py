@@ -105,6 +105,14 @@ class MessageSender(Protocol):
         """The workspaces where no message may be posted now within Slack's budget, with the seconds to wait."""
         ...
 
+    def posts_held(self) -> set[str]:
+        """Of those, the workspaces where Slack itself said to wait (a 429), not only Baton's own count."""
+        ...
+
+    def post_interval(self) -> float:
+        """Seconds between two posts in one workspace when its budget is spent and posts go as it frees."""
+        ...
+
     def find_posted(
         self,
         workspace_id: str,

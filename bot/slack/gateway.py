@@ -195,6 +195,14 @@ class SlackGateway:
         """The workspaces whose chat.postMessage budget is spent, each with the seconds until it is not."""
         return self.limits.waits("chat.postMessage")
 
+    def posts_held(self) -> set[str]:
+        """The workspaces where Slack answered chat.postMessage with a 429 whose Retry-After has not passed."""
+        return self.limits.held("chat.postMessage")
+
+    def post_interval(self) -> float:
+        """Seconds between two posts in a workspace whose budget is spent: a minute over its calls a minute."""
+        return self.limits.interval("chat.postMessage")
+
     def find_posted(
         self,
         workspace_id: str,

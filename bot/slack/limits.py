@@ -125,6 +125,20 @@ class RateLimits:
             return max(1, int(window.allowed * (1 - FOREGROUND_RESERVE)))
         return window.allowed
 
+    def interval(self, method: str) -> float:
+        """Seconds between two calls of the method, on average, once its budget is spent: the window over its calls."""
+        return WINDOW_SECONDS / max(1.0, self._per_minute.get(method, TIER_3))
+
+    def held(self, method: str) -> set[str]:
+        """The workspaces where Slack itself holds the method (a 429 whose Retry-After has not passed)."""
+        now = self._monotonic()
+        with self._lock:
+            return {
+                workspace_id
+                for (workspace_id, known), window in self._windows.items()
+                if known == method and window.held_until > now
+            }
+
     def waits(self, method: str, *, background: bool = False) -> dict[str, float]:
         """The workspaces where the method must wait now, and for how many seconds."""
         now = self._monotonic()

@@ -16,6 +16,7 @@ from storage.repositories.outbox_statements import (
     PUT_BACK_CLAIMED,
     REMEMBER_ASSIGNMENT_DM,
     RENEW,
+    SET_NOT_BEFORE,
     by_id,
     claim_statement,
     lease_statement,
@@ -316,23 +317,40 @@ class OutboxRepository:
         )
         return list(dict.fromkeys((str(c), str(t)) for c, t in self._session.execute(stmt)))
 
-    def defer_posts(self, workspace_id: str, *, now: datetime, until: datetime) -> list[int]:
-        """Slack's chat.postMessage budget in the workspace is spent until `until`: its pending rows that are
-        due and would be posts wait until then, in one statement, without being claimed (a refresh is a
-        chat.update, not a post, and stays due). Returns the ids deferred."""
-        stmt = (
-            update(OutboxMessage)
-            .where(
-                not_by_index(OutboxMessage.workspace_id) == workspace_id,
-                due_to_send(now),
-                OutboxMessage.state == OutboxState.PENDING.value,
-                OutboxMessage.kind != OutboxKind.REFRESH.value,
-            )
-            .values(not_before=until)
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
+    def defer_posts(self, workspace_id: str, *, now: datetime, until: datetime, gap: timedelta) -> list[int]:
+        """Slack's chat.postMessage budget in the workspace is spent until `until`: its pending rows that are due
+        and would be posts wait for it without being claimed (a refresh is a chat.update, not a post, and stays
+        due), spread one `gap` apart in their order, behind the posts of the workspace already waiting, so that
+        each falls due when the budget can take it and is written once however long the backlog. Returns the
+        ids deferred."""
+        posts = (
+            not_by_index(OutboxMessage.workspace_id) == workspace_id,
+            OutboxMessage.state == OutboxState.PENDING.value,
+            OutboxMessage.kind != OutboxKind.REFRESH.value,
         )
-        return [int(i) for i in self._session.execute(stmt).scalars()]
+        due = select(OutboxMessage.id).where(due_to_send(now), *posts)
+        ids = [int(i) for i in self._session.scalars(due.order_by(OutboxMessage.not_before, OutboxMessage.id))]
+        if not ids:
+            return []
+        waiting = (
+            select(OutboxMessage.not_before)
+            .where(still_to_send(), OutboxMessage.not_before > now, *posts)
+            .order_by(OutboxMessage.not_before.desc())
+            .limit(1)
+        )
+        last = self._session.scalar(waiting)
+        first = until if last is None else max(until, last + gap)
+        self._session.connection().execute(
+            SET_NOT_BEFORE, [{"row_id": row_id, "at": first + gap * n} for n, row_id in enumerate(ids)]
+        )
+        return ids
+
+    def workspaces_and_kinds(self, outbox_ids: Sequence[int]) -> list[tuple[int, str, str]]:
+        """(id, workspace, kind) of each row: which of a commit's rows are posts, and where."""
+        stmt = select(OutboxMessage.id, OutboxMessage.workspace_id, OutboxMessage.kind).where(
+            OutboxMessage.id.in_(list(outbox_ids))
+        )
+        return [(int(i), str(w), str(k)) for i, w, k in self._session.execute(stmt)]
 
     def next_due(self) -> datetime | None:
         """When the next row still to send falls due (pending, or a lease that runs out): ix_outbox_due."""

@@ -136,3 +136,11 @@ PUT_BACK_CLAIMED = (
         not_before=bindparam("due", type_=OUTBOX.c.not_before.type),
     )
 )
+
+# Pending posts deferred while their workspace's post budget is spent, each to its own moment: one executemany in the
+# deferring transaction, which read them just before.
+SET_NOT_BEFORE = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("row_id"))
+    .values(not_before=bindparam("at", type_=OUTBOX.c.not_before.type))
+)

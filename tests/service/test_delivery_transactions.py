@@ -38,6 +38,12 @@ class Sender:
     def paused_posts(self) -> dict[str, float]:
         return {}
 
+    def posts_held(self) -> set[str]:
+        return set()
+
+    def post_interval(self) -> float:
+        return 0.2
+
     def post_message(
         self, workspace_id: str, channel: str, message: Message, *, dedupe_keys: Sequence[str]
     ) -> SendOutcome:
@@ -191,3 +197,66 @@ def test_marking_rows_sent_records_the_message_once_for_rows_still_held_and_the_
             t.id: (t.assignment_channel_id, t.assignment_ts) for t in uow.tasks.many(WS, [task_id, other_id]).values()
         }
     assert stored == {task_id: ("D0ALICE", "1.000100"), other_id: (None, None)}
+
+
+class OverBudget(Sender):
+    """Slack's chat.postMessage budget in WS is spent for the next 3 s."""
+
+    def post_wait(self, workspace_id: str) -> float:
+        return 3.0 if workspace_id == WS else 0.0
+
+    def paused_posts(self) -> dict[str, float]:
+        return {WS: 3.0}
+
+
+def test_a_commits_posts_past_the_budget_are_left_due_without_a_write_and_a_wake_up_is_asked_for(
+    uow_factory: UnitOfWorkFactory, begins: list[str]
+) -> None:
+    sender = OverBudget()
+    delivery = _delivery(uow_factory, sender, Pacer())
+    wakes: list[float] = []
+    delivery.on_paced = wakes.append
+    before = {r.id: (r.state, r.not_before) for r in outbox_in(uow_factory)}
+    begins.clear()
+
+    summary = delivery.deliver(ids=list(before), limit=len(before))
+
+    assert begins == [], "no write transaction for rows that cannot go"
+    assert sender.posted == []
+    assert {r.id: (r.state, r.not_before) for r in outbox_in(uow_factory)} == before
+    assert {(r.attempts, r.lease_until) for r in outbox_in(uow_factory)} == {(0, None)}
+    assert (summary.paced, wakes) == (len(CHANNELS), [3.0])
+
+
+def test_a_delivery_past_the_budget_spreads_the_due_posts_behind_those_waiting_once(
+    uow_factory: UnitOfWorkFactory, begins: list[str]
+) -> None:
+    """Each due post gets its own moment, one post interval apart, in order, after the workspace's last post
+    already waiting (so a person's messages keep their order); a second delivery finds nothing due to write."""
+    sender = OverBudget()
+    delivery = _delivery(uow_factory, sender, Pacer())
+    now = FakeClock().now()
+    ensure_workspaces(uow_factory, "T0OTHER", now=now)
+    with uow_factory() as uow:
+        uow.outbox.add(WS, dedupe_key="later", kind="kudos", recipient_id="C09", now=now, not_before=now + LEASE)
+        uow.outbox.add("T0OTHER", dedupe_key="elsewhere", kind="kudos", recipient_id="C01", now=now)
+        uow.commit()
+    waiting = {r.dedupe_key: r.not_before for r in outbox_in(uow_factory)}
+
+    summary = delivery.deliver()
+
+    rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
+    gap = timedelta(seconds=sender.post_interval())
+    spread = [rows[f"kudos:{channel}"] for channel in CHANNELS]
+    assert [r.not_before for r in spread] == [now + LEASE + gap * n for n in (1, 2, 3)]
+    assert {(r.state, r.attempts, r.lease_until) for r in spread} == {("pending", 0, None)}
+    assert rows["later"].not_before == waiting["later"]
+    assert (rows["elsewhere"].state, sender.posted) == ("sent", ["C01"])  # another workspace's budget is its own
+    assert summary.wake_in_seconds == 3.0
+    begins.clear()
+
+    delivery.deliver()
+
+    assert {r.dedupe_key: r.not_before for r in outbox_in(uow_factory) if r.workspace_id == WS} == {
+        key: rows[key].not_before for key in rows if rows[key].workspace_id == WS
+    }

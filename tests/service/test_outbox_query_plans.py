@@ -27,13 +27,23 @@ CALLS: dict[str, Callable[[Any], object]] = {
     ),
     "outbox_due": lambda uow: uow.probe.outbox_due(NOW),
     "next_due": lambda uow: uow.outbox.next_due(),
-    "defer_posts": lambda uow: uow.outbox.defer_posts("T0WS", now=NOW, until=NOW + LEASE),
+    "defer_posts": lambda uow: _deferring_a_due_post(uow),
+    "workspaces_and_kinds": lambda uow: uow.outbox.workspaces_and_kinds([1, 2]),
     "queued_for": lambda uow: uow.outbox.queued_for("T0WS", "U0ALICE"),
     "recheck_held": lambda uow: uow.outbox.recheck_held("T0WS", ["U0ALICE"], now=NOW),
     "skip_unsent": lambda uow: uow.outbox.skip_unsent("T0WS", reason="uninstalled"),
     "pending_to_send": lambda uow: uow.outbox.pending_to_send(limit=10),
     "by_state": lambda uow: uow.outbox.by_state(),
 }
+
+
+def _deferring_a_due_post(uow: Any) -> object:
+    """One due post and one waiting, so that every statement of the spread runs (reading the due posts, finding
+    the last one waiting, setting each its moment)."""
+    uow.workspaces.ensure("T0WS", now=NOW)
+    for key, not_before in (("due", NOW), ("waiting", NOW + LEASE)):
+        uow.outbox.add("T0WS", dedupe_key=key, kind="kudos", recipient_id="C01", now=NOW, not_before=not_before)
+    return uow.outbox.defer_posts("T0WS", now=NOW, until=NOW + LEASE, gap=timedelta(seconds=0.2))
 
 
 @pytest.fixture
@@ -48,9 +58,10 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 def _statements(engine: Engine, call: Callable[[Any], object]) -> list[tuple[str, Any]]:
     seen: list[tuple[str, Any]] = []
 
-    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if " outbox" in statement and not statement.startswith(("BEGIN", "EXPLAIN")):
-            seen.append((statement, parameters))
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
+        # Rows a call inserts to have something to work on are not planned; an executemany by its first row.
+        if " outbox" in statement and not statement.startswith(("BEGIN", "EXPLAIN", "INSERT")):
+            seen.append((statement, parameters[0] if many else parameters))
 
     event.listen(engine, "before_cursor_execute", keep)
     try:

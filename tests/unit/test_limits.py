@@ -66,6 +66,19 @@ def test_a_429_holds_the_method_in_that_workspace_for_retry_after() -> None:
     assert budget.take("T1", "chat.postMessage") == 0.0
 
 
+def test_slacks_own_holds_are_told_apart_from_a_spent_budget() -> None:
+    budget, ticks = limits()
+    for _ in range(int(PER_MINUTE["chat.postMessage"])):
+        budget.take("T1", "chat.postMessage")
+    budget.hold("T2", "chat.postMessage", 30)
+
+    assert set(budget.waits("chat.postMessage")) == {"T1", "T2"}
+    assert budget.held("chat.postMessage") == {"T2"}
+    assert budget.interval("chat.postMessage") == pytest.approx(60 / PER_MINUTE["chat.postMessage"])
+    ticks.now += 30
+    assert budget.held("chat.postMessage") == set()
+
+
 def test_background_work_leaves_a_reserve_for_people_waiting() -> None:
     budget, _ = limits()
     background = [budget.take("T1", "views.publish", background=True) for _ in range(100)]

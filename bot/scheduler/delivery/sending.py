@@ -95,7 +95,9 @@ class Delivery:
                 return summary
             self._running += 1
         try:
-            messages = self._claim(ids=ids, limit=limit, summary=summary)
+            if ids is not None:
+                ids = self._without_paused_posts(ids, summary)
+            messages = self._claim(ids=ids, limit=limit, summary=summary) if ids is None or ids else []
             renewed: list[ClaimedRow] | None = None  # this message's rows, renewed with the last one's mark
             held: set[int] = set()  # messages put back to wait for their workspace's budget
             for index, rows in enumerate(messages):
@@ -159,11 +161,20 @@ class Delivery:
                     return []  # nothing to send: no write transaction
         with self._uow() as uow:
             # Posts to a workspace whose chat.postMessage budget is spent wait for it where they are, rather
-            # than being claimed, found unsendable and put back (a burst of commands past the budget).
-            for workspace_id, seconds in self._sender.paused_posts().items():
-                deferred = uow.outbox.defer_posts(workspace_id, now=now, until=now + timedelta(seconds=seconds))
-                if deferred:
-                    summary.held_back(seconds, deferred)
+            # than being claimed, found unsendable and put back (a burst of commands past the budget), each
+            # until the budget can take it. A commit's rows are deferred so only where Slack itself said to wait
+            # (a 429), so that every replica sees it; the others were left as they are (`_without_paused_posts`).
+            paused = self._sender.paused_posts()
+            if ids is not None and paused:
+                held = self._sender.posts_held()
+                paused = {workspace_id: s for workspace_id, s in paused.items() if workspace_id in held}
+            if paused:
+                gap = timedelta(seconds=self._sender.post_interval())
+                for workspace_id, seconds in paused.items():
+                    until = now + timedelta(seconds=seconds)
+                    deferred = uow.outbox.defer_posts(workspace_id, now=now, until=until, gap=gap)
+                    if deferred:
+                        summary.held_back(seconds, deferred)
             if ids is not None:
                 rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)
             else:
@@ -182,6 +193,26 @@ class Delivery:
             claimed = [[claimed_row(r, now=now) for r in message] for message in messages.keep]
             uow.commit()
         return claimed
+
+    def _without_paused_posts(self, ids: Sequence[int], summary: DeliverySummary) -> list[int]:
+        """A commit's rows, less the posts to a workspace whose chat.postMessage budget is spent: those are left
+        as they are, pending and due, for the delivery that wakes when the budget frees (or the next pass) to
+        spread over the budget with whatever else waits. Found with a read, so a burst of commands past Slack's
+        budget costs no write beyond the commands' own."""
+        paused = self._sender.paused_posts()
+        for workspace_id in self._sender.posts_held() if paused else ():
+            paused.pop(workspace_id, None)  # Slack's own 429: written down for every replica, in `_claim`
+        if not paused:
+            return list(ids)
+        with self._uow(read_only=True) as uow:
+            rows = uow.outbox.workspaces_and_kinds(ids)
+        left: list[int] = []
+        for row_id, workspace_id, kind in rows:
+            if workspace_id in paused and kind != OutboxKind.REFRESH.value:
+                summary.held_back(paused[workspace_id], [row_id])
+            else:
+                left.append(row_id)
+        return left
 
     def _hold_for_budget(
         self,
