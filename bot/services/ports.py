@@ -109,8 +109,9 @@ class MessageSender(Protocol):
         """Of those, the workspaces where Slack itself said to wait (a 429), not only Baton's own count."""
         ...
 
-    def post_interval(self) -> float:
-        """Seconds between two posts in one workspace when its budget is spent and posts go as it frees."""
+    def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
+        """Seconds from now when the posts `after` to `after + count - 1` in line in the workspace may go within
+        Slack's budget, as it frees (the first `after` places are promised to posts already waiting)."""
         ...
 
     def find_posted(

@@ -125,9 +125,18 @@ class RateLimits:
             return max(1, int(window.allowed * (1 - FOREGROUND_RESERVE)))
         return window.allowed
 
-    def interval(self, method: str) -> float:
-        """Seconds between two calls of the method, on average, once its budget is spent: the window over its calls."""
-        return WINDOW_SECONDS / max(1.0, self._per_minute.get(method, TIER_3))
+    def moments(self, workspace_id: str, method: str, count: int, *, after: int = 0) -> list[float]:
+        """Seconds from now when calls `after` to `after + count - 1` in line may go (the first `after` places are
+        already promised): the places free now, then each place as the call holding it leaves the minute, then a
+        minute after each of those, and so on; none before a 429's Retry-After."""
+        now = self._monotonic()
+        with self._lock:
+            window = self._window(workspace_id, method, now)
+            room, calls = window.allowed, list(window.calls)
+            held = max(0.0, window.held_until - now)
+        holding = calls[max(0, len(calls) - room) :]  # the calls whose leaving frees a place, oldest first
+        places = [0.0] * (room - len(holding)) + [call + WINDOW_SECONDS - now for call in holding]
+        return [max(held, places[n % room] + WINDOW_SECONDS * (n // room)) for n in range(after, after + count)]
 
     def held(self, method: str) -> set[str]:
         """The workspaces where Slack itself holds the method (a 429 whose Retry-After has not passed)."""

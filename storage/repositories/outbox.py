@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -317,12 +317,14 @@ class OutboxRepository:
         )
         return list(dict.fromkeys((str(c), str(t)) for c, t in self._session.execute(stmt)))
 
-    def defer_posts(self, workspace_id: str, *, now: datetime, until: datetime, gap: timedelta) -> list[int]:
-        """Slack's chat.postMessage budget in the workspace is spent until `until`: its pending rows that are due
-        and would be posts wait for it without being claimed (a refresh is a chat.update, not a post, and stays
-        due), spread one `gap` apart in their order, behind the posts of the workspace already waiting, so that
-        each falls due when the budget can take it and is written once however long the backlog. Returns the
-        ids deferred."""
+    def defer_posts(
+        self, workspace_id: str, *, now: datetime, moments: Callable[[int, int], Sequence[datetime]]
+    ) -> list[int]:
+        """Slack's chat.postMessage budget in the workspace is spent: its pending rows that are due and would be
+        posts wait for it without being claimed (a refresh is a chat.update, not a post, and stays due), each until
+        its place in the budget: `moments(count, after)` gives the moments of the `count` places in line after the
+        `after` promised to the workspace's posts already waiting, and none goes before the last of those, so a
+        person's messages keep their order. Each row is written once however long the backlog. Returns the ids."""
         posts = (
             not_by_index(OutboxMessage.workspace_id) == workspace_id,
             OutboxMessage.state == OutboxState.PENDING.value,
@@ -332,16 +334,14 @@ class OutboxRepository:
         ids = [int(i) for i in self._session.scalars(due.order_by(OutboxMessage.not_before, OutboxMessage.id))]
         if not ids:
             return []
-        waiting = (
-            select(OutboxMessage.not_before)
-            .where(still_to_send(), OutboxMessage.not_before > now, *posts)
-            .order_by(OutboxMessage.not_before.desc())
-            .limit(1)
+        waiting = select(func.count(), func.max(OutboxMessage.not_before)).where(
+            still_to_send(), OutboxMessage.not_before > now, *posts
         )
-        last = self._session.scalar(waiting)
-        first = until if last is None else max(until, last + gap)
+        promised, last = self._session.execute(waiting).one()
+        at = moments(len(ids), int(promised))
         self._session.connection().execute(
-            SET_NOT_BEFORE, [{"row_id": row_id, "at": first + gap * n} for n, row_id in enumerate(ids)]
+            SET_NOT_BEFORE,
+            [{"row_id": row_id, "at": at[n] if last is None else max(at[n], last)} for n, row_id in enumerate(ids)],
         )
         return ids
 

@@ -41,8 +41,8 @@ class Sender:
     def posts_held(self) -> set[str]:
         return set()
 
-    def post_interval(self) -> float:
-        return 0.2
+    def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
+        return [0.0] * count
 
     def post_message(
         self, workspace_id: str, channel: str, message: Message, *, dedupe_keys: Sequence[str]
@@ -208,6 +208,15 @@ class OverBudget(Sender):
     def paused_posts(self) -> dict[str, float]:
         return {WS: 3.0}
 
+    def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
+        """A place every 0.2 s from 3 s on; `asked` keeps (count, after) of each call."""
+        self.asked.append((count, after))
+        return [3.0 + 0.2 * n for n in range(after, after + count)]
+
+    @property
+    def asked(self) -> list[tuple[int, int]]:
+        return self.__dict__.setdefault("_asked", [])
+
 
 def test_a_commits_posts_past_the_budget_are_left_due_without_a_write_and_a_wake_up_is_asked_for(
     uow_factory: UnitOfWorkFactory, begins: list[str]
@@ -228,35 +237,55 @@ def test_a_commits_posts_past_the_budget_are_left_due_without_a_write_and_a_wake
     assert (summary.paced, wakes) == (len(CHANNELS), [3.0])
 
 
-def test_a_delivery_past_the_budget_spreads_the_due_posts_behind_those_waiting_once(
+def test_a_delivery_past_the_budget_gives_each_due_post_its_place_in_the_budget_once(
     uow_factory: UnitOfWorkFactory, begins: list[str]
 ) -> None:
-    """Each due post gets its own moment, one post interval apart, in order, after the workspace's last post
-    already waiting (so a person's messages keep their order); a second delivery finds nothing due to write."""
+    """Each due post waits for its own place as the budget frees, in order; a second delivery finds nothing due
+    to write; another workspace's budget is its own."""
     sender = OverBudget()
     delivery = _delivery(uow_factory, sender, Pacer())
     now = FakeClock().now()
     ensure_workspaces(uow_factory, "T0OTHER", now=now)
     with uow_factory() as uow:
-        uow.outbox.add(WS, dedupe_key="later", kind="kudos", recipient_id="C09", now=now, not_before=now + LEASE)
         uow.outbox.add("T0OTHER", dedupe_key="elsewhere", kind="kudos", recipient_id="C01", now=now)
         uow.commit()
-    waiting = {r.dedupe_key: r.not_before for r in outbox_in(uow_factory)}
 
     summary = delivery.deliver()
 
     rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
-    gap = timedelta(seconds=sender.post_interval())
     spread = [rows[f"kudos:{channel}"] for channel in CHANNELS]
-    assert [r.not_before for r in spread] == [now + LEASE + gap * n for n in (1, 2, 3)]
+    assert [r.not_before for r in spread] == [now + timedelta(seconds=s) for s in (3.0, 3.2, 3.4)]
     assert {(r.state, r.attempts, r.lease_until) for r in spread} == {("pending", 0, None)}
-    assert rows["later"].not_before == waiting["later"]
-    assert (rows["elsewhere"].state, sender.posted) == ("sent", ["C01"])  # another workspace's budget is its own
-    assert summary.wake_in_seconds == 3.0
+    assert (rows["elsewhere"].state, sender.posted) == ("sent", ["C01"])
+    assert (sender.asked, summary.wake_in_seconds) == ([(3, 0)], 3.0)
     begins.clear()
 
     delivery.deliver()
 
-    assert {r.dedupe_key: r.not_before for r in outbox_in(uow_factory) if r.workspace_id == WS} == {
-        key: rows[key].not_before for key in rows if rows[key].workspace_id == WS
-    }
+    assert [r.not_before for r in outbox_in(uow_factory) if r.workspace_id == WS] == [r.not_before for r in spread]
+    assert sender.asked == [(3, 0)], "nothing due: nothing deferred again"
+
+
+def test_due_posts_wait_behind_the_places_promised_to_the_posts_already_waiting(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """Places already promised are skipped, and no post goes before the last one waiting (a person's messages
+    keep their order)."""
+    sender = OverBudget()
+    delivery = _delivery(uow_factory, sender, Pacer())
+    now = FakeClock().now()
+    with uow_factory() as uow:
+        for n, seconds in enumerate((3.0, 5.0)):
+            uow.outbox.add(
+                WS, dedupe_key=f"waiting:{n}", kind="kudos", recipient_id="C09", now=now,
+                not_before=now + timedelta(seconds=seconds),
+            )  # fmt: skip
+        uow.commit()
+
+    delivery.deliver()
+
+    rows = {r.dedupe_key: r.not_before for r in outbox_in(uow_factory)}
+    assert sender.asked == [(3, 2)]
+    # Places 2-4 fall at 3.4, 3.6 and 3.8 s: none before the last waiting post, at 5 s.
+    assert [rows[f"kudos:{channel}"] for channel in CHANNELS] == [now + timedelta(seconds=5)] * 3
+    assert (rows["waiting:0"], rows["waiting:1"]) == (now + timedelta(seconds=3), now + timedelta(seconds=5))

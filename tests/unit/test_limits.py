@@ -74,9 +74,21 @@ def test_slacks_own_holds_are_told_apart_from_a_spent_budget() -> None:
 
     assert set(budget.waits("chat.postMessage")) == {"T1", "T2"}
     assert budget.held("chat.postMessage") == {"T2"}
-    assert budget.interval("chat.postMessage") == pytest.approx(60 / PER_MINUTE["chat.postMessage"])
     ticks.now += 30
     assert budget.held("chat.postMessage") == set()
+
+
+def test_the_places_in_line_fall_as_the_minutes_calls_leave_it_then_a_minute_later_again() -> None:
+    budget, ticks = limits(per_minute={"chat.postMessage": 3})
+    budget.take("T1", "chat.postMessage")
+    ticks.now += 10
+    budget.take("T1", "chat.postMessage")
+
+    # One place free now; then as the calls at 0 s and 10 s leave the minute; then the same a minute later.
+    assert budget.moments("T1", "chat.postMessage", 6) == pytest.approx([0, 50, 60, 60, 110, 120])
+    assert budget.moments("T1", "chat.postMessage", 2, after=3) == pytest.approx([60, 110])
+    budget.hold("T1", "chat.postMessage", 55)
+    assert budget.moments("T1", "chat.postMessage", 3) == pytest.approx([55, 55, 60])
 
 
 def test_background_work_leaves_a_reserve_for_people_waiting() -> None:

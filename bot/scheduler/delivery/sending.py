@@ -168,13 +168,10 @@ class Delivery:
             if ids is not None and paused:
                 held = self._sender.posts_held()
                 paused = {workspace_id: s for workspace_id, s in paused.items() if workspace_id in held}
-            if paused:
-                gap = timedelta(seconds=self._sender.post_interval())
-                for workspace_id, seconds in paused.items():
-                    until = now + timedelta(seconds=seconds)
-                    deferred = uow.outbox.defer_posts(workspace_id, now=now, until=until, gap=gap)
-                    if deferred:
-                        summary.held_back(seconds, deferred)
+            for workspace_id, seconds in paused.items():
+                deferred = uow.outbox.defer_posts(workspace_id, now=now, moments=self._post_moments(workspace_id, now))
+                if deferred:
+                    summary.held_back(seconds, deferred)
             if ids is not None:
                 rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)
             else:
@@ -193,6 +190,12 @@ class Delivery:
             claimed = [[claimed_row(r, now=now) for r in message] for message in messages.keep]
             uow.commit()
         return claimed
+
+    def _post_moments(self, workspace_id: str, now: datetime) -> Callable[[int, int], list[datetime]]:
+        def moments(count: int, after: int) -> list[datetime]:
+            return [now + timedelta(seconds=s) for s in self._sender.post_moments(workspace_id, count, after=after)]
+
+        return moments
 
     def _without_paused_posts(self, ids: Sequence[int], summary: DeliverySummary) -> list[int]:
         """A commit's rows, less the posts to a workspace whose chat.postMessage budget is spent: those are left
