@@ -17,6 +17,7 @@ from storage.repositories.outbox_statements import (
     REMEMBER_ASSIGNMENT_DM,
     RENEW,
     SET_NOT_BEFORE,
+    WORKSPACES_AND_KINDS,
     by_id,
     claim_statement,
     lease_statement,
@@ -347,10 +348,8 @@ class OutboxRepository:
 
     def workspaces_and_kinds(self, outbox_ids: Sequence[int]) -> list[tuple[int, str, str]]:
         """(id, workspace, kind) of each row: which of a commit's rows are posts, and where."""
-        stmt = select(OutboxMessage.id, OutboxMessage.workspace_id, OutboxMessage.kind).where(
-            OutboxMessage.id.in_(list(outbox_ids))
-        )
-        return [(int(i), str(w), str(k)) for i, w, k in self._session.execute(stmt)]
+        rows = self._session.connection().execute(WORKSPACES_AND_KINDS, {"ids": list(outbox_ids)})
+        return [(int(i), str(w), str(k)) for i, w, k in rows]
 
     def next_due(self) -> datetime | None:
         """When the next row still to send falls due (pending, or a lease that runs out): ix_outbox_due."""

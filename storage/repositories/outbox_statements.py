@@ -144,3 +144,8 @@ SET_NOT_BEFORE = (
     .where(OUTBOX.c.id == bindparam("row_id"))
     .values(not_before=bindparam("at", type_=OUTBOX.c.not_before.type))
 )
+
+# Which of a commit's rows are posts, and to which workspace (a delivery over a spent budget leaves those alone).
+WORKSPACES_AND_KINDS = select(OUTBOX.c.id, OUTBOX.c.workspace_id, OUTBOX.c.kind).where(
+    OUTBOX.c.id.in_(bindparam("ids", expanding=True))
+)
