@@ -273,3 +273,31 @@ def test_paced_wake_ups_falling_in_one_grid_step_share_one_delivery() -> None:
     executor.run_all()
     assert drained == [ticks.now]
     assert timers.started == []  # every moment was served by that one wake-up
+
+
+def test_a_wake_up_chains_to_the_next_row_due_within_the_look_ahead_and_leaves_later_ones_to_the_scheduler() -> None:
+    """Posts waiting for the post budget fall due up to a minute apart (the budget's sliding minute): each wake-up
+    sets the next, so a backlog drains without the scheduler; a row due later than the look-ahead is the pass's."""
+    from bot.scheduler.delivery.background import LOOK_AHEAD_SECONDS
+
+    timers, ticks = FakeTimers(), Ticks()
+    executor, delivery = HeldExecutor(), RecordingDelivery()
+    due_in = [60.0, LOOK_AHEAD_SECONDS + 1]
+    delivery.deliver = lambda **_: None  # type: ignore[method-assign]
+    delivery.next_due_in = lambda: due_in.pop(0)  # type: ignore[method-assign]
+    deliverer = BackgroundDeliverer(
+        delivery=delivery,  # type: ignore[arg-type]
+        home=RecordingHome(),  # type: ignore[arg-type]
+        executor=executor,
+        start_timer=timers,
+        monotonic=ticks,
+    )
+    deliverer.wake_after(1.0)
+    ticks.now += 1.0
+    timers.fire_all()
+    executor.run_all()
+    assert [round(s, 6) for s, _ in timers.started] == [60.0]  # the next post, a minute on
+    ticks.now += 60.0
+    timers.fire_all()
+    executor.run_all()
+    assert timers.started == [] and due_in == []

@@ -18,7 +18,9 @@ from bot.services.ports import RetryLater
 
 log = logging.getLogger(__name__)
 
-LOOK_AHEAD_SECONDS = 30.0  # a wake-up delivers rows due this soon; later ones are the scheduler's
+# A wake-up delivers rows due this soon; later ones are the scheduler's. Posts waiting for Slack's post budget fall
+# due at most a minute apart (places free as calls leave its sliding minute), so a backlog's wake-ups chain.
+LOOK_AHEAD_SECONDS = 90.0
 MIN_WAKE_SECONDS = 0.1  # never a busy loop when a due row is held by another deliverer
 HOME_RETRY_SECONDS = 5.0  # a Home tab refresh Slack could not take is tried again this much later at the least
 # Wake-ups for paced rows fall on this grid (seconds, rounded up): the rows of many conversations falling due
