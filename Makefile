@@ -59,7 +59,7 @@ lint: $(VENV)/.installed-test
 # Each script also writes its headline numbers as JSON into BENCH_OUT (default: a fresh temporary directory,
 # kept and named at the end); bench/targets.py then prints the targets table from them. A script that
 # fails does not stop the others: its row says "not run" and make exits non-zero.
-BENCH_SCRIPTS := planner claim delivery ack memory people_time burst
+BENCH_SCRIPTS := planner claim delivery ack ack_pg memory people_time burst
 BENCH_OUT ?=
 define run_benches
 	@out="$(BENCH_OUT)"; [ -n "$$out" ] || out=$$(mktemp -d "$${TMPDIR:-/tmp}/baton-bench.XXXXXX"); \

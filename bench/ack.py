@@ -5,6 +5,7 @@ Run from the repository root:
     .venv/bin/python bench/ack.py           # 5 + 10 + 10 s per server (~3 minutes)
     .venv/bin/python bench/ack.py --quick   # 1.5 + 3 + 3 s per server (CI smoke, ~1.5 minutes)
     .venv/bin/python bench/ack.py --slack-delay-ms 0   # the fake Slack answers at once (30 ms late by default)
+    .venv/bin/python bench/ack.py --postgres  # Baton and the saving app on PostgreSQL (bench/ack_pg.py does this)
 
 Three servers run side by side on 127.0.0.1, each gunicorn with 2 gthread workers of 4 threads:
 
@@ -31,6 +32,17 @@ answers, tasks, outbox rows and DMs sent are counted (nothing may be lost).
 (c) one client sending back to back for half the duration: the latency of one request with no queue in front
     of it, and the rate one connection gets (run first, while the database is smallest).
 
+With --postgres, Baton and the saving app write to PostgreSQL instead of SQLite files: what one replica does on
+the production database, measured the same way (same gunicorn, load and phases, the bare ack() beside them).
+PostgreSQL comes from BATON_BENCH_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test). Both
+work in one schema of their own, `baton_bench_<random>` (Baton's tables beside the saving app's `commands`,
+which is created here before the servers start), chosen by the URL's `options=-csearch_path=<schema>` and
+dropped afterwards whatever happens. Baton's DATABASE_URL is that URL (migrated by `db upgrade` as above); the
+saving app gets it as a libpq URL in BENCH_DB_URL and writes each command with one `INSERT … RETURNING id;
+COMMIT` on a psycopg connection per thread. The title names the database, and the JSON says `"bench":
+"ack_pg"` and `"database": "postgresql"` (else `"ack"` and `"sqlite"`) with the same keys otherwise. When
+PostgreSQL does not answer within 3 s, the script says why and exits 0 (the JSON then says `skipped`).
+
 Everything is bounded in count and time, and every process started here is stopped at the end.
 """
 
@@ -54,12 +66,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import Engine, create_engine, make_url, text  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
 from tables import Row, print_table, ratio  # noqa: E402
 
 from tests.fakes.requests import command_body, signed_headers  # noqa: E402
@@ -87,6 +102,10 @@ DRAIN_STALL = 20.0  # ... or until no row has left `pending`/`sending` for this 
 ASSIGNEES = 50  # people the tasks go to in turn: Slack takes one message a second per conversation, and
 # Baton reads each new person from users.info, which Slack allows about 100 times a minute
 CREATED, SAVED = b"Created T-", b"Saved C-"  # what each app's ack carries once the command is written
+COMMANDS_PG = (  # bench/saving_app.py's table on PostgreSQL, created before the server starts
+    "CREATE TABLE commands (id bigserial PRIMARY KEY, team_id text, user_id text NOT NULL, text text NOT NULL, "
+    "received_at double precision NOT NULL)"
+)
 
 
 def log(message: str) -> None:
@@ -379,43 +398,57 @@ def pct(values: list[float], q: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def db_counts(path: Path) -> tuple[int, dict[str, int]]:
-    with sqlite3.connect(path) as conn:
-        tasks = int(conn.execute("SELECT count(*) FROM tasks").fetchone()[0])
-        outbox = {str(s): int(c) for s, c in conn.execute("SELECT state, count(*) FROM outbox GROUP BY state")}
+@cache
+def engine(url: str) -> Engine:
+    """One engine per database (a SQLite file or a PostgreSQL schema), without a pool: nothing stays connected."""
+    return create_engine(url, poolclass=NullPool)
+
+
+def db_counts(url: str) -> tuple[int, dict[str, int]]:
+    """Baton's tasks, and its outbox rows by state (exact counts), at the SQLAlchemy URL `url`."""
+    with engine(url).connect() as conn:
+        tasks = int(conn.execute(text("SELECT count(*) FROM tasks")).scalar_one())
+        outbox = {str(s): int(c) for s, c in conn.execute(text("SELECT state, count(*) FROM outbox GROUP BY state"))}
     return tasks, outbox
 
 
-def saved_rows(path: Path) -> int:
-    with sqlite3.connect(path) as conn:
-        return int(conn.execute("SELECT count(*) FROM commands").fetchone()[0])
+def saved_rows(url: str) -> int:
+    with engine(url).connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM commands")).scalar_one())
 
 
-def waiting_rows(path: Path) -> dict[str, Any]:
+def waiting_rows(url: str) -> dict[str, Any]:
     """The rows still pending: how many, when the next and the last fall due (seconds from now, by the
     database's UTC times), their most attempts and their errors."""
-    with sqlite3.connect(path) as conn:
+    pending = "FROM outbox WHERE state = 'pending'"
+    with engine(url).connect() as conn:
         first, last, attempts, count = conn.execute(
-            "SELECT min(not_before), max(not_before), max(attempts), count(*) FROM outbox WHERE state = 'pending'"
-        ).fetchone()
-        errors = dict(conn.execute("SELECT coalesce(last_error, ''), count(*) FROM outbox WHERE state = 'pending' "
-                                   "GROUP BY last_error").fetchall())  # fmt: skip
+            text(f"SELECT min(not_before), max(not_before), max(attempts), count(*) {pending}")
+        ).one()
+        by_error = conn.execute(text(f"SELECT coalesce(last_error, ''), count(*) {pending} GROUP BY last_error"))
+        errors = {str(error): int(n) for error, n in by_error}
     now = datetime.now(UTC).replace(tzinfo=None)
 
-    def due_in(value: str | None) -> float | None:
-        return None if value is None else (datetime.fromisoformat(value).replace(tzinfo=None) - now).total_seconds()
+    def due_in(value: str | datetime | None) -> float | None:
+        """SQLite hands back the naive UTC text Baton wrote; PostgreSQL an aware timestamp (timestamptz)."""
+        if value is None:
+            return None
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
+        return (moment.replace(tzinfo=None) - now).total_seconds()
 
     return {"pending": count, "next_due_in_s": due_in(first), "last_due_in_s": due_in(last),
             "max_attempts": attempts, "errors": errors}  # fmt: skip
 
 
-def wait_drained(path: Path, deadline: float) -> tuple[int, dict[str, int], float]:
+def wait_drained(url: str, deadline: float) -> tuple[int, dict[str, int], float]:
     """Polls until no outbox row is pending or being sent, or `deadline` s pass, or none has left them for
     DRAIN_STALL s while none is waiting for a later moment: tasks, outbox by state, seconds waited."""
     began = time.monotonic()
     progress_at, last_busy = began, -1
     while True:
-        tasks, outbox = db_counts(path)
+        tasks, outbox = db_counts(url)
         busy = outbox.get("pending", 0) + outbox.get("sending", 0)
         now = time.monotonic()
         if busy != last_busy:
@@ -423,7 +456,7 @@ def wait_drained(path: Path, deadline: float) -> tuple[int, dict[str, int], floa
         if busy == 0 or now - began > deadline:
             return tasks, outbox, now - began
         if now - progress_at > DRAIN_STALL:
-            later = waiting_rows(path)["last_due_in_s"]
+            later = waiting_rows(url)["last_due_in_s"]
             if later is None or later < 0:  # nothing left waits for a later moment: it is stuck
                 return tasks, outbox, now - began
         time.sleep(0.5)
@@ -444,7 +477,7 @@ def server_argv(module: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 s per measurement instead of 10 (CI smoke)")
     parser.add_argument("--json", metavar="PATH", help="also write the headline numbers here as JSON")
@@ -454,7 +487,39 @@ def main() -> int:
         default=SLACK_DELAY_MS,
         help=f"how late the fake Slack answers every Web API call (default {SLACK_DELAY_MS:.0f})",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="Baton and the saving app on PostgreSQL (BATON_BENCH_POSTGRES_URL) instead of SQLite files",
+    )
+    args = parser.parse_args(argv)
+    if not args.postgres:
+        return run(args, None)
+    from planner import pg_answers, pg_base_url, pg_database  # here only: it imports Baton's planner and models
+
+    base = pg_base_url()
+    problem = pg_answers(base)  # waits 3 s at most
+    if problem is not None:
+        reason = f"PostgreSQL did not answer at {make_url(base).render_as_string()} ({problem})"
+        print(f"Ack benchmark on PostgreSQL skipped: {reason}")
+        if args.json:
+            skipped = {"bench": "ack_pg", "quick": args.quick, "database": "postgresql", "skipped": reason}
+            Path(args.json).write_text(json.dumps(skipped, indent=2) + "\n")
+            log(f"wrote {args.json}")
+        return 0
+    with pg_database(base) as url:  # a schema of its own, dropped at the end whatever happens
+        with engine(url).begin() as conn:
+            conn.execute(text(COMMANDS_PG))
+        return run(args, url)
+
+
+def pg_version(url: str) -> str:
+    with engine(url).connect() as conn:
+        return str(conn.execute(text("SHOW server_version")).scalar_one()).split()[0]
+
+
+def run(args: argparse.Namespace, pg_url: str | None) -> int:
+    """The three servers, the phases and the counts; on SQLite files, or in the PostgreSQL schema at `pg_url`."""
     seconds = 3.0 if args.quick else 10.0
     began = time.monotonic()
     secret = secrets.token_hex(16)
@@ -464,19 +529,30 @@ def main() -> int:
         slow_slack(slack, args.slack_delay_ms / 1000)
         add_assignees(slack)
         folder = Path(tmp)
-        db_path, saving_db = folder / "b.db", folder / "saving.db"
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_", "DATABASE_URL"))}
+        if pg_url is None:
+            db_path, saving_db = folder / "b.db", folder / "saving.db"
+            db_url, saving_url = f"sqlite:///{db_path}", f"sqlite:///{saving_db}"
+            saving_db_env = {"BENCH_DB_PATH": str(saving_db)}
+            database = f"SQLite {sqlite3.sqlite_version}"
+        else:  # one schema: Baton's tables beside the saving app's `commands`
+            db_url = saving_url = pg_url
+            libpq = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+            saving_db_env = {"BENCH_DB_URL": libpq}
+            database = f"PostgreSQL {pg_version(pg_url)}"
+        base_env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_", "BENCH_", "DATABASE_URL"))
+        }
         baton_env = {
             **base_env,
-            "DATABASE_URL": f"sqlite:///{db_path}",
+            "DATABASE_URL": db_url,
             "SLACK_BOT_TOKEN": "xoxb-bench",
             "SLACK_SIGNING_SECRET": secret,
             "SLACK_API_URL": slack.base_url,
             "BATON_LOG_LEVEL": "WARNING",
         }
         bare_env = {**base_env, "BENCH_SIGNING_SECRET": secret, "BENCH_SLACK_API_URL": slack.base_url}
-        saving_env = {**bare_env, "BENCH_DB_PATH": str(saving_db)}
-        log("migrating a temporary SQLite database with `python -m bot.cli db upgrade`")
+        saving_env = {**bare_env, **saving_db_env}
+        log(f"migrating a temporary {database.split()[0]} database with `python -m bot.cli db upgrade`")
         subprocess.run(
             [PYTHON, "-m", "bot.cli", "db", "upgrade"],
             cwd=ROOT,
@@ -502,8 +578,8 @@ def main() -> int:
         ):
             servers = ((bare, None), (saving, SAVED), (baton, CREATED))
             warmed = {server.name: warm_up(server, requests, expect) for server, expect in servers}
-            tasks_before, _ = db_counts(db_path)
-            saved_before = saved_rows(saving_db)
+            tasks_before, _ = db_counts(db_url)
+            saved_before = saved_rows(saving_url)
             dms_before = len(slack.calls_to("chat.postMessage"))
 
             results: dict[str, dict[str, tuple[Tally, float]]] = {"open": {}, "closed": {}, "one": {}}
@@ -519,12 +595,12 @@ def main() -> int:
                 log(f"(b) {server.name}: closed loop, {CLOSED_CLIENTS} threads for {seconds:.0f} s")
                 results["closed"][server.name] = closed_loop(server.port, requests, seconds, expect)
                 time.sleep(1.0)
-            tasks_after, outbox, drain_s = wait_drained(db_path, DRAIN_DEADLINE)
+            tasks_after, outbox, drain_s = wait_drained(db_url, DRAIN_DEADLINE)
             log(f"Baton's outbox drained {drain_s:.1f} s after the last phase: {outbox}")
-            waiting = waiting_rows(db_path)
+            waiting = waiting_rows(db_url)
             if waiting["pending"]:
                 log(f"rows still pending: {waiting}")
-            saved_after = saved_rows(saving_db)
+            saved_after = saved_rows(saving_url)
             for server in (bare, saving, baton):
                 if server.process.poll() is not None:
                     raise RuntimeError(f"{server.name} died during the run:\n{server.tail()}")
@@ -549,7 +625,7 @@ def main() -> int:
         rows += result_rows(results, delivery, seconds)
 
     print_table(
-        f"Ack benchmark (Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, gunicorn gthread "
+        f"Ack benchmark (Python {sys.version.split()[0]}, {database}, gunicorn gthread "
         f"{WORKERS} workers x {THREADS} threads, {os.cpu_count()} CPUs, Slack answers {args.slack_delay_ms:.0f} ms "
         f"late; {time.monotonic() - began:.0f} s)",
         rows,
@@ -558,9 +634,15 @@ def main() -> int:
         write_json(
             Path(args.json),
             results,
+            bench="ack" if pg_url is None else "ack_pg",
             quick=args.quick,
             seconds=seconds,
-            extra={"slack_delay_ms": args.slack_delay_ms, "delivery": delivery},
+            extra={
+                "database": "sqlite" if pg_url is None else "postgresql",
+                "database_version": database,
+                "slack_delay_ms": args.slack_delay_ms,
+                "delivery": delivery,
+            },
         )
     return 0
 
@@ -696,6 +778,7 @@ def write_json(
     path: Path,
     results: dict[str, dict[str, tuple[Tally, float]]],
     *,
+    bench: str,
     quick: bool,
     seconds: float,
     extra: dict[str, Any],
@@ -720,7 +803,7 @@ def write_json(
         }
 
     data = {
-        "bench": "ack",
+        "bench": bench,
         "quick": quick,
         "seconds_per_phase": seconds,
         "open_rate": OPEN_RATE,

@@ -2,7 +2,7 @@
 
 Run from the repository root (`make bench` and `make bench-quick` do this after the scripts):
 
-    .venv/bin/python bench/targets.py DIR         # reads DIR/{ack,planner,claim,delivery,memory,people_time,burst}.json
+    .venv/bin/python bench/targets.py DIR         # reads DIR/<bench>.json for each of BENCHES below
     .venv/bin/python bench/targets.py a.json ...  # or the files themselves (each names its bench inside)
 
 One Markdown row per target: measure | value | baseline | ratio | target | met?. The ratio is value / baseline,
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BENCHES = ("ack", "planner", "claim", "delivery", "memory", "people_time", "burst")
+BENCHES = ("ack", "ack_pg", "planner", "claim", "delivery", "memory", "people_time", "burst")
 ACK_P99_MS, ACK_P99_RATIO, THROUGHPUT = 15.0, 1.5, 1000.0
 FLOOR_SHARE = 0.5  # Baton's /task rate against a Bolt app that saves the command, same run
 SCAN_P95_MS = 5.0
@@ -117,20 +117,31 @@ def ack_rows(data: dict[str, Any]) -> list[Row]:
     return rows
 
 
-def saving_rows(data: dict[str, Any]) -> list[Row]:
-    """Baton against the floor a command must cost: a bare Bolt app that writes one row to SQLite and answers."""
+def ack_pg_rows(data: dict[str, Any]) -> list[Row]:
+    """bench/ack.py --postgres: Baton on PostgreSQL against the Bolt app writing one row to PostgreSQL."""
+    if data.get("skipped"):
+        return [Row("/task on PostgreSQL (bench/ack_pg.py)", f"skipped: {data['skipped']}", "", "", "", "not run")]
+    return saving_rows(data, "PostgreSQL")
+
+
+def saving_rows(data: dict[str, Any], database: str = "SQLite") -> list[Row]:
+    """Baton against the floor a command must cost: a bare Bolt app that writes one row to `database` and answers.
+    SQLite's rows are labelled as they always were; another database's say which it is."""
     q = quick_note(data)
     late = f", Slack {data.get('slack_delay_ms', 0):.0f} ms late"
+    on = "" if database == "SQLite" else f" on {database}"
+    store = "SQLite (WAL)" if database == "SQLite" else database
     baton, saving = data["closed"]["baton"], data["closed"]["saving"]
     bad = baton["not_2xx"] + baton["not_created"]
     floor = FLOOR_SHARE * saving["rate"]
     rows = [
         Row(
-            f"/task throughput vs a Bolt app saving one row, closed loop, {data['closed_clients']} clients{late}{q}",
+            f"/task throughput{on} vs a Bolt app saving one row, closed loop, {data['closed_clients']} clients"
+            f"{late}{q}",
             f"{baton['rate']:,.0f} req/s, p50 {baton['p50_ms']:.1f} / p99 {baton['p99_ms']:.1f} ms "
             f"({baton['not_2xx']} not 2xx, {baton['not_created']} not `Created`)",
             f"{saving['rate']:,.0f} req/s, p50 {saving['p50_ms']:.1f} / p99 {saving['p99_ms']:.1f} ms "
-            f"({saving['not_2xx'] + saving['not_created']} bad) Bolt app writing one row to SQLite (WAL)",
+            f"({saving['not_2xx'] + saving['not_created']} bad) Bolt app writing one row to {store}",
             ratio(baton["rate"], saving["rate"]),
             f"≥ {FLOOR_SHARE}× baseline and ≥ {THROUGHPUT:,.0f} req/s, zero non-2xx",
             both(
@@ -143,7 +154,7 @@ def saving_rows(data: dict[str, Any]) -> list[Row]:
     baton, saving = data["open"]["baton"], data["open"]["saving"]
     rows.append(
         Row(
-            f"/task p99 at an open {data['open_rate']:.0f} req/s vs the Bolt app saving one row{late}{q}",
+            f"/task p99{on} at an open {data['open_rate']:.0f} req/s vs the Bolt app saving one row{late}{q}",
             f"p99 {baton['p99_ms']:.1f} ms (p50 {baton['p50_ms']:.1f}; {baton['not_2xx']} not 2xx of "
             f"{baton['answered']})",
             f"p99 {saving['p99_ms']:.1f} ms (p50 {saving['p50_ms']:.1f})",
@@ -159,7 +170,7 @@ def saving_rows(data: dict[str, Any]) -> list[Row]:
         lost = delivery["commands"] - min(delivery["tasks"], rows_total)
         rows.append(
             Row(
-                "/task: assignment DMs sent (outbox) vs `Created` answers, whole ack run",
+                f"/task{on}: assignment DMs sent (outbox) vs `Created` answers, whole ack run",
                 f"{sent:,} sent of {delivery['commands']:,} commands ({delivery['tasks']:,} tasks, outbox {outbox}, "
                 f"{delivery['drain_s']:.0f} s to drain)",
                 f"{delivery['saved_rows']:,} rows for {delivery['saved_commands']:,} `Saved` answers (saving app)",
@@ -454,6 +465,7 @@ def burst_rows(data: dict[str, Any]) -> list[Row]:
 
 ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "ack": ack_rows,
+    "ack_pg": ack_pg_rows,
     "planner": planner_rows,
     "claim": claim_rows,
     "delivery": delivery_rows,

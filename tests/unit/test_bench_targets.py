@@ -128,3 +128,29 @@ def test_baton_is_held_to_the_app_that_saves_the_command_and_nothing_may_be_lost
     assert (
         next(r for k, r in rows.items() if k.startswith("/task: assignment DMs")).met == "NO (0 lost, 1 failed, 8 sent)"
     )
+
+
+def test_the_postgresql_run_gets_rows_of_its_own_beside_sqlites(targets: ModuleType) -> None:
+    def run(bench: str, database: str, rate: float) -> dict[str, Any]:
+        data = _ack(p99=12.0, rate=rate)
+        saving = {"p50_ms": 1.0, "p99_ms": 8.0, "rate": 1500.0, "answered": 100, "not_2xx": 0, "not_created": 0}
+        data["closed"]["saving"], data["open"]["saving"] = saving, saving
+        data["bench"], data["database"], data["slack_delay_ms"] = bench, database, 30.0
+        data["delivery"] = {"commands": 10, "tasks": 10, "outbox": {"sent": 10}, "drain_s": 1.0, "saved_rows": 9,
+                            "saved_commands": 9}  # fmt: skip
+        return data
+
+    rows = {row.measure: row for row in targets.table({"ack": run("ack", "sqlite", 1200.0),
+                                                       "ack_pg": run("ack_pg", "postgresql", 700.0)})}  # fmt: skip
+    sqlite = next(r for k, r in rows.items() if k.startswith("/task throughput vs a Bolt app saving one row"))
+    assert sqlite.met == "yes" and "to SQLite (WAL)" in sqlite.baseline
+    postgres = next(r for k, r in rows.items() if k.startswith("/task throughput on PostgreSQL vs a Bolt app"))
+    assert postgres.ratio == "0.47" and postgres.met == "NO (×1.1 short); NO (×1.4 short)"
+    assert "writing one row to PostgreSQL" in postgres.baseline
+    assert next(r for k, r in rows.items() if k.startswith("/task p99 on PostgreSQL at an open")).met == "yes"
+    assert next(r for k, r in rows.items() if k.startswith("/task on PostgreSQL: assignment DMs")).met == "yes"
+    assert sum(1 for k in rows if k.startswith("/task p99 at an open")) == 1  # SQLite's rows keep their labels
+
+    skipped = {"bench": "ack_pg", "quick": True, "database": "postgresql", "skipped": "nothing at 127.0.0.1"}
+    met = _rows(targets, skipped)
+    assert met["/task on PostgreSQL (bench/ack_pg.py)"] == "not run"
