@@ -140,6 +140,10 @@ class TaskService:
         with self._uow() as uow:
             if not self._uow.one_writer:
                 team, person = self._team_for(uow, workspace_id, new), assignee_time(uow, workspace_id, new.assignee_id)
+            # Their time off inside it: the away flag must see a period recorded just before, or be seen by it. Read
+            # before the task's number is taken: on PostgreSQL that locks the workspace's row until the commit, and
+            # every /task of the workspace waits on it.
+            periods = uow.time_off.periods_of(workspace_id, new.assignee_id, ending_after=now)
             view, outbox_ids = insert_task(
                 uow,
                 workspace_id=workspace_id,
@@ -154,8 +158,6 @@ class TaskService:
                 source_link=new.source_link,
                 now=now,
             )
-            # Their time off inside it: the away flag must see a period recorded just before, or be seen by it.
-            periods = uow.time_off.periods_of(workspace_id, new.assignee_id, ending_after=now)
             facts = NoteFacts(
                 now=now,
                 person=person,
