@@ -116,11 +116,11 @@ def insert_task(
     source_link: str | None = None,
 ) -> tuple[TaskView, list[int]]:
     """`open_task` as Core statements and no ORM object: the workspace's next number taken (the workspace
-    made on first contact), the task's row, its first history line and its assignee's DM, one INSERT each;
-    returns the task as it was written and the outbox ids queued."""
+    made on first contact), the task's row and its first history line (one statement on PostgreSQL), and its
+    assignee's DM; returns the task as it was written and the outbox ids queued."""
     row, opening = _row(
         workspace_id=workspace_id,
-        number=uow.workspaces.take_task_number(workspace_id, now=now),
+        number=0,  # taken with the insert
         title=title,
         assignee_id=assignee_id,
         delegator_id=delegator_id,
@@ -133,8 +133,9 @@ def insert_task(
         source_link=source_link,
         series_id=None,
     )
-    task_id = uow.tasks.insert(row)
-    uow.tasks.insert_event(task_id, at=now, actor_id=delegator_id, action=TaskAction.CREATED.value)
+    task_id, row["number"] = uow.tasks.insert_numbered(
+        row, at=now, actor_id=delegator_id, action=TaskAction.CREATED.value
+    )
     view = new_task_view(task_id, row, team_channel_id=team.channel_id if team else None)
     ids: list[int] = []
     if opening.asks_assignee:

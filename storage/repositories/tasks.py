@@ -4,20 +4,47 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, case, func, insert, literal, or_, select, update
+from sqlalchemy import Select, Table, bindparam, case, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.model import TaskStatus
 from storage.models import Task, TaskEvent, TaskRow
 from storage.repositories.shared import ACTIVE, NOT_FINAL
+from storage.repositories.workspaces import take_number_statement
 
 _TASKS = cast(Table, Task.__table__)
 _TASK_EVENTS = cast(Table, TaskEvent.__table__)
 # Built once; each row's values are the parameters (building `.values(...)` per row cost more than the INSERT).
 _INSERT_TASK = insert(_TASKS).returning(_TASKS.c.id)
 _INSERT_EVENT = insert(_TASK_EVENTS)
+_EVENT_COLUMNS = ("task_id", "at", "actor_id", "action", "detail")
+# What a Core INSERT … VALUES fills in itself for a column not given, spelled out for INSERT … SELECT.
+_TASK_DEFAULTS = {c.name: cast(Any, c.default).arg for c in _TASKS.c if c.default is not None and c.default.is_scalar}
+
+
+@cache
+def _insert_numbered(columns: tuple[str, ...]) -> Any:
+    """PostgreSQL: the workspace's next number, the task's row and its first history line as one statement (three
+    INSERTs chained in WITH, each feeding the next), returning the task's id and number. Taking the number locks
+    the workspace's row until the commit; as one statement it is taken in the same round trip as the task."""
+    number = take_number_statement("postgresql").cte("number")
+    values = [bindparam(name, type_=_TASKS.c[name].type) for name in columns]
+    task = (
+        insert(_TASKS)
+        .from_select([*columns, "number"], select(*values, number.c.last_task_number), include_defaults=False)
+        .returning(_TASKS.c.id, _TASKS.c.number)
+        .cte("task")
+    )
+    event = [bindparam(f"event_{name}", type_=_TASK_EVENTS.c[name].type) for name in _EVENT_COLUMNS[1:]]
+    history = (
+        insert(_TASK_EVENTS)
+        .from_select(list(_EVENT_COLUMNS), select(task.c.id, *event), include_defaults=False)
+        .cte("history")
+    )
+    return select(task.c.id, task.c.number).add_cte(history)
 
 
 def _soonest_first(stmt: Select[Any], limit: int) -> Select[Any]:
@@ -48,6 +75,25 @@ class TaskRepository:
     def insert(self, values: dict[str, Any]) -> int:
         """Write a new task's row with one Core INSERT … RETURNING id (no ORM object, no flush)."""
         return int(self._session.connection().execute(_INSERT_TASK, values).scalar_one())
+
+    def insert_numbered(self, values: dict[str, Any], *, at: datetime, actor_id: str, action: str) -> tuple[int, int]:
+        """A new task in its workspace: the next T-number taken (the workspace made on first contact), the task's
+        row (`values` without its number) and its first history line. Returns (id, number). One statement on
+        PostgreSQL, where the number holds the workspace's row until the commit; three on SQLite."""
+        connection = self._session.connection()
+        event = {"at": at, "actor_id": actor_id, "action": action, "detail": ""}
+        if connection.dialect.name == "postgresql":
+            given = {**_TASK_DEFAULTS, **values}
+            columns = tuple(name for name in given if name not in ("id", "number"))
+            params = {**{name: given[name] for name in columns}, "now": at}
+            params.update({f"event_{name}": value for name, value in event.items()})
+            task_id, number = connection.execute(_insert_numbered(columns), params).one()
+            return int(task_id), int(number)
+        taken = {"workspace_id": values["workspace_id"], "now": at}
+        number = int(connection.execute(take_number_statement(connection.dialect.name), taken).scalar_one())
+        task_id = int(connection.execute(_INSERT_TASK, {**values, "number": number}).scalar_one())
+        connection.execute(_INSERT_EVENT, {"task_id": task_id, **event})
+        return task_id, number
 
     def insert_event(self, task_id: int, *, at: datetime, actor_id: str, action: str, detail: str = "") -> None:
         """`record` as one Core INSERT, for a task written with `insert`."""

@@ -19,7 +19,7 @@ _UNINSTALLED = select(_WORKSPACES.c.id).where(_WORKSPACES.c.uninstalled_at.is_no
 
 
 @cache
-def _take_number(dialect: str) -> Any:
+def take_number_statement(dialect: str) -> Any:
     """`take_task_number`'s statement, built once per database (the workspace and time are its parameters)."""
     return (
         upsert_into(dialect, _WORKSPACES)
@@ -76,5 +76,5 @@ class WorkspaceRepository:
         creates the workspace on first contact with T-1 taken, or takes the next number and marks it
         installed again; concurrent creators never collide (the row is locked by the update)."""
         connection = self._session.connection()
-        stmt = _take_number(connection.dialect.name)
+        stmt = take_number_statement(connection.dialect.name)
         return int(connection.execute(stmt, {"workspace_id": workspace_id, "now": now}).scalar_one())
