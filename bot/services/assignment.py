@@ -133,15 +133,27 @@ def insert_task(
         source_link=source_link,
         series_id=None,
     )
-    task_id, row["number"] = uow.tasks.insert_numbered(
-        row, at=now, actor_id=delegator_id, action=TaskAction.CREATED.value
-    )
-    view = new_task_view(task_id, row, team_channel_id=team.channel_id if team else None)
-    ids: list[int] = []
-    if opening.asks_assignee:
+
+    def assignment_dm(task_id: int) -> list[dict[str, Any]]:
+        if not opening.asks_assignee:
+            return []
         notice = transitions.assignment_notice(task_id=task_id, assignee_id=assignee_id, assignment_seq=1)
-        ids = queue_notices(uow, view, [notice], now=now)
-    return view, ids
+        return [
+            uow.outbox.row(
+                workspace_id,
+                dedupe_key=notice.dedupe_key,
+                kind=notice.kind,
+                recipient_id=notice.recipient_id,
+                task_id=task_id,
+                payload=notice.payload,
+                now=now,
+            )
+        ]
+
+    task_id, row["number"], ids = uow.tasks.insert_numbered(
+        row, at=now, actor_id=delegator_id, action=TaskAction.CREATED.value, queued=assignment_dm
+    )
+    return new_task_view(task_id, row, team_channel_id=team.channel_id if team else None), ids
 
 
 def queue_assignment(uow: UnitOfWork, task: Task, *, now: datetime) -> int | None:

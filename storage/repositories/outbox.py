@@ -93,6 +93,20 @@ class OutboxRepository:
         new_id = insert_ignoring_conflicts(self._session, OutboxMessage, values)
         return int(new_id) if new_id is not None else None
 
+    def row(
+        self,
+        workspace_id: str,
+        *,
+        dedupe_key: str,
+        kind: str,
+        recipient_id: str,
+        now: datetime,
+        task_id: int | None = None,
+        payload: Payload | None = None,
+    ) -> dict[str, Any]:
+        """The row `add` would write, for a caller that writes it in its own statement (a new task's DM)."""
+        return _queued(workspace_id, dedupe_key, kind, recipient_id, now, None, task_id, payload)
+
     def claim(
         self,
         *,

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, case, func, insert, literal, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.model import TaskStatus
-from storage.models import Task, TaskEvent, TaskRow
-from storage.repositories.shared import ACTIVE, NOT_FINAL
+from storage.models import OutboxMessage, Task, TaskEvent, TaskRow
+from storage.repositories.shared import ACTIVE, NOT_FINAL, insert_ignoring_conflicts
 from storage.repositories.workspaces import take_number_statement
 
 _TASKS = cast(Table, Task.__table__)
@@ -25,11 +26,16 @@ _EVENT_COLUMNS = ("task_id", "at", "actor_id", "action", "detail")
 _TASK_DEFAULTS = {c.name: cast(Any, c.default).arg for c in _TASKS.c if c.default is not None and c.default.is_scalar}
 
 
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_NEXT_TASK_ID = select(func.nextval(func.pg_get_serial_sequence("tasks", "id")))
+
+
 @cache
-def _insert_numbered(columns: tuple[str, ...]) -> Any:
-    """PostgreSQL: the workspace's next number, the task's row and its first history line as one statement (three
-    INSERTs chained in WITH, each feeding the next), returning the task's id and number. Taking the number locks
-    the workspace's row until the commit; as one statement it is taken in the same round trip as the task."""
+def _insert_numbered(columns: tuple[str, ...], outbox_columns: tuple[str, ...] | None) -> Any:
+    """PostgreSQL: the workspace's next number, the task's row, its first history line and the message it queues,
+    as one statement (INSERTs chained in WITH, each feeding the next), returning the task's number and the outbox
+    row's id (None when its dedupe key was queued already). Taking the number locks the workspace's row until the
+    commit: in one statement, the lock is held for the rest of that statement and the COMMIT, nothing more."""
     number = take_number_statement("postgresql").cte("number")
     values = [bindparam(name, type_=_TASKS.c[name].type) for name in columns]
     task = (
@@ -44,7 +50,17 @@ def _insert_numbered(columns: tuple[str, ...]) -> Any:
         .from_select(list(_EVENT_COLUMNS), select(task.c.id, *event), include_defaults=False)
         .cte("history")
     )
-    return select(task.c.id, task.c.number).add_cte(history)
+    if outbox_columns is None:
+        return select(task.c.number, literal(None).label("outbox_id")).add_cte(history)
+    message = [bindparam(f"outbox_{name}", type_=_OUTBOX.c[name].type) for name in outbox_columns]
+    queued = (
+        postgresql.insert(_OUTBOX)
+        .from_select(list(outbox_columns), select(*message).select_from(task), include_defaults=False)
+        .on_conflict_do_nothing()
+        .returning(_OUTBOX.c.id)
+        .cte("queued")
+    )
+    return select(task.c.number, select(queued.c.id).scalar_subquery().label("outbox_id")).add_cte(history)
 
 
 def _soonest_first(stmt: Select[Any], limit: int) -> Select[Any]:
@@ -76,24 +92,42 @@ class TaskRepository:
         """Write a new task's row with one Core INSERT … RETURNING id (no ORM object, no flush)."""
         return int(self._session.connection().execute(_INSERT_TASK, values).scalar_one())
 
-    def insert_numbered(self, values: dict[str, Any], *, at: datetime, actor_id: str, action: str) -> tuple[int, int]:
+    def insert_numbered(
+        self,
+        values: dict[str, Any],
+        *,
+        at: datetime,
+        actor_id: str,
+        action: str,
+        queued: Callable[[int], list[dict[str, Any]]],
+    ) -> tuple[int, int, list[int]]:
         """A new task in its workspace: the next T-number taken (the workspace made on first contact), the task's
-        row (`values` without its number) and its first history line. Returns (id, number). One statement on
-        PostgreSQL, where the number holds the workspace's row until the commit; three on SQLite."""
+        row (`values` without id or number), its first history line and the outbox rows `queued(task_id)` gives
+        (at most one on PostgreSQL). Returns (id, number, the outbox ids written). On PostgreSQL the id comes from
+        the table's sequence first, then the rest is one statement: the number locks the workspace's row until the
+        commit, so nothing else runs while it is held. Four statements on SQLite."""
         connection = self._session.connection()
         event = {"at": at, "actor_id": actor_id, "action": action, "detail": ""}
         if connection.dialect.name == "postgresql":
-            given = {**_TASK_DEFAULTS, **values}
-            columns = tuple(name for name in given if name not in ("id", "number"))
+            task_id = int(connection.execute(_NEXT_TASK_ID).scalar_one())
+            rows = queued(task_id)
+            if len(rows) > 1:
+                raise ValueError("one queued message per new task on PostgreSQL's single statement")
+            given = {**_TASK_DEFAULTS, **values, "id": task_id}
+            columns = tuple(name for name in given if name != "number")
             params = {**{name: given[name] for name in columns}, "now": at}
             params.update({f"event_{name}": value for name, value in event.items()})
-            task_id, number = connection.execute(_insert_numbered(columns), params).one()
-            return int(task_id), int(number)
+            outbox_columns = tuple(rows[0]) if rows else None
+            if rows:
+                params.update({f"outbox_{name}": value for name, value in rows[0].items()})
+            number, outbox_id = connection.execute(_insert_numbered(columns, outbox_columns), params).one()
+            return task_id, int(number), [int(outbox_id)] if outbox_id is not None else []
         taken = {"workspace_id": values["workspace_id"], "now": at}
         number = int(connection.execute(take_number_statement(connection.dialect.name), taken).scalar_one())
         task_id = int(connection.execute(_INSERT_TASK, {**values, "number": number}).scalar_one())
         connection.execute(_INSERT_EVENT, {"task_id": task_id, **event})
-        return task_id, number
+        ids = [insert_ignoring_conflicts(self._session, OutboxMessage, row) for row in queued(task_id)]
+        return task_id, number, [int(i) for i in ids if i is not None]
 
     def insert_event(self, task_id: int, *, at: datetime, actor_id: str, action: str, detail: str = "") -> None:
         """`record` as one Core INSERT, for a task written with `insert`."""

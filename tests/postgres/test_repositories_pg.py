@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
 from storage.models import Task, Workspace
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 from tests.conftest import START
 from tests.helpers import ensure_workspaces, outbox_in, task_row
 
@@ -92,6 +93,49 @@ def test_concurrent_creators_taking_numbers_make_the_workspace_once_and_never_co
         assert stored == allocated
         workspace = uow.session.get(Workspace, WS)
         assert workspace is not None and workspace.last_task_number == threads * per_thread
+
+
+def test_concurrent_new_tasks_in_one_statement_take_consecutive_numbers_with_their_history_and_dm(
+    pg_uow_factory: UnitOfWorkFactory,
+) -> None:
+    """`insert_numbered` on PostgreSQL: the number, the task, its history line and its DM in one statement, from
+    threads racing on a workspace that does not exist yet; a DM whose key was queued already is not written."""
+    threads, per_thread = 3, 15
+
+    def dm(task_id: int, uow: UnitOfWork) -> list[dict[str, Any]]:
+        return [uow.outbox.row(WS, dedupe_key=f"assign:{task_id}:1", kind="assignment", recipient_id=ALICE,
+                               task_id=task_id, now=NOW)]  # fmt: skip
+
+    def create() -> list[int]:
+        got = []
+        for _ in range(per_thread):
+            with pg_uow_factory() as uow:
+                values = {k: v for k, v in _values(task_row(WS, 0)).items() if k != "number"}
+                task_id, number, ids = uow.tasks.insert_numbered(
+                    values, at=NOW, actor_id=MANAGER, action="created", queued=lambda i, uow=uow: dm(i, uow)
+                )
+                uow.commit()
+            assert len(ids) == 1
+            got.append(number)
+        return got
+
+    allocated = sorted(n for result in _in_threads(threads, create) for n in result)
+
+    assert allocated == list(range(1, threads * per_thread + 1))
+    with pg_uow_factory() as uow:
+        tasks = {t.id: t.number for t in uow.session.scalars(select(Task).where(Task.workspace_id == WS))}
+        assert sorted(tasks.values()) == allocated
+        events = uow.session.execute(text("SELECT task_id, actor_id, action FROM task_events")).all()
+        assert sorted(events) == sorted((task_id, MANAGER, "created") for task_id in tasks)
+        rows = outbox_in(pg_uow_factory)
+        assert sorted((r.task_id, r.dedupe_key) for r in rows) == sorted((i, f"assign:{i}:1") for i in tasks)
+        # The same key again: the task is written, the DM is not.
+        first = min(tasks)
+        _, _, ids = uow.tasks.insert_numbered(
+            {k: v for k, v in _values(task_row(WS, 0)).items() if k != "number"},
+            at=NOW, actor_id=MANAGER, action="created", queued=lambda _i: dm(first, uow),
+        )  # fmt: skip
+        assert ids == []
 
 
 def _values(task: Task) -> dict[str, object]:
