@@ -138,17 +138,7 @@ def insert_task(
         if not opening.asks_assignee:
             return []
         notice = transitions.assignment_notice(task_id=task_id, assignee_id=assignee_id, assignment_seq=1)
-        return [
-            uow.outbox.row(
-                workspace_id,
-                dedupe_key=notice.dedupe_key,
-                kind=notice.kind,
-                recipient_id=notice.recipient_id,
-                task_id=task_id,
-                payload=notice.payload,
-                now=now,
-            )
-        ]
+        return [uow.outbox.row(workspace_id, notice, task_id=task_id, now=now)]
 
     task_id, row["number"], ids = uow.tasks.insert_numbered(
         row, at=now, actor_id=delegator_id, action=TaskAction.CREATED.value, queued=assignment_dm

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.model import OutboxKind, OutboxState
 from bot.domain.payloads import Payload, to_json
+from bot.domain.transitions import Notice
 from storage.models import SETTLED_ROWS, OutboxMessage, Task, TeamManager
 from storage.repositories.outbox_statements import (
     PUT_BACK_CLAIMED,
@@ -93,19 +94,13 @@ class OutboxRepository:
         new_id = insert_ignoring_conflicts(self._session, OutboxMessage, values)
         return int(new_id) if new_id is not None else None
 
-    def row(
-        self,
-        workspace_id: str,
-        *,
-        dedupe_key: str,
-        kind: str,
-        recipient_id: str,
-        now: datetime,
-        task_id: int | None = None,
-        payload: Payload | None = None,
-    ) -> dict[str, Any]:
-        """The row `add` would write, for a caller that writes it in its own statement (a new task's DM)."""
-        return _queued(workspace_id, dedupe_key, kind, recipient_id, now, None, task_id, payload)
+    @staticmethod
+    def row(workspace_id: str, notice: Notice, *, task_id: int, now: datetime) -> dict[str, Any]:
+        """The row `add` would write for a notice about a task, for a caller that writes it in its own statement
+        (a new task's DM)."""
+        return _queued(
+            workspace_id, notice.dedupe_key, notice.kind, notice.recipient_id, now, None, task_id, notice.payload
+        )
 
     def claim(
         self,

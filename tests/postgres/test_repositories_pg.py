@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
+from bot.domain.transitions import assignment_notice
 from storage.models import Task, Workspace
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from tests.conftest import START
@@ -103,8 +104,8 @@ def test_concurrent_new_tasks_in_one_statement_take_consecutive_numbers_with_the
     threads, per_thread = 3, 15
 
     def dm(task_id: int, uow: UnitOfWork) -> list[dict[str, Any]]:
-        return [uow.outbox.row(WS, dedupe_key=f"assign:{task_id}:1", kind="assignment", recipient_id=ALICE,
-                               task_id=task_id, now=NOW)]  # fmt: skip
+        notice = assignment_notice(task_id=task_id, assignee_id=ALICE, assignment_seq=1)
+        return [uow.outbox.row(WS, notice, task_id=task_id, now=NOW)]
 
     def create() -> list[int]:
         got = []

@@ -250,13 +250,9 @@ def test_a_burst_larger_than_one_claim_is_split_and_the_rest_resubmitted() -> No
     assert sorted(i for c in delivery.claims for i in c) == list(range(ROWS_PER_CLAIM + 5))
 
 
-def test_paced_wake_ups_falling_in_one_grid_step_share_one_delivery() -> None:
-    from bot.scheduler.delivery.background import WAKE_GRID_SECONDS
-
-    timers, ticks = FakeTimers(), Ticks()
-    executor, delivery = HeldExecutor(), RecordingDelivery()
-    drained: list[float] = []
-    delivery.deliver = lambda **_: drained.append(ticks.now)  # type: ignore[method-assign]
+def _on_timers(delivery: RecordingDelivery) -> tuple[BackgroundDeliverer, FakeTimers, Ticks, HeldExecutor]:
+    """A deliverer whose timers and clock the test runs by hand."""
+    timers, ticks, executor = FakeTimers(), Ticks(), HeldExecutor()
     deliverer = BackgroundDeliverer(
         delivery=delivery,  # type: ignore[arg-type]
         home=RecordingHome(),  # type: ignore[arg-type]
@@ -264,6 +260,16 @@ def test_paced_wake_ups_falling_in_one_grid_step_share_one_delivery() -> None:
         start_timer=timers,
         monotonic=ticks,
     )
+    return deliverer, timers, ticks, executor
+
+
+def test_paced_wake_ups_falling_in_one_grid_step_share_one_delivery() -> None:
+    from bot.scheduler.delivery.background import WAKE_GRID_SECONDS
+
+    delivery = RecordingDelivery()
+    deliverer, timers, ticks, executor = _on_timers(delivery)
+    drained: list[float] = []
+    delivery.deliver = lambda **_: drained.append(ticks.now)  # type: ignore[method-assign]
     step = WAKE_GRID_SECONDS
     for seconds in (1 + step / 5, 1 + step / 2, 1 + step * 4 / 5):  # three moments inside one step of the grid
         deliverer.wake_after(seconds)
@@ -280,18 +286,11 @@ def test_a_wake_up_chains_to_the_next_row_due_within_the_look_ahead_and_leaves_l
     sets the next, so a backlog drains without the scheduler; a row due later than the look-ahead is the pass's."""
     from bot.scheduler.delivery.background import LOOK_AHEAD_SECONDS
 
-    timers, ticks = FakeTimers(), Ticks()
-    executor, delivery = HeldExecutor(), RecordingDelivery()
+    delivery = RecordingDelivery()
+    deliverer, timers, ticks, executor = _on_timers(delivery)
     due_in = [60.0, LOOK_AHEAD_SECONDS + 1]
     delivery.deliver = lambda **_: None  # type: ignore[method-assign]
     delivery.next_due_in = lambda: due_in.pop(0)  # type: ignore[method-assign]
-    deliverer = BackgroundDeliverer(
-        delivery=delivery,  # type: ignore[arg-type]
-        home=RecordingHome(),  # type: ignore[arg-type]
-        executor=executor,
-        start_timer=timers,
-        monotonic=ticks,
-    )
     deliverer.wake_after(1.0)
     ticks.now += 1.0
     timers.fire_all()
