@@ -143,6 +143,7 @@ class TaskService:
             # Their time off inside it: the away flag must see a period recorded just before, or be seen by it. Read
             # before the task's number is taken: on PostgreSQL that locks the workspace's row until the commit, and
             # every /task of the workspace waits on it.
+            uow.time_off.hold_person(workspace_id, new.assignee_id)
             periods = uow.time_off.periods_of(workspace_id, new.assignee_id, ending_after=now)
             view, outbox_ids = insert_task(
                 uow,
@@ -430,6 +431,7 @@ class TaskService:
             return []
         due = task.due_at
         if periods is None:
+            uow.time_off.hold_person(task.workspace_id, task.assignee_id)
             periods = uow.time_off.periods_of(task.workspace_id, task.assignee_id, ending_after=now)
         flags = [
             Notice(

@@ -75,6 +75,7 @@ class TimeOffService:
                 created_by=actor_id,
                 created_at=now,
             )
+            uow.time_off.hold_person(workspace_id, user_id)  # a task committing meanwhile waits, then sees it
             uow.time_off.add(row)
             ids: list[int] = []
             for task in uow.tasks.assigned_to(workspace_id, user_id, limit=FLAG_TASKS_LIMIT):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, bindparam, select
+from sqlalchemy import Row, Select, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import TimeOff
@@ -33,6 +33,9 @@ _OF_USER = _of_user(TimeOff)  # ORM objects, for a change to them
 _PERIODS_OF_USER = _of_user(_TIME_OFF.c.id, _TIME_OFF.c.starts_at, _TIME_OFF.c.ends_at)  # rows, for readers
 
 
+_HOLD_PERSON = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("key"))))
+
+
 class TimeOffRepository:
     """People's time off; every read is one person's (or one workspace's) periods still running."""
 
@@ -50,6 +53,14 @@ class TimeOffRepository:
         """That person's periods that end after `ending_after`, soonest first (ix_time_off_workspace_user_ends)."""
         params = {"workspace_id": workspace_id, "user_id": user_id, "ending_after": ending_after, "limit": limit}
         return list(self._session.scalars(_OF_USER, params))
+
+    def hold_person(self, workspace_id: str, user_id: str) -> None:
+        """Until this transaction ends, record someone's time off and read it for the away flag one at a time: on
+        PostgreSQL a transaction-scoped advisory lock on the person (a recorded period and a new task committing at
+        the same moment would each miss the other); SQLite has one writer at a time already."""
+        connection = self._session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.execute(_HOLD_PERSON, {"key": f"time_off:{workspace_id}:{user_id}"})
 
     def periods_of(
         self, workspace_id: str, user_id: str, *, ending_after: datetime, limit: int = 20
