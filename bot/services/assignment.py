@@ -116,8 +116,8 @@ def insert_task(
     source_link: str | None = None,
 ) -> tuple[TaskView, list[int]]:
     """`open_task` as Core statements and no ORM object: the workspace's next number taken (the workspace
-    made on first contact), the task's row and its first history line (one statement on PostgreSQL), and its
-    assignee's DM; returns the task as it was written and the outbox ids queued."""
+    made on first contact), the task's row, its first history line and its assignee's DM (one statement on
+    PostgreSQL); returns the task as it was written and the outbox ids queued."""
     row, opening = _row(
         workspace_id=workspace_id,
         number=0,  # taken with the insert

@@ -18,7 +18,7 @@ from bot.domain.text import MAX_DETAILS_CHARS, MAX_TITLE_CHARS, task_ref
 from bot.domain.transitions import Notice, TaskState, Transition
 from bot.domain.worktime import Period
 from bot.services.assignment import insert_task
-from bot.services.availability import NoteFacts, assignee_time
+from bot.services.availability import NoteFacts, PersonTime, assignee_time
 from bot.services.messages import action_text, queue_notices, record_answer, stay_true
 from bot.services.people import PeopleService
 from bot.services.ports import Deliverer
@@ -134,12 +134,15 @@ class TaskService:
         # The team and the assignee's time: on SQLite read before the write transaction, which holds the one write
         # turn of every process (a team removed meanwhile fails the insert on its foreign key); on PostgreSQL inside
         # it, saving a unit of work's round trips.
+        def team_and_time(uow: UnitOfWork) -> tuple[TeamContact | None, PersonTime]:
+            return self._team_for(uow, workspace_id, new), assignee_time(uow, workspace_id, new.assignee_id)
+
         if self._uow.one_writer:
             with self._uow(read_only=True) as uow:
-                team, person = self._team_for(uow, workspace_id, new), assignee_time(uow, workspace_id, new.assignee_id)
+                team, person = team_and_time(uow)
         with self._uow() as uow:
             if not self._uow.one_writer:
-                team, person = self._team_for(uow, workspace_id, new), assignee_time(uow, workspace_id, new.assignee_id)
+                team, person = team_and_time(uow)
             # Their time off inside it: the away flag must see a period recorded just before, or be seen by it. Read
             # before the task's number is taken: on PostgreSQL that locks the workspace's row until the commit, and
             # every /task of the workspace waits on it.

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.domain.model import TaskStatus
 from storage.models import OutboxMessage, Task, TaskEvent, TaskRow
 from storage.repositories.shared import ACTIVE, NOT_FINAL, insert_ignoring_conflicts
-from storage.repositories.workspaces import take_number_statement
+from storage.repositories.workspaces import WorkspaceRepository, take_number_statement
 
 _TASKS = cast(Table, Task.__table__)
 _TASK_EVENTS = cast(Table, TaskEvent.__table__)
@@ -122,10 +122,9 @@ class TaskRepository:
                 params.update({f"outbox_{name}": value for name, value in rows[0].items()})
             number, outbox_id = connection.execute(_insert_numbered(columns, outbox_columns), params).one()
             return task_id, int(number), [int(outbox_id)] if outbox_id is not None else []
-        taken = {"workspace_id": values["workspace_id"], "now": at}
-        number = int(connection.execute(take_number_statement(connection.dialect.name), taken).scalar_one())
-        task_id = int(connection.execute(_INSERT_TASK, {**values, "number": number}).scalar_one())
-        connection.execute(_INSERT_EVENT, {"task_id": task_id, **event})
+        number = WorkspaceRepository(self._session).take_task_number(values["workspace_id"], now=at)
+        task_id = self.insert({**values, "number": number})
+        self.insert_event(task_id, at=at, actor_id=actor_id, action=action)
         ids = [insert_ignoring_conflicts(self._session, OutboxMessage, row) for row in queued(task_id)]
         return task_id, number, [int(i) for i in ids if i is not None]
 

@@ -164,10 +164,7 @@ class Delivery:
             # than being claimed, found unsendable and put back (a burst of commands past the budget), each
             # until the budget can take it. A commit's rows are deferred so only where Slack itself said to wait
             # (a 429), so that every replica sees it; the others were left as they are (`_without_paused_posts`).
-            paused = self._sender.paused_posts()
-            if ids is not None and paused:
-                held = self._sender.posts_held()
-                paused = {workspace_id: s for workspace_id, s in paused.items() if workspace_id in held}
+            paused = self._sender.paused_posts() if ids is None else self._spent_budgets()[1]
             for workspace_id, seconds in paused.items():
                 deferred = uow.outbox.defer_posts(workspace_id, now=now, moments=self._post_moments(workspace_id, now))
                 if deferred:
@@ -197,14 +194,20 @@ class Delivery:
 
         return moments
 
+    def _spent_budgets(self) -> tuple[dict[str, float], dict[str, float]]:
+        """The workspaces whose chat.postMessage budget is spent, with the seconds to wait: those where only Baton's
+        own count says so, and those where Slack itself said to wait (a 429)."""
+        paused = self._sender.paused_posts()
+        held = self._sender.posts_held() if paused else set()
+        own = {workspace_id: s for workspace_id, s in paused.items() if workspace_id not in held}
+        return own, {workspace_id: s for workspace_id, s in paused.items() if workspace_id in held}
+
     def _without_paused_posts(self, ids: Sequence[int], summary: DeliverySummary) -> list[int]:
         """A commit's rows, less the posts to a workspace whose chat.postMessage budget is spent: those are left
         as they are, pending and due, for the delivery that wakes when the budget frees (or the next pass) to
         spread over the budget with whatever else waits. Found with a read, so a burst of commands past Slack's
         budget costs no write beyond the commands' own."""
-        paused = self._sender.paused_posts()
-        for workspace_id in self._sender.posts_held() if paused else ():
-            paused.pop(workspace_id, None)  # Slack's own 429: written down for every replica, in `_claim`
+        paused = self._spent_budgets()[0]  # Slack's own 429s are written down for every replica, in `_claim`
         if not paused:
             return list(ids)
         with self._uow(read_only=True) as uow:
