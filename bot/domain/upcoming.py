@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import cache, partial
 
 from bot.domain import worktime
 from bot.domain.model import CheckinSchedule, OutboxKind, TaskStatus
@@ -39,27 +40,50 @@ class Coming:
     held: bool = False
 
 
-def _items(task: TaskTime, who: Availability, *, now: datetime, until: datetime) -> list[tuple[datetime, OutboxKind]]:
+class _Rules:
+    """The time rules for one person, each answer kept for the call: a person's tasks share their schedules and
+    often their deadlines, so most tasks ask what an earlier one asked."""
+
+    def __init__(self, who: Availability) -> None:
+        self.who = who
+        self.next_checkin = cache(partial(_next_checkin, who=who))
+        self.warnings = cache(partial(_warnings, who=who))
+        self.working_start = cache(partial(worktime.next_working_start, who=who))
+        self.is_away = cache(who.is_away)
+
+    def day_after(self, handed_at: datetime) -> datetime:
+        """The start of the local day after `handed_at`'s."""
+        tz = self.who.tz
+        return worktime.at_local(worktime.local_date(handed_at, tz=tz) + timedelta(days=1), time(0), tz=tz)
+
+
+def _next_checkin(after: datetime, schedule: CheckinSchedule, *, who: Availability) -> datetime | None:
+    return worktime.next_checkin(after, who=who, schedule=schedule)
+
+
+def _warnings(due: datetime, *, who: Availability) -> tuple[datetime, ...]:
+    return tuple(worktime.warning_moments(due, who).values())
+
+
+def _items(task: TaskTime, rules: _Rules, *, now: datetime, until: datetime) -> list[tuple[datetime, OutboxKind]]:
     found: list[tuple[datetime, OutboxKind]] = []
+    who = rules.who
     if task.status is TaskStatus.ACCEPTED:
         start = max(now, task.checkin_after or task.created_at)
         for moment in worktime.checkin_moments(start=start, end=until, who=who, schedule=task.schedule):
-            if not who.is_away(moment):
-                found.append((worktime.next_working_start(moment, who), OutboxKind.CHECKIN))
+            if not rules.is_away(moment):
+                found.append((rules.working_start(moment), OutboxKind.CHECKIN))
     elif task.status is TaskStatus.OPEN and not task.reminded:
         # Not on the day it was handed over (the planner's rule): from the start of the next local day.
-        day_after = worktime.at_local(
-            worktime.local_date(task.handed_at, tz=who.tz) + timedelta(days=1), time(0), tz=who.tz
-        )
-        first = worktime.next_checkin(max(now, day_after), who=who, schedule=task.schedule)
-        if first is not None and first <= until and not who.is_away(first):
-            found.append((worktime.next_working_start(first, who), OutboxKind.REMINDER))
+        first = rules.next_checkin(max(now, rules.day_after(task.handed_at)), task.schedule)
+        if first is not None and first <= until and not rules.is_away(first):
+            found.append((rules.working_start(first), OutboxKind.REMINDER))
     if task.due_at is not None and task.status.is_active:
-        for at in worktime.warning_moments(task.due_at, who).values():
-            if now < at <= until and task.created_at < at and not who.is_away(at):
+        for at in rules.warnings(task.due_at):
+            if now < at <= until and task.created_at < at and not rules.is_away(at):
                 found.append((at, OutboxKind.WARNING))
         if now < task.due_at <= until:
-            found.append((worktime.next_working_start(task.due_at, who), OutboxKind.OVERDUE))
+            found.append((rules.working_start(task.due_at), OutboxKind.OVERDUE))
     return found
 
 
@@ -75,8 +99,9 @@ def coming_up(
         moments.setdefault(at, []).append((kind, number))
         if at > now:
             held_at.add(at)
+    rules = _Rules(who)
     for task in tasks:
-        for at, kind in _items(task, who, now=now, until=until):
+        for at, kind in _items(task, rules, now=now, until=until):
             if at <= until:
                 moments.setdefault(at, []).append((kind, task.number))
     found = []

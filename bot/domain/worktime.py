@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -224,22 +224,25 @@ def one_working_day_after(moment: datetime, who: Availability) -> datetime:
 def checkin_moments(*, start: datetime, end: datetime, who: Availability, schedule: CheckinSchedule) -> list[datetime]:
     """Every scheduled check-in in (start, end]: on the schedule's days at its time in the person's zone,
     on their working days (a check-in on a holiday or a day they do not work is not due at all)."""
+    return list(_checkins(start=start, end=end, who=who, schedule=schedule))
+
+
+def _checkins(*, start: datetime, end: datetime, who: Availability, schedule: CheckinSchedule) -> Iterator[datetime]:
+    """`checkin_moments` one at a time, soonest first: a caller after the first stops there."""
     start, end = _utc(start), _utc(end)
     if end - start > MAX_RANGE:
         raise ValueError(f"check-in range of {end - start} is longer than {MAX_RANGE.days} days")
     zone = _zone(who.tz)
     if schedule.is_off or end <= start:
-        return []
+        return
     first = _wall(start, zone).date() - _ONE_DAY
     last = _wall(end, zone).date() + _ONE_DAY
-    moments: list[datetime] = []
     for day in _days(first, last):
         if day.weekday() not in schedule.days or not who.is_working_day(day):
             continue
         moment = _on_day(day, schedule.at, zone, who.tz)
         if moment is not None and start < moment <= end:
-            moments.append(moment)
-    return moments
+            yield moment
 
 
 def next_checkin(after: datetime, *, who: Availability, schedule: CheckinSchedule) -> datetime | None:
@@ -248,8 +251,7 @@ def next_checkin(after: datetime, *, who: Availability, schedule: CheckinSchedul
     if schedule.is_off:
         return None
     # Three weeks covers any weekly schedule even across a week of holidays or a day a gap swallowed.
-    upcoming = checkin_moments(start=after, end=after + timedelta(days=22), who=who, schedule=schedule)
-    return upcoming[0] if upcoming else None
+    return next(_checkins(start=after, end=after + timedelta(days=22), who=who, schedule=schedule), None)
 
 
 def _missed_checkins(

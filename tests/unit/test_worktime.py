@@ -1178,6 +1178,16 @@ def test_property_checkins_fall_on_configured_working_days_at_the_configured_tim
     assert [day for day in days_found if first < day < last] == expected_days
 
 
+@given(after=moments, who=availabilities(), schedule=schedules)
+def test_property_next_checkin_is_the_first_of_the_next_three_weeks_checkins(
+    after: datetime, who: Availability, schedule: CheckinSchedule
+) -> None:
+    """next_checkin stops at the first moment it finds: the same as reading the three weeks whole."""
+    weeks = checkin_moments(start=after, end=after + timedelta(days=22), who=who, schedule=schedule)
+
+    assert next_checkin(after, who=who, schedule=schedule) == (weeks[0] if weeks else None)
+
+
 @given(due=moments, span_days=st.integers(min_value=0, max_value=60), who=availabilities())
 def test_property_overdue_notices_increase_and_fall_on_working_days(
     due: datetime, span_days: int, who: Availability
