@@ -28,7 +28,9 @@ answers, tasks, outbox rows and DMs sent are counted (nothing may be lost).
 
 (a) open loop: requests are due at a fixed 100/s whatever the answers do; latency is measured from the
     moment a request was due (so a slow server's queueing counts) to the last byte of the answer. p50/p99.
-(b) closed loop: 8 threads send back to back for the duration: answers/s and answers that were not 2xx.
+(b) closed loop: 8 threads send back to back for the duration: answers/s and answers that were not 2xx, and
+    the CPU each server's processes spent per answer meanwhile (user + system, from /proc), beside this
+    process's (the clients and the fake Slack) and the share of the machine left idle: what bounds the rate.
 (c) one client sending back to back for half the duration: the latency of one request with no queue in front
     of it, and the rate one connection gets (run first, while the database is smallest).
 
@@ -62,11 +64,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -398,6 +400,55 @@ def pct(values: list[float], q: float) -> float:
     return ordered[int(rank) - 1]
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (gunicorn's master and workers), from /proc."""
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                # The fields after the command's closing parenthesis: ppid is the 2nd, utime and stime the 12th, 13th.
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+    tree, grew = {pid}, True
+    while grew:
+        found = {p for p, fields in stats.items() if int(fields[1]) in tree} - tree
+        tree |= found
+        grew = bool(found)
+    ticks = sum(int(stats[p][11]) + int(stats[p][12]) for p in tree if p in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_idle() -> tuple[float, float]:
+    """(idle, total) jiffies of every CPU since boot, from /proc/stat (idle counts iowait too)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return float(values[3] + values[4]), float(sum(values[:8]))
+
+
+@dataclass
+class CpuUse:
+    """CPU spent while one server was measured: its processes', this process's (the clients and the fake Slack),
+    and the share of the machine left idle."""
+
+    server_s: float = 0.0
+    bench_s: float = 0.0
+    idle_share: float = 0.0
+
+    def per_answer_ms(self, answers: int) -> tuple[float, float]:
+        return (self.server_s / answers * 1000, self.bench_s / answers * 1000) if answers else (0.0, 0.0)
+
+
+def with_cpu(server: Server, measure: Callable[[], tuple[Tally, float]]) -> tuple[tuple[Tally, float], CpuUse]:
+    """`measure()`, and the CPU the server and this process spent meanwhile (Linux /proc; zeros elsewhere)."""
+    try:
+        before = tree_cpu_seconds(server.process.pid), time.process_time(), machine_idle()
+    except OSError:
+        return measure(), CpuUse()
+    got = measure()
+    server_s, bench_s = tree_cpu_seconds(server.process.pid) - before[0], time.process_time() - before[1]
+    idle, total = machine_idle()
+    share = (idle - before[2][0]) / (total - before[2][1]) if total > before[2][1] else 0.0
+    return got, CpuUse(server_s=server_s, bench_s=bench_s, idle_share=share)
+
+
 @cache
 def engine(url: str) -> Engine:
     """One engine per database (a SQLite file or a PostgreSQL schema), without a pool: nothing stays connected."""
@@ -591,9 +642,12 @@ def run(args: argparse.Namespace, pg_url: str | None) -> int:
                 log(f"(a) {server.name}: open loop, {OPEN_RATE:.0f} req/s for {seconds:.0f} s")
                 results["open"][server.name] = open_loop(server.port, requests, seconds, expect)
                 time.sleep(1.0)  # let Baton's background DMs drain before the next phase
+            cpu: dict[str, CpuUse] = {}
             for server, expect in servers:
                 log(f"(b) {server.name}: closed loop, {CLOSED_CLIENTS} threads for {seconds:.0f} s")
-                results["closed"][server.name] = closed_loop(server.port, requests, seconds, expect)
+                results["closed"][server.name], cpu[server.name] = with_cpu(
+                    server, partial(closed_loop, server.port, requests, seconds, expect)
+                )
                 time.sleep(1.0)
             tasks_after, outbox, drain_s = wait_drained(db_url, DRAIN_DEADLINE)
             log(f"Baton's outbox drained {drain_s:.1f} s after the last phase: {outbox}")
@@ -622,7 +676,7 @@ def run(args: argparse.Namespace, pg_url: str | None) -> int:
             "saved_rows": saved_after,
             "saved_rows_measured": saved_after - saved_before,
         }
-        rows += result_rows(results, delivery, seconds)
+        rows += result_rows(results, delivery, seconds, cpu)
 
     print_table(
         f"Ack benchmark (Python {sys.version.split()[0]}, {database}, gunicorn gthread "
@@ -642,13 +696,21 @@ def run(args: argparse.Namespace, pg_url: str | None) -> int:
                 "database_version": database,
                 "slack_delay_ms": args.slack_delay_ms,
                 "delivery": delivery,
+                "closed_cpu": {
+                    name: {
+                        "server_ms_per_answer": use.per_answer_ms(results["closed"][name][0].answered)[0],
+                        "bench_ms_per_answer": use.per_answer_ms(results["closed"][name][0].answered)[1],
+                        "idle_share": use.idle_share,
+                    }
+                    for name, use in cpu.items()
+                },
             },
         )
     return 0
 
 
 def result_rows(
-    results: dict[str, dict[str, tuple[Tally, float]]], delivery: dict[str, Any], seconds: float
+    results: dict[str, dict[str, tuple[Tally, float]]], delivery: dict[str, Any], seconds: float, cpu: dict[str, CpuUse]
 ) -> list[Row]:
     """Baton against the saving floor (a bare Bolt app that writes one row), with the bare ack() beside it."""
     rows: list[Row] = []
@@ -736,6 +798,19 @@ def result_rows(
             "n/a",
         )
     )
+    answered = {name: got[0].answered for name, got in results["closed"].items()}
+    use = {name: (*cpu[name].per_answer_ms(answered[name]), cpu[name].idle_share) for name in cpu}
+    if "baton" in use:
+        (t_srv, t_bench, t_idle), (s_srv, s_bench, s_idle) = use["baton"], use["saving"]
+        rows.append(
+            Row(
+                "(b) CPU per answer: the server's processes / this process (clients, fake Slack); machine idle",
+                f"{t_srv:.2f} ms / {t_bench:.2f} ms; {t_idle:.0%} idle",
+                f"{s_srv:.2f} ms / {s_bench:.2f} ms; {s_idle:.0%} idle (saving app); {use['baseline'][0]:.2f} ms "
+                "bare ack()",
+                ratio(t_srv, s_srv),
+            )
+        )
     # -- (c) --
     tallies = {name: got[0] for name, got in results["one"].items()}
     t_tally, s_tally = tallies["baton"], tallies["saving"]
