@@ -15,6 +15,7 @@ from bot.domain.transitions import Notice
 from storage.models import SETTLED_ROWS, OutboxMessage, Task, TeamManager
 from storage.repositories.outbox_statements import (
     PUT_BACK_CLAIMED,
+    QUEUED_FOR,
     REMEMBER_ASSIGNMENT_DM,
     RENEW,
     SET_NOT_BEFORE,
@@ -244,21 +245,11 @@ class OutboxRepository:
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, outbox_id)
 
-    def queued_for(self, workspace_id: str, recipient_id: str, *, limit: int = 50) -> list[OutboxMessage]:
-        """Messages queued for someone and not sent yet (many wait for their working time), soonest first."""
-        stmt = (
-            select(OutboxMessage)
-            .where(
-                not_by_index(OutboxMessage.workspace_id) == workspace_id,
-                OutboxMessage.recipient_id == recipient_id,
-                still_to_send(),
-                OutboxMessage.state == OutboxState.PENDING.value,
-                OutboxMessage.kind != OutboxKind.REFRESH.value,
-            )
-            .order_by(OutboxMessage.not_before, OutboxMessage.id)
-            .limit(limit)
-        )
-        return list(self._session.scalars(stmt))
+    def queued_for(self, workspace_id: str, recipient_id: str, *, limit: int = 50) -> list[Row[Any]]:
+        """Messages queued for someone and not sent yet (many wait for their working time), soonest first: rows of
+        (id, task_id, kind, not_before), for the Home tab."""
+        params = {"workspace_id": workspace_id, "recipient_id": recipient_id, "limit": limit}
+        return list(self._session.connection().execute(QUEUED_FOR, params))
 
     def recheck_held(self, workspace_id: str, recipient_ids: Sequence[str], *, now: datetime) -> int:
         """Someone's time changed (hours, calendar, status): their DMs held for later are due now, and

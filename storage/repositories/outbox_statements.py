@@ -8,9 +8,9 @@ from typing import Any, cast
 
 from sqlalchemy import Integer, Row, Select, Table, Update, bindparam, func, select, update
 
-from bot.domain.model import OutboxState
+from bot.domain.model import OutboxKind, OutboxState
 from storage.models import OutboxMessage, Task
-from storage.repositories.shared import due_to_send
+from storage.repositories.shared import due_to_send, not_by_index, still_to_send
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
 TASKS = cast(Table, Task.__table__)
@@ -148,4 +148,20 @@ SET_NOT_BEFORE = (
 # Which of a commit's rows are posts, and to which workspace (a delivery over a spent budget leaves those alone).
 WORKSPACES_AND_KINDS = select(OUTBOX.c.id, OUTBOX.c.workspace_id, OUTBOX.c.kind).where(
     OUTBOX.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+# What is queued for someone and not sent yet, soonest first, for their Home tab: pending rows of any kind but a
+# refresh (a chat.update of a message already sent), built once.
+QUEUED_FOR = (
+    select(OUTBOX.c.id, OUTBOX.c.task_id, OUTBOX.c.kind, OUTBOX.c.not_before)
+    .where(
+        not_by_index(OUTBOX.c.workspace_id) == bindparam("workspace_id"),
+        OUTBOX.c.recipient_id == bindparam("recipient_id"),
+        still_to_send(),
+        OUTBOX.c.state == OutboxState.PENDING.value,
+        OUTBOX.c.kind != OutboxKind.REFRESH.value,
+    )
+    .order_by(OUTBOX.c.not_before, OUTBOX.c.id)
+    .limit(bindparam("limit"))
 )

@@ -80,6 +80,46 @@ def _of_teams(workspace_id: str, team_ids: Sequence[int]) -> tuple[Any, ...]:
     return Task.workspace_id == workspace_id, Task.team_id.in_(team_ids), Task.status.in_(NOT_FINAL)
 
 
+def _view_rows(*where: Any) -> Select[Any]:
+    """A view's open tasks as rows of the task's columns, soonest deadline first, a page at a time: built once, with
+    the workspace, the person or teams and the page as parameters."""
+    return _soonest_first(
+        select(*_TASKS.c).where(Task.workspace_id == bindparam("workspace_id"), *where, Task.status.in_(NOT_FINAL)),
+        cast(int, bindparam("limit")),
+    )
+
+
+_ASSIGNED_ROWS = _view_rows(Task.assignee_id == bindparam("user_id"))
+_DELEGATED_ROWS = _view_rows(Task.delegator_id == bindparam("user_id"))
+_TEAMS_ROWS = _view_rows(Task.team_id.in_(bindparam("team_ids", expanding=True)))
+_NUMBERS: Any = select(Task.id, Task.number).where(
+    Task.workspace_id == bindparam("workspace_id"), Task.id.in_(bindparam("task_ids", expanding=True))
+)
+
+
+def _open_counts(with_teams: bool) -> Select[Any]:
+    """How many open tasks a person has assigned, has delegated, and their teams have: one statement, built once."""
+
+    def count(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    user: Any = bindparam("user_id")
+    involved = or_(Task.assignee_id == user, Task.delegator_id == user)
+    in_teams = Task.team_id.in_(bindparam("team_ids", expanding=True))
+    return select(
+        count(Task.assignee_id == user),
+        count(Task.delegator_id == user),
+        count(in_teams) if with_teams else literal(0),
+    ).where(
+        Task.workspace_id == bindparam("workspace_id"),
+        Task.status.in_(NOT_FINAL),
+        or_(involved, in_teams) if with_teams else involved,
+    )
+
+
+_OPEN_COUNTS = {with_teams: _open_counts(with_teams) for with_teams in (False, True)}
+
+
 class TaskRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -167,9 +207,12 @@ class TaskRepository:
     def _soonest_first(self, stmt: Select[Any], limit: int) -> list[Task]:
         return list(self._session.scalars(_soonest_first(stmt, limit)))
 
-    def _soonest_first_rows(self, *where: Any, limit: int) -> list[TaskRow]:
-        stmt = select(*Task.__table__.c).where(*where)
-        return list(self._session.execute(_soonest_first(stmt, limit)))
+    def _read(self, stmt: Select[Any], params: dict[str, Any]) -> list[Any]:
+        """A statement built once, run as Core on the session's connection (no ORM execution), after the flush the
+        ORM would have made."""
+        if self._session.autoflush:
+            self._session.flush()
+        return list(self._session.connection().execute(stmt, params))
 
     def assigned_to(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
         return self._soonest_first(select(Task).where(*_assigned_to(workspace_id, user_id)), limit)
@@ -184,17 +227,17 @@ class TaskRepository:
 
     def assigned_to_rows(self, workspace_id: str, user_id: str, *, limit: int) -> list[TaskRow]:
         """As `assigned_to`, as rows of the task's columns (no ORM objects: for views that only read)."""
-        return self._soonest_first_rows(*_assigned_to(workspace_id, user_id), limit=limit)
+        return self._read(_ASSIGNED_ROWS, {"workspace_id": workspace_id, "user_id": user_id, "limit": limit})
 
     def delegated_by_rows(self, workspace_id: str, user_id: str, *, limit: int) -> list[TaskRow]:
         """As `delegated_by`, as rows of the task's columns."""
-        return self._soonest_first_rows(*_delegated_by(workspace_id, user_id), limit=limit)
+        return self._read(_DELEGATED_ROWS, {"workspace_id": workspace_id, "user_id": user_id, "limit": limit})
 
     def of_teams_rows(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[TaskRow]:
         """As `of_teams`, as rows of the task's columns."""
         if not team_ids:
             return []
-        return self._soonest_first_rows(*_of_teams(workspace_id, team_ids), limit=limit)
+        return self._read(_TEAMS_ROWS, {"workspace_id": workspace_id, "team_ids": list(team_ids), "limit": limit})
 
     def overdue(
         self, workspace_id: str, *, now: datetime, user_id: str, team_ids: Sequence[int], limit: int
@@ -336,30 +379,16 @@ class TaskRepository:
 
     def open_counts(self, workspace_id: str, *, user_id: str, team_ids: Sequence[int]) -> tuple[int, int, int]:
         """How many open tasks a person has assigned, has delegated, and their teams have (one query)."""
-
-        def count(condition: Any) -> Any:
-            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-        involved = or_(Task.assignee_id == user_id, Task.delegator_id == user_id)
-        in_teams = Task.team_id.in_(team_ids) if team_ids else None
-        stmt = select(
-            count(Task.assignee_id == user_id),
-            count(Task.delegator_id == user_id),
-            count(in_teams) if in_teams is not None else literal(0),
-        ).where(
-            Task.workspace_id == workspace_id,
-            Task.status.in_(NOT_FINAL),
-            or_(involved, in_teams) if in_teams is not None else involved,
-        )
-        assigned, delegated, teams = self._session.execute(stmt).one()
+        params = {"workspace_id": workspace_id, "user_id": user_id, "team_ids": list(team_ids)}
+        assigned, delegated, teams = self._read(_OPEN_COUNTS[bool(team_ids)], params)[0]
         return int(assigned), int(delegated), int(teams)
 
     def numbers(self, workspace_id: str, task_ids: Sequence[int]) -> dict[int, int]:
         """These tasks' numbers by id, in one query (those that no longer exist are missing)."""
         if not task_ids:
             return {}
-        stmt = select(Task.id, Task.number).where(Task.workspace_id == workspace_id, Task.id.in_(set(task_ids)))
-        return {task_id: number for task_id, number in self._session.execute(stmt)}
+        rows = self._read(_NUMBERS, {"workspace_id": workspace_id, "task_ids": sorted(set(task_ids))})
+        return {int(task_id): int(number) for task_id, number in rows}
 
     def recent_assignees(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[str]:
         """Who the teams' tasks went to, most recently given one first."""
