@@ -94,11 +94,6 @@ class UnitOfWorkFactory:
     ) -> None:
         self._session_factory = session_factory
         self._read_session_factory = read_session_factory or session_factory
-        bind: Any = session_factory.kw.get("bind")
-        # SQLite has one writer at a time across every process (the write gate): what a write needs to read is
-        # better read before its transaction, outside that turn. PostgreSQL writers run side by side, and there a
-        # unit of work of its own costs a connection check-out and a transaction's round trips.
-        self.one_writer = bind is not None and bind.dialect.name == "sqlite"
 
     def __call__(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(self._read_session_factory if read_only else self._session_factory)
