@@ -142,7 +142,10 @@ class MessageSender(Protocol):
 
 
 class Deliverer(Protocol):
-    def deliver(self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = ()) -> None:
+    def deliver(
+        self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = (), posts: bool = False
+    ) -> None:
         """After a commit: send these outbox rows now and refresh the touched people's Home tabs,
-        off the request path."""
+        off the request path. `posts`: every row is a message to post (none a refresh of one already sent), so
+        where the workspace's post budget is spent they wait for it without their kinds being read."""
         ...

@@ -166,7 +166,7 @@ class TaskService:
             concerned = (view.assignee_id, view.delegator_id, *(team.manager_ids if team else ()))
             uow.commit()
         log.info("task.created", extra={"workspace": workspace_id, "task": view.ref})
-        self._after(workspace_id, outbox_ids, concerned)
+        self._after(workspace_id, outbox_ids, concerned, posts=True)  # the assignment DM, the away flag: no refresh
         return view, facts
 
     def _resolve_due(self, workspace_id: str, actor_id: str, new: NewTask, *, now: datetime) -> datetime | None:
@@ -448,5 +448,8 @@ class TaskService:
         managers = tuple(m.user_id for m in team.managers) if team else ()
         return (task.assignee_id, task.delegator_id, *managers)
 
-    def _after(self, workspace_id: str, outbox_ids: Sequence[int], touched: Sequence[str]) -> None:
-        self._deliverer.deliver(outbox_ids, workspace_id=workspace_id, touched=tuple(dict.fromkeys(touched)))
+    def _after(
+        self, workspace_id: str, outbox_ids: Sequence[int], touched: Sequence[str], *, posts: bool = False
+    ) -> None:
+        touched = tuple(dict.fromkeys(touched))
+        self._deliverer.deliver(outbox_ids, workspace_id=workspace_id, touched=touched, posts=posts)

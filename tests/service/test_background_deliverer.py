@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from typing import Any
 
@@ -191,11 +191,15 @@ class RecordingDelivery:
 
     def __init__(self) -> None:
         self.claims: list[list[int]] = []
+        self.posts: list[dict[int, str]] = []  # what each delivery was told are posts, with their workspace
         self.on_paced: Callable[[float], None] | None = None
 
-    def deliver(self, *, ids: list[int] | None = None, limit: int = 100) -> None:
+    def deliver(
+        self, *, ids: list[int] | None = None, limit: int = 100, posts: Mapping[int, str] | None = None
+    ) -> None:
         assert ids is not None and limit == len(ids)
         self.claims.append(list(ids))
+        self.posts.append(dict(posts or {}))
 
     def next_due_in(self) -> float | None:
         return None
@@ -219,6 +223,16 @@ def test_rows_committed_while_a_delivery_waits_for_a_thread_are_claimed_with_it(
     deliverer.deliver([14], workspace_id="T1")  # after it ran, a commit gets a delivery of its own
     executor.run_all()
     assert delivery.claims == [[11, 12, 13], [14]]
+
+
+def test_rows_a_commit_named_as_posts_reach_the_delivery_with_their_workspace() -> None:
+    deliverer, executor, delivery = _with_delivery(max_row_runs=1)
+    deliverer.deliver([1, 2], workspace_id="T1", posts=True)
+    deliverer.deliver([3], workspace_id="T2")  # not said: its kind is read if it matters
+    deliverer.deliver([4], workspace_id="T2", posts=True)
+    executor.run_all()
+    assert delivery.claims == [[1, 2, 3, 4]]
+    assert delivery.posts == [{1: "T1", 2: "T1", 4: "T2"}]
 
 
 def test_deliveries_in_flight_are_bounded_and_rows_queued_meanwhile_go_behind_other_work() -> None:

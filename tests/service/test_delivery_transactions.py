@@ -237,6 +237,30 @@ def test_a_commits_posts_past_the_budget_are_left_due_without_a_write_and_a_wake
     assert (summary.paced, wakes) == (len(CHANNELS), [3.0])
 
 
+def test_posts_the_commit_named_are_left_due_past_the_budget_without_reading_them(
+    uow_factory: UnitOfWorkFactory, sqlite_engine: Engine
+) -> None:
+    """A /task names its rows as posts: past the budget they wait without a statement; rows not named are read
+    for their kind (a refresh is a chat.update and would go)."""
+    sender = OverBudget()
+    delivery = _delivery(uow_factory, sender, Pacer())
+    ids = sorted(r.id for r in outbox_in(uow_factory))
+    statements: list[tuple[str, Any]] = []
+
+    @event.listens_for(sqlite_engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        statements.append((statement.split()[0], parameters))
+
+    named = delivery.deliver(ids=ids, limit=len(ids), posts=dict.fromkeys(ids, WS))
+    after_named, statements[:] = list(statements), []
+    mixed = delivery.deliver(ids=ids, limit=len(ids), posts={ids[0]: WS})
+
+    assert after_named == [], "no statement for rows the commit named as posts"
+    assert statements == [("BEGIN", ()), ("SELECT", tuple(ids[1:]))], "one read, of the rows not named"
+    assert (named.paced, mixed.paced, sender.posted) == (len(ids), len(ids), [])
+    assert {(r.state, r.attempts, r.lease_until) for r in outbox_in(uow_factory)} == {(OutboxState.PENDING, 0, None)}
+
+
 def test_a_delivery_past_the_budget_gives_each_due_post_its_place_in_the_budget_once(
     uow_factory: UnitOfWorkFactory, begins: list[str]
 ) -> None:

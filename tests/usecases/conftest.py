@@ -70,6 +70,7 @@ class Delivered:
     outbox_ids: tuple[int, ...]
     workspace_id: str
     touched: tuple[str, ...]
+    posts: bool = False  # the use case said every row is a post (none a refresh)
 
 
 @dataclass
@@ -78,8 +79,10 @@ class RecordingDeliverer:
 
     calls: list[Delivered] = field(default_factory=list)
 
-    def deliver(self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = ()) -> None:
-        self.calls.append(Delivered(tuple(outbox_ids), workspace_id, tuple(touched)))
+    def deliver(
+        self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = (), posts: bool = False
+    ) -> None:
+        self.calls.append(Delivered(tuple(outbox_ids), workspace_id, tuple(touched), posts))
 
     @property
     def last(self) -> Delivered:

@@ -64,6 +64,7 @@ def test_a_new_task_is_stored_open_numbered_and_queues_the_assignees_dm(app: Use
     assert row.payload == {"seq": 1}
     assert app.deliverer.last.outbox_ids == (row.id,)
     assert app.deliverer.last.touched == (ALICE, MANAGER)
+    assert app.deliverer.last.posts  # a DM to post: past the budget it waits without its kind being read
 
 
 def test_numbers_count_up_per_workspace(app: UseCases) -> None:
@@ -203,6 +204,7 @@ def test_an_answer_from_a_message_writes_it_there_and_redraws_the_others(app: Us
         ("refresh", "DALICE"),
         ("accepted", MANAGER),
     ]
+    assert not app.deliverer.last.posts  # a refresh among them: not all are posts
 
 
 # done ----------------------------------------------------------------------------------------------

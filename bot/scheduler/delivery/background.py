@@ -64,9 +64,10 @@ class BackgroundDeliverer:
     _timers: set[Cancellable] = field(default_factory=set)
     _wakes: list[float] = field(default_factory=list)  # heap: when paced rows fall due (monotonic)
     _wake_timer_at: float | None = None  # when the one wake-up timer fires
-    # Outbox rows queued by commits and not yet claimed, and the deliveries submitted to take them: commits
-    # made while a delivery waits for the executor join it, so a burst claims its rows together.
-    _queued_ids: dict[int, None] = field(default_factory=dict)
+    # Outbox rows queued by commits and not yet claimed (each with its workspace when the commit said it is a post),
+    # and the deliveries submitted to take them: commits made while a delivery waits for the executor join it, so a
+    # burst claims its rows together.
+    _queued_ids: dict[int, str | None] = field(default_factory=dict)
     _row_runs: int = 0
     # One delivery at a time takes the rows commits queue: a burst's rows are claimed together, and the
     # executor's other thread stays free for Home tabs and wake-ups.
@@ -77,7 +78,9 @@ class BackgroundDeliverer:
             # Rows paced behind another message to the same conversation are delivered when due.
             self.delivery.on_paced = self.wake_after
 
-    def deliver(self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = ()) -> None:
+    def deliver(
+        self, outbox_ids: Sequence[int], *, workspace_id: str, touched: Sequence[str] = (), posts: bool = False
+    ) -> None:
         now = self.monotonic()
         homes: list[str] = []
         later: list[tuple[str, float]] = []
@@ -96,7 +99,7 @@ class BackgroundDeliverer:
         for user_id, wait in later:
             self._later(wait, self._submit, workspace_id, [user_id])
         if outbox_ids:
-            self._queue_rows(outbox_ids)
+            self._queue_rows(outbox_ids, workspace_id if posts else None)
         if homes:
             self._submit(workspace_id, homes)
 
@@ -156,10 +159,11 @@ class BackgroundDeliverer:
     def _submit(self, workspace_id: str, touched: list[str]) -> None:
         self.executor.submit(self._publish, workspace_id, touched)
 
-    def _queue_rows(self, outbox_ids: Sequence[int]) -> None:
-        """Queue a commit's outbox rows; a delivery is submitted unless one already waits or runs to take them."""
+    def _queue_rows(self, outbox_ids: Sequence[int], posts_in: str | None) -> None:
+        """Queue a commit's outbox rows (`posts_in`: the workspace, when every row is a post); a delivery is
+        submitted unless one already waits or runs to take them."""
         with self._lock:
-            self._queued_ids.update(dict.fromkeys(outbox_ids))
+            self._queued_ids.update(dict.fromkeys(outbox_ids, posts_in))
             if self._row_runs >= self.max_row_runs:
                 return
             self._row_runs += 1
@@ -179,11 +183,10 @@ class BackgroundDeliverer:
         that would keep the executor's threads to itself under a steady stream of commands."""
         with self._lock:
             ids = list(self._queued_ids)[:ROWS_PER_CLAIM]
-            for outbox_id in ids:
-                del self._queued_ids[outbox_id]
+            posts = {outbox_id: workspace_id for outbox_id in ids if (workspace_id := self._queued_ids.pop(outbox_id))}
         try:
             if ids:
-                self.delivery.deliver(ids=ids, limit=len(ids))
+                self.delivery.deliver(ids=ids, limit=len(ids), posts=posts)
         except Exception as error:  # a bug here must not vanish silently with the thread
             self.on_error(error)
         finally:

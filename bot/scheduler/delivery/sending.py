@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -82,8 +82,11 @@ class Delivery:
             self._stopping = True
             return self._idle.wait_for(lambda: self._running == 0, timeout=timeout)
 
-    def deliver(self, *, ids: Sequence[int] | None = None, limit: int = BATCH) -> DeliverySummary:
-        """Claim up to `limit` conversations' due rows (or just `ids`) and send each once.
+    def deliver(
+        self, *, ids: Sequence[int] | None = None, limit: int = BATCH, posts: Mapping[int, str] | None = None
+    ) -> DeliverySummary:
+        """Claim up to `limit` conversations' due rows (or just `ids`) and send each once. `posts`: those of `ids`
+        known to be posts, with their workspace (what the commit that queued them said).
 
         Slack allows about one message a second per conversation, so a message for a conversation that
         had one too recently (in this claim; with a pacer, anywhere in this process) goes back to wait
@@ -96,7 +99,7 @@ class Delivery:
             self._running += 1
         try:
             if ids is not None:
-                ids = self._without_paused_posts(ids, summary)
+                ids = self._without_paused_posts(ids, summary, posts or {})
             messages = self._claim(ids=ids, limit=limit, summary=summary) if ids is None or ids else []
             renewed: list[ClaimedRow] | None = None  # this message's rows, renewed with the last one's mark
             held: set[int] = set()  # messages put back to wait for their workspace's budget
@@ -202,18 +205,28 @@ class Delivery:
         own = {workspace_id: s for workspace_id, s in paused.items() if workspace_id not in held}
         return own, {workspace_id: s for workspace_id, s in paused.items() if workspace_id in held}
 
-    def _without_paused_posts(self, ids: Sequence[int], summary: DeliverySummary) -> list[int]:
+    def _without_paused_posts(
+        self, ids: Sequence[int], summary: DeliverySummary, posts: Mapping[int, str]
+    ) -> list[int]:
         """A commit's rows, less the posts to a workspace whose chat.postMessage budget is spent: those are left
         as they are, pending and due, for the delivery that wakes when the budget frees (or the next pass) to
-        spread over the budget with whatever else waits. Found with a read, so a burst of commands past Slack's
-        budget costs no write beyond the commands' own."""
+        spread over the budget with whatever else waits. The posts the commit named (`posts`) are known; the
+        others are found with a read. So a burst of commands past Slack's budget costs no write beyond the
+        commands' own, and a burst of /task not even a read."""
         paused = self._spent_budgets()[0]  # Slack's own 429s are written down for every replica, in `_claim`
         if not paused:
             return list(ids)
-        with self._uow(read_only=True) as uow:
-            rows = uow.outbox.workspaces_and_kinds(ids)
+        # (workspace, kind) of each row; None for a post the commit named (any kind but a refresh).
+        found: dict[int, tuple[str, str | None]] = {row_id: (posts[row_id], None) for row_id in ids if row_id in posts}
+        unknown = [row_id for row_id in ids if row_id not in posts]
+        if unknown:
+            with self._uow(read_only=True) as uow:
+                found.update((row_id, (ws, kind)) for row_id, ws, kind in uow.outbox.workspaces_and_kinds(unknown))
         left: list[int] = []
-        for row_id, workspace_id, kind in rows:
+        for row_id in ids:
+            if row_id not in found:
+                continue  # no longer in the outbox
+            workspace_id, kind = found[row_id]
             if workspace_id in paused and kind != OutboxKind.REFRESH.value:
                 summary.held_back(paused[workspace_id], [row_id])
             else:
