@@ -22,7 +22,9 @@ opening the unit of work to the end of the commit: what one delivery batch pays 
 (b) three concurrent claimers in three processes (what three replicas are), each with its own engine and
     connection, started together on a barrier, claiming until a claim comes back empty. Per-claim p50/p95,
     rows/s, and the proof: every claimed id is collected, the total equals the rows inserted, no id is claimed
-    twice, and in the database no row is left pending and none has `attempts` > 1.
+    twice, and in the database no row is left pending and none has `attempts` > 1. Beside them, the CPU each claim
+    cost: the claimer's thread (`time.thread_time`) and its PostgreSQL backend (/proc, a local server), and
+    what that CPU alone takes when the claimers share the machine's cores: the floor for a claim's latency here.
 (c) the same with three threads in one process sharing one engine (the pool gives each its own connection):
     shown because the GIL serializes the ORM work of the three, which (b) avoids.
 (d) a reference that is not Baton's code: the same claim as one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
@@ -35,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import queue
 import sys
 import threading
@@ -199,6 +202,8 @@ class ClaimerResult:
     ids: list[int] = field(default_factory=list)
     error: str | None = None
     stopped: bool = False  # the phase budget ran out before the claimer saw an empty claim
+    cpu_s: float = 0.0  # CPU the claimer's thread spent from the start signal to its last claim
+    server_cpu_s: float | None = None  # ... and the PostgreSQL backend its claims ran on (a local server only)
 
 
 def claim_until_empty(
@@ -207,7 +212,10 @@ def claim_until_empty(
     result = ClaimerResult()
     try:
         warm_up(uow)
+        with uow() as unit:  # one thread claiming: the pool hands every claim this same connection
+            backend = int(unit.session.execute(text("SELECT pg_backend_pid()")).scalar_one())
         start()
+        cpu_began, server_began = time.thread_time(), process_cpu_seconds(backend)
         for _ in range(max_claims):
             if time.monotonic() > deadline:
                 result.stopped = True
@@ -219,9 +227,22 @@ def claim_until_empty(
             result.ids.extend(ids)
         else:
             result.stopped = True
+        result.cpu_s = time.thread_time() - cpu_began
+        server_ended = process_cpu_seconds(backend)
+        if server_began is not None and server_ended is not None:
+            result.server_cpu_s = server_ended - server_began
     except Exception as error:  # reported in the table, never lost with the thread or process
         result.error = f"{type(error).__name__}: {error}"
     return result
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process on this machine (/proc), None when it cannot be seen."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def process_claimer(url: str, barrier: Any, max_claims: int, budget: float, out: Any) -> None:
@@ -417,6 +438,12 @@ def phase_summary(phase: Phase, pending: int) -> dict[str, Any]:
         "errors": [c.error for c in phase.claimers if c.error],
         "stopped": any(c.stopped for c in phase.claimers),
         "db": phase.check,
+        "claimer_cpu_ms_per_claim": sum(c.cpu_s for c in phase.claimers) / len(seconds) * 1000 if seconds else None,
+        "postgres_cpu_ms_per_claim": (
+            sum(c.server_cpu_s or 0.0 for c in phase.claimers) / len(seconds) * 1000
+            if seconds and all(c.server_cpu_s is not None for c in phase.claimers)
+            else None
+        ),
     }
 
 
@@ -460,6 +487,18 @@ def phase_rows(label: str, s: dict[str, Any], one: dict[str, Any]) -> list[tuple
             ratio(s["rows_per_s"], one["rows_per_s"]),
         )
     )
+    client, server = s["claimer_cpu_ms_per_claim"], s["postgres_cpu_ms_per_claim"]
+    if client is not None and server is not None and label.endswith("processes"):
+        cores = os.cpu_count() or 1
+        floor = (client + server) * max(1, CLAIMERS / cores)
+        rows.append(
+            (
+                f"{label}: CPU per claim: the claimer's / its PostgreSQL backend's",
+                f"{client:.1f} ms / {server:.1f} ms",
+                f"{floor:.1f} ms: what that CPU takes with {CLAIMERS} claimers sharing {cores} cores",
+                "n/a",
+            )
+        )
     if s["errors"] or s["stopped"]:
         rows.append((f"{label}: problems", f"errors {s['errors']}, budget hit {s['stopped']}", "none", "n/a"))
     return rows
