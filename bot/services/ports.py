@@ -109,6 +109,11 @@ class MessageSender(Protocol):
         """Of those, the workspaces where Slack itself said to wait (a 429), not only Baton's own count."""
         ...
 
+    def post_room(self) -> dict[str, int]:
+        """How many messages each workspace that posted lately may still post now within Slack's budget (a
+        workspace not listed has its whole budget)."""
+        ...
+
     def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
         """Seconds from now when the posts `after` to `after + count - 1` in line in the workspace may go within
         Slack's budget, as it frees (the first `after` places are promised to posts already waiting)."""

@@ -195,6 +195,10 @@ class SlackGateway:
         """The workspaces whose chat.postMessage budget is spent, each with the seconds until it is not."""
         return self.limits.waits("chat.postMessage")
 
+    def post_room(self) -> dict[str, int]:
+        """Messages each workspace that posted in the last minute may still post now within the budget."""
+        return self.limits.room("chat.postMessage")
+
     def posts_held(self) -> set[str]:
         """The workspaces where Slack answered chat.postMessage with a 429 whose Retry-After has not passed."""
         return self.limits.held("chat.postMessage")

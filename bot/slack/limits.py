@@ -138,6 +138,22 @@ class RateLimits:
         places = [0.0] * (room - len(holding)) + [call + WINDOW_SECONDS - now for call in holding]
         return [max(held, places[n % room] + WINDOW_SECONDS * (n // room)) for n in range(after, after + count)]
 
+    def room(self, method: str) -> dict[str, int]:
+        """Calls of the method each workspace with calls in the last minute may still make now (0 while Slack
+        holds it); a workspace not listed has its whole budget."""
+        now = self._monotonic()
+        found: dict[str, int] = {}
+        with self._lock:
+            for workspace_id, known in list(self._windows):
+                if known != method:
+                    continue
+                window = self._window(workspace_id, method, now)  # calls older than the minute forgotten
+                if window.held_until > now:
+                    found[workspace_id] = 0
+                elif window.calls:
+                    found[workspace_id] = max(0, window.allowed - len(window.calls))
+        return found
+
     def held(self, method: str) -> set[str]:
         """The workspaces where Slack itself holds the method (a 429 whose Retry-After has not passed)."""
         now = self._monotonic()

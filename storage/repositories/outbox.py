@@ -320,12 +320,13 @@ class OutboxRepository:
 
     def defer_posts(
         self, workspace_id: str, *, now: datetime, moments: Callable[[int, int], Sequence[datetime]]
-    ) -> list[int]:
-        """Slack's chat.postMessage budget in the workspace is spent: its pending rows that are due and would be
-        posts wait for it without being claimed (a refresh is a chat.update, not a post, and stays due), each until
-        its place in the budget: `moments(count, after)` gives the moments of the `count` places in line after the
-        `after` promised to the workspace's posts already waiting, and none goes before the last of those, so a
-        person's messages keep their order. Each row is written once however long the backlog. Returns the ids."""
+    ) -> dict[int, datetime]:
+        """Slack's chat.postMessage budget in the workspace cannot take every due post now: its pending rows that are
+        due and would be posts wait for it without being claimed (a refresh is a chat.update, not a post, and stays
+        due), each until its place in the budget: `moments(count, after)` gives the moments of the `count` places in
+        line after the `after` promised to the workspace's posts already waiting, and none goes before the last of
+        those, so a person's messages keep their order. A row whose place is free now stays as it is, due; the
+        others are written once each however long the backlog. Returns each due row's moment, by id."""
         posts = (
             not_by_index(OutboxMessage.workspace_id) == workspace_id,
             OutboxMessage.state == OutboxState.PENDING.value,
@@ -334,17 +335,17 @@ class OutboxRepository:
         due = select(OutboxMessage.id).where(due_to_send(now), *posts)
         ids = [int(i) for i in self._session.scalars(due.order_by(OutboxMessage.not_before, OutboxMessage.id))]
         if not ids:
-            return []
+            return {}
         waiting = select(func.count(), func.max(OutboxMessage.not_before)).where(
             still_to_send(), OutboxMessage.not_before > now, *posts
         )
         promised, last = self._session.execute(waiting).one()
         at = moments(len(ids), int(promised))
-        self._session.connection().execute(
-            SET_NOT_BEFORE,
-            [{"row_id": row_id, "at": at[n] if last is None else max(at[n], last)} for n, row_id in enumerate(ids)],
-        )
-        return ids
+        placed = {row_id: at[n] if last is None else max(at[n], last) for n, row_id in enumerate(ids)}
+        later = [{"row_id": row_id, "at": moment} for row_id, moment in placed.items() if moment > now]
+        if later:
+            self._session.connection().execute(SET_NOT_BEFORE, later)
+        return placed
 
     def workspaces_and_kinds(self, outbox_ids: Sequence[int]) -> list[tuple[int, str, str]]:
         """(id, workspace, kind) of each row: which of a commit's rows are posts, and where."""

@@ -41,6 +41,9 @@ class Sender:
     def posts_held(self) -> set[str]:
         return set()
 
+    def post_room(self) -> dict[str, int]:
+        return {}
+
     def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
         return [0.0] * count
 
@@ -208,6 +211,9 @@ class OverBudget(Sender):
     def paused_posts(self) -> dict[str, float]:
         return {WS: 3.0}
 
+    def post_room(self) -> dict[str, int]:
+        return {WS: 0}
+
     def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
         """A place every 0.2 s from 3 s on; `asked` keeps (count, after) of each call."""
         self.asked.append((count, after))
@@ -313,3 +319,39 @@ def test_due_posts_wait_behind_the_places_promised_to_the_posts_already_waiting(
     # Places 2-4 fall at 3.4, 3.6 and 3.8 s: none before the last waiting post, at 5 s.
     assert [rows[f"kudos:{channel}"] for channel in CHANNELS] == [now + timedelta(seconds=5)] * 3
     assert (rows["waiting:0"], rows["waiting:1"]) == (now + timedelta(seconds=3), now + timedelta(seconds=5))
+
+
+class TwoPlaces(Sender):
+    """Two places free in WS's budget now, the next ones from 5 s on; after two posts Slack's budget is spent
+    for 3 s (what a post put back to wait for it would wait)."""
+
+    def post_room(self) -> dict[str, int]:
+        return {WS: max(0, 2 - len(self.posted))}
+
+    def post_wait(self, workspace_id: str) -> float:
+        return 0.0 if len(self.posted) < 2 else 3.0
+
+    def paused_posts(self) -> dict[str, float]:
+        return {} if len(self.posted) < 2 else {WS: 3.0}
+
+    def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
+        return [0.0 if n < 2 else 5.0 + 0.2 * (n - 2) for n in range(after, after + count)]
+
+
+def test_a_claim_takes_only_the_posts_the_budget_has_places_for_and_gives_the_others_theirs(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """Three due posts and two free places: two are claimed and sent; the third is never claimed (and put back to
+    wait), it gets its place in the budget, written once."""
+    sender = TwoPlaces()
+    delivery = _delivery(uow_factory, sender, Pacer())
+    now = FakeClock().now()
+
+    summary = delivery.deliver()
+
+    rows = {r.recipient_id: r for r in outbox_in(uow_factory)}
+    assert (summary.conversations, sender.posted) == (2, list(CHANNELS[:2]))
+    third = rows[CHANNELS[2]]
+    assert (third.state, third.attempts, third.lease_until) == (OutboxState.PENDING, 0, None)
+    assert third.not_before == now + timedelta(seconds=5), "its place in the budget, not a put-back's 3 s wait"
+    assert summary.wake_in_seconds == 5.0

@@ -91,6 +91,21 @@ def test_the_places_in_line_fall_as_the_minutes_calls_leave_it_then_a_minute_lat
     assert budget.moments("T1", "chat.postMessage", 3) == pytest.approx([55, 55, 60])
 
 
+def test_the_room_left_is_told_per_workspace_that_called_lately() -> None:
+    budget, ticks = limits()
+    for _ in range(50):
+        budget.take("T1", "chat.update")
+    for _ in range(20):
+        budget.take("T2", "chat.update")
+    budget.take("T3", "chat.update")
+    budget.hold("T3", "chat.update", 10)
+    budget.take("T4", "conversations.open")
+
+    assert budget.room("chat.update") == {"T1": 0, "T2": 30, "T3": 0}
+    ticks.now += 61  # every call left the minute; T3's hold is over
+    assert budget.room("chat.update") == {}
+
+
 def test_background_work_leaves_a_reserve_for_people_waiting() -> None:
     budget, _ = limits()
     background = [budget.take("T1", "views.publish", background=True) for _ in range(100)]

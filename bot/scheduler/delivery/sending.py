@@ -163,15 +163,17 @@ class Delivery:
                 if not uow.probe.outbox_due(now):
                     return []  # nothing to send: no write transaction
         with self._uow() as uow:
-            # Posts to a workspace whose chat.postMessage budget is spent wait for it where they are, rather
-            # than being claimed, found unsendable and put back (a burst of commands past the budget), each
-            # until the budget can take it. A commit's rows are deferred so only where Slack itself said to wait
-            # (a 429), so that every replica sees it; the others were left as they are (`_without_paused_posts`).
-            paused = self._sender.paused_posts() if ids is None else self._spent_budgets()[1]
-            for workspace_id, seconds in paused.items():
-                deferred = uow.outbox.defer_posts(workspace_id, now=now, moments=self._post_moments(workspace_id, now))
-                if deferred:
-                    summary.held_back(seconds, deferred)
+            # Posts to a workspace whose chat.postMessage budget cannot take all a claim could bring wait for their
+            # places in it where they are (those with a place free now stay due), rather than being claimed, found
+            # unsendable and put back (a burst of commands past the budget). A commit's rows are deferred so only
+            # where Slack itself said to wait (a 429), so that every replica sees it; the others were left as they
+            # are (`_without_paused_posts`).
+            tight = self._tight_budgets(limit) if ids is None else set(self._spent_budgets()[1])
+            for workspace_id in sorted(tight):
+                placed = uow.outbox.defer_posts(workspace_id, now=now, moments=self._post_moments(workspace_id, now))
+                later = {row_id: at for row_id, at in placed.items() if at > now}
+                if later:
+                    summary.held_back((min(later.values()) - now).total_seconds(), list(later))
             if ids is not None:
                 rows = uow.outbox.claim(now=now, limit=limit, lease=self._lease, ids=ids)
             else:
@@ -196,6 +198,11 @@ class Delivery:
             return [now + timedelta(seconds=s) for s in self._sender.post_moments(workspace_id, count, after=after)]
 
         return moments
+
+    def _tight_budgets(self, limit: int) -> set[str]:
+        """The workspaces whose chat.postMessage budget has fewer places free now than the posts a claim of
+        `limit` conversations could send (one each): spent ones, and those close to it."""
+        return {workspace_id for workspace_id, free in self._sender.post_room().items() if free < limit}
 
     def _spent_budgets(self) -> tuple[dict[str, float], dict[str, float]]:
         """The workspaces whose chat.postMessage budget is spent, with the seconds to wait: those where only Baton's
