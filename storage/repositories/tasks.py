@@ -92,6 +92,9 @@ def _view_rows(*where: Any) -> Select[Any]:
 _ASSIGNED_ROWS = _view_rows(Task.assignee_id == bindparam("user_id"))
 _DELEGATED_ROWS = _view_rows(Task.delegator_id == bindparam("user_id"))
 _TEAMS_ROWS = _view_rows(Task.team_id.in_(bindparam("team_ids", expanding=True)))
+_MANY_ROWS = select(*_TASKS.c).where(
+    Task.workspace_id == bindparam("workspace_id"), Task.id.in_(bindparam("task_ids", expanding=True))
+)
 _NUMBERS: Any = select(Task.id, Task.number).where(
     Task.workspace_id == bindparam("workspace_id"), Task.id.in_(bindparam("task_ids", expanding=True))
 )
@@ -179,6 +182,13 @@ class TaskRepository:
             return {}
         stmt = select(Task).where(Task.workspace_id == workspace_id, Task.id.in_(set(task_ids)))
         return {task.id: task for task in self._session.scalars(stmt)}
+
+    def many_rows(self, workspace_id: str, task_ids: Sequence[int]) -> dict[int, TaskRow]:
+        """As `many`, as rows of the task's columns (no ORM objects: for readers, such as a message at its turn)."""
+        if not task_ids:
+            return {}
+        rows = self._read(_MANY_ROWS, {"workspace_id": workspace_id, "task_ids": sorted(set(task_ids))})
+        return {int(row.id): row for row in rows}
 
     def get(self, workspace_id: str, task_id: int, *, for_update: bool = False) -> Task | None:
         stmt = select(Task).where(Task.workspace_id == workspace_id, Task.id == task_id)

@@ -73,6 +73,16 @@ def test_open_counts_in_one_query_count_each_section_and_numbers_map_ids(uow_fac
         assert uow.tasks.open_counts(WS, user_id="U0NOBODY", team_ids=[elsewhere]) == (0, 0, 0)
         assert uow.tasks.numbers(WS, [ids[0], ids[3], ids[5], 999_999]) == {ids[0]: 1, ids[3]: 4}
         assert uow.tasks.numbers(WS, []) == {}
+        # A message's tasks at its turn: rows of the task's columns, as the ORM objects read them.
+        rows_read = uow.tasks.many_rows(WS, [ids[0], ids[4], ids[5], 999_999])
+        objects = uow.tasks.many(WS, [ids[0], ids[4], ids[5], 999_999])
+        assert sorted(rows_read) == sorted(objects) == [ids[0], ids[4]]
+        for task_id, row in rows_read.items():
+            task = objects[task_id]
+            assert (row.number, row.status, row.team_id, row.assignment_seq, row.due_at) == (
+                task.number, task.status, task.team_id, task.assignment_seq, task.due_at,
+            )  # fmt: skip
+        assert uow.tasks.many_rows(WS, []) == {}
 
 
 def _former_away_until(uow_factory: UnitOfWorkFactory) -> object:

@@ -34,7 +34,7 @@ def read_contexts(uows: UnitOfWorkFactory, rows: Sequence[ClaimedRow], *, now: d
     with uows(read_only=True) as uow:
         people = AvailabilityReader(uow, now=now)
         workspace = rows[0].workspace_id
-        tasks = uow.tasks.many(workspace, [r.task_id for r in rows if r.task_id is not None])
+        tasks = uow.tasks.many_rows(workspace, [r.task_id for r in rows if r.task_id is not None])
         teams: dict[int, Any] = {}
         for row in rows:
             found[row.id] = _context_of(uow, row, now=now, people=people, tasks=tasks, teams=teams)
