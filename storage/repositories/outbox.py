@@ -323,25 +323,33 @@ class OutboxRepository:
     ) -> dict[int, datetime]:
         """Slack's chat.postMessage budget in the workspace cannot take every due post now: its pending rows that are
         due and would be posts wait for it without being claimed (a refresh is a chat.update, not a post, and stays
-        due), each until its place in the budget: `moments(count, after)` gives the moments of the `count` places in
-        line after the `after` promised to the workspace's posts already waiting, and none goes before the last of
-        those, so a person's messages keep their order. A row whose place is free now stays as it is, due; the
-        others are written once each however long the backlog. Returns each due row's moment, by id."""
+        due), each person's until their place in the budget. One place per person: a person's due rows go out as one
+        message where they bundle, and the rest are paced one a second behind it. `moments(count, after)` gives the
+        moments of the `count` places in line after the `after` promised to the posts already waiting, and none goes
+        before the last of those, so a person's messages keep their order. Rows whose place is free now stay as they
+        are, due; the others are written once each however long the backlog. Returns each due row's moment, by id."""
         posts = (
             not_by_index(OutboxMessage.workspace_id) == workspace_id,
             OutboxMessage.state == OutboxState.PENDING.value,
             OutboxMessage.kind != OutboxKind.REFRESH.value,
         )
-        due = select(OutboxMessage.id).where(due_to_send(now), *posts)
-        ids = [int(i) for i in self._session.scalars(due.order_by(OutboxMessage.not_before, OutboxMessage.id))]
-        if not ids:
+        due = select(OutboxMessage.id, OutboxMessage.recipient_id).where(due_to_send(now), *posts)
+        people: dict[str, list[int]] = {}  # each person's due rows, people in the order their first row fell due
+        for row_id, recipient_id in self._session.execute(due.order_by(OutboxMessage.not_before, OutboxMessage.id)):
+            people.setdefault(str(recipient_id), []).append(int(row_id))
+        if not people:
             return {}
-        waiting = select(func.count(), func.max(OutboxMessage.not_before)).where(
+        # Rows waiting at one moment hold one place (a person's rows share theirs).
+        waiting = select(func.count(func.distinct(OutboxMessage.not_before)), func.max(OutboxMessage.not_before)).where(
             still_to_send(), OutboxMessage.not_before > now, *posts
         )
         promised, last = self._session.execute(waiting).one()
-        at = moments(len(ids), int(promised))
-        placed = {row_id: at[n] if last is None else max(at[n], last) for n, row_id in enumerate(ids)}
+        at = moments(len(people), int(promised))
+        placed = {
+            row_id: at[n] if last is None else max(at[n], last)
+            for n, ids in enumerate(people.values())
+            for row_id in ids
+        }
         later = [{"row_id": row_id, "at": moment} for row_id, moment in placed.items() if moment > now]
         if later:
             self._session.connection().execute(SET_NOT_BEFORE, later)

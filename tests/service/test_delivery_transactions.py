@@ -355,3 +355,22 @@ def test_a_claim_takes_only_the_posts_the_budget_has_places_for_and_gives_the_ot
     assert (third.state, third.attempts, third.lease_until) == (OutboxState.PENDING, 0, None)
     assert third.not_before == now + timedelta(seconds=5), "its place in the budget, not a put-back's 3 s wait"
     assert summary.wake_in_seconds == 5.0
+
+
+def test_a_persons_due_posts_share_one_place_in_the_budget(uow_factory: UnitOfWorkFactory) -> None:
+    """Three due rows for C01 (one message where they bundle, paced behind it where not) take one place, not three:
+    the places asked for are one per person, and each person's rows wait for theirs together."""
+    sender = OverBudget()
+    delivery = _delivery(uow_factory, sender, Pacer())
+    now = FakeClock().now()
+    with uow_factory() as uow:
+        for n in range(2):
+            uow.outbox.add(WS, dedupe_key=f"more:{n}", kind="kudos", recipient_id="C01", now=now)
+        uow.commit()
+
+    delivery.deliver()
+
+    at = {r.dedupe_key: r.not_before for r in outbox_in(uow_factory)}
+    assert sender.asked == [(len(CHANNELS), 0)], "one place per person"
+    assert at["kudos:C01"] == at["more:0"] == at["more:1"] == now + timedelta(seconds=3.0)
+    assert [at[f"kudos:{c}"] for c in CHANNELS] == [now + timedelta(seconds=3.0 + 0.2 * n) for n in range(3)]
