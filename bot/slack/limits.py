@@ -144,15 +144,16 @@ class RateLimits:
         now = self._monotonic()
         found: dict[str, int] = {}
         with self._lock:
-            for workspace_id, known in list(self._windows):
-                if known != method:
-                    continue
-                window = self._window(workspace_id, method, now)  # calls older than the minute forgotten
+            for workspace_id, window in self._windows_of(method, now):
                 if window.held_until > now:
                     found[workspace_id] = 0
                 elif window.calls:
                     found[workspace_id] = max(0, window.allowed - len(window.calls))
         return found
+
+    def _windows_of(self, method: str, now: float) -> list[tuple[str, _Window]]:
+        """Each workspace's window for the method, its calls older than the minute forgotten (the lock held)."""
+        return [(ws, self._window(ws, method, now)) for ws, known in list(self._windows) if known == method]
 
     def held(self, method: str) -> set[str]:
         """The workspaces where Slack itself holds the method (a 429 whose Retry-After has not passed)."""
@@ -169,9 +170,8 @@ class RateLimits:
         now = self._monotonic()
         with self._lock:
             found = {
-                workspace_id: self._wait(self._window(workspace_id, method, now), now, background=background)
-                for workspace_id, known in list(self._windows)
-                if known == method
+                workspace_id: self._wait(window, now, background=background)
+                for workspace_id, window in self._windows_of(method, now)
             }
         return {workspace_id: wait for workspace_id, wait in found.items() if wait > 0}
 

@@ -327,7 +327,7 @@ class OutboxRepository:
         message where they bundle, and the rest are paced one a second behind it. `moments(count, after)` gives the
         moments of the `count` places in line after the `after` promised to the posts already waiting, and none goes
         before the last of those, so a person's messages keep their order. Rows whose place is free now stay as they
-        are, due; the others are written once each however long the backlog. Returns each due row's moment, by id."""
+        are, due; the others are written once each however long the backlog. Returns those, each with its moment."""
         posts = (
             not_by_index(OutboxMessage.workspace_id) == workspace_id,
             OutboxMessage.state == OutboxState.PENDING.value,
@@ -350,10 +350,10 @@ class OutboxRepository:
             for n, ids in enumerate(people.values())
             for row_id in ids
         }
-        later = [{"row_id": row_id, "at": moment} for row_id, moment in placed.items() if moment > now]
+        later = {row_id: moment for row_id, moment in placed.items() if moment > now}
         if later:
-            self._session.connection().execute(SET_NOT_BEFORE, later)
-        return placed
+            self._session.connection().execute(SET_NOT_BEFORE, [{"row_id": i, "at": at} for i, at in later.items()])
+        return later
 
     def workspaces_and_kinds(self, outbox_ids: Sequence[int]) -> list[tuple[int, str, str]]:
         """(id, workspace, kind) of each row: which of a commit's rows are posts, and where."""

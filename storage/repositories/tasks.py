@@ -68,36 +68,21 @@ def _soonest_first(stmt: Select[Any], limit: int) -> Select[Any]:
     return stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.number).limit(limit)
 
 
-def _assigned_to(workspace_id: str, user_id: str) -> tuple[Any, ...]:
-    return Task.workspace_id == workspace_id, Task.assignee_id == user_id, Task.status.in_(NOT_FINAL)
+def _views(who: Any) -> tuple[Select[Any], Select[Any]]:
+    """A view's open tasks (`who`: whose), soonest deadline first, a page at a time, as ORM objects (for a change to
+    them) and as rows of the task's columns (for readers): built once, with the workspace, the person or teams and
+    the page as parameters."""
+    where = (Task.workspace_id == bindparam("workspace_id"), who, Task.status.in_(NOT_FINAL))
+    page = cast(int, bindparam("limit"))
+    return _soonest_first(select(Task).where(*where), page), _soonest_first(select(*_TASKS.c).where(*where), page)
 
 
-def _delegated_by(workspace_id: str, user_id: str) -> tuple[Any, ...]:
-    return Task.workspace_id == workspace_id, Task.delegator_id == user_id, Task.status.in_(NOT_FINAL)
-
-
-def _of_teams(workspace_id: str, team_ids: Sequence[int]) -> tuple[Any, ...]:
-    return Task.workspace_id == workspace_id, Task.team_id.in_(team_ids), Task.status.in_(NOT_FINAL)
-
-
-def _view_rows(*where: Any) -> Select[Any]:
-    """A view's open tasks as rows of the task's columns, soonest deadline first, a page at a time: built once, with
-    the workspace, the person or teams and the page as parameters."""
-    return _soonest_first(
-        select(*_TASKS.c).where(Task.workspace_id == bindparam("workspace_id"), *where, Task.status.in_(NOT_FINAL)),
-        cast(int, bindparam("limit")),
-    )
-
-
-_ASSIGNED_ROWS = _view_rows(Task.assignee_id == bindparam("user_id"))
-_DELEGATED_ROWS = _view_rows(Task.delegator_id == bindparam("user_id"))
-_TEAMS_ROWS = _view_rows(Task.team_id.in_(bindparam("team_ids", expanding=True)))
-_MANY_ROWS = select(*_TASKS.c).where(
-    Task.workspace_id == bindparam("workspace_id"), Task.id.in_(bindparam("task_ids", expanding=True))
-)
-_NUMBERS: Any = select(Task.id, Task.number).where(
-    Task.workspace_id == bindparam("workspace_id"), Task.id.in_(bindparam("task_ids", expanding=True))
-)
+_ASSIGNED, _ASSIGNED_ROWS = _views(Task.assignee_id == bindparam("user_id"))
+_DELEGATED, _DELEGATED_ROWS = _views(Task.delegator_id == bindparam("user_id"))
+_OF_TEAMS, _TEAMS_ROWS = _views(Task.team_id.in_(bindparam("team_ids", expanding=True)))
+_BY_IDS = (Task.workspace_id == bindparam("workspace_id"), Task.id.in_(bindparam("task_ids", expanding=True)))
+_MANY_ROWS = select(*_TASKS.c).where(*_BY_IDS)
+_NUMBERS: Any = select(Task.id, Task.number).where(*_BY_IDS)
 
 
 def _open_counts(with_teams: bool) -> Select[Any]:
@@ -225,15 +210,18 @@ class TaskRepository:
         return list(self._session.connection().execute(stmt, params))
 
     def assigned_to(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
-        return self._soonest_first(select(Task).where(*_assigned_to(workspace_id, user_id)), limit)
+        params = {"workspace_id": workspace_id, "user_id": user_id, "limit": limit}
+        return list(self._session.scalars(_ASSIGNED, params))
 
     def delegated_by(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
-        return self._soonest_first(select(Task).where(*_delegated_by(workspace_id, user_id)), limit)
+        params = {"workspace_id": workspace_id, "user_id": user_id, "limit": limit}
+        return list(self._session.scalars(_DELEGATED, params))
 
     def of_teams(self, workspace_id: str, team_ids: Sequence[int], *, limit: int) -> list[Task]:
         if not team_ids:
             return []
-        return self._soonest_first(select(Task).where(*_of_teams(workspace_id, team_ids)), limit)
+        params = {"workspace_id": workspace_id, "team_ids": list(team_ids), "limit": limit}
+        return list(self._session.scalars(_OF_TEAMS, params))
 
     def assigned_to_rows(self, workspace_id: str, user_id: str, *, limit: int) -> list[TaskRow]:
         """As `assigned_to`, as rows of the task's columns (no ORM objects: for views that only read)."""

@@ -170,8 +170,7 @@ class Delivery:
             # are (`_without_paused_posts`).
             tight = self._tight_budgets(limit) if ids is None else set(self._spent_budgets()[1])
             for workspace_id in sorted(tight):
-                placed = uow.outbox.defer_posts(workspace_id, now=now, moments=self._post_moments(workspace_id, now))
-                later = {row_id: at for row_id, at in placed.items() if at > now}
+                later = uow.outbox.defer_posts(workspace_id, now=now, moments=self._post_moments(workspace_id, now))
                 if later:
                     summary.held_back((min(later.values()) - now).total_seconds(), list(later))
             if ids is not None:
