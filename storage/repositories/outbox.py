@@ -249,7 +249,7 @@ class OutboxRepository:
         """Messages queued for someone and not sent yet (many wait for their working time), soonest first: rows of
         (id, task_id, kind, not_before), for the Home tab."""
         params = {"workspace_id": workspace_id, "recipient_id": recipient_id, "limit": limit}
-        return list(self._session.connection().execute(QUEUED_FOR, params))
+        return list(self._session.connection().execute(QUEUED_FOR, params).all())
 
     def recheck_held(self, workspace_id: str, recipient_ids: Sequence[str], *, now: datetime) -> int:
         """Someone's time changed (hours, calendar, status): their DMs held for later are due now, and
@@ -357,7 +357,7 @@ class OutboxRepository:
 
     def workspaces_and_kinds(self, outbox_ids: Sequence[int]) -> list[tuple[int, str, str]]:
         """(id, workspace, kind) of each row: which of a commit's rows are posts, and where."""
-        rows = self._session.connection().execute(WORKSPACES_AND_KINDS, {"ids": list(outbox_ids)})
+        rows = self._session.connection().execute(WORKSPACES_AND_KINDS, {"ids": list(outbox_ids)}).all()
         return [(int(i), str(w), str(k)) for i, w, k in rows]
 
     def next_due(self) -> datetime | None:
@@ -374,7 +374,7 @@ class OutboxRepository:
         if not outbox_ids:
             return set()
         params = {"ids": list(outbox_ids), "held_until": held_until, "now": now, "until": until}
-        return {int(i) for i in self._session.connection().execute(RENEW, params).scalars()}
+        return {int(i) for i in self._session.connection().execute(RENEW, params).scalars().all()}
 
     def settle(
         self,
@@ -411,7 +411,7 @@ class OutboxRepository:
             "new_error": error[:200] if error is not None else None,
             "new_not_before": not_before,
         }
-        return {int(i) for i in self._session.connection().execute(stmt, params).scalars()}
+        return {int(i) for i in self._session.connection().execute(stmt, params).scalars().all()}
 
     def put_back_claimed(self, due: Sequence[tuple[int, datetime]]) -> None:
         """Inside the transaction that claimed them: (id, due) rows back to pending, each due at its own moment, in

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, case, func, insert, literal, or_, select, update
+from sqlalchemy import Integer, Select, Table, bindparam, case, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, selectinload
 
@@ -80,6 +80,25 @@ def _views(who: Any) -> tuple[Select[Any], Select[Any]]:
 _ASSIGNED, _ASSIGNED_ROWS = _views(Task.assignee_id == bindparam("user_id"))
 _DELEGATED, _DELEGATED_ROWS = _views(Task.delegator_id == bindparam("user_id"))
 _OF_TEAMS, _TEAMS_ROWS = _views(Task.team_id.in_(bindparam("team_ids", expanding=True)))
+
+
+@cache
+def _due_for_planning(*, postgres: bool) -> Select[Any]:
+    """The planner's scan, built once: ids only (the due time orders them but is not returned: 500 timestamps parsed
+    for nothing were a fifth of the scan on PostgreSQL)."""
+    stmt = (
+        select(_TASKS.c.id)
+        .where(
+            _TASKS.c.status.in_(ACTIVE),
+            _TASKS.c.next_check_at.is_not(None),
+            _TASKS.c.next_check_at <= bindparam("now", type_=_TASKS.c.next_check_at.type),
+        )
+        .order_by(_TASKS.c.next_check_at)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    return stmt.with_for_update(skip_locked=True) if postgres else stmt
+
+
 _BY_IDS = (Task.workspace_id == bindparam("workspace_id"), Task.id.in_(bindparam("task_ids", expanding=True)))
 _MANY_ROWS = select(*_TASKS.c).where(*_BY_IDS)
 _NUMBERS: Any = select(Task.id, Task.number).where(*_BY_IDS)
@@ -207,7 +226,7 @@ class TaskRepository:
         ORM would have made."""
         if self._session.autoflush:
             self._session.flush()
-        return list(self._session.connection().execute(stmt, params))
+        return list(self._session.connection().execute(stmt, params).all())  # one fetchall, not a fetch a row
 
     def assigned_to(self, workspace_id: str, user_id: str, *, limit: int) -> list[Task]:
         params = {"workspace_id": workspace_id, "user_id": user_id, "limit": limit}
@@ -255,17 +274,12 @@ class TaskRepository:
 
     def ids_due_for_planning(self, *, now: datetime, limit: int) -> list[int]:
         """Ids of active tasks whose next follow-up moment has come, across workspaces, soonest first (the
-        scheduler's scan: only the columns of the partial index ix_tasks_next_check_at are read). On
-        PostgreSQL the rows are locked here, and other planners skip them."""
-        stmt = (
-            select(Task.id, Task.next_check_at)
-            .where(Task.status.in_(ACTIVE), Task.next_check_at.is_not(None), Task.next_check_at <= now)
-            .order_by(Task.next_check_at)
-            .limit(limit)
-        )
-        if self._session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        return [task_id for task_id, _ in self._session.execute(stmt)]
+        scheduler's scan: only the columns of the partial index ix_tasks_next_check_at are read, and only the ids
+        come back). On PostgreSQL the rows are locked here, and other planners skip them."""
+        postgres = self._session.get_bind().dialect.name == "postgresql"
+        return [
+            task_id for (task_id,) in self._read(_due_for_planning(postgres=postgres), {"now": now, "limit": limit})
+        ]
 
     def for_planning(self, task_ids: Sequence[int]) -> list[Task]:
         """These tasks, across workspaces, in the order given (one query; those gone since are missing)."""

@@ -58,7 +58,7 @@ class WorkspaceRepository:
 
     def uninstalled(self) -> set[str]:
         """The workspaces nothing may be sent to (a handful at most, read once per delivery batch)."""
-        return {str(i) for i in self._session.connection().execute(_UNINSTALLED).scalars()}
+        return {str(i) for i in self._session.connection().execute(_UNINSTALLED).scalars().all()}
 
     def next_task_number(self, workspace_id: str) -> int:
         """Allocate `T-<n>` with one atomic UPDATE … RETURNING, so concurrent creators never collide."""
