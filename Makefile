@@ -23,8 +23,10 @@ run: $(VENV)/.installed-run
 	$(BIN)/baton db upgrade
 	$(BIN)/baton run
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs it in this one.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The playground's browser test drives Debian's chromium through Playwright (no browser download).
 # As root with apt it is installed when missing; elsewhere the test is skipped, except in CI, where it fails.
