@@ -3,9 +3,10 @@ status) read from the people, time off and team rows, each person once per unit 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot.clock import Clock
 from bot.domain import calendars, worktime
@@ -23,6 +24,7 @@ TIME_OFF_LOOKBACK = timedelta(days=2)
 # again then, and a user_change event that clears it brings the person back at once.
 OPEN_STATUS_HORIZON = timedelta(days=7)
 TIME_OFF_PAGE = 20  # the most periods `TimeOffRepository.of_user` returns by default
+READ_AHEAD_CHUNK = 500  # people read ahead in one statement (bound parameters stay well under SQLite's limit)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class AvailabilityReader:
         self._people: dict[tuple[str, str], PersonTime] = {}
         self._recorded: dict[tuple[str, str], tuple[Period, ...]] = {}
         self._away: dict[tuple[str, str], tuple[Period, ...]] = {}
+        self._not_stored: set[tuple[str, str]] = set()  # people `read_ahead` looked for and found no row of
 
     @classmethod
     def known(
@@ -87,13 +90,45 @@ class AvailabilityReader:
     def person(self, workspace_id: str, user_id: str, *, fallback_tz: str = "UTC") -> PersonTime:
         key = (workspace_id, user_id)
         if key not in self._people:
-            found = (
-                self._reads().people.time_fields(workspace_id, user_id)
-                if self._read_only
-                else self._reads().people.get(workspace_id, user_id)
-            )
+            found: Any = None  # someone `read_ahead` found no row of
+            if key not in self._not_stored:
+                people = self._reads().people
+                found = (
+                    people.time_fields(workspace_id, user_id) if self._read_only else people.get(workspace_id, user_id)
+                )
             self._people[key] = person_time(found, fallback_tz=fallback_tz)
         return self._people[key]
+
+    def read_ahead(self, people: Iterable[tuple[str, str]]) -> None:
+        """Read these (workspace, user) people's time and recorded time off now, in a statement or two per workspace
+        (READ_AHEAD_CHUNK people at a time), for lookups to come: a planner batch's assignees and delegators, each
+        of whom was one or two statements. What it reads is what `person` and `recorded` would read; someone not
+        stored is remembered as such, and `person` gives them its fallback zone without a statement."""
+        wanted: dict[str, list[str]] = {}
+        for workspace_id, user_id in dict.fromkeys(people):
+            key = (workspace_id, user_id)
+            if key not in self._people or key not in self._recorded:
+                wanted.setdefault(workspace_id, []).append(user_id)
+        if not wanted:
+            return
+        uow = self._reads()
+        for workspace_id, user_ids in wanted.items():
+            for start in range(0, len(user_ids), READ_AHEAD_CHUNK):
+                chunk = user_ids[start : start + READ_AHEAD_CHUNK]
+                found = uow.people.times_of(workspace_id, chunk)
+                periods = uow.time_off.periods_of_many(
+                    workspace_id, chunk, ending_after=self._now - TIME_OFF_LOOKBACK, limit=TIME_OFF_PAGE
+                )
+                for user_id in chunk:
+                    key = (workspace_id, user_id)
+                    if user_id in found:
+                        self._people.setdefault(key, person_time(found[user_id]))
+                    else:
+                        self._not_stored.add(key)
+                    rows = periods.get(user_id, ())
+                    self._recorded.setdefault(
+                        key, tuple(Period(starts_at=r.starts_at, ends_at=r.ends_at) for r in rows)
+                    )
 
     def recorded(self, workspace_id: str, user_id: str) -> tuple[Period, ...]:
         """Recorded time off not over two days ago (at most the repository's page of it), soonest first."""

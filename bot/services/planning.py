@@ -74,6 +74,8 @@ class Planner:
                 due_ids = uow.tasks.ids_due_for_planning(now=now, limit=PLAN_BATCH)
                 tasks = uow.tasks.for_planning(due_ids)
                 cache = _Cache(teams={}, people=AvailabilityReader(uow, now=now))
+                # The batch's assignees and delegators, read together rather than a statement or two each.
+                cache.people.read_ahead((t.workspace_id, u) for t in tasks for u in (t.assignee_id, t.delegator_id))
                 # No autoflush: the batch's task updates are written once, at the commit, rather than one
                 # UPDATE before each lookup or outbox insert (none of which reads them back).
                 with uow.session.no_autoflush:

@@ -249,7 +249,8 @@ class OutboxRepository:
         """Messages queued for someone and not sent yet (many wait for their working time), soonest first: rows of
         (id, task_id, kind, not_before), for the Home tab."""
         params = {"workspace_id": workspace_id, "recipient_id": recipient_id, "limit": limit}
-        return list(self._session.connection().execute(QUEUED_FOR, params).all())
+        rows: Sequence[Any] = self._session.connection().execute(QUEUED_FOR, params).all()
+        return list(rows)
 
     def recheck_held(self, workspace_id: str, recipient_ids: Sequence[str], *, now: datetime) -> int:
         """Someone's time changed (hours, calendar, status): their DMs held for later are due now, and

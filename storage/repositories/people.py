@@ -41,16 +41,24 @@ _REMEMBER_DM = (
 )
 _DM_CHANNEL = select(_PEOPLE.c.dm_channel_id).where(_ONE_PERSON)
 # What someone's time is read from (zone, hours, calendar, status), as one Core row: a reader that only reads.
-_TIME_FIELDS = select(
-    _PEOPLE.c.tz,
-    _PEOPLE.c.work_start,
-    _PEOPLE.c.work_end,
-    _PEOPLE.c.work_days,
-    _PEOPLE.c.calendar,
-    _PEOPLE.c.status_emoji,
-    _PEOPLE.c.status_text,
-    _PEOPLE.c.status_expiration,
-).where(_ONE_PERSON)
+_TIME_COLUMNS = tuple(
+    _PEOPLE.c[name]
+    for name in (
+        "tz",
+        "work_start",
+        "work_end",
+        "work_days",
+        "calendar",
+        "status_emoji",
+        "status_text",
+        "status_expiration",
+    )
+)
+_TIME_FIELDS = select(*_TIME_COLUMNS).where(_ONE_PERSON)
+# The same of several people of a workspace, with their user ids (a planner batch reads its people at once).
+_TIME_FIELDS_OF_MANY = select(_PEOPLE.c.user_id, *_TIME_COLUMNS).where(
+    _PEOPLE.c.workspace_id == bindparam("workspace_id"), _PEOPLE.c.user_id.in_(bindparam("user_ids", expanding=True))
+)
 
 
 class PersonRepository:
@@ -86,6 +94,14 @@ class PersonRepository:
         None: for a unit of work that only reads, where nothing unflushed could differ from the database."""
         params = {"workspace_id": workspace_id, "user_id": user_id}
         return self._session.connection().execute(_TIME_FIELDS, params).first()
+
+    def times_of(self, workspace_id: str, user_ids: Sequence[str]) -> dict[str, Any]:
+        """`time_fields` of several people of a workspace in one statement, by user id (people not stored are
+        missing), after the flush the ORM would make."""
+        if self._session.autoflush:
+            self._session.flush()
+        params = {"workspace_id": workspace_id, "user_ids": list(user_ids)}
+        return {str(row.user_id): row for row in self._session.connection().execute(_TIME_FIELDS_OF_MANY, params).all()}
 
     def dm_channel(self, workspace_id: str, user_id: str) -> str | None:
         params = {"workspace_id": workspace_id, "user_id": user_id}

@@ -24,13 +24,38 @@ def _of_user(*columns: Any) -> Select[Any]:
             _TIME_OFF.c.user_id == bindparam("user_id"),
             _TIME_OFF.c.ends_at > bindparam("ending_after"),
         )
-        .order_by(_TIME_OFF.c.starts_at)
+        .order_by(_TIME_OFF.c.starts_at, _TIME_OFF.c.id)
         .limit(bindparam("limit"))
+    )
+
+
+def _of_users() -> Select[Any]:
+    """`_of_user`'s page for each of several people of a workspace, in one statement: (user_id, id, starts_at,
+    ends_at) rows, by person, soonest first."""
+    position = (
+        func.row_number()
+        .over(partition_by=_TIME_OFF.c.user_id, order_by=(_TIME_OFF.c.starts_at, _TIME_OFF.c.id))
+        .label("position")
+    )
+    ranked = (
+        select(_TIME_OFF.c.user_id, _TIME_OFF.c.id, _TIME_OFF.c.starts_at, _TIME_OFF.c.ends_at, position)
+        .where(
+            _TIME_OFF.c.workspace_id == bindparam("workspace_id"),
+            _TIME_OFF.c.user_id.in_(bindparam("user_ids", expanding=True)),
+            _TIME_OFF.c.ends_at > bindparam("ending_after"),
+        )
+        .subquery()
+    )
+    return (
+        select(ranked.c.user_id, ranked.c.id, ranked.c.starts_at, ranked.c.ends_at)
+        .where(ranked.c.position <= bindparam("limit"))
+        .order_by(ranked.c.user_id, ranked.c.starts_at, ranked.c.id)
     )
 
 
 _OF_USER = _of_user(TimeOff)  # ORM objects, for a change to them
 _PERIODS_OF_USER = _of_user(_TIME_OFF.c.id, _TIME_OFF.c.starts_at, _TIME_OFF.c.ends_at)  # rows, for readers
+_PERIODS_OF_USERS = _of_users()
 
 
 _HOLD_PERSON = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("key"))))
@@ -70,6 +95,24 @@ class TimeOffRepository:
             self._session.flush()
         params = {"workspace_id": workspace_id, "user_id": user_id, "ending_after": ending_after, "limit": limit}
         return self._session.connection().execute(_PERIODS_OF_USER, params).all()
+
+    def periods_of_many(
+        self, workspace_id: str, user_ids: Sequence[str], *, ending_after: datetime, limit: int = 20
+    ) -> dict[str, list[Row[Any]]]:
+        """`periods_of` for several people of a workspace in one statement: (user_id, id, starts_at, ends_at) rows
+        by user id, soonest first (someone with none has no key)."""
+        if self._session.autoflush:
+            self._session.flush()
+        params = {
+            "workspace_id": workspace_id,
+            "user_ids": list(user_ids),
+            "ending_after": ending_after,
+            "limit": limit,
+        }
+        found: dict[str, list[Row[Any]]] = {}
+        for row in self._session.connection().execute(_PERIODS_OF_USERS, params).all():
+            found.setdefault(str(row.user_id), []).append(row)
+        return found
 
     def current(self, workspace_id: str, *, now: datetime, limit: int = 50) -> list[TimeOff]:
         """Everyone's periods that have not ended, soonest first."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 
 from bot.domain import worktime
-from bot.services.availability import TIME_OFF_LOOKBACK, AvailabilityReader
+from bot.services.availability import TIME_OFF_LOOKBACK, TIME_OFF_PAGE, AvailabilityReader
+from bot.services.planning import Planner
 from bot.services.read_models import task_view
-from storage.models import Team, TimeOff
+from storage.models import Person, Team, TimeOff
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import START
 from tests.fakes.slack_api import U_ALICE, U_MANAGER
@@ -136,3 +140,115 @@ def test_the_home_sections_as_rows_make_the_views_the_objects_make(uow_factory: 
                 task_view(t, team_channel_id="C") for t in objects
             ]
         assert len(pairs[0][1]) == 3 and len(pairs[2][1]) == 2
+
+
+# -- a planner batch's people, read ahead ------------------------------------------------------------------------
+
+
+def _person(workspace_id: str, user_id: str, **fields: object) -> Person:
+    return Person(workspace_id=workspace_id, user_id=user_id, fetched_at=NOW, **fields)
+
+
+def _away(workspace_id: str, user_id: str, starts: datetime, ends: datetime) -> TimeOff:
+    return TimeOff(
+        workspace_id=workspace_id, user_id=user_id, starts_at=starts, ends_at=ends, created_by=user_id, created_at=NOW
+    )
+
+
+def _people_and_time_off(uow_factory: UnitOfWorkFactory) -> list[tuple[str, str]]:
+    """People of two workspaces with their zones, hours, calendars, statuses and time off (one with more periods
+    than a page), and one person with no row; returns every (workspace, user) of them."""
+    ensure_workspaces(uow_factory, WS, OTHER)
+    away_status = int((NOW + timedelta(hours=5)).timestamp())
+    with uow_factory() as uow:
+        uow.session.add_all(
+            [
+                _person(WS, U_ALICE, tz="Europe/Berlin", work_start="08:00", work_end="16:00", work_days="0,1,2,3"),
+                _person(
+                    WS,
+                    "U0BOB",
+                    tz="Asia/Kolkata",
+                    calendar="IN",
+                    status_emoji=":palm_tree:",
+                    status_text="Vacationing",
+                    status_expiration=away_status,
+                ),  # fmt: skip
+                _person(WS, "U0CAROL", tz="America/New_York"),
+                _person(OTHER, U_ALICE, tz="Asia/Tokyo"),
+            ]
+        )
+        uow.session.add_all(
+            [
+                _away(WS, U_ALICE, NOW - timedelta(days=1), NOW + timedelta(days=2)),
+                _away(WS, U_ALICE, NOW - timedelta(days=5), NOW - timedelta(days=4)),  # over before the look-back
+                _away(OTHER, U_ALICE, NOW + timedelta(days=1), NOW + timedelta(days=3)),  # the other workspace's
+                # Carol: more short periods than a page, then the one she is in now.
+                *(
+                    _away(
+                        WS,
+                        "U0CAROL",
+                        NOW - TIME_OFF_LOOKBACK + timedelta(hours=i),
+                        NOW - TIME_OFF_LOOKBACK + timedelta(hours=i, minutes=30),
+                    )
+                    for i in range(TIME_OFF_PAGE + 3)
+                ),  # fmt: skip
+                _away(WS, "U0CAROL", NOW - timedelta(minutes=5), NOW + timedelta(days=1)),
+            ]
+        )
+        uow.commit()
+    return [(WS, U_ALICE), (WS, "U0BOB"), (WS, "U0CAROL"), (WS, "U0NOROW"), (OTHER, U_ALICE), (OTHER, "U0BOB")]
+
+
+def test_people_read_ahead_are_what_each_read_alone_gives_and_cost_no_statement_after(
+    uow_factory: UnitOfWorkFactory, sqlite_engine: Engine
+) -> None:
+    people = _people_and_time_off(uow_factory)
+    asked = {"team_calendar": "US", "fallback_tz": "Pacific/Auckland"}
+    selects: list[str] = []
+
+    @event.listens_for(sqlite_engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    with uow_factory() as uow:
+        ahead = AvailabilityReader(uow, now=NOW)
+        ahead.read_ahead([*people, *people])  # twice over: each person is read once
+        read_ahead = len(selects)
+        answers = {p: (ahead.of(*p, **asked), ahead.away_until(*p)) for p in people}
+        after = selects[read_ahead:]
+    with uow_factory() as uow:
+        alone = AvailabilityReader(uow, now=NOW)
+        assert {p: (alone.of(*p, **asked), alone.away_until(*p)) for p in people} == answers
+    assert read_ahead == 2 * 2, "people and time off, a statement each per workspace"
+    assert len(after) == 1, "nothing more to read but Carol's periods past a full page"
+    assert answers[(WS, "U0NOROW")][0].tz == "Pacific/Auckland", "someone with no row gets the fallback zone"
+    assert answers[(WS, "U0CAROL")][1] == NOW + timedelta(days=1), "past a full page, the current period is found"
+    assert answers[(WS, U_ALICE)][1] == NOW + timedelta(days=2)
+    assert answers[(OTHER, U_ALICE)][1] is None, "another workspace's time off is its own"
+    assert answers[(WS, "U0BOB")][0].away, "an away status counts"
+
+
+def test_a_planner_batch_reads_its_people_in_a_statement_per_workspace(
+    uow_factory: UnitOfWorkFactory, sqlite_engine: Engine
+) -> None:
+    ensure_workspaces(uow_factory, WS)
+    assignees = [f"U0P{i:03d}" for i in range(30)]
+    with uow_factory() as uow:
+        uow.session.add_all([_person(WS, user, tz="Europe/Berlin") for user in assignees])
+        for number, user in enumerate(assignees, start=1):
+            uow.tasks.add(task_row(WS, number, assignee_id=user, status="accepted", accepted_at=NOW - timedelta(days=1),
+                                   next_check_at=NOW - timedelta(minutes=1)))  # fmt: skip
+        uow.commit()
+    reads: list[str] = []
+
+    @event.listens_for(sqlite_engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if re.match(r"\s*SELECT\b", statement) and re.search(r"\bFROM\s+(people|time_off)\b", statement):
+            reads.append(statement)
+
+    Planner(uow=uow_factory).plan_due(NOW)
+    with uow_factory() as uow:
+        moved = [t.next_check_at for t in uow.tasks.for_planning(list(range(1, 31)))]
+    assert all(at is not None and at > NOW for at in moved), "every due task was planned and moved on"
+    assert len(reads) == 2, f"people and time off of 30 assignees and their delegator in two reads, not {len(reads)}"
