@@ -74,7 +74,8 @@ class Planner:
                 due_ids = uow.tasks.ids_due_for_planning(now=now, limit=PLAN_BATCH)
                 tasks = uow.tasks.for_planning(due_ids)
                 cache = _Cache(teams={}, people=AvailabilityReader(uow, now=now))
-                # The batch's assignees and delegators, read together rather than a statement or two each.
+                # The batch's teams, assignees and delegators, read together rather than a statement or two each.
+                cache.teams.update(uow.teams.many(t.team_id for t in tasks if t.team_id is not None))
                 cache.people.read_ahead((t.workspace_id, u) for t in tasks for u in (t.assignee_id, t.delegator_id))
                 # No autoflush: the batch's task updates are written once, at the commit, rather than one
                 # UPDATE before each lookup or outbox insert (none of which reads them back).
@@ -96,7 +97,8 @@ class Planner:
             return None
         if task.team_id not in cache.teams:
             cache.teams[task.team_id] = uow.teams.get(task.workspace_id, task.team_id, with_managers=False)
-        return cache.teams[task.team_id]
+        team = cache.teams[task.team_id]
+        return team if team is not None and team.workspace_id == task.workspace_id else None
 
     def _managers(self, task: Task, team: Team | None, cache: _Cache) -> tuple[str, ...]:
         """Who hears of a task's silence: its team's managers, else its delegator; never the assignee."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, or_, select
@@ -34,6 +35,14 @@ class TeamRepository:
         options = [] if with_managers else [lazyload(Team.managers)]
         team = self._session.get(Team, team_id, options=options)
         return team if team is not None and team.workspace_id == workspace_id else None
+
+    def many(self, team_ids: Iterable[int]) -> dict[int, Team]:
+        """These teams by id, in one statement, their managers loaded on first use (a planner batch's teams)."""
+        ids = sorted(set(team_ids))
+        if not ids:
+            return {}
+        stmt = select(Team).where(Team.id.in_(ids)).options(lazyload(Team.managers))
+        return {team.id: team for team in self._session.scalars(stmt)}
 
     def contact(
         self, workspace_id: str, *, team_id: int | None = None, channel_id: str | None = None

@@ -235,20 +235,26 @@ def test_a_planner_batch_reads_its_people_in_a_statement_per_workspace(
     ensure_workspaces(uow_factory, WS)
     assignees = [f"U0P{i:03d}" for i in range(30)]
     with uow_factory() as uow:
+        teams = [Team(workspace_id=WS, channel_id=f"C0B{i}", tz="UTC", created_by=U_MANAGER, created_at=NOW)
+                 for i in range(5)]  # fmt: skip
+        for team in teams:
+            uow.teams.add(team)
         uow.session.add_all([_person(WS, user, tz="Europe/Berlin") for user in assignees])
         for number, user in enumerate(assignees, start=1):
             uow.tasks.add(task_row(WS, number, assignee_id=user, status="accepted", accepted_at=NOW - timedelta(days=1),
-                                   next_check_at=NOW - timedelta(minutes=1)))  # fmt: skip
+                                   next_check_at=NOW - timedelta(minutes=1), team_id=teams[number % 6].id
+                                   if number % 6 < 5 else None))  # fmt: skip
         uow.commit()
     reads: list[str] = []
 
     @event.listens_for(sqlite_engine, "before_cursor_execute")
     def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if re.match(r"\s*SELECT\b", statement) and re.search(r"\bFROM\s+(people|time_off)\b", statement):
-            reads.append(statement)
+        recognitions = "next_recognition_at <=" in statement  # the pass asking whether a recognition is due
+        if re.match(r"\s*SELECT\b", statement) and re.search(r"\bFROM\s+(people|time_off|teams)\b", statement):
+            reads.extend([] if recognitions else [statement])
 
     Planner(uow=uow_factory).plan_due(NOW)
     with uow_factory() as uow:
         moved = [t.next_check_at for t in uow.tasks.for_planning(list(range(1, 31)))]
     assert all(at is not None and at > NOW for at in moved), "every due task was planned and moved on"
-    assert len(reads) == 2, f"people and time off of 30 assignees and their delegator in two reads, not {len(reads)}"
+    assert len(reads) == 3, f"5 teams, and people and time off of 30 assignees, in three reads, not {len(reads)}"
