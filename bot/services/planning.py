@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from bot.domain import worktime
 from bot.domain.model import CheckinSchedule, OutboxKind, TaskStatus
@@ -54,6 +55,8 @@ class _Cache:
     teams: dict[int, Team | None]
     people: AvailabilityReader
     managers: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # The batch's outbox rows, written together before its commit (nothing in a pass reads them back before).
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _is_on_time(task: Task) -> bool:
@@ -81,7 +84,8 @@ class Planner:
                 # UPDATE before each lookup or outbox insert (none of which reads them back).
                 with uow.session.no_autoflush:
                     for task in tasks:
-                        planned += self._plan_task(uow, task, now=now, cache=cache)
+                        self._plan_task(uow, task, now=now, cache=cache)
+                planned += uow.outbox.add_many(cache.rows)
                 uow.commit()
             if len(due_ids) < PLAN_BATCH:
                 break
@@ -110,7 +114,8 @@ class Planner:
             found = cache.managers[team.id] or (task.delegator_id,)
         return tuple(u for u in found if u != task.assignee_id)
 
-    def _plan_task(self, uow: UnitOfWork, task: Task, *, now: datetime, cache: _Cache) -> int:
+    def _plan_task(self, uow: UnitOfWork, task: Task, *, now: datetime, cache: _Cache) -> None:
+        """Queue what is due for the task into `cache.rows`, and move its `next_check_at` on."""
         team = self._team(uow, task, cache)
         calendar = team.calendar if team else None
         who = cache.people.of(
@@ -119,14 +124,12 @@ class Planner:
         tz = who.tz
         away = worktime.covering(who.away, now)  # away: no check-ins or warnings until it ends
         schedule = schedule_of(team) if team else CheckinSchedule()
-        planned = 0
         upcoming: list[datetime] = []
 
         def add(key: str, kind: OutboxKind, to: str, payload: Payload) -> None:
             """Queue one DM, held to the start of the recipient's next working period (CONTRACT)."""
-            nonlocal planned
             reader = who if to == task.assignee_id else cache.people.of(task.workspace_id, to, team_calendar=calendar)
-            row = uow.outbox.add(
+            row = uow.outbox.queued(
                 task.workspace_id,
                 dedupe_key=key,
                 kind=kind,
@@ -136,7 +139,7 @@ class Planner:
                 now=now,
                 not_before=worktime.next_working_start(now, reader),
             )
-            planned += row is not None
+            cache.rows.append(row)
 
         if TaskStatus(task.status) is TaskStatus.OPEN:
             upcoming += self._plan_answer_reminders(task, now=now, who=who, schedule=schedule, away=away, add=add)
@@ -193,7 +196,6 @@ class Planner:
 
         later = [at for at in upcoming if at > now]
         task.next_check_at = min(later) if later else None
-        return planned
 
     def _plan_checkins(
         self,

@@ -29,6 +29,7 @@ from storage.repositories.shared import (
     ACTIVE,
     due_to_send,
     insert_ignoring_conflicts,
+    insert_many_ignoring_conflicts,
     not_by_index,
     still_to_send,
 )
@@ -94,6 +95,28 @@ class OutboxRepository:
         values = _queued(workspace_id, dedupe_key, kind, recipient_id, now, not_before, task_id, payload)
         new_id = insert_ignoring_conflicts(self._session, OutboxMessage, values)
         return int(new_id) if new_id is not None else None
+
+    def add_many(self, rows: Sequence[dict[str, Any]]) -> int:
+        """`add` for many rows made by `queued`, in one statement (an executemany): how many were new; a row whose
+        dedupe key is taken (already, or earlier in `rows`) writes nothing."""
+        if not rows:
+            return 0
+        return len(insert_many_ignoring_conflicts(self._session, OutboxMessage, rows))
+
+    @staticmethod
+    def queued(
+        workspace_id: str,
+        *,
+        dedupe_key: str,
+        kind: str,
+        recipient_id: str,
+        now: datetime,
+        not_before: datetime | None = None,
+        task_id: int | None = None,
+        payload: Payload | None = None,
+    ) -> dict[str, Any]:
+        """The row `add` would write, for `add_many`."""
+        return _queued(workspace_id, dedupe_key, kind, recipient_id, now, not_before, task_id, payload)
 
     @staticmethod
     def row(workspace_id: str, notice: Notice, *, task_id: int, now: datetime) -> dict[str, Any]:

@@ -3,6 +3,7 @@ and which outbox rows are due to send."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -31,6 +32,17 @@ def insert_ignoring_conflicts(session: Session, model: type[Any], values: dict[s
         session.flush()
     connection = session.connection()
     return connection.execute(_insert_ignoring(connection.dialect.name, model.__table__), values).scalar_one_or_none()
+
+
+def insert_many_ignoring_conflicts(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """`insert_ignoring_conflicts` for many rows in one executemany (SQLAlchemy sends them as multi-row INSERTs with
+    RETURNING): the new keys; rows in conflict, with a stored row or one before them, return none."""
+    if session.autoflush:
+        session.flush()
+    connection = session.connection()
+    return list(
+        connection.execute(_insert_ignoring(connection.dialect.name, model.__table__), list(rows)).scalars().all()
+    )
 
 
 @cache

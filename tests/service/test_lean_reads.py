@@ -17,7 +17,7 @@ from storage.models import Person, Team, TimeOff
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import START
 from tests.fakes.slack_api import U_ALICE, U_MANAGER
-from tests.helpers import ensure_workspaces, task_row
+from tests.helpers import ensure_workspaces, outbox_in, task_row
 
 NOW = START
 WS = "T0LEAN"
@@ -241,9 +241,11 @@ def test_a_planner_batch_reads_its_people_in_a_statement_per_workspace(
             uow.teams.add(team)
         uow.session.add_all([_person(WS, user, tz="Europe/Berlin") for user in assignees])
         for number, user in enumerate(assignees, start=1):
-            uow.tasks.add(task_row(WS, number, assignee_id=user, status="accepted", accepted_at=NOW - timedelta(days=1),
-                                   next_check_at=NOW - timedelta(minutes=1), team_id=teams[number % 6].id
-                                   if number % 6 < 5 else None))  # fmt: skip
+            # Overdue since an hour ago, in five teams and none: each has its notices to plan.
+            team_id = teams[number % 6].id if number % 6 < 5 else None
+            overdue = {"due_at": NOW - timedelta(hours=1), "next_check_at": NOW - timedelta(minutes=1)}
+            uow.tasks.add(task_row(WS, number, now=NOW - timedelta(days=2), assignee_id=user, status="accepted",
+                                   team_id=team_id, **overdue))  # fmt: skip
         uow.commit()
     reads: list[str] = []
 
@@ -253,8 +255,36 @@ def test_a_planner_batch_reads_its_people_in_a_statement_per_workspace(
         if re.match(r"\s*SELECT\b", statement) and re.search(r"\bFROM\s+(people|time_off|teams)\b", statement):
             reads.extend([] if recognitions else [statement])
 
-    Planner(uow=uow_factory).plan_due(NOW)
+    inserts: list[str] = []
+
+    @event.listens_for(sqlite_engine, "before_cursor_execute")
+    def _inserts(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if re.match(r"\s*INSERT INTO outbox\b", statement):
+            inserts.append(statement)
+
+    planned = Planner(uow=uow_factory).plan_due(NOW)
     with uow_factory() as uow:
         moved = [t.next_check_at for t in uow.tasks.for_planning(list(range(1, 31)))]
     assert all(at is not None and at > NOW for at in moved), "every due task was planned and moved on"
+    assert planned == len(outbox_in(uow_factory)) > 0, "what the pass counts is what it wrote"
+    assert len(inserts) == 1, "the batch's outbox rows in one statement"
+    assert Planner(uow=uow_factory).plan_due(NOW) == 0, "nothing is due twice"
     assert len(reads) == 3, f"5 teams, and people and time off of 30 assignees, in three reads, not {len(reads)}"
+
+
+def test_add_many_writes_each_new_key_once_and_counts_what_it_wrote(uow_factory: UnitOfWorkFactory) -> None:
+    ensure_workspaces(uow_factory, WS)
+    with uow_factory() as uow:
+        assert uow.outbox.add(WS, dedupe_key="k:1", kind="checkin", recipient_id=U_ALICE, now=NOW) is not None
+        uow.commit()
+
+    def row(key: str, to: str = U_ALICE) -> dict[str, Any]:
+        return uow.outbox.queued(WS, dedupe_key=key, kind="checkin", recipient_id=to, now=NOW, not_before=NOW)
+
+    with uow_factory() as uow:
+        # k:1 is stored already; k:2 comes twice (the second to someone else, and is dropped); k:3 is new.
+        assert uow.outbox.add_many([row("k:1"), row("k:2"), row("k:2", "U0BOB"), row("k:3")]) == 2
+        assert uow.outbox.add_many([]) == 0
+        uow.commit()
+    stored = sorted((r.dedupe_key, r.recipient_id) for r in outbox_in(uow_factory))
+    assert stored == [("k:1", U_ALICE), ("k:2", U_ALICE), ("k:3", U_ALICE)]
