@@ -80,11 +80,12 @@ class Planner:
                 # The batch's teams, assignees and delegators, read together rather than a statement or two each.
                 cache.teams.update(uow.teams.many(t.team_id for t in tasks if t.team_id is not None))
                 cache.people.read_ahead((t.workspace_id, u) for t in tasks for u in (t.assignee_id, t.delegator_id))
-                # No autoflush: the batch's task updates are written once, at the commit, rather than one
-                # UPDATE before each lookup or outbox insert (none of which reads them back).
+                # No autoflush: the batch's task updates are written once, together, rather than one UPDATE before
+                # each lookup (none of which reads them back).
                 with uow.session.no_autoflush:
                     for task in tasks:
                         self._plan_task(uow, task, now=now, cache=cache)
+                    uow.tasks.write_changes(tasks)  # one executemany, not an UPDATE per set of changed columns
                 planned += uow.outbox.add_many(cache.rows)
                 uow.commit()
             if len(due_ids) < PLAN_BATCH:

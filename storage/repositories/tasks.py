@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Integer, Select, Table, bindparam, case, func, insert, literal, or_, select, update
+from sqlalchemy import Integer, Select, Table, bindparam, case, func, insert, inspect, literal, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, selectinload
 
@@ -280,6 +280,22 @@ class TaskRepository:
         return [
             task_id for (task_id,) in self._read(_due_for_planning(postgres=postgres), {"now": now, "limit": limit})
         ]
+
+    def write_changes(self, tasks: Sequence[Task]) -> None:
+        """Write what changed in these tasks in one executemany and take them out of the session (their changes are
+        written; nothing after reads them). The ORM's flush groups its UPDATEs by the set of columns each task
+        changed, so a planner batch whose tasks change different sets was hundreds of statements. Every changed
+        task is written with every column changed in any of them: the others' values are the ones read in this
+        transaction (locked by the scan on PostgreSQL; SQLite has one writer)."""
+        changed = [task for task in tasks if inspect(task).committed_state]
+        if not changed:
+            return
+        keys = sorted(set().union(*(inspect(task).committed_state for task in changed)))
+        self._session.execute(
+            update(Task), [{"id": task.id, **{k: getattr(task, k) for k in keys}} for task in changed]
+        )
+        for task in changed:
+            self._session.expunge(task)
 
     def for_planning(self, task_ids: Sequence[int]) -> list[Task]:
         """These tasks, across workspaces, in the order given (one query; those gone since are missing)."""

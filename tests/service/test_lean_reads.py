@@ -259,15 +259,15 @@ def test_a_planner_batch_reads_its_people_in_a_statement_per_workspace(
 
     @event.listens_for(sqlite_engine, "before_cursor_execute")
     def _inserts(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if re.match(r"\s*INSERT INTO outbox\b", statement):
-            inserts.append(statement)
+        if re.match(r"\s*(INSERT INTO outbox|UPDATE tasks)\b", statement):
+            inserts.append(statement.split("(")[0].split(" SET")[0].strip())
 
     planned = Planner(uow=uow_factory).plan_due(NOW)
     with uow_factory() as uow:
         moved = [t.next_check_at for t in uow.tasks.for_planning(list(range(1, 31)))]
     assert all(at is not None and at > NOW for at in moved), "every due task was planned and moved on"
     assert planned == len(outbox_in(uow_factory)) > 0, "what the pass counts is what it wrote"
-    assert len(inserts) == 1, "the batch's outbox rows in one statement"
+    assert sorted(inserts) == ["INSERT INTO outbox", "UPDATE tasks"], "the batch's rows and changes, a statement each"
     assert Planner(uow=uow_factory).plan_due(NOW) == 0, "nothing is due twice"
     assert len(reads) == 3, f"5 teams, and people and time off of 30 assignees, in three reads, not {len(reads)}"
 
@@ -288,3 +288,38 @@ def test_add_many_writes_each_new_key_once_and_counts_what_it_wrote(uow_factory:
         uow.commit()
     stored = sorted((r.dedupe_key, r.recipient_id) for r in outbox_in(uow_factory))
     assert stored == [("k:1", U_ALICE), ("k:2", U_ALICE), ("k:3", U_ALICE)]
+
+
+def test_write_changes_writes_each_tasks_own_changes_in_one_statement(
+    uow_factory: UnitOfWorkFactory, sqlite_engine: Engine
+) -> None:
+    ensure_workspaces(uow_factory, WS)
+    with uow_factory() as uow:
+        for number in (1, 2, 3):
+            uow.tasks.add(task_row(WS, number, status="accepted", next_check_at=NOW))
+        uow.commit()
+    updates: list[str] = []
+
+    @event.listens_for(sqlite_engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().startswith("UPDATE"):
+            updates.append(statement)
+
+    with uow_factory() as uow:
+        one, two, three = uow.tasks.for_planning([1, 2, 3])
+        with uow.session.no_autoflush:  # as the planner changes them
+            one.next_check_at = NOW + timedelta(hours=1)
+            two.checkins_unanswered += 2
+            two.checkin_after = NOW
+            uow.tasks.write_changes([one, two, three])
+        uow.commit()
+    with uow_factory() as uow:
+        read = {
+            t.id: (t.next_check_at, t.checkins_unanswered, t.checkin_after) for t in uow.tasks.for_planning([1, 2, 3])
+        }
+    assert read == {
+        1: (NOW + timedelta(hours=1), 0, None),
+        2: (NOW, 2, NOW),
+        3: (NOW, 0, None),
+    }
+    assert len(updates) == 1, "the changes of tasks that changed different columns, in one statement"
