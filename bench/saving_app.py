@@ -48,7 +48,10 @@ def _connection() -> sqlite3.Connection:
     if conn is None:
         conn = sqlite3.connect(DB_PATH, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=30000")
-        conn.execute("PRAGMA journal_mode=WAL")
+        # Switched once for the file (the mode persists): asking to switch again on every new connection could meet
+        # a writer mid-checkpoint and fail with "database is locked" (seen once, in a thread started under load).
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(SCHEMA)
         _local.conn = conn

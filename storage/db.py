@@ -36,7 +36,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             if not is_memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
+                # WAL persists in the file: switched by the first connection, only asked after (asking to switch again
+                # on every new pool connection could meet a writer mid-checkpoint and fail with "database is locked").
+                if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    cursor.execute("PRAGMA journal_mode=WAL")
                 # In WAL mode NORMAL syncs at checkpoints, not at every commit: the database cannot be
                 # corrupted, and only a power loss can undo the last commits (https://sqlite.org/wal.html).
                 # PostgreSQL is the store for production data that must survive that.
