@@ -350,7 +350,8 @@ class OutboxRepository:
         due), each person's until their place in the budget. One place per person: a person's due rows go out as one
         message where they bundle, and the rest are paced one a second behind it. `moments(count, after)` gives the
         moments of the `count` places in line after the `after` promised to the posts already waiting, and none goes
-        before the last of those, so a person's messages keep their order. Rows whose place is free now stay as they
+        before the last of its person's already waiting, so a person's messages keep their order (other people's
+        are not held behind it). Rows whose place is free now stay as they
         are, due; the others are written once each however long the backlog. Returns those, each with its moment."""
         posts = (
             not_by_index(OutboxMessage.workspace_id) == workspace_id,
@@ -364,14 +365,22 @@ class OutboxRepository:
         if not people:
             return {}
         # Rows waiting at one moment hold one place (a person's rows share theirs).
-        waiting = select(func.count(func.distinct(OutboxMessage.not_before)), func.max(OutboxMessage.not_before)).where(
+        waiting = select(func.count(func.distinct(OutboxMessage.not_before))).where(
             still_to_send(), OutboxMessage.not_before > now, *posts
         )
-        promised, last = self._session.execute(waiting).one()
+        promised = self._session.execute(waiting).scalar_one()
+        # A person's rows go no earlier than the last of theirs already waiting, so their messages keep their order.
+        lasts = dict(
+            self._session.execute(
+                select(OutboxMessage.recipient_id, func.max(OutboxMessage.not_before))
+                .where(still_to_send(), OutboxMessage.not_before > now, *posts)
+                .group_by(OutboxMessage.recipient_id)
+            ).all()
+        )
         at = moments(len(people), int(promised))
         placed = {
-            row_id: at[n] if last is None else max(at[n], last)
-            for n, ids in enumerate(people.values())
+            row_id: max(at[n], lasts[person]) if person in lasts else at[n]
+            for n, (person, ids) in enumerate(people.items())
             for row_id in ids
         }
         later = {row_id: moment for row_id, moment in placed.items() if moment > now}

@@ -299,15 +299,15 @@ def test_a_delivery_past_the_budget_gives_each_due_post_its_place_in_the_budget_
 def test_due_posts_wait_behind_the_places_promised_to_the_posts_already_waiting(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    """Places already promised are skipped, and no post goes before the last one waiting (a person's messages
-    keep their order)."""
+    """Places already promised are skipped, and no post goes before the last one waiting for the same person (a
+    person's messages keep their order); other people's posts are not held behind it."""
     sender = OverBudget()
     delivery = _delivery(uow_factory, sender, Pacer())
     now = FakeClock().now()
     with uow_factory() as uow:
-        for n, seconds in enumerate((3.0, 5.0)):
+        for n, (channel, seconds) in enumerate((("C09", 3.0), ("C01", 5.0))):
             uow.outbox.add(
-                WS, dedupe_key=f"waiting:{n}", kind="kudos", recipient_id="C09", now=now,
+                WS, dedupe_key=f"waiting:{n}", kind="kudos", recipient_id=channel, now=now,
                 not_before=now + timedelta(seconds=seconds),
             )  # fmt: skip
         uow.commit()
@@ -316,8 +316,12 @@ def test_due_posts_wait_behind_the_places_promised_to_the_posts_already_waiting(
 
     rows = {r.dedupe_key: r.not_before for r in outbox_in(uow_factory)}
     assert sender.asked == [(3, 2)]
-    # Places 2-4 fall at 3.4, 3.6 and 3.8 s: none before the last waiting post, at 5 s.
-    assert [rows[f"kudos:{channel}"] for channel in CHANNELS] == [now + timedelta(seconds=5)] * 3
+    # Places 2-4 fall at 3.4, 3.6 and 3.8 s: C01's post goes after C01's waiting one, at 5 s; the others at theirs.
+    assert [rows[f"kudos:{channel}"] for channel in CHANNELS] == [
+        now + timedelta(seconds=5),
+        now + timedelta(seconds=3.6),
+        now + timedelta(seconds=3.8),
+    ]
     assert (rows["waiting:0"], rows["waiting:1"]) == (now + timedelta(seconds=3), now + timedelta(seconds=5))
 
 
