@@ -82,6 +82,9 @@ _DELEGATED, _DELEGATED_ROWS = _views(Task.delegator_id == bindparam("user_id"))
 _OF_TEAMS, _TEAMS_ROWS = _views(Task.team_id.in_(bindparam("team_ids", expanding=True)))
 
 
+_COLUMN_KEYS = frozenset(attribute.key for attribute in inspect(Task).column_attrs)
+
+
 @cache
 def _due_for_planning(*, postgres: bool) -> Select[Any]:
     """The planner's scan, built once: ids only (the due time orders them but is not returned: 500 timestamps parsed
@@ -287,7 +290,10 @@ class TaskRepository:
         changed, so a planner batch whose tasks change different sets was hundreds of statements. Every changed
         task is written with every column changed in any of them: the others' values are the ones read in this
         transaction (locked by the scan on PostgreSQL; SQLite has one writer)."""
-        changed = [task for task in tasks if inspect(task).committed_state]
+        # Only tasks whose changes are all columns; one with another change (its history) is left to the flush.
+        changed = [
+            task for task in tasks if (state := inspect(task).committed_state) and _COLUMN_KEYS.issuperset(state)
+        ]
         if not changed:
             return
         keys = sorted(set().union(*(inspect(task).committed_state for task in changed)))

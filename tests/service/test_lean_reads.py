@@ -13,7 +13,7 @@ from bot.domain import worktime
 from bot.services.availability import TIME_OFF_LOOKBACK, TIME_OFF_PAGE, AvailabilityReader
 from bot.services.planning import Planner
 from bot.services.read_models import task_view
-from storage.models import Person, Team, TimeOff
+from storage.models import Person, TaskEvent, Team, TimeOff
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import START
 from tests.fakes.slack_api import U_ALICE, U_MANAGER
@@ -313,6 +313,12 @@ def test_write_changes_writes_each_tasks_own_changes_in_one_statement(
             two.checkin_after = NOW
             uow.tasks.write_changes([one, two, three])
         uow.commit()
+    with uow_factory() as uow:  # a task with a change that is not a column's is left to the ORM's flush
+        (three,) = uow.tasks.for_planning([3])
+        three.history.append(TaskEvent(at=NOW, actor_id=U_ALICE, action="noted", detail="d"))
+        three.checkins_unanswered = 5
+        uow.tasks.write_changes([three])
+        uow.commit()
     with uow_factory() as uow:
         read = {
             t.id: (t.next_check_at, t.checkins_unanswered, t.checkin_after) for t in uow.tasks.for_planning([1, 2, 3])
@@ -320,6 +326,6 @@ def test_write_changes_writes_each_tasks_own_changes_in_one_statement(
     assert read == {
         1: (NOW + timedelta(hours=1), 0, None),
         2: (NOW, 2, NOW),
-        3: (NOW, 0, None),
+        3: (NOW, 5, None),
     }
-    assert len(updates) == 1, "the changes of tasks that changed different columns, in one statement"
+    assert len(updates) == 2, "the changes of tasks that changed different columns, in one statement; then the flush's"
