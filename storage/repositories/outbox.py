@@ -50,31 +50,6 @@ _SETTLED_BY_STATE = select(OutboxMessage.state, func.count()).where(text(SETTLED
 CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N due ones
 
 
-def _queued(
-    workspace_id: str,
-    dedupe_key: str,
-    kind: str,
-    recipient_id: str,
-    now: datetime,
-    not_before: datetime | None,
-    task_id: int | None,
-    payload: Payload | None,
-) -> dict[str, Any]:
-    """The row of a message queued to send."""
-    return {
-        "workspace_id": workspace_id,
-        "dedupe_key": dedupe_key,
-        "kind": kind,
-        "task_id": task_id,
-        "recipient_id": recipient_id,
-        "payload": to_json(payload) if payload is not None else {},
-        "state": OutboxState.PENDING.value,
-        "attempts": 0,
-        "not_before": not_before or now,
-        "created_at": now,
-    }
-
-
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -92,7 +67,16 @@ class OutboxRepository:
         payload: Payload | None = None,
     ) -> int | None:
         """Queue a message once: a second add with the same dedupe key writes nothing (None)."""
-        values = _queued(workspace_id, dedupe_key, kind, recipient_id, now, not_before, task_id, payload)
+        values = self.queued(
+            workspace_id,
+            dedupe_key=dedupe_key,
+            kind=kind,
+            recipient_id=recipient_id,
+            now=now,
+            not_before=not_before,
+            task_id=task_id,
+            payload=payload,
+        )
         new_id = insert_ignoring_conflicts(self._session, OutboxMessage, values)
         return int(new_id) if new_id is not None else None
 
@@ -115,15 +99,32 @@ class OutboxRepository:
         task_id: int | None = None,
         payload: Payload | None = None,
     ) -> dict[str, Any]:
-        """The row `add` would write, for `add_many`."""
-        return _queued(workspace_id, dedupe_key, kind, recipient_id, now, not_before, task_id, payload)
+        """The row `add` writes for a message queued to send, for `add_many`."""
+        return {
+            "workspace_id": workspace_id,
+            "dedupe_key": dedupe_key,
+            "kind": kind,
+            "task_id": task_id,
+            "recipient_id": recipient_id,
+            "payload": to_json(payload) if payload is not None else {},
+            "state": OutboxState.PENDING.value,
+            "attempts": 0,
+            "not_before": not_before or now,
+            "created_at": now,
+        }
 
     @staticmethod
     def row(workspace_id: str, notice: Notice, *, task_id: int, now: datetime) -> dict[str, Any]:
         """The row `add` would write for a notice about a task, for a caller that writes it in its own statement
         (a new task's DM)."""
-        return _queued(
-            workspace_id, notice.dedupe_key, notice.kind, notice.recipient_id, now, None, task_id, notice.payload
+        return OutboxRepository.queued(
+            workspace_id,
+            dedupe_key=notice.dedupe_key,
+            kind=notice.kind,
+            recipient_id=notice.recipient_id,
+            now=now,
+            task_id=task_id,
+            payload=notice.payload,
         )
 
     def claim(

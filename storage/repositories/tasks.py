@@ -291,12 +291,12 @@ class TaskRepository:
         task is written with every column changed in any of them: the others' values are the ones read in this
         transaction (locked by the scan on PostgreSQL; SQLite has one writer)."""
         # Only tasks whose changes are all columns; one with another change (its history) is left to the flush.
-        changed = [
-            task for task in tasks if (state := inspect(task).committed_state) and _COLUMN_KEYS.issuperset(state)
-        ]
+        changed = {
+            task: state for task in tasks if (state := inspect(task).committed_state) and _COLUMN_KEYS.issuperset(state)
+        }
         if not changed:
             return
-        keys = sorted(set().union(*(inspect(task).committed_state for task in changed)))
+        keys = sorted(set().union(*changed.values()))
         self._session.execute(
             update(Task), [{"id": task.id, **{k: getattr(task, k) for k in keys}} for task in changed]
         )
