@@ -120,6 +120,7 @@ SETUP_DEADLINE = timedelta(minutes=45)
 BURST_DEADLINE = timedelta(minutes=15)
 LOST_DEADLINE = timedelta(minutes=30)
 TASKS_EACH = 5
+BACKLOG = (50, 26)  # scenario D: people x assignment DMs each, queued at once
 DM_BEFORE_LOSS = 40  # messages in the person's DM when the answer to Baton's post is lost
 TYPED_AFTER_LOSS = 20
 FLOOR_RATIO, MAX_429_SHARE = 1.2, 0.01
@@ -833,6 +834,41 @@ class Variant:
     wall_s: float
 
 
+@dataclass
+class Backlog:
+    people: int
+    tasks_each: int
+    phase: Phase
+    per_minute: list[int]  # assignment DMs Slack took in each minute from the first
+    wall_s: float
+
+    def json(self) -> dict[str, Any]:
+        return {"people": self.people, "tasks_each": self.tasks_each, **self.phase.json(),
+                "per_minute": self.per_minute, "wall_s": round(self.wall_s, 1)}  # fmt: skip
+
+
+def scenario_d(people: int, tasks_each: int) -> Backlog:
+    """Many DMs a person at once (an import, a re-plan): every assignment row queued in one commit, delivered by
+    the passes and Baton's wake-ups, paced one a second per person and within the workspace's minute."""
+    began = timer.monotonic()
+    with world(people) as w:
+        log(f"D: {people} people x {tasks_each} tasks queued at once, their assignment DMs")
+        mark, held, start = w.slack.mark(), w.held_back(), w.clock.now()
+        passes_began = timer.monotonic()
+        setup_in_database(w, tasks_each)
+        passes_wall = timer.monotonic() - passes_began
+        phase = measure(w, f"D {people} x {tasks_each}", mark=mark, held_before=held, start=start,
+                        settled=w.open_rows() == 0, kinds={OutboxKind.ASSIGNMENT.value}, since=start)  # fmt: skip
+        phase.wall_s = passes_wall
+    minutes: Counter[int] = Counter()
+    first = phase.messages.first
+    for post in phase.messages.posts:
+        minutes[int((post.at - first).total_seconds() // 60) if first else 0] += 1
+    per_minute = [minutes[m] for m in range(max(minutes, default=-1) + 1)]
+    log(f"D: {len(phase.messages.posts)} DMs, a minute: {per_minute}")
+    return Backlog(people, tasks_each, phase, per_minute, timer.monotonic() - began)
+
+
 def scenario_v(people: int) -> Variant:
     began = timer.monotonic()
     with world(people) as w:
@@ -1051,11 +1087,26 @@ def lost_rows(b: Lost) -> list[Row]:
     ]  # fmt: skip
 
 
-def report(a: Burst, variants: list[Variant], storm: Setup, lost: list[Lost], wall: float) -> None:
+def backlog_rows(d: Backlog) -> list[Row]:
+    j = d.phase.json()
+    tag = f"(D) {d.people} x {d.tasks_each} at once:"
+    return [
+        Row(f"{tag} {j['messages']} assignment DMs, first to last delivered (simulated)",
+            f"{fmt_s(j['span_s'])} (a minute: {', '.join(map(str, d.per_minute))}; {d.phase.wall_s:.1f} s wall)",
+            f"{fmt_s(j['floor_s'])} floor from Slack's limits ({POSTS_PER_WORKSPACE_PER_MINUTE} a minute)",
+            ratio(j["span_s"] or 0.0, j["floor_s"])),
+        Row(f"{tag} 429s among all calls", share(j["ratelimited"], j["calls"]), "0", "n/a"),
+        Row(f"{tag} duplicates / lost", f"{j['duplicates']} / {j['lost']} (rows {j['states']})"
+            + ("" if d.phase.settled else " DEADLINE HIT"), "0 / 0", "n/a"),
+    ]  # fmt: skip
+
+
+def report(a: Burst, variants: list[Variant], backlog: Backlog, storm: Setup, lost: list[Lost], wall: float) -> None:
     rows: list[Row] = []
     rows += burst_rows(f"(A) {a.people} x {a.tasks_each}:", a.warnings, bundles=True)
     for v in variants:
         rows += burst_rows(f"(V) {v.people} x 1:", v.warnings, bundles=False)
+    rows += backlog_rows(backlog)
     rows += setup_rows("(A setup)", a.setup)
     rows += setup_rows(f"(H) {storm.people} x {TASKS_EACH}:", storm)
     for b in lost:
@@ -1068,7 +1119,8 @@ def report(a: Burst, variants: list[Variant], storm: Setup, lost: list[Lost], wa
         rows,
     )
     print()
-    phases = [a.setup.phase, a.warnings, *(v.warnings for v in variants), storm.phase, *(b.warnings for b in lost)]
+    phases = [a.setup.phase, a.warnings, *(v.warnings for v in variants), backlog.phase, storm.phase,
+              *(b.warnings for b in lost)]  # fmt: skip
     method_rows = []
     for phase in phases:
         for method in sorted(set(phase.methods.calls) | set(phase.methods.held_back)):
@@ -1087,13 +1139,20 @@ def report(a: Burst, variants: list[Variant], storm: Setup, lost: list[Lost], wa
     )  # fmt: skip
     walls = [["A: Bolt setup, then the burst", f"{a.wall_s:.1f} s"]]
     walls += [[f"V{v.people}: seeded, then the burst", f"{v.wall_s:.1f} s"] for v in variants]
+    walls += [[f"D: {backlog.people} x {backlog.tasks_each} seeded at once", f"{backlog.wall_s:.1f} s"]]
     walls += [[f"H: Bolt setup of {storm.people} x {TASKS_EACH}, fast", f"{storm.wall_s:.1f} s"]]
     walls += [[b.name, f"{b.wall_s:.1f} s"] for b in lost]
     print_markdown("Wall time", ["run", "seconds"], walls)
 
 
 def headline(
-    a: Burst, variants: list[Variant], storm: Setup, lost: list[Lost], args: argparse.Namespace, wall: float
+    a: Burst,
+    variants: list[Variant],
+    backlog: Backlog,
+    storm: Setup,
+    lost: list[Lost],
+    args: argparse.Namespace,
+    wall: float,
 ) -> dict[str, Any]:
     return {
         "bench": "burst",
@@ -1106,6 +1165,7 @@ def headline(
         "setup": a.setup.json(),
         "storm": storm.json(),
         "variants": [{"people": v.people, **v.warnings.json(), "wall_s": round(v.wall_s, 1)} for v in variants],
+        "backlog": backlog.json(),
         "lost": lost[0].json(),
         "lost_followed": lost[1].json(),
     }  # fmt: skip
@@ -1126,12 +1186,13 @@ def main() -> int:
     started = timer.monotonic()
     a = scenario_a(people)
     variants = [scenario_v(n) for n in variant_sizes]
+    backlog = scenario_d(*((20, 15) if args.quick else BACKLOG))
     storm = scenario_h(args.storm_people)
     lost = [scenario_b(people, followed=False), scenario_b(people, followed=True)]
     wall = timer.monotonic() - started
-    report(a, variants, storm, lost, wall)
+    report(a, variants, backlog, storm, lost, wall)
     if args.json:
-        data = headline(a, variants, storm, lost, args, wall)
+        data = headline(a, variants, backlog, storm, lost, args, wall)
         Path(args.json).write_text(json.dumps(data, indent=2, default=str) + "\n")
         log(f"wrote {args.json}")
     return 0

@@ -397,7 +397,22 @@ def burst_rows(data: dict[str, Any]) -> list[Row]:
                 within_floor(span, floor),
             )
         )
+    backlog = data.get("backlog")
+    if backlog is not None:
+        span, floor = backlog["span_s"], backlog["floor_s"]
+        rows.append(
+            Row(
+                f"burst: a backlog of {backlog['messages']} assignment DMs at once, {backlog['people']} people × "
+                f"{backlog['tasks_each']}: first to last delivered (simulated){q}",
+                "n/a" if span is None else f"{span:.1f} s (a minute: {', '.join(map(str, backlog['per_minute']))})",
+                f"{floor:.1f} s floor from Slack's limits for those messages",
+                ratio(span, floor),
+                f"≤ {FLOOR_RATIO}× the floor",
+                within_floor(span, floor),
+            )
+        )
     phases = [a, *data["variants"], data["setup"], data["storm"], data["lost"]["burst"], data["lost_followed"]["burst"]]
+    phases += [backlog] if backlog is not None else []
     calls = sum(p["calls"] for p in phases)
     limited = sum(p["ratelimited"] for p in phases)
     held = sum(p["held_back"] for p in phases)
@@ -412,12 +427,12 @@ def burst_rows(data: dict[str, Any]) -> list[Row]:
             at_most(share, MAX_429_SHARE),
         )
     )
-    bursts = [a, *data["variants"]]
+    bursts = [a, *data["variants"], *([backlog] if backlog is not None else [])]
     twice, lost = sum(r["duplicates"] for r in bursts), sum(r["lost"] for r in bursts)
     unsettled = [r for r in bursts if not r["settled"]]
     rows.append(
         Row(
-            "burst: warnings sent twice / lost (bursts above)",
+            "burst: messages sent twice / lost (bursts above)",
             f"{twice} / {lost}" + (" (deadline hit)" if unsettled else ""),
             "0 / 0",
             "n/a",

@@ -114,9 +114,8 @@ class MessageSender(Protocol):
         workspace not listed has its whole budget)."""
         ...
 
-    def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
-        """Seconds from now when the posts `after` to `after + count - 1` in line in the workspace may go within
-        Slack's budget, as it frees (the first `after` places are promised to posts already waiting)."""
+    def post_moments(self, workspace_id: str, count: int) -> list[float]:
+        """Seconds from now when the workspace's next `count` posts may go within Slack's budget, as it frees."""
         ...
 
     def find_posted(

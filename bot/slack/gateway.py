@@ -203,9 +203,9 @@ class SlackGateway:
         """The workspaces where Slack answered chat.postMessage with a 429 whose Retry-After has not passed."""
         return self.limits.held("chat.postMessage")
 
-    def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
-        """Seconds from now when the posts `after` to `after + count - 1` in line may go within the budget."""
-        return self.limits.moments(workspace_id, "chat.postMessage", count, after=after)
+    def post_moments(self, workspace_id: str, count: int) -> list[float]:
+        """Seconds from now when the workspace's next `count` posts may go within the budget."""
+        return self.limits.moments(workspace_id, "chat.postMessage", count)
 
     def find_posted(
         self,

@@ -125,10 +125,10 @@ class RateLimits:
             return max(1, int(window.allowed * (1 - FOREGROUND_RESERVE)))
         return window.allowed
 
-    def moments(self, workspace_id: str, method: str, count: int, *, after: int = 0) -> list[float]:
-        """Seconds from now when calls `after` to `after + count - 1` in line may go (the first `after` places are
-        already promised): the places free now, then each place as the call holding it leaves the minute, then a
-        minute after each of those, and so on; none before a 429's Retry-After."""
+    def moments(self, workspace_id: str, method: str, count: int) -> list[float]:
+        """Seconds from now when the next `count` calls may go, in order: the places free now, then each place as
+        the call holding it leaves the minute, then a minute after each of those, and so on; none before a 429's
+        Retry-After."""
         now = self._monotonic()
         with self._lock:
             window = self._window(workspace_id, method, now)
@@ -136,7 +136,7 @@ class RateLimits:
             held = max(0.0, window.held_until - now)
         holding = calls[max(0, len(calls) - room) :]  # the calls whose leaving frees a place, oldest first
         places = [0.0] * (room - len(holding)) + [call + WINDOW_SECONDS - now for call in holding]
-        return [max(held, places[n % room] + WINDOW_SECONDS * (n // room)) for n in range(after, after + count)]
+        return [max(held, places[n % room] + WINDOW_SECONDS * (n // room)) for n in range(count)]
 
     def room(self, method: str) -> dict[str, int]:
         """Calls of the method each workspace with calls in the last minute may still make now (0 while Slack

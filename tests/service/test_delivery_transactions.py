@@ -44,7 +44,7 @@ class Sender:
     def post_room(self) -> dict[str, int]:
         return {}
 
-    def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
+    def post_moments(self, workspace_id: str, count: int) -> list[float]:
         return [0.0] * count
 
     def post_message(
@@ -214,13 +214,13 @@ class OverBudget(Sender):
     def post_room(self) -> dict[str, int]:
         return {WS: 0}
 
-    def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
-        """A place every 0.2 s from 3 s on; `asked` keeps (count, after) of each call."""
-        self.asked.append((count, after))
-        return [3.0 + 0.2 * n for n in range(after, after + count)]
+    def post_moments(self, workspace_id: str, count: int) -> list[float]:
+        """A place every 0.2 s from 3 s on; `asked` keeps the count of each call."""
+        self.asked.append(count)
+        return [3.0 + 0.2 * n for n in range(count)]
 
     @property
-    def asked(self) -> list[tuple[int, int]]:
+    def asked(self) -> list[int]:
         return self.__dict__.setdefault("_asked", [])
 
 
@@ -287,42 +287,69 @@ def test_a_delivery_past_the_budget_gives_each_due_post_its_place_in_the_budget_
     assert [r.not_before for r in spread] == [now + timedelta(seconds=s) for s in (3.0, 3.2, 3.4)]
     assert {(r.state, r.attempts, r.lease_until) for r in spread} == {("pending", 0, None)}
     assert (rows["elsewhere"].state, sender.posted) == ("sent", ["C01"])
-    assert (sender.asked, summary.wake_in_seconds) == ([(3, 0)], 3.0)
+    assert (sender.asked, summary.wake_in_seconds) == ([3], 3.0)
     begins.clear()
 
     delivery.deliver()
 
     assert [r.not_before for r in outbox_in(uow_factory) if r.workspace_id == WS] == [r.not_before for r in spread]
-    assert sender.asked == [(3, 0)], "nothing due: nothing deferred again"
+    assert sender.asked == [3], "nothing due: nothing deferred again"
 
 
-def test_due_posts_wait_behind_the_places_promised_to_the_posts_already_waiting(
+def test_due_posts_take_the_places_posts_deferred_before_do_not_hold_behind_their_persons_earlier_ones(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    """Places already promised are skipped, and no post goes before the last one waiting for the same person (a
-    person's messages keep their order); other people's posts are not held behind it."""
+    """A post deferred to a place in the budget holds it; a post waiting for a moment that is no place (its
+    conversation's turn) holds none. The due posts take the places left, in order, and none goes before its
+    person's earlier posts still waiting (a person's messages keep their order); other people's are not held
+    behind them."""
+    now = FakeClock().now()
+    ensure_workspaces(uow_factory, WS, now=now)
+    with uow_factory() as uow:
+        for n, (channel, seconds) in enumerate((("C09", 3.2), ("C01", 3.6), ("C01", 3.5))):
+            uow.outbox.add(
+                WS, dedupe_key=f"waiting:{n}", kind="kudos", recipient_id=channel, now=now,
+                not_before=now + timedelta(seconds=seconds),
+            )  # fmt: skip
+        uow.commit()
+    sender = OverBudget()
+    delivery = _delivery(uow_factory, sender, Pacer())
+
+    delivery.deliver()
+
+    rows = {r.dedupe_key: r.not_before for r in outbox_in(uow_factory)}
+    assert sender.asked == [3 + 3], "a place for each due person and each waiting one"
+    # Places at 3.0, 3.2, ... 4.0 s: C09's post holds 3.2 and C01's 3.6; 3.5 is no place. C01's due post goes after
+    # C01's earlier posts (the first place left after 3.6: 3.8); the others take 3.0 and 3.4.
+    assert [rows[f"kudos:{channel}"] for channel in CHANNELS] == [
+        now + timedelta(seconds=3.8),
+        now + timedelta(seconds=3.0),
+        now + timedelta(seconds=3.4),
+    ]
+    assert [rows[f"waiting:{n}"] for n in range(3)] == [now + timedelta(seconds=s) for s in (3.2, 3.6, 3.5)]
+
+
+def test_a_persons_later_posts_waiting_their_turn_do_not_hold_back_their_due_one(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """C01's later posts, put back to wait their conversation's turn, are behind its due one: it takes the first
+    place left, not one after them."""
     sender = OverBudget()
     delivery = _delivery(uow_factory, sender, Pacer())
     now = FakeClock().now()
     with uow_factory() as uow:
-        for n, (channel, seconds) in enumerate((("C09", 3.0), ("C01", 5.0))):
+        for n in range(1, 4):
             uow.outbox.add(
-                WS, dedupe_key=f"waiting:{n}", kind="kudos", recipient_id=channel, now=now,
-                not_before=now + timedelta(seconds=seconds),
+                WS, dedupe_key=f"later:{n}", kind="kudos", recipient_id="C01", now=now,
+                not_before=now + timedelta(seconds=n + 0.1),
             )  # fmt: skip
         uow.commit()
 
     delivery.deliver()
 
     rows = {r.dedupe_key: r.not_before for r in outbox_in(uow_factory)}
-    assert sender.asked == [(3, 2)]
-    # Places 2-4 fall at 3.4, 3.6 and 3.8 s: C01's post goes after C01's waiting one, at 5 s; the others at theirs.
-    assert [rows[f"kudos:{channel}"] for channel in CHANNELS] == [
-        now + timedelta(seconds=5),
-        now + timedelta(seconds=3.6),
-        now + timedelta(seconds=3.8),
-    ]
-    assert (rows["waiting:0"], rows["waiting:1"]) == (now + timedelta(seconds=3), now + timedelta(seconds=5))
+    assert [rows[f"kudos:{c}"] for c in CHANNELS] == [now + timedelta(seconds=3.0 + 0.2 * n) for n in range(3)]
+    assert [rows[f"later:{n}"] for n in range(1, 4)] == [now + timedelta(seconds=n + 0.1) for n in range(1, 4)]
 
 
 class TwoPlaces(Sender):
@@ -338,8 +365,8 @@ class TwoPlaces(Sender):
     def paused_posts(self) -> dict[str, float]:
         return {} if len(self.posted) < 2 else {WS: 3.0}
 
-    def post_moments(self, workspace_id: str, count: int, *, after: int = 0) -> list[float]:
-        return [0.0 if n < 2 else 5.0 + 0.2 * (n - 2) for n in range(after, after + count)]
+    def post_moments(self, workspace_id: str, count: int) -> list[float]:
+        return [0.0 if n < 2 else 5.0 + 0.2 * (n - 2) for n in range(count)]
 
 
 def test_a_claim_takes_only_the_posts_the_budget_has_places_for_and_gives_the_others_theirs(
@@ -375,6 +402,47 @@ def test_a_persons_due_posts_share_one_place_in_the_budget(uow_factory: UnitOfWo
     delivery.deliver()
 
     at = {r.dedupe_key: r.not_before for r in outbox_in(uow_factory)}
-    assert sender.asked == [(len(CHANNELS), 0)], "one place per person"
+    assert sender.asked == [len(CHANNELS)], "one place per person"
     assert at["kudos:C01"] == at["more:0"] == at["more:1"] == now + timedelta(seconds=3.0)
     assert [at[f"kudos:{c}"] for c in CHANNELS] == [now + timedelta(seconds=3.0 + 0.2 * n) for n in range(3)]
+
+
+class TenFree(Sender):
+    """Ten places free in WS's budget now, the next ones from 30 s on, one every 0.1 s."""
+
+    def post_room(self) -> dict[str, int]:
+        return {WS: max(0, 10 - len(self.posted))}
+
+    def post_wait(self, workspace_id: str) -> float:
+        return 0.0 if len(self.posted) < 10 else 30.0
+
+    def paused_posts(self) -> dict[str, float]:
+        return {} if len(self.posted) < 10 else {WS: 30.0}
+
+    def post_moments(self, workspace_id: str, count: int) -> list[float]:
+        return [0.0 if n < 10 else 30.0 + 0.1 * (n - 10) for n in range(count)]
+
+
+def test_due_posts_take_the_places_free_now_ahead_of_posts_waiting_for_later_moments(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """After a burst, 50 people each have 20 posts paced a second apart; posts that fall due for three others
+    while the budget has places free now go now: a post waiting for a later moment holds a place at or after its
+    moment, not one free before it (else every due post waits behind them all, and the free places go unused)."""
+    sender = TenFree()
+    delivery = _delivery(uow_factory, sender, Pacer())
+    now = FakeClock().now()
+    with uow_factory() as uow:
+        for person in range(50):
+            for n in range(1, 21):
+                uow.outbox.add(
+                    WS, dedupe_key=f"paced:{person}:{n}", kind="kudos", recipient_id=f"U{person:03}", now=now,
+                    not_before=now + timedelta(seconds=n + person / 100),
+                )  # fmt: skip
+        uow.commit()
+    waiting = {r.id: r.not_before for r in outbox_in(uow_factory) if r.dedupe_key.startswith("paced:")}
+
+    delivery.deliver()
+
+    assert sender.posted == list(CHANNELS)
+    assert {r.id: r.not_before for r in outbox_in(uow_factory) if r.id in waiting} == waiting

@@ -43,7 +43,7 @@ def _deferring_a_due_post(uow: Any) -> object:
     uow.workspaces.ensure("T0WS", now=NOW)
     for key, not_before in (("due", NOW), ("waiting", NOW + LEASE)):
         uow.outbox.add("T0WS", dedupe_key=key, kind="kudos", recipient_id="C01", now=NOW, not_before=not_before)
-    return uow.outbox.defer_posts("T0WS", now=NOW, moments=lambda count, after: [NOW + LEASE] * count)
+    return uow.outbox.defer_posts("T0WS", now=NOW, moments=lambda count: [NOW + LEASE] * count)
 
 
 @pytest.fixture

@@ -192,9 +192,9 @@ class Delivery:
             uow.commit()
         return claimed
 
-    def _post_moments(self, workspace_id: str, now: datetime) -> Callable[[int, int], list[datetime]]:
-        def moments(count: int, after: int) -> list[datetime]:
-            return [now + timedelta(seconds=s) for s in self._sender.post_moments(workspace_id, count, after=after)]
+    def _post_moments(self, workspace_id: str, now: datetime) -> Callable[[int], list[datetime]]:
+        def moments(count: int) -> list[datetime]:
+            return [now + timedelta(seconds=s) for s in self._sender.post_moments(workspace_id, count)]
 
         return moments
 
