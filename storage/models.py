@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -370,6 +371,9 @@ class OutboxMessage(Base):
     # When it was first claimed to be sent: a look for it after a lost answer starts after the messages Baton
     # knew in that conversation before then.
     first_tried_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Deferred to a place in its workspace's chat.postMessage budget, which it holds while it waits (a post put back
+    # to wait its conversation's turn waits for a moment, not a place); a claim clears it.
+    budget_place: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class TimeOff(Base):

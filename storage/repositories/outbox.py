@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, false, func, or_, select, text, tuple_, union, update
+from sqlalchemy import Row, Select, and_, case, false, func, or_, select, text, true, tuple_, union, update
 from sqlalchemy.orm import Session
 
 from bot.domain.model import OutboxKind, OutboxState
@@ -49,23 +49,16 @@ _UNSETTLED_BY_STATE = (
 # The predicate word for word as ix_outbox_settled's, so SQLite uses the index too.
 _SETTLED_BY_STATE = select(OutboxMessage.state, func.count()).where(text(SETTLED_ROWS)).group_by(OutboxMessage.state)
 CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N due ones
-# Posts waiting at places of a spent post budget, read at most (the soonest): a backlog Slack's budget drains in
-# minutes holds fewer; past them, a due post may be given a place one of them holds and is deferred again then.
-HELD_PLACES_READ = 2_000
-# A post deferred to its place holds that place: one within this of its moment (a place recomputed later from the
-# clocks may move by a few microseconds). A post put back to wait its conversation's turn waits for a moment, not
-# a place, and takes one when it falls due, in line behind those deferred before it.
-PLACE_MATCH = timedelta(milliseconds=20)
-
-
 def budget_places(
-    places: Sequence[datetime], *, held: Sequence[datetime], after: Sequence[datetime | None]
+    places: Sequence[datetime], *, free_now: int, held: int, after: Sequence[datetime | None]
 ) -> list[datetime]:
-    """The places in a budget (`places`, in order) that posts falling due get, one each, in order: the places held
-    by posts already deferred to them (`held`: waiting posts' moments, in order; one at a place holds it) are
-    skipped, and a due post takes the first place left at or after its `after` (the last moment of its person's
-    earlier posts still waiting), or that moment when none is left."""
+    """The places in a budget (`places`, in order: the `free_now` places free now first) that posts falling due get,
+    one each, in order: the `held` places after those free now are held by posts deferred to them before; a due
+    post takes the first place left at or after its `after` (the last moment of its person's earlier posts still
+    waiting), or that moment when none is left."""
     following = list(range(len(places) + 1))  # following[i]: the first place at or after i not taken (len: none)
+    for index in range(free_now, min(free_now + held, len(places))):
+        following[index] = free_now + held
 
     def first_free(index: int) -> int:
         while following[index] != index:
@@ -73,13 +66,9 @@ def budget_places(
             index = following[index]
         return index
 
-    for moment in held:
-        index = first_free(bisect_left(places, moment - PLACE_MATCH))
-        if index < len(places) and places[index] <= moment + PLACE_MATCH:
-            following[index] = index + 1
     given: list[datetime] = []
     for last in after:
-        index = first_free(0 if last is None else bisect_left(places, last))
+        index = first_free(0 if last is None else min(bisect_left(places, last), len(places)))
         if index < len(places):
             following[index] = index + 1
             given.append(places[index] if last is None else max(places[index], last))
@@ -386,47 +375,53 @@ class OutboxRepository:
     ) -> dict[int, datetime]:
         """Slack's chat.postMessage budget in the workspace cannot take every due post now: its pending rows that are
         due and would be posts wait for it without being claimed (a refresh is a chat.update, not a post, and stays
-        due), each person's until their place in the budget. One place per person: a person's due rows go out as one
-        message where they bundle, and the rest are paced one a second behind it. `moments(count)` gives the moments
-        of the budget's next `count` places, in order. A post deferred to a place before holds it; the due ones take
-        the places left, in the order they fell due (so behind those deferred before them, and ahead of posts put
-        back to wait their conversation's turn, which take a place when they fall due), a person's none before the
-        last of their earlier posts still waiting (a person's messages keep their order; other people's are not
-        held behind it). Rows whose place is free now stay as they are, due; the others are written once each,
-        unless a place is given away meanwhile (a backlog past what is read of the places held). Returns those, each
-        with its moment."""
+        due), each person's until their place in the budget, which they hold (`budget_place`). One place per person:
+        a person's due rows go out as one message where they bundle, and the rest are paced one a second behind it.
+        `moments(count)` gives the moments of the budget's next `count` places, in order, those free now first.
+        People take places in the order their rows were queued: the places free now, then those after the places
+        the posts deferred before hold (a post put back to wait its conversation's turn holds none: it takes one
+        when it falls due), none before their own earlier posts still waiting (a person's messages keep their order;
+        other people's are not held behind them). Rows whose place is free now stay as they are, due; the others
+        are written once each. Returns those, each with its moment."""
         posts = (
             not_by_index(OutboxMessage.workspace_id) == workspace_id,
             OutboxMessage.state == OutboxState.PENDING.value,
             OutboxMessage.kind != OutboxKind.REFRESH.value,
         )
         due = select(OutboxMessage.id, OutboxMessage.recipient_id).where(due_to_send(now), *posts)
-        people: dict[str, list[int]] = {}  # each person's due rows, people in the order their first row fell due
-        for row_id, recipient_id in self._session.execute(due.order_by(OutboxMessage.not_before, OutboxMessage.id)):
+        people: dict[str, list[int]] = {}  # each person's due rows, people in the order their first row was queued
+        # Read in the index's order (ix_outbox_due), taken in the order they were queued.
+        for row_id, recipient_id in sorted(self._session.execute(due.order_by(OutboxMessage.not_before)).all()):
             people.setdefault(str(recipient_id), []).append(int(row_id))
         if not people:
             return {}
         waiting = (still_to_send(), OutboxMessage.not_before > now, *posts)
-        # Rows of one person at one moment hold one place (they go as one message, or paced behind it).
-        held = self._session.scalars(
-            select(OutboxMessage.not_before)
-            .where(*waiting)
-            .group_by(OutboxMessage.not_before, OutboxMessage.recipient_id)
-            .order_by(OutboxMessage.not_before)
-            .limit(HELD_PLACES_READ)
-        ).all()
-        # A person's due rows go no earlier than their earlier rows still waiting (their messages keep their order);
-        # their later rows waiting (put back behind the due ones to wait their turn) do not hold them.
-        firsts = {person: min(ids) for person, ids in people.items()}
-        lasts: dict[str, datetime] = {}
-        for person, moment, first_id in self._session.execute(
-            select(OutboxMessage.recipient_id, OutboxMessage.not_before, func.min(OutboxMessage.id))
-            .where(*waiting, OutboxMessage.recipient_id.in_(list(people)))
+        # Places held: a person's rows deferred to one moment hold one (they go as one message, or paced behind it).
+        held_places = (
+            select(OutboxMessage.recipient_id)
+            .where(*waiting, OutboxMessage.budget_place == true())
             .group_by(OutboxMessage.recipient_id, OutboxMessage.not_before)
+            .subquery()
+        )
+        held = int(self._session.execute(select(func.count()).select_from(held_places)).scalar_one())
+        # A person's due rows go no earlier than their earlier rows still waiting; their later rows waiting (put back
+        # behind the due ones to wait their turn) do not hold them. Where a person has both, the last of all counts.
+        lasts: dict[str, datetime] = {}
+        for person, last, first_id, newest_id in self._session.execute(
+            select(
+                OutboxMessage.recipient_id,
+                func.max(OutboxMessage.not_before),
+                func.min(OutboxMessage.id),
+                func.max(OutboxMessage.id),
+            )
+            .where(*waiting, OutboxMessage.recipient_id.in_(list(people)))
+            .group_by(OutboxMessage.recipient_id)
         ).all():
-            if first_id < firsts[person] and (person not in lasts or moment > lasts[person]):
-                lasts[person] = moment
-        at = budget_places(moments(len(people) + len(held)), held=held, after=[lasts.get(p) for p in people])
+            if first_id < people[person][0] or newest_id < people[person][0]:
+                lasts[person] = last
+        places = moments(len(people) + held)
+        free_now = bisect_right(places, now)
+        at = budget_places(places, free_now=free_now, held=held, after=[lasts.get(p) for p in people])
         placed = {row_id: at[n] for n, ids in enumerate(people.values()) for row_id in ids}
         later = {row_id: moment for row_id, moment in placed.items() if moment > now}
         if later:

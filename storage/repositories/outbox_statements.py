@@ -49,7 +49,7 @@ def lease_statement(chosen: Select[Any]) -> Update:
     return (
         update(OUTBOX)
         .where(OUTBOX.c.id.in_(chosen.scalar_subquery()))
-        .values(state=OutboxState.SENDING.value, lease_until=until, not_before=until)
+        .values(state=OutboxState.SENDING.value, lease_until=until, not_before=until, budget_place=False)
         .returning(*CLAIMED_COLUMNS)
     )
 
@@ -137,12 +137,12 @@ PUT_BACK_CLAIMED = (
     )
 )
 
-# Pending posts deferred while their workspace's post budget is spent, each to its own moment: one executemany in the
-# deferring transaction, which read them just before.
+# Pending posts deferred while their workspace's post budget is short, each to its place in it: one executemany in
+# the deferring transaction, which read them just before.
 SET_NOT_BEFORE = (
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("row_id"))
-    .values(not_before=bindparam("at", type_=OUTBOX.c.not_before.type))
+    .values(not_before=bindparam("at", type_=OUTBOX.c.not_before.type), budget_place=True)
 )
 
 # Which of a commit's rows are posts, and to which workspace (a delivery over a spent budget leaves those alone).

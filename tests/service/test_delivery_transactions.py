@@ -285,6 +285,7 @@ def test_a_delivery_past_the_budget_gives_each_due_post_its_place_in_the_budget_
     rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
     spread = [rows[f"kudos:{channel}"] for channel in CHANNELS]
     assert [r.not_before for r in spread] == [now + timedelta(seconds=s) for s in (3.0, 3.2, 3.4)]
+    assert {r.budget_place for r in spread} == {True}, "each holds its place"
     assert {(r.state, r.attempts, r.lease_until) for r in spread} == {("pending", 0, None)}
     assert (rows["elsewhere"].state, sender.posted) == ("sent", ["C01"])
     assert (sender.asked, summary.wake_in_seconds) == ([3], 3.0)
@@ -296,37 +297,90 @@ def test_a_delivery_past_the_budget_gives_each_due_post_its_place_in_the_budget_
     assert sender.asked == [3], "nothing due: nothing deferred again"
 
 
-def test_due_posts_take_the_places_posts_deferred_before_do_not_hold_behind_their_persons_earlier_ones(
-    uow_factory: UnitOfWorkFactory,
-) -> None:
-    """A post deferred to a place in the budget holds it; a post waiting for a moment that is no place (its
-    conversation's turn) holds none. The due posts take the places left, in order, and none goes before its
-    person's earlier posts still waiting (a person's messages keep their order); other people's are not held
-    behind them."""
+def _deferred_before(uow_factory: UnitOfWorkFactory, waiting: Sequence[tuple[str, float, bool]]) -> None:
+    """Rows for (recipient, seconds from now) queued before the test's own, each deferred to a place in the budget
+    before (True) or put back to wait its conversation's turn (False)."""
     now = FakeClock().now()
     ensure_workspaces(uow_factory, WS, now=now)
     with uow_factory() as uow:
-        for n, (channel, seconds) in enumerate((("C09", 3.2), ("C01", 3.6), ("C01", 3.5))):
-            uow.outbox.add(
+        for n, (channel, seconds, deferred) in enumerate(waiting):
+            row_id = uow.outbox.add(
                 WS, dedupe_key=f"waiting:{n}", kind="kudos", recipient_id=channel, now=now,
                 not_before=now + timedelta(seconds=seconds),
             )  # fmt: skip
+            uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(budget_place=deferred))
         uow.commit()
+
+
+def test_due_posts_take_the_places_after_those_held_none_before_their_persons_earlier_posts(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """Two posts deferred before hold the first two places; a post waiting its conversation's turn holds none. The
+    due posts take the places after those, in order; C01's goes no earlier than C01's earlier post waiting (a
+    person's messages keep their order), and the others are not held behind it."""
+    _deferred_before(uow_factory, [("C09", 3.0, True), ("C01", 3.6, True), ("C03", 3.1, False)])
     sender = OverBudget()
     delivery = _delivery(uow_factory, sender, Pacer())
+    now = FakeClock().now()
 
     delivery.deliver()
 
-    rows = {r.dedupe_key: r.not_before for r in outbox_in(uow_factory)}
-    assert sender.asked == [3 + 3], "a place for each due person and each waiting one"
-    # Places at 3.0, 3.2, ... 4.0 s: C09's post holds 3.2 and C01's 3.6; 3.5 is no place. C01's due post goes after
-    # C01's earlier posts (the first place left after 3.6: 3.8); the others take 3.0 and 3.4.
-    assert [rows[f"kudos:{channel}"] for channel in CHANNELS] == [
-        now + timedelta(seconds=3.8),
-        now + timedelta(seconds=3.0),
+    rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
+    assert sender.asked == [3 + 2], "a place for each due person and each one held"
+    # Places at 3.0, 3.2, 3.4, ...: 3.0 and 3.2 are held; C01's post goes at 3.6 (its earlier one's moment), C02's and
+    # C03's at the places left, 3.4 and 3.8.
+    assert [rows[f"kudos:{channel}"].not_before for channel in CHANNELS] == [
+        now + timedelta(seconds=3.6),
         now + timedelta(seconds=3.4),
+        now + timedelta(seconds=3.8),
     ]
-    assert [rows[f"waiting:{n}"] for n in range(3)] == [now + timedelta(seconds=s) for s in (3.2, 3.6, 3.5)]
+    assert {rows[f"kudos:{channel}"].budget_place for channel in CHANNELS} == {True}
+    assert [rows[f"waiting:{n}"].not_before for n in range(3)] == [now + timedelta(seconds=s) for s in (3.0, 3.6, 3.1)]
+
+
+class OneFree(Sender):
+    """One place free in WS's budget now, the next ones from 5 s on, one every 0.2 s."""
+
+    def post_room(self) -> dict[str, int]:
+        return {WS: max(0, 1 - len(self.posted))}
+
+    def post_wait(self, workspace_id: str) -> float:
+        return 0.0 if not self.posted else 5.0
+
+    def paused_posts(self) -> dict[str, float]:
+        return {} if not self.posted else {WS: 5.0}
+
+    def post_moments(self, workspace_id: str, count: int) -> list[float]:
+        return [0.0 if n < 1 else 5.0 + 0.2 * (n - 1) for n in range(count)]
+
+
+def test_a_post_whose_place_comes_goes_before_posts_queued_after_it(uow_factory: UnitOfWorkFactory) -> None:
+    """A post deferred to a place that has come keeps it, though posts queued after it fell due earlier: the one
+    free place is its, and the others take the next ones."""
+    _deferred_before(uow_factory, [("C09", 0.0, True)])
+    with uow_factory() as uow:
+        uow.session.execute(update(OutboxMessage).values(not_before=FakeClock().now() - timedelta(seconds=2)))
+        uow.session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == "waiting:0").values(
+            not_before=FakeClock().now()))  # fmt: skip
+        uow.commit()
+    sender = OneFree()
+    delivery = Delivery(uow=uow_factory, clock=FakeClock(), sender=sender, render=_render, pacer=Pacer())  # type: ignore[arg-type]
+    ensure_workspaces(uow_factory, WS, now=FakeClock().now())
+    with uow_factory() as uow:
+        for channel in CHANNELS:
+            uow.outbox.add(WS, dedupe_key=f"kudos:{channel}", kind="kudos", recipient_id=channel,
+                           now=FakeClock().now() - timedelta(seconds=2))  # fmt: skip
+        uow.commit()
+    now = FakeClock().now()
+
+    delivery.deliver()
+
+    rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
+    assert sender.posted == ["C09"]
+    assert (rows["waiting:0"].state, rows["waiting:0"].budget_place) == (OutboxState.SENT, False)
+    assert [rows[f"kudos:{c}"].not_before for c in CHANNELS] == [
+        now + timedelta(seconds=5.0 + 0.2 * n) for n in range(3)
+    ]
 
 
 def test_a_persons_later_posts_waiting_their_turn_do_not_hold_back_their_due_one(
