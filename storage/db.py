@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -21,7 +21,7 @@ from bot.domain.errors import StorageUnavailable
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """SQLite gets foreign keys, WAL and a busy timeout; PostgreSQL a pre-pinged pool."""
+    """SQLite gets foreign keys, WAL and a busy timeout; PostgreSQL a pool that pings a connection idle a while."""
     if url.startswith("sqlite"):
         is_memory = url in ("sqlite://", "sqlite:///:memory:")
         if is_memory:
@@ -64,11 +64,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if gate is not None:
             _release_gate_after_transactions(engine, gate)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:  # NullPool (migrations) takes no pool sizes
         kwargs.setdefault("pool_size", 5)
         kwargs.setdefault("max_overflow", 10)
     engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine)
     if engine.dialect.name == "postgresql":
 
         @event.listens_for(engine, "connect")
@@ -81,6 +82,35 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_connection.autocommit = autocommit
 
     return engine
+
+
+# A pooled connection unused for longer is pinged before it is handed out (a database restarted, a proxy that closed
+# it): one round trip, paid only after a pause, not on every unit of work as `pool_pre_ping` does.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling for connections back from a pause: the pool replaces one whose ping fails
+    with a disconnect (SQLAlchemy's checkout event, DisconnectionError) before anyone uses it. One that died while
+    in use fails its statement, and SQLAlchemy then throws away every connection the pool made before it."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["baton_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("baton_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return  # new, or back from a unit of work a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError(str(error)) from error
+            raise
 
 
 READ_ONLY = "baton_read_only"

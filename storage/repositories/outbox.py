@@ -49,6 +49,8 @@ _UNSETTLED_BY_STATE = (
 # The predicate word for word as ix_outbox_settled's, so SQLite uses the index too.
 _SETTLED_BY_STATE = select(OutboxMessage.state, func.count()).where(text(SETTLED_ROWS)).group_by(OutboxMessage.state)
 CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N due ones
+
+
 def budget_places(
     places: Sequence[datetime], *, free_now: int, held: int, after: Sequence[datetime | None]
 ) -> list[datetime]:

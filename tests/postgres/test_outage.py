@@ -3,8 +3,9 @@
 PostgreSQL sits behind `tests/fakes/tcp_proxy.py`, which the test cuts (every connection hung up, new
 ones refused) and restores. While it is cut, `/healthz` answers 503 with a JSON reason, `/task` answers
 "try again in a minute" and writes nothing, and `baton tick` stops with one line. Once it is back the pool
-(`pool_pre_ping`) reconnects by itself, the same `/task` creates T-1 and DMs the assignee, and a check-in
-that fell due during the outage goes out with the next pass, once.
+reconnects by itself (a connection back from a pause is pinged; one that failed has the pool's older ones
+discarded), the same `/task` creates T-1 and DMs the assignee, and a check-in that fell due during the outage
+goes out with the next pass, once.
 """
 
 from __future__ import annotations
