@@ -4,6 +4,7 @@ Run from the repository root (py-spy is not a dependency: `.venv/bin/pip install
 
     .venv/bin/python bench/profile_task.py                 # CPU samples, 20 s of load, 8 clients, Slack 30 ms late
     .venv/bin/python bench/profile_task.py --idle          # wall time: waits (locks, Slack, the write gate) too
+    .venv/bin/python bench/profile_task.py --gil           # Python's CPU alone: the thread holding the GIL
     .venv/bin/python bench/profile_task.py --raw s.txt     # keep the stacks; --from-raw s.txt reports on them again
 
 Baton is started as bench/ack.py starts it (2 gthread workers of 4 threads, a migrated SQLite file, the fake
@@ -166,7 +167,7 @@ def record(args: argparse.Namespace) -> tuple[list[tuple[str, int]], int, float]
                     str(Path(PYTHON).parent / "py-spy"), "record", "--pid", str(pid), "--format", "raw",
                     "--threads", "--nonblocking", "--rate", str(args.rate),
                     "--duration", str(int(args.seconds)), "--output", str(out),
-                ] + (["--idle"] if args.idle else [])  # fmt: skip
+                ] + (["--idle"] if args.idle else []) + (["--gil"] if args.gil else [])  # fmt: skip
                 spies.append((subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), out))
             time.sleep(0.5)
             load, secs = closed_loop(baton.port, requests, args.seconds, CREATED, clients=CLOSED_CLIENTS)
@@ -184,6 +185,9 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second (default 250)")
     parser.add_argument("--slack-delay-ms", type=float, default=SLACK_DELAY_MS)
     parser.add_argument("--idle", action="store_true", help="wall time: also sample threads that wait (py-spy --idle)")
+    parser.add_argument("--gil", action="store_true",
+                        help="Python's CPU: only the thread holding the GIL (py-spy --gil); waits on sockets, locks "
+                             "and the GIL itself, which py-spy may count as running, are left out")  # fmt: skip
     parser.add_argument("--raw", type=Path, help="also keep the merged raw stacks here")
     parser.add_argument("--from-raw", type=Path, help="only report on stacks kept earlier with --raw")
     args = parser.parse_args()
@@ -224,7 +228,7 @@ def main() -> int:
                     f"{(r + b) / max(all_total, 1):.1%} of all",
                 )
             )
-    mode = "wall time (--idle)" if args.idle else "CPU"
+    mode = "wall time (--idle)" if args.idle else "the GIL holder's CPU (--gil)" if args.gil else "CPU"
     print_table(
         f"Where `/task` time goes ({mode}): py-spy at {args.rate}/s over {args.seconds:.0f} s of closed loop "
         f"({CLOSED_CLIENTS} clients, Slack {args.slack_delay_ms:.0f} ms late); cumulative shares",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from storage.db import YIELD_SECONDS, _Turn, answering
+from storage.db import _Turn, answering
 
 
 def _waiting(turn: _Turn) -> threading.Semaphore:
@@ -38,12 +38,55 @@ def test_a_waiting_request_takes_the_turn_before_a_background_writer_that_waited
     assert order == ["request", "background"]
 
 
+class _Taker:
+    """A thread that takes the turn, says so, and gives it back when told."""
+
+    def __init__(self, turn: _Turn, name: str, *, request: bool, order: list[str], took: threading.Semaphore) -> None:
+        self.go = threading.Event()
+
+        def run() -> None:
+            assert turn.acquire(request=request, timeout=5)
+            order.append(name)
+            took.release()
+            self.go.wait(5)
+            turn.release()
+
+        self.thread = threading.Thread(target=run)
+        self.thread.start()
+
+
 def test_a_background_writer_behind_requests_that_keep_coming_gets_the_turn_after_its_yield() -> None:
+    now = [0.0]
+    turn = _Turn(yield_seconds=0.05, monotonic=lambda: now[0])
+    started, took, order = _waiting(turn), threading.Semaphore(0), []
+    assert turn.acquire(request=True, timeout=5)
+    background = _Taker(turn, "background", request=False, order=order, took=took)
+    assert started.acquire(timeout=5)
+    first = _Taker(turn, "request 1", request=True, order=order, took=took)
+    assert started.acquire(timeout=5)
+
+    turn.release()  # within the background writer's yield: the request goes first
+    assert took.acquire(timeout=5)
+    second = _Taker(turn, "request 2", request=True, order=order, took=took)
+    assert started.acquire(timeout=5)
+    now[0] = 1.0  # past its yield: it goes before the request that came after it
+    for taker in (first, background, second):
+        taker.go.set()
+        taker.thread.join(5)
+
+    assert order == ["request 1", "background", "request 2"]
+    assert turn.acquire(request=False, timeout=0), "the last one gave the turn back: free"
+
+
+def test_a_waiter_whose_time_runs_out_leaves_the_line_and_the_turn_is_free_after_the_holder() -> None:
     turn = _Turn()
-    turn._requests_waiting = 1  # a request always waiting, as under a steady stream of them
-    assert turn.acquire(request=False, timeout=YIELD_SECONDS * 20)  # not starved: it queues as one after the yield
-    assert not turn.acquire(request=False, timeout=0.0)  # and holds it: one holder at a time
+    assert turn.acquire(request=True, timeout=5)
+
+    assert not turn.acquire(request=False, timeout=0.01)
+    assert not turn.acquire(request=True, timeout=0.0), "one holder at a time"
+
     turn.release()
+    assert turn.acquire(request=False, timeout=0), "nobody was left waiting to hand it to"
 
 
 def test_answering_marks_writes_made_inside_as_a_request_s() -> None:
