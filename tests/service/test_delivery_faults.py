@@ -246,14 +246,16 @@ def test_message_slack_stored_before_the_connection_dropped_is_found_in_history_
 
 def _crashed_claim(h: Harness, key: str, *, tried: bool = True) -> OutboxMessage:
     """Plan at the check-in time, then claim the row as a deliverer would and "crash" (never mark): after
-    counting its try, as just before posting (`tried`), or before it got to the row at all."""
+    counting its try, as just before posting (`tried`), or before it got to the row at all (a claim that does not
+    count the try of its first message: one whose conversation's turn had not come, or a deliverer stopping)."""
     h.clock.set(CHECKIN_AT)
     assert h.baton.run_pass(deliver=False).planned == 1
-    messages = h.baton.delivery._claim(ids=None, limit=100, summary=DeliverySummary())
-    assert [[c.dedupe_key for c in message] for message in messages] == [[key]]
+    delivery = h.baton.delivery
+    messages, renewed = delivery._claim(ids=None, limit=100, summary=DeliverySummary(), renew_first=False)
+    assert ([[c.dedupe_key for c in message] for message in messages], renewed) == ([[key]], None)
     assert row(h, key).attempts == 0  # a claim is not a try
     if tried:
-        assert [c.dedupe_key for c in h.baton.delivery._renew(messages[0])] == [key]
+        assert [c.dedupe_key for c in delivery._renew(messages[0])] == [key]
     taken = row(h, key)
     assert (taken.state, taken.lease_until, taken.attempts) == (
         "sending",

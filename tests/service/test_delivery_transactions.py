@@ -99,11 +99,28 @@ def test_a_batch_renews_each_next_message_with_the_last_ones_mark(
 
     assert summary.sent == 3
     assert sender.posted == list(CHANNELS)
-    # The claim, the first message's renewal, then one mark per message (each but the last renewing the next).
-    assert len(begins) == 1 + 1 + len(CHANNELS)
+    # The claim (renewing the first message), then one mark per message (each but the last renewing the next).
+    assert len(begins) == 1 + len(CHANNELS)
     rows = outbox_in(uow_factory)
     assert {(r.state, r.attempts, r.lease_until) for r in rows} == {("sent", 1, None)}
     assert all(r.first_tried_at is not None and r.sent_at is not None for r in rows)
+
+
+def test_a_commits_message_that_goes_at_once_takes_two_write_transactions(
+    uow_factory: UnitOfWorkFactory, begins: list[str]
+) -> None:
+    """The claim counts its try (renews it) in the claim's own transaction; then the mark."""
+    sender = Sender()
+    delivery = _delivery(uow_factory, sender, Pacer())
+    first = min(r.id for r in outbox_in(uow_factory))
+    begins.clear()
+
+    summary = delivery.deliver(ids=[first])
+
+    assert (summary.sent, sender.posted, len(begins)) == (1, ["C01"], 2)
+    row = next(r for r in outbox_in(uow_factory) if r.id == first)
+    assert (row.state, row.attempts, row.lease_until) == ("sent", 1, None)
+    assert row.first_tried_at is not None
 
 
 def test_a_message_whose_conversation_got_a_post_meanwhile_is_put_back_untried(

@@ -100,8 +100,8 @@ class Delivery:
         try:
             if ids is not None:
                 ids = self._without_paused_posts(ids, summary, posts or {})
-            messages = self._claim(ids=ids, limit=limit, summary=summary) if ids is None or ids else []
-            renewed: list[ClaimedRow] | None = None  # this message's rows, renewed with the last one's mark
+            messages, renewed = self._claim(ids=ids, limit=limit, summary=summary) if ids is None or ids else ([], None)
+            # `renewed`: this message's rows, renewed with the claim (the first) or with the last one's mark
             held: set[int] = set()  # messages put back to wait for their workspace's budget
             for index, rows in enumerate(messages):
                 if index in held:
@@ -153,15 +153,18 @@ class Delivery:
         return None if due is None else (due - self._clock.now()).total_seconds()
 
     # claiming ------------------------------------------------------------------------------------
-    def _claim(self, *, ids: Sequence[int] | None, limit: int, summary: DeliverySummary) -> list[list[ClaimedRow]]:
+    def _claim(
+        self, *, ids: Sequence[int] | None, limit: int, summary: DeliverySummary, renew_first: bool = True
+    ) -> tuple[list[list[ClaimedRow]], list[ClaimedRow] | None]:
         """Claim, then split each conversation's rows into messages: everything bundled into one, the
         others one each, a refresh each. Posts beyond the first per conversation go back to wait their
-        turn inside the claim's own transaction."""
+        turn inside the claim's own transaction, and the first message, when it may go at once, is renewed in
+        it (its try counted, as a mark renews the message after it): the messages, and the first one renewed."""
         now = self._clock.now()
         if ids is None:
             with self._uow(read_only=True) as uow:
                 if not uow.probe.outbox_due(now):
-                    return []  # nothing to send: no write transaction
+                    return [], None  # nothing to send: no write transaction
         with self._uow() as uow:
             # Posts to a workspace whose chat.postMessage budget cannot take all a claim could bring wait for their
             # places in it where they are (those with a place free now stay due), rather than being claimed, found
@@ -189,8 +192,11 @@ class Delivery:
                 [(r.id, not_before) for message, not_before in messages.put_back for r in message]
             )
             claimed = [[claimed_row(r, now=now) for r in message] for message in messages.keep]
+            first = None
+            if renew_first and claimed and not self._stopping and self._wait_seconds(claimed[0][0]) <= 0:
+                first = self._renew_in(uow, claimed[0])
             uow.commit()
-        return claimed
+        return claimed, first
 
     def _post_moments(self, workspace_id: str, now: datetime) -> Callable[[int], list[datetime]]:
         def moments(count: int) -> list[datetime]:
