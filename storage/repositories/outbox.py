@@ -82,6 +82,7 @@ def budget_places(
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._lazy_commit = False  # this transaction claimed: it commits without waiting for the disk
 
     def add(
         self,
@@ -193,8 +194,10 @@ class OutboxRepository:
         """The claim's transaction commits without waiting for its WAL to reach the disk (PostgreSQL's
         `synchronous_commit = off`, for this transaction only). Safe for exactly-once: a row is only sent after
         `renew_leases` committed, durably, that it is still held under this claim's lease, and a durable commit
-        makes every earlier one durable too. A claim lost to a database crash only makes its rows due again."""
+        makes every earlier one durable too (a renewal in the claim's own transaction turns it back on). A claim
+        lost to a database crash only makes its rows due again."""
         self._session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
+        self._lazy_commit = True
 
     def _postgres(self) -> bool:
         return self._session.get_bind().dialect.name == "postgresql"
@@ -448,6 +451,9 @@ class OutboxRepository:
         keep their count, so whoever takes them over knows no message of theirs can be in Slack already."""
         if not outbox_ids:
             return set()
+        if self._lazy_commit:  # the renewal is the durable fence, in a claim's transaction too
+            self._session.connection().exec_driver_sql("SET LOCAL synchronous_commit = on")
+            self._lazy_commit = False
         params = {"ids": list(outbox_ids), "held_until": held_until, "now": now, "until": until}
         return {int(i) for i in self._session.connection().execute(RENEW, params).scalars().all()}
 

@@ -233,6 +233,26 @@ def test_a_claim_commits_without_waiting_for_the_disk_and_only_the_claim(pg_uow_
     assert renewed == {claimed[0].id}
 
 
+def test_a_renewal_in_a_claims_transaction_makes_its_commit_wait_for_the_disk(
+    pg_uow_factory: UnitOfWorkFactory,
+) -> None:
+    """A claim that counts its first message's try in its own transaction commits durably: the try is the fence
+    that keeps a message Slack may already hold from being posted again without a look after a crash."""
+    ensure_workspaces(pg_uow_factory, WS)
+    with pg_uow_factory() as uow:
+        uow.outbox.add(WS, dedupe_key="k", kind="kudos", recipient_id=CHANNEL, now=NOW, not_before=NOW)
+        uow.commit()
+    with pg_uow_factory() as uow:
+        setting = text("SELECT current_setting('synchronous_commit')")
+        claimed = uow.outbox.claim(now=NOW, limit=10, lease=LEASE)
+        during_claim = uow.session.execute(setting).scalar_one()
+        renewed = uow.outbox.renew_leases([r.id for r in claimed], held_until=NOW + LEASE, now=NOW, until=NOW + LEASE)
+        at_commit = uow.session.execute(setting).scalar_one()
+        uow.commit()
+
+    assert (during_claim, at_commit, renewed) == ("off", "on", {claimed[0].id})
+
+
 def test_sessions_read_timestamps_in_utc_without_converting(pg_uow_factory: UnitOfWorkFactory) -> None:
     ensure_workspaces(pg_uow_factory, WS)
     with pg_uow_factory() as uow:
