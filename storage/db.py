@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -92,8 +92,9 @@ PING_AFTER_IDLE_SECONDS = 1.0
 
 def _ping_when_idle(engine: Engine) -> None:
     """Pessimistic disconnect handling for connections back from a pause: the pool replaces one whose ping fails
-    with a disconnect (SQLAlchemy's checkout event, DisconnectionError) before anyone uses it. One that died while
-    in use fails its statement, and SQLAlchemy then throws away every connection the pool made before it."""
+    with a disconnect, and every connection it made before (SQLAlchemy's checkout event, InvalidatePoolError),
+    before anyone uses it. One that died while in use fails its statement, and SQLAlchemy then throws away every
+    connection the pool made before it."""
     dialect = engine.dialect
 
     @event.listens_for(engine, "checkin")
@@ -110,7 +111,8 @@ def _ping_when_idle(engine: Engine) -> None:
             dialect.do_ping(dbapi_connection)
         except dialect.loaded_dbapi.Error as error:
             if dialect.is_disconnect(error, dbapi_connection, None):
-                raise DisconnectionError(str(error)) from error
+                # As pool_pre_ping does: this one and every connection the pool made before it are replaced.
+                raise InvalidatePoolError(str(error)) from error
             raise
 
 
@@ -171,10 +173,18 @@ class _Turn:
                 return False
             waiter = _Waiter(request=request, yield_until=self._monotonic() + self._yield_seconds)
             self._queue.append(waiter)
-        if self.on_wait is not None:
-            self.on_wait(request)
-        if waiter.lock.acquire(timeout=timeout):
-            return True  # handed over by release()
+        try:
+            if self.on_wait is not None:
+                self.on_wait(request)
+            if waiter.lock.acquire(timeout=timeout):
+                return True  # handed over by release()
+        except BaseException:  # interrupted while in line (KeyboardInterrupt, a signal handler): leave the line
+            with self._mutex:
+                if waiter.granted:
+                    self._hand_on()  # it was handed the turn: the next one gets it
+                else:
+                    self._queue.remove(waiter)
+            raise
         with self._mutex:
             if waiter.granted:  # handed over just as the wait ran out: it is ours
                 return True
@@ -183,13 +193,17 @@ class _Turn:
 
     def release(self) -> None:
         with self._mutex:
-            waiter = self._next()
-            if waiter is None:
-                self._held = False
-                return
-            self._queue.remove(waiter)
-            waiter.granted = True
-            waiter.lock.release()  # the turn stays held, now by it
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        """The holder is done (the mutex held): the turn goes to the next waiter, or is free."""
+        waiter = self._next()
+        if waiter is None:
+            self._held = False
+            return
+        self._queue.remove(waiter)
+        waiter.granted = True
+        waiter.lock.release()  # the turn stays held, now by it
 
     def _next(self) -> _Waiter | None:
         """The first waiter that is a request or a background writer past its yield; with no request waiting,

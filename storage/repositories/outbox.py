@@ -53,14 +53,15 @@ CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N 
 
 def budget_places(
     places: Sequence[datetime], *, free_now: int, held: int, after: Sequence[datetime | None]
-) -> list[datetime]:
+) -> list[tuple[datetime, bool]]:
     """The places in a budget (`places`, in order: the `free_now` places free now first) that posts falling due get,
     one each, in order: the `held` places after those free now are held by posts deferred to them before; a due
     post takes the first place left at or after its `after` (the last moment of its person's earlier posts still
-    waiting), or that moment when none is left."""
-    following = list(range(len(places) + 1))  # following[i]: the first place at or after i not taken (len: none)
-    for index in range(free_now, min(free_now + held, len(places))):
-        following[index] = free_now + held
+    waiting). Each with whether it is a place: a post whose `after` is past every place gets that moment, no place."""
+    end = len(places)
+    following = list(range(end + 1))  # following[i]: the first place at or after i not taken (end: none)
+    for index in range(free_now, min(free_now + held, end)):
+        following[index] = min(free_now + held, end)
 
     def first_free(index: int) -> int:
         while following[index] != index:
@@ -68,14 +69,14 @@ def budget_places(
             index = following[index]
         return index
 
-    given: list[datetime] = []
+    given: list[tuple[datetime, bool]] = []
     for last in after:
-        index = first_free(0 if last is None else min(bisect_left(places, last), len(places)))
-        if index < len(places):
+        index = first_free(0 if last is None else bisect_left(places, last))
+        if index < end:
             following[index] = index + 1
-            given.append(places[index] if last is None else max(places[index], last))
+            given.append((places[index] if last is None else max(places[index], last), True))
         else:
-            given.append(max(places[-1], last or places[-1]))
+            given.append((max(places[-1], last or places[-1]), False))
     return given
 
 
@@ -380,8 +381,9 @@ class OutboxRepository:
     ) -> dict[int, datetime]:
         """Slack's chat.postMessage budget in the workspace cannot take every due post now: its pending rows that are
         due and would be posts wait for it without being claimed (a refresh is a chat.update, not a post, and stays
-        due), each person's until their place in the budget, which they hold (`budget_place`). One place per person:
-        a person's due rows go out as one message where they bundle, and the rest are paced one a second behind it.
+        due), each person's until their place in the budget, which they hold (`budget_place`). One place per person (two
+        where some of their due rows were queued after one of theirs still waiting): a person's due rows go out as
+        one message where they bundle, and the rest are paced one a second behind it.
         `moments(count)` gives the moments of the budget's next `count` places, in order, those free now first.
         People take places in the order their rows were queued: the places free now, then those after the places
         the posts deferred before hold (a post put back to wait its conversation's turn holds none: it takes one
@@ -409,29 +411,42 @@ class OutboxRepository:
             .subquery()
         )
         held = int(self._session.execute(select(func.count()).select_from(held_places)).scalar_one())
-        # A person's due rows go no earlier than their earlier rows still waiting; their later rows waiting (put back
-        # behind the due ones to wait their turn) do not hold them. Where a person has both, the last of all counts.
-        lasts: dict[str, datetime] = {}
-        for person, last, first_id, newest_id in self._session.execute(
-            select(
-                OutboxMessage.recipient_id,
-                func.max(OutboxMessage.not_before),
-                func.min(OutboxMessage.id),
-                func.max(OutboxMessage.id),
-            )
-            .where(*waiting, OutboxMessage.recipient_id.in_(list(people)))
-            .group_by(OutboxMessage.recipient_id)
-        ).all():
-            if first_id < people[person][0] or newest_id < people[person][0]:
-                lasts[person] = last
-        places = moments(len(people) + held)
+        # A person's due rows queued after one of theirs still waiting go no earlier than the last of those (their
+        # messages keep their order: the waiting ones were put back behind a message that went, or deferred); the
+        # rows queued before any of them go first, at a place of their own.
+        waiting_of: dict[str, tuple[int, datetime]] = {
+            str(person): (int(oldest), last)
+            for person, oldest, last in self._session.execute(
+                select(OutboxMessage.recipient_id, func.min(OutboxMessage.id), func.max(OutboxMessage.not_before))
+                .where(*waiting, OutboxMessage.recipient_id.in_(list(people)))
+                .group_by(OutboxMessage.recipient_id)
+            ).all()
+        }
+        groups: list[tuple[list[int], datetime | None]] = []  # rows sharing a place, in the order they were queued
+        for person, ids in people.items():
+            oldest, last = waiting_of.get(person, (None, None))
+            if oldest is None:
+                groups.append((ids, None))
+                continue
+            before, behind = [i for i in ids if i < oldest], [i for i in ids if i > oldest]
+            groups += [(rows, after) for rows, after in ((before, None), (behind, last)) if rows]
+        groups.sort(key=lambda group: group[0][0])
+        places = moments(len(groups) + held)
         free_now = bisect_right(places, now)
-        at = budget_places(places, free_now=free_now, held=held, after=[lasts.get(p) for p in people])
-        placed = {row_id: at[n] for n, ids in enumerate(people.values()) for row_id in ids}
-        later = {row_id: moment for row_id, moment in placed.items() if moment > now}
+        if free_now:  # the held places come after those free now: enough places for every group past them too
+            places = moments(len(groups) + held + free_now)
+        at = budget_places(places, free_now=free_now, held=held, after=[after for _, after in groups])
+        later = {
+            row_id: (moment, is_place)
+            for (ids, _), (moment, is_place) in zip(groups, at, strict=True)
+            if moment > now
+            for row_id in ids
+        }
         if later:
-            self._session.connection().execute(SET_NOT_BEFORE, [{"row_id": i, "at": at} for i, at in later.items()])
-        return later
+            self._session.connection().execute(
+                SET_NOT_BEFORE, [{"row_id": i, "at": at, "placed": placed} for i, (at, placed) in later.items()]
+            )
+        return {row_id: moment for row_id, (moment, _) in later.items()}
 
     def workspaces_and_kinds(self, outbox_ids: Sequence[int]) -> list[tuple[int, str, str]]:
         """(id, workspace, kind) of each row: which of a commit's rows are posts, and where."""
@@ -452,7 +467,7 @@ class OutboxRepository:
         if not outbox_ids:
             return set()
         if self._lazy_commit:  # the renewal is the durable fence, in a claim's transaction too
-            self._session.connection().exec_driver_sql("SET LOCAL synchronous_commit = on")
+            self._session.connection().exec_driver_sql("SET LOCAL synchronous_commit TO DEFAULT")
             self._lazy_commit = False
         params = {"ids": list(outbox_ids), "held_until": held_until, "now": now, "until": until}
         return {int(i) for i in self._session.connection().execute(RENEW, params).scalars().all()}

@@ -137,12 +137,16 @@ PUT_BACK_CLAIMED = (
     )
 )
 
-# Pending posts deferred while their workspace's post budget is short, each to its place in it: one executemany in
-# the deferring transaction, which read them just before.
+# Pending posts deferred while their workspace's post budget is short, each to its place in it (`placed`), or behind
+# its person's posts waiting past every place counted (no place): one executemany in the deferring transaction,
+# which read them just before.
 SET_NOT_BEFORE = (
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("row_id"))
-    .values(not_before=bindparam("at", type_=OUTBOX.c.not_before.type), budget_place=True)
+    .values(
+        not_before=bindparam("at", type_=OUTBOX.c.not_before.type),
+        budget_place=bindparam("placed", type_=OUTBOX.c.budget_place.type),
+    )
 )
 
 # Which of a commit's rows are posts, and to which workspace (a delivery over a spent budget leaves those alone).

@@ -517,3 +517,100 @@ def test_due_posts_take_the_places_free_now_ahead_of_posts_waiting_for_later_mom
 
     assert sender.posted == list(CHANNELS)
     assert {r.id: r.not_before for r in outbox_in(uow_factory) if r.id in waiting} == waiting
+
+
+def test_a_persons_due_post_queued_after_one_of_theirs_waiting_goes_behind_it_and_the_one_before_goes_now(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """C01: a due (queued first), b deferred to 3.2 s, c due (queued after b). a takes the place free now; c goes
+    no earlier than b, at a place of its own after it, so C01 gets a, b, c in that order."""
+    now = FakeClock().now()
+    ensure_workspaces(uow_factory, WS, now=now)
+    with uow_factory() as uow:
+        for key, seconds in (("a", 0.0), ("b", 3.2), ("c", 0.0)):
+            uow.outbox.add(WS, dedupe_key=key, kind="kudos", recipient_id="C01", now=now,
+                           not_before=now + timedelta(seconds=seconds))  # fmt: skip
+        uow.session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == "b").values(budget_place=True))
+        uow.commit()
+    sender = OneFree()
+    delivery = Delivery(uow=uow_factory, clock=FakeClock(), sender=sender, render=_render, pacer=Pacer())  # type: ignore[arg-type]
+
+    delivery.deliver()
+
+    rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
+    assert (sender.posted, rows["a"].state) == (["C01"], OutboxState.SENT)
+    assert rows["c"].not_before == now + timedelta(seconds=5.2), "the first place left after b's (5.0 is held)"
+    assert (rows["b"].state, rows["b"].not_before) == (OutboxState.PENDING, now + timedelta(seconds=3.2))
+
+
+def test_a_post_behind_its_persons_post_held_for_hours_waits_there_without_holding_a_place(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """C01's earlier post waits 8 hours (outside their working time): C01's due post goes after it, at no place
+    of the budget, so it does not push everyone else's back for those hours."""
+    now = FakeClock().now()
+    _deferred_before(uow_factory, [("C01", 8 * 3600.0, False)])
+    sender = OverBudget()
+    delivery = _delivery(uow_factory, sender, Pacer())
+
+    delivery.deliver()
+
+    rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
+    c01 = rows["kudos:C01"]
+    assert (c01.not_before, c01.budget_place) == (now + timedelta(hours=8), False)
+    assert [(rows[f"kudos:{c}"].not_before, rows[f"kudos:{c}"].budget_place) for c in CHANNELS[1:]] == [
+        (now + timedelta(seconds=3.0), True),
+        (now + timedelta(seconds=3.2), True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("free_now", "held", "after", "expected"),
+    [
+        # More places free now than people: the held ones come after those (this once raised IndexError).
+        (2, 2, [30.0], [(62.0, True)]),
+        (3, 3, [None, 60.0], [(0.0, True), (63.0, True)]),
+        # A person's earlier post waits past every place: that moment, no place.
+        (0, 0, [None, 500.0], [(60.0, True), (500.0, False)]),
+    ],
+)
+def test_budget_places_free_now_first_then_after_those_held_none_before_a_persons_earlier_post(
+    free_now: int, held: int, after: list[float | None], expected: list[tuple[float, bool]]
+) -> None:
+    from storage.repositories.outbox import budget_places
+
+    now = FakeClock().now()
+    at = [now] * free_now + [now + timedelta(seconds=60 + n) for n in range(len(after) + held)]
+    given = budget_places(
+        at, free_now=free_now, held=held, after=[None if a is None else now + timedelta(seconds=a) for a in after]
+    )
+    assert given == [(now + timedelta(seconds=s), placed) for s, placed in expected]
+
+
+class SpentMeanwhile(Sender):
+    """The budget looked free when the commit's rows were handed over, and is spent when the claim draws them."""
+
+    def post_wait(self, workspace_id: str) -> float:
+        return 3.0
+
+
+def test_a_claim_does_not_count_the_try_of_a_post_its_budget_cannot_take_now(
+    uow_factory: UnitOfWorkFactory, sqlite_engine: Engine
+) -> None:
+    """Its try would be taken back at once; a crash between the two would leave it counted, and a message never
+    posted would be looked for in the history."""
+    sender = SpentMeanwhile()
+    delivery = _delivery(uow_factory, sender, Pacer())
+    first = min(r.id for r in outbox_in(uow_factory))
+    counted: list[str] = []
+
+    @event.listens_for(sqlite_engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE outbox") and "attempts=(outbox.attempts +" in statement:
+            counted.append(statement)
+
+    summary = delivery.deliver(ids=[first])
+
+    assert (sender.posted, summary.paced, counted) == ([], 1, [])
+    row = next(r for r in outbox_in(uow_factory) if r.id == first)
+    assert (row.state, row.attempts) == (OutboxState.PENDING, 0)

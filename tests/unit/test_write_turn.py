@@ -89,6 +89,25 @@ def test_a_waiter_whose_time_runs_out_leaves_the_line_and_the_turn_is_free_after
     assert turn.acquire(request=False, timeout=0), "nobody was left waiting to hand it to"
 
 
+def test_a_waiter_interrupted_in_line_leaves_it_so_the_turn_is_not_handed_to_nobody() -> None:
+    turn = _Turn()
+    assert turn.acquire(request=True, timeout=5)
+
+    def interrupted(_request: bool) -> None:
+        raise KeyboardInterrupt
+
+    turn.on_wait = interrupted
+    try:
+        turn.acquire(request=True, timeout=5)
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the interruption was swallowed")
+    turn.release()
+
+    assert turn.acquire(request=False, timeout=0), "free: the interrupted waiter left the line"
+
+
 def test_answering_marks_writes_made_inside_as_a_request_s() -> None:
     from storage.db import _answering
 

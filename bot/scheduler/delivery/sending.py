@@ -193,10 +193,17 @@ class Delivery:
             )
             claimed = [[claimed_row(r, now=now) for r in message] for message in messages.keep]
             first = None
-            if renew_first and claimed and not self._stopping and self._wait_seconds(claimed[0][0]) <= 0:
+            if renew_first and claimed and self._goes_at_once(claimed[0][0]):
                 first = self._renew_in(uow, claimed[0])
             uow.commit()
         return claimed, first
+
+    def _goes_at_once(self, first: ClaimedRow) -> bool:
+        """Whether a message may go as soon as it is drawn: not stopping, its conversation's turn come, and for a
+        post a place in its workspace's budget (a refresh is a chat.update)."""
+        if self._stopping or self._wait_seconds(first) > 0:
+            return False
+        return first.kind is OutboxKind.REFRESH or self._sender.post_wait(first.workspace_id) <= 0
 
     def _post_moments(self, workspace_id: str, now: datetime) -> Callable[[int], list[datetime]]:
         def moments(count: int) -> list[datetime]:
