@@ -56,3 +56,40 @@ def test_a_connection_back_a_moment_ago_is_not_pinged_so_a_hang_up_fails_its_fir
             assert proxy.accepted == 2
         finally:
             engine.dispose()
+
+
+def test_a_failed_ping_replaces_every_connection_the_pool_made_before_without_pinging_each(
+    pg_schema: PgSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `pool_pre_ping` does: one ping finds the database gone and back, and the pool's other old connections
+    are replaced when next handed out, not pinged (and found dead) one by one."""
+    monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    with proxy_to(pg_schema.url) as proxy:
+        engine = make_engine(through(pg_schema.url, proxy))
+        pings: list[bool] = []
+        ping = engine.dialect.do_ping
+
+        def counted(dbapi_connection: object) -> bool:
+            try:
+                result = ping(dbapi_connection)
+            except Exception:
+                pings.append(False)
+                raise
+            pings.append(True)
+            return result
+
+        monkeypatch.setattr(engine.dialect, "do_ping", counted)
+        try:
+            with engine.connect() as a, engine.connect() as b:  # two connections in the pool
+                a.execute(text("SELECT 1"))
+                b.execute(text("SELECT 1"))
+            proxy.cut()
+            proxy.restore()
+
+            with engine.connect() as a, engine.connect() as b:
+                assert a.execute(text("SELECT 1")).scalar_one() == b.execute(text("SELECT 1")).scalar_one() == 1
+
+            assert pings.count(False) == 1, pings
+            assert proxy.accepted == 4
+        finally:
+            engine.dispose()
