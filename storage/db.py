@@ -178,18 +178,18 @@ class _Turn:
                 self.on_wait(request)
             if waiter.lock.acquire(timeout=timeout):
                 return True  # handed over by release()
+            with self._mutex:
+                if waiter.granted:  # handed over just as the wait ran out: it is ours
+                    return True
+                self._queue.remove(waiter)
+                return False
         except BaseException:  # interrupted while in line (KeyboardInterrupt, a signal handler): leave the line
             with self._mutex:
                 if waiter.granted:
                     self._hand_on()  # it was handed the turn: the next one gets it
-                else:
+                elif waiter in self._queue:
                     self._queue.remove(waiter)
             raise
-        with self._mutex:
-            if waiter.granted:  # handed over just as the wait ran out: it is ours
-                return True
-            self._queue.remove(waiter)
-            return False
 
     def release(self) -> None:
         with self._mutex:

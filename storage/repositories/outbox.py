@@ -51,6 +51,9 @@ _SETTLED_BY_STATE = select(OutboxMessage.state, func.count()).where(text(SETTLED
 CANDIDATES_PER_CONVERSATION = 4  # a claim of N conversations looks at up to 4N due ones
 
 
+PLACES_ROUNDS = 12  # times the places asked for may double to reach every group's place
+
+
 def budget_places(
     places: Sequence[datetime], *, free_now: int, held: int, after: Sequence[datetime | None]
 ) -> list[tuple[datetime, bool]]:
@@ -411,31 +414,30 @@ class OutboxRepository:
             .subquery()
         )
         held = int(self._session.execute(select(func.count()).select_from(held_places)).scalar_one())
-        # A person's due rows queued after one of theirs still waiting go no earlier than the last of those (their
-        # messages keep their order: the waiting ones were put back behind a message that went, or deferred); the
-        # rows queued before any of them go first, at a place of their own.
-        waiting_of: dict[str, tuple[int, datetime]] = {
-            str(person): (int(oldest), last)
-            for person, oldest, last in self._session.execute(
-                select(OutboxMessage.recipient_id, func.min(OutboxMessage.id), func.max(OutboxMessage.not_before))
-                .where(*waiting, OutboxMessage.recipient_id.in_(list(people)))
-                .group_by(OutboxMessage.recipient_id)
-            ).all()
-        }
+        # A person's due rows go no earlier than the last of their rows still waiting that were queued before them
+        # (their messages keep their order); rows waiting that were queued after them (put back behind them to
+        # wait their turn, or held for later) do not hold them back. Due rows between two waiting ones share a place.
+        waits: dict[str, list[tuple[int, datetime]]] = {}
+        for person, row_id, moment in self._session.execute(
+            select(OutboxMessage.recipient_id, OutboxMessage.id, OutboxMessage.not_before).where(
+                *waiting, OutboxMessage.recipient_id.in_(list(people))
+            )
+        ).all():
+            waits.setdefault(str(person), []).append((int(row_id), moment))
         groups: list[tuple[list[int], datetime | None]] = []  # rows sharing a place, in the order they were queued
         for person, ids in people.items():
-            oldest, last = waiting_of.get(person, (None, None))
-            if oldest is None:
-                groups.append((ids, None))
-                continue
-            before, behind = [i for i in ids if i < oldest], [i for i in ids if i > oldest]
-            groups += [(rows, after) for rows, after in ((before, None), (behind, last)) if rows]
+            before = sorted(waits.get(person, []))
+            n, after = 0, None
+            for row_id in ids:
+                moved = False
+                while n < len(before) and before[n][0] < row_id:
+                    after, n, moved = before[n][1] if after is None else max(after, before[n][1]), n + 1, True
+                if moved or not groups or groups[-1][0][0] not in ids:
+                    groups.append(([row_id], after))
+                else:
+                    groups[-1][0].append(row_id)
         groups.sort(key=lambda group: group[0][0])
-        places = moments(len(groups) + held)
-        free_now = bisect_right(places, now)
-        if free_now:  # the held places come after those free now: enough places for every group past them too
-            places = moments(len(groups) + held + free_now)
-        at = budget_places(places, free_now=free_now, held=held, after=[after for _, after in groups])
+        at = self._places(groups, held=held, now=now, moments=moments)
         later = {
             row_id: (moment, is_place)
             for (ids, _), (moment, is_place) in zip(groups, at, strict=True)
@@ -447,6 +449,32 @@ class OutboxRepository:
                 SET_NOT_BEFORE, [{"row_id": i, "at": at, "placed": placed} for i, (at, placed) in later.items()]
             )
         return {row_id: moment for row_id, (moment, _) in later.items()}
+
+    @staticmethod
+    def _places(
+        groups: Sequence[tuple[list[int], datetime | None]],
+        *,
+        held: int,
+        now: datetime,
+        moments: Callable[[int], Sequence[datetime]],
+    ) -> list[tuple[datetime, bool]]:
+        """`budget_places` for the groups, over enough places: past those free now and the held ones, and past
+        every group's `after` that falls among them (a group waiting behind its person skips places)."""
+        count, at = len(groups) + held, []
+        afters = [after for _, after in groups]
+        for _ in range(PLACES_ROUNDS):
+            places = moments(count)
+            free_now = bisect_right(places, now)
+            if count < len(groups) + held + free_now:
+                count = len(groups) + held + free_now
+                continue
+            at = budget_places(places, free_now=free_now, held=held, after=afters)
+            if all(
+                placed or after is None or after > places[-1] for after, (_, placed) in zip(afters, at, strict=True)
+            ):
+                return at
+            count *= 2
+        return at or budget_places(places, free_now=min(free_now, len(places)), held=held, after=afters)
 
     def workspaces_and_kinds(self, outbox_ids: Sequence[int]) -> list[tuple[int, str, str]]:
         """(id, workspace, kind) of each row: which of a commit's rows are posts, and where."""

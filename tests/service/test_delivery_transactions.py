@@ -614,3 +614,52 @@ def test_a_claim_does_not_count_the_try_of_a_post_its_budget_cannot_take_now(
     assert (sender.posted, summary.paced, counted) == ([], 1, [])
     row = next(r for r in outbox_in(uow_factory) if r.id == first)
     assert (row.state, row.attempts) == (OutboxState.PENDING, 0)
+
+
+class LastPlace(Sender):
+    """The workspace's budget has one place left: the first post spends it."""
+
+    def post_wait(self, workspace_id: str) -> float:
+        return 0.0 if not self.posted else 5.0
+
+
+def test_a_mark_does_not_count_the_try_of_the_next_post_the_budget_cannot_take_now(
+    uow_factory: UnitOfWorkFactory, sqlite_engine: Engine
+) -> None:
+    sender = LastPlace()
+    delivery = _delivery(uow_factory, sender)
+    counted: list[str] = []
+
+    @event.listens_for(sqlite_engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE outbox") and "attempts=(outbox.attempts " in statement:
+            counted.append(statement)
+
+    delivery.deliver()
+
+    assert sender.posted == ["C01"]
+    assert len(counted) == 1, "the first post's try alone: none counted then taken back"
+    assert {r.recipient_id: r.attempts for r in outbox_in(uow_factory)} == {"C01": 1, "C02": 0, "C03": 0}
+
+
+def test_a_persons_due_post_waits_behind_their_earlier_posts_only_not_one_queued_after_it_for_hours(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """C01: a due, b deferred to 3.2 s, c due, d queued after c and held 8 hours. c goes behind b, not behind d."""
+    now = FakeClock().now()
+    ensure_workspaces(uow_factory, WS, now=now)
+    with uow_factory() as uow:
+        for key, seconds in (("a", 0.0), ("b", 3.2), ("c", 0.0), ("d", 8 * 3600.0)):
+            uow.outbox.add(WS, dedupe_key=key, kind="kudos", recipient_id="C01", now=now,
+                           not_before=now + timedelta(seconds=seconds))  # fmt: skip
+        uow.session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == "b").values(budget_place=True))
+        uow.commit()
+    sender = OneFree()
+    delivery = Delivery(uow=uow_factory, clock=FakeClock(), sender=sender, render=_render, pacer=Pacer())  # type: ignore[arg-type]
+
+    delivery.deliver()
+
+    rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
+    assert (sender.posted, rows["a"].state) == (["C01"], OutboxState.SENT)
+    assert (rows["c"].not_before, rows["c"].budget_place) == (now + timedelta(seconds=5.2), True)
+    assert rows["d"].not_before == now + timedelta(hours=8)

@@ -587,7 +587,7 @@ class Delivery:
                 and is_person(rows[0].recipient_id)
             ):
                 uow.people.remember_dm(rows[0].workspace_id, rows[0].recipient_id, channel)
-            if next_up is not None and not self._stopping and self._wait_seconds(next_up.rows[0]) <= 0:
+            if next_up is not None and self._goes_at_once(next_up.rows[0]):
                 next_up.renewed = self._renew_in(uow, next_up.rows)
             uow.commit()
         return len(ours)
