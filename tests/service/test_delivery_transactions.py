@@ -314,6 +314,33 @@ def test_a_delivery_past_the_budget_gives_each_due_post_its_place_in_the_budget_
     assert sender.asked == [3], "nothing due: nothing deferred again"
 
 
+class FreePlaces(Sender):
+    """`free` places in WS's budget now; the next ones from `first` s on, one every `step` s; once they are spent,
+    Slack's budget says to wait `wait` s (what a post put back to wait for it would wait)."""
+
+    def __init__(self, free: int, *, first: float, step: float = 0.2, wait: float | None = None) -> None:
+        super().__init__()
+        self.free, self.first, self.step = free, first, step
+        self.wait = first if wait is None else wait
+
+    def post_room(self) -> dict[str, int]:
+        return {WS: max(0, self.free - len(self.posted))}
+
+    def post_wait(self, workspace_id: str) -> float:
+        return 0.0 if len(self.posted) < self.free else self.wait
+
+    def paused_posts(self) -> dict[str, float]:
+        return {} if len(self.posted) < self.free else {WS: self.wait}
+
+    def post_moments(self, workspace_id: str, count: int) -> list[float]:
+        return [0.0 if n < self.free else self.first + self.step * (n - self.free) for n in range(count)]
+
+
+def one_free() -> FreePlaces:
+    """One place free now, the next ones from 5 s on, one every 0.2 s."""
+    return FreePlaces(1, first=5.0)
+
+
 def _deferred_before(uow_factory: UnitOfWorkFactory, waiting: Sequence[tuple[str, float, bool]]) -> None:
     """Rows for (recipient, seconds from now) queued before the test's own, each deferred to a place in the budget
     before (True) or put back to wait its conversation's turn (False)."""
@@ -355,22 +382,6 @@ def test_due_posts_take_the_places_after_those_held_none_before_their_persons_ea
     assert [rows[f"waiting:{n}"].not_before for n in range(3)] == [now + timedelta(seconds=s) for s in (3.0, 3.6, 3.1)]
 
 
-class OneFree(Sender):
-    """One place free in WS's budget now, the next ones from 5 s on, one every 0.2 s."""
-
-    def post_room(self) -> dict[str, int]:
-        return {WS: max(0, 1 - len(self.posted))}
-
-    def post_wait(self, workspace_id: str) -> float:
-        return 0.0 if not self.posted else 5.0
-
-    def paused_posts(self) -> dict[str, float]:
-        return {} if not self.posted else {WS: 5.0}
-
-    def post_moments(self, workspace_id: str, count: int) -> list[float]:
-        return [0.0 if n < 1 else 5.0 + 0.2 * (n - 1) for n in range(count)]
-
-
 def test_a_post_whose_place_comes_goes_before_posts_queued_after_it(uow_factory: UnitOfWorkFactory) -> None:
     """A post deferred to a place that has come keeps it, though posts queued after it fell due earlier: the one
     free place is its, and the others take the next ones."""
@@ -380,7 +391,7 @@ def test_a_post_whose_place_comes_goes_before_posts_queued_after_it(uow_factory:
         uow.session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == "waiting:0").values(
             not_before=FakeClock().now()))  # fmt: skip
         uow.commit()
-    sender = OneFree()
+    sender = one_free()
     delivery = Delivery(uow=uow_factory, clock=FakeClock(), sender=sender, render=_render, pacer=Pacer())  # type: ignore[arg-type]
     ensure_workspaces(uow_factory, WS, now=FakeClock().now())
     with uow_factory() as uow:
@@ -423,29 +434,12 @@ def test_a_persons_later_posts_waiting_their_turn_do_not_hold_back_their_due_one
     assert [rows[f"later:{n}"] for n in range(1, 4)] == [now + timedelta(seconds=n + 0.1) for n in range(1, 4)]
 
 
-class TwoPlaces(Sender):
-    """Two places free in WS's budget now, the next ones from 5 s on; after two posts Slack's budget is spent
-    for 3 s (what a post put back to wait for it would wait)."""
-
-    def post_room(self) -> dict[str, int]:
-        return {WS: max(0, 2 - len(self.posted))}
-
-    def post_wait(self, workspace_id: str) -> float:
-        return 0.0 if len(self.posted) < 2 else 3.0
-
-    def paused_posts(self) -> dict[str, float]:
-        return {} if len(self.posted) < 2 else {WS: 3.0}
-
-    def post_moments(self, workspace_id: str, count: int) -> list[float]:
-        return [0.0 if n < 2 else 5.0 + 0.2 * (n - 2) for n in range(count)]
-
-
 def test_a_claim_takes_only_the_posts_the_budget_has_places_for_and_gives_the_others_theirs(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     """Three due posts and two free places: two are claimed and sent; the third is never claimed (and put back to
     wait), it gets its place in the budget, written once."""
-    sender = TwoPlaces()
+    sender = FreePlaces(2, first=5.0, wait=3.0)
     delivery = _delivery(uow_factory, sender, Pacer())
     now = FakeClock().now()
 
@@ -478,29 +472,13 @@ def test_a_persons_due_posts_share_one_place_in_the_budget(uow_factory: UnitOfWo
     assert [at[f"kudos:{c}"] for c in CHANNELS] == [now + timedelta(seconds=3.0 + 0.2 * n) for n in range(3)]
 
 
-class TenFree(Sender):
-    """Ten places free in WS's budget now, the next ones from 30 s on, one every 0.1 s."""
-
-    def post_room(self) -> dict[str, int]:
-        return {WS: max(0, 10 - len(self.posted))}
-
-    def post_wait(self, workspace_id: str) -> float:
-        return 0.0 if len(self.posted) < 10 else 30.0
-
-    def paused_posts(self) -> dict[str, float]:
-        return {} if len(self.posted) < 10 else {WS: 30.0}
-
-    def post_moments(self, workspace_id: str, count: int) -> list[float]:
-        return [0.0 if n < 10 else 30.0 + 0.1 * (n - 10) for n in range(count)]
-
-
 def test_due_posts_take_the_places_free_now_ahead_of_posts_waiting_for_later_moments(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     """After a burst, 50 people each have 20 posts paced a second apart; posts that fall due for three others
     while the budget has places free now go now: a post waiting for a later moment holds a place at or after its
     moment, not one free before it (else every due post waits behind them all, and the free places go unused)."""
-    sender = TenFree()
+    sender = FreePlaces(10, first=30.0, step=0.1)
     delivery = _delivery(uow_factory, sender, Pacer())
     now = FakeClock().now()
     with uow_factory() as uow:
@@ -517,30 +495,6 @@ def test_due_posts_take_the_places_free_now_ahead_of_posts_waiting_for_later_mom
 
     assert sender.posted == list(CHANNELS)
     assert {r.id: r.not_before for r in outbox_in(uow_factory) if r.id in waiting} == waiting
-
-
-def test_a_persons_due_post_queued_after_one_of_theirs_waiting_goes_behind_it_and_the_one_before_goes_now(
-    uow_factory: UnitOfWorkFactory,
-) -> None:
-    """C01: a due (queued first), b deferred to 3.2 s, c due (queued after b). a takes the place free now; c goes
-    no earlier than b, at a place of its own after it, so C01 gets a, b, c in that order."""
-    now = FakeClock().now()
-    ensure_workspaces(uow_factory, WS, now=now)
-    with uow_factory() as uow:
-        for key, seconds in (("a", 0.0), ("b", 3.2), ("c", 0.0)):
-            uow.outbox.add(WS, dedupe_key=key, kind="kudos", recipient_id="C01", now=now,
-                           not_before=now + timedelta(seconds=seconds))  # fmt: skip
-        uow.session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == "b").values(budget_place=True))
-        uow.commit()
-    sender = OneFree()
-    delivery = Delivery(uow=uow_factory, clock=FakeClock(), sender=sender, render=_render, pacer=Pacer())  # type: ignore[arg-type]
-
-    delivery.deliver()
-
-    rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
-    assert (sender.posted, rows["a"].state) == (["C01"], OutboxState.SENT)
-    assert rows["c"].not_before == now + timedelta(seconds=5.2), "the first place left after b's (5.0 is held)"
-    assert (rows["b"].state, rows["b"].not_before) == (OutboxState.PENDING, now + timedelta(seconds=3.2))
 
 
 def test_a_post_behind_its_persons_post_held_for_hours_waits_there_without_holding_a_place(
@@ -642,24 +596,32 @@ def test_a_mark_does_not_count_the_try_of_the_next_post_the_budget_cannot_take_n
     assert {r.recipient_id: r.attempts for r in outbox_in(uow_factory)} == {"C01": 1, "C02": 0, "C03": 0}
 
 
-def test_a_persons_due_post_waits_behind_their_earlier_posts_only_not_one_queued_after_it_for_hours(
-    uow_factory: UnitOfWorkFactory,
+@pytest.mark.parametrize("later_held_for_hours", [False, True])
+def test_a_persons_due_post_goes_behind_their_earlier_waiting_one_and_the_one_before_goes_now(
+    uow_factory: UnitOfWorkFactory, later_held_for_hours: bool
 ) -> None:
-    """C01: a due, b deferred to 3.2 s, c due, d queued after c and held 8 hours. c goes behind b, not behind d."""
+    """C01: a due (queued first), b deferred to 3.2 s, c due (queued after b), and maybe d, queued after c and
+    held 8 hours. a takes the place free now; c goes no earlier than b, at a place of its own after it (not behind
+    d), so C01 gets a, b, c in that order."""
     now = FakeClock().now()
     ensure_workspaces(uow_factory, WS, now=now)
+    rows_queued = [("a", 0.0), ("b", 3.2), ("c", 0.0)] + ([("d", 8 * 3600.0)] if later_held_for_hours else [])
     with uow_factory() as uow:
-        for key, seconds in (("a", 0.0), ("b", 3.2), ("c", 0.0), ("d", 8 * 3600.0)):
+        for key, seconds in rows_queued:
             uow.outbox.add(WS, dedupe_key=key, kind="kudos", recipient_id="C01", now=now,
                            not_before=now + timedelta(seconds=seconds))  # fmt: skip
         uow.session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == "b").values(budget_place=True))
         uow.commit()
-    sender = OneFree()
+    sender = one_free()
     delivery = Delivery(uow=uow_factory, clock=FakeClock(), sender=sender, render=_render, pacer=Pacer())  # type: ignore[arg-type]
 
     delivery.deliver()
 
     rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
     assert (sender.posted, rows["a"].state) == (["C01"], OutboxState.SENT)
-    assert (rows["c"].not_before, rows["c"].budget_place) == (now + timedelta(seconds=5.2), True)
-    assert rows["d"].not_before == now + timedelta(hours=8)
+    assert (rows["c"].not_before, rows["c"].budget_place) == (now + timedelta(seconds=5.2), True), (
+        "the first place left after b's (5.0 is held)"
+    )
+    assert (rows["b"].state, rows["b"].not_before) == (OutboxState.PENDING, now + timedelta(seconds=3.2))
+    if later_held_for_hours:
+        assert rows["d"].not_before == now + timedelta(hours=8)
