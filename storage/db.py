@@ -206,16 +206,13 @@ class _Turn:
         waiter.lock.release()  # the turn stays held, now by it
 
     def _next(self) -> _Waiter | None:
-        """The first waiter that is a request or a background writer past its yield; with no request waiting,
-        the first one."""
-        if not self._queue:
-            return None
+        """The first waiter that is a request or a background writer past its yield; with neither (background
+        writers only, all within their yield), the first one."""
         now = self._monotonic()
-        requests_waiting = any(waiter.request for waiter in self._queue)
         for waiter in self._queue:
-            if waiter.request or not requests_waiting or now >= waiter.yield_until:
+            if waiter.request or now >= waiter.yield_until:
                 return waiter
-        return None  # unreachable: a request waits
+        return self._queue[0] if self._queue else None
 
 
 class WriteGate:

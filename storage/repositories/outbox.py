@@ -426,16 +426,16 @@ class OutboxRepository:
             waits.setdefault(str(person), []).append((int(row_id), moment))
         groups: list[tuple[list[int], datetime | None]] = []  # rows sharing a place, in the order they were queued
         for person, ids in people.items():
-            before = sorted(waits.get(person, []))
+            earlier = sorted(waits.get(person, []))
             n, after = 0, None
+            group: tuple[list[int], datetime | None] | None = None
             for row_id in ids:
-                moved = False
-                while n < len(before) and before[n][0] < row_id:
-                    after, n, moved = before[n][1] if after is None else max(after, before[n][1]), n + 1, True
-                if moved or not groups or groups[-1][0][0] not in ids:
-                    groups.append(([row_id], after))
-                else:
-                    groups[-1][0].append(row_id)
+                while n < len(earlier) and earlier[n][0] < row_id:  # a waiting row queued before this one
+                    after, n, group = earlier[n][1] if after is None else max(after, earlier[n][1]), n + 1, None
+                if group is None:
+                    group = ([], after)
+                    groups.append(group)
+                group[0].append(row_id)
         groups.sort(key=lambda group: group[0][0])
         at = self._places(groups, held=held, now=now, moments=moments)
         later = {
@@ -460,21 +460,19 @@ class OutboxRepository:
     ) -> list[tuple[datetime, bool]]:
         """`budget_places` for the groups, over enough places: past those free now and the held ones, and past
         every group's `after` that falls among them (a group waiting behind its person skips places)."""
-        count, at = len(groups) + held, []
+        count = len(groups) + held
         afters = [after for _, after in groups]
         for _ in range(PLACES_ROUNDS):
             places = moments(count)
             free_now = bisect_right(places, now)
-            if count < len(groups) + held + free_now:
-                count = len(groups) + held + free_now
-                continue
             at = budget_places(places, free_now=free_now, held=held, after=afters)
-            if all(
+            enough = len(groups) + held + free_now
+            if count >= enough and all(
                 placed or after is None or after > places[-1] for after, (_, placed) in zip(afters, at, strict=True)
             ):
-                return at
-            count *= 2
-        return at or budget_places(places, free_now=min(free_now, len(places)), held=held, after=afters)
+                break
+            count = enough if count < enough else count * 2
+        return at
 
     def workspaces_and_kinds(self, outbox_ids: Sequence[int]) -> list[tuple[int, str, str]]:
         """(id, workspace, kind) of each row: which of a commit's rows are posts, and where."""
