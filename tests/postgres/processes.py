@@ -101,13 +101,15 @@ def delegate_to_each(url: str, slack: FakeSlack, people: Sequence[str], *, at: d
 # milliseconds, so without a common start the slowest import would decide which process runs alone.
 SYNCHRONISED_TICK = """
 import os, sys
-import bot.app, bot.cli
-ready, go = int(sys.argv[1]), int(sys.argv[2])
+import bot.app, bot.cli, bot.services.planning
+ready, go, plan_batch = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+if plan_batch:  # smaller planner batches, so that processes started together plan slices of one moment
+    bot.services.planning.PLAN_BATCH = plan_batch
 os.write(ready, b"r")
 os.close(ready)
 os.read(go, 1)  # end of file: the test said go (or is gone)
 os.close(go)
-sys.exit(bot.cli.main(sys.argv[3:]))
+sys.exit(bot.cli.main(sys.argv[4:]))
 """
 
 
@@ -151,8 +153,9 @@ class WaitingTicks:
         self.ready.clear()
 
 
-def spawn_ticks(envs: Sequence[dict[str, str]], *, at: datetime | None, cwd: Path) -> WaitingTicks:
-    """One `baton tick` (`--at` when given) per environment, each waiting to be told to go."""
+def spawn_ticks(envs: Sequence[dict[str, str]], *, at: datetime | None, cwd: Path, plan_batch: int = 0) -> WaitingTicks:
+    """One `baton tick` (`--at` when given) per environment, each waiting to be told to go; `plan_batch`, when
+    given, is the planner's batch size in each process instead of Baton's own."""
     args = ["tick", "--at", at.isoformat()] if at is not None else ["tick"]
     go_read, go_write = os.pipe()
     procs: list[subprocess.Popen[str]] = []
@@ -164,7 +167,15 @@ def spawn_ticks(envs: Sequence[dict[str, str]], *, at: datetime | None, cwd: Pat
             try:
                 procs.append(
                     subprocess.Popen(
-                        [sys.executable, "-c", SYNCHRONISED_TICK, str(ready_write), str(go_read), *args],
+                        [
+                            sys.executable,
+                            "-c",
+                            SYNCHRONISED_TICK,
+                            str(ready_write),
+                            str(go_read),
+                            str(plan_batch),
+                            *args,
+                        ],
                         cwd=cwd,
                         env=env,
                         stdout=subprocess.PIPE,
@@ -180,9 +191,11 @@ def spawn_ticks(envs: Sequence[dict[str, str]], *, at: datetime | None, cwd: Pat
     return WaitingTicks(procs=procs, ready=ready, go_write=go_write)
 
 
-def start_ticks_together(envs: Sequence[dict[str, str]], *, at: datetime, cwd: Path) -> list[subprocess.Popen[str]]:
+def start_ticks_together(
+    envs: Sequence[dict[str, str]], *, at: datetime, cwd: Path, plan_batch: int = 0
+) -> list[subprocess.Popen[str]]:
     """One `baton tick --at` per environment, all released at once when every one has imported Baton."""
-    waiting = spawn_ticks(envs, at=at, cwd=cwd)
+    waiting = spawn_ticks(envs, at=at, cwd=cwd, plan_batch=plan_batch)
     waiting.wait_ready()
     waiting.go()
     return waiting.procs

@@ -53,6 +53,7 @@ MANAGERS = [f"U0M{n:02d}" for n in range(11)]
 MANAGER_OF = {user: MANAGERS[n % len(MANAGERS)] for n, user in enumerate(PEOPLE)}
 RECIPIENTS = set(PEOPLE) | set(MANAGERS)
 assert len(PEOPLE) * TASKS_EACH > PLAN_BATCH and len(RECIPIENTS) > BATCH
+TICK_PLAN_BATCH = 60  # each `baton tick`'s planner batch: 505 due tasks are nine batches
 THROUGH_SERVICES = PEOPLE[:1]  # their tasks are delegated, then accepted by the assignee, through the services
 # Everyone is in Berlin: Wednesday 2 December 2026, 10:00 there is 09:00 UTC, the default check-in time.
 CREATED_AT = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -221,7 +222,11 @@ def test_three_ticks_at_once_send_each_person_one_message_with_every_key(
     # Each process its own token, so a post at FakeSlack says which process made it.
     tokens = [f"{TOKEN}-tick{n}" for n in range(PROCESSES)]
 
-    procs = start_ticks_together([cli_env(url, slack, token=t) for t in tokens], at=CHECKIN_AT, cwd=tmp_path)
+    # Small planner batches, as in the three apps' test below: with Baton's own (500), the first process to start
+    # can plan the whole moment (505 tasks in two batches) before another has scanned, and nothing races.
+    procs = start_ticks_together(
+        [cli_env(url, slack, token=t) for t in tokens], at=CHECKIN_AT, cwd=tmp_path, plan_batch=TICK_PLAN_BATCH
+    )
     summaries = [pass_line(*output) for output in finish(procs)]
 
     posts = _posts(slack, since=before)
