@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, false, func, or_, select, text, true, tuple_, union, update
+from sqlalchemy import Connection, Row, Select, and_, case, false, func, or_, select, text, true, tuple_, union, update
 from sqlalchemy.orm import Session
 
 from bot.domain.model import OutboxKind, OutboxState
@@ -62,14 +62,23 @@ def budget_places(
     post takes the first place left at or after its `after` (the last moment of its person's earlier posts still
     waiting). Each with whether it is a place: a post whose `after` is past every place gets that moment, no place."""
     end = len(places)
-    following = list(range(end + 1))  # following[i]: the first place at or after i not taken (end: none)
-    for index in range(free_now, min(free_now + held, end)):
-        following[index] = min(free_now + held, end)
+    held_end = min(free_now + held, end)
+    # following[i]: for a place taken here, a place at or after the next one that may be free (the held ones are
+    # skipped without being listed: a backlog holds thousands, and only a few are looked at).
+    following: dict[int, int] = {}
 
     def first_free(index: int) -> int:
-        while following[index] != index:
-            following[index] = following[following[index]]
-            index = following[index]
+        passed = []
+        while True:
+            if free_now <= index < held_end:
+                index = held_end
+            taken = following.get(index)
+            if taken is None:
+                break
+            passed.append(index)
+            index = taken
+        for place in passed:  # each points straight at the free one found from it next time
+            following[place] = index
         return index
 
     given: list[tuple[datetime, bool]] = []
@@ -398,10 +407,12 @@ class OutboxRepository:
             OutboxMessage.state == OutboxState.PENDING.value,
             OutboxMessage.kind != OutboxKind.REFRESH.value,
         )
+        # Core rows, not the ORM's: a backlog is read at every tight claim.
+        connection = self._session.connection()
         due = select(OutboxMessage.id, OutboxMessage.recipient_id).where(due_to_send(now), *posts)
         people: dict[str, list[int]] = {}  # each person's due rows, people in the order their first row was queued
         # Read in the index's order (ix_outbox_due), taken in the order they were queued.
-        for row_id, recipient_id in sorted(self._session.execute(due.order_by(OutboxMessage.not_before)).all()):
+        for row_id, recipient_id in sorted(connection.execute(due.order_by(OutboxMessage.not_before)).all()):
             people.setdefault(str(recipient_id), []).append(int(row_id))
         if not people:
             return {}
@@ -413,17 +424,11 @@ class OutboxRepository:
             .group_by(OutboxMessage.recipient_id, OutboxMessage.not_before)
             .subquery()
         )
-        held = int(self._session.execute(select(func.count()).select_from(held_places)).scalar_one())
+        held = int(connection.execute(select(func.count()).select_from(held_places)).scalar_one())
         # A person's due rows go no earlier than the last of their rows still waiting that were queued before them
         # (their messages keep their order); rows waiting that were queued after them (put back behind them to
         # wait their turn, or held for later) do not hold them back. Due rows between two waiting ones share a place.
-        waits: dict[str, list[tuple[int, datetime]]] = {}
-        for person, row_id, moment in self._session.execute(
-            select(OutboxMessage.recipient_id, OutboxMessage.id, OutboxMessage.not_before).where(
-                *waiting, OutboxMessage.recipient_id.in_(list(people))
-            )
-        ).all():
-            waits.setdefault(str(person), []).append((int(row_id), moment))
+        waits = self._waiting_before(connection, waiting, people)
         groups: list[tuple[list[int], datetime | None]] = []  # rows sharing a place, in the order they were queued
         for person, ids in people.items():
             earlier = sorted(waits.get(person, []))
@@ -449,6 +454,29 @@ class OutboxRepository:
                 SET_NOT_BEFORE, [{"row_id": i, "at": at, "placed": placed} for i, (at, placed) in later.items()]
             )
         return {row_id: moment for row_id, (moment, _) in later.items()}
+
+    @staticmethod
+    def _waiting_before(
+        connection: Connection, waiting: tuple[Any, ...], people: dict[str, list[int]]
+    ) -> dict[str, list[tuple[int, datetime]]]:
+        """Each person's rows still waiting (id, moment), as far as their due rows (`people`) need them: one row per
+        person, their last id and latest moment, when every row of theirs waiting was queued before their due ones
+        (a backlog: the usual case); every row of theirs only for the others (due rows queued between waiting ones)."""
+        person = OutboxMessage.recipient_id
+        mine = (*waiting, person.in_(list(people)))
+        last = select(person, func.max(OutboxMessage.id), func.max(OutboxMessage.not_before)).where(*mine)
+        waits: dict[str, list[tuple[int, datetime]]] = {}
+        between: list[str] = []
+        for recipient_id, last_id, latest in connection.execute(last.group_by(person)).all():
+            if int(last_id) < people[str(recipient_id)][0]:
+                waits[str(recipient_id)] = [(int(last_id), latest)]
+            else:
+                between.append(str(recipient_id))
+        if between:
+            rows = select(person, OutboxMessage.id, OutboxMessage.not_before).where(*waiting, person.in_(between))
+            for recipient_id, row_id, moment in connection.execute(rows).all():
+                waits.setdefault(str(recipient_id), []).append((int(row_id), moment))
+        return waits
 
     @staticmethod
     def _places(

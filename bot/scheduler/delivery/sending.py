@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from bot.clock import Clock
 from bot.domain import worktime
@@ -205,9 +205,9 @@ class Delivery:
             return False
         return first.kind is OutboxKind.REFRESH or self._sender.post_wait(first.workspace_id) <= 0
 
-    def _post_moments(self, workspace_id: str, now: datetime) -> Callable[[int], list[datetime]]:
-        def moments(count: int) -> list[datetime]:
-            return [now + timedelta(seconds=s) for s in self._sender.post_moments(workspace_id, count)]
+    def _post_moments(self, workspace_id: str, now: datetime) -> Callable[[int], Sequence[datetime]]:
+        def moments(count: int) -> Sequence[datetime]:
+            return _Moments(now, self._sender.post_moments(workspace_id, count))
 
         return moments
 
@@ -607,6 +607,27 @@ class _Paced:
 
     keep: list[list[Any]] = field(default_factory=list)
     put_back: list[tuple[list[Any], datetime]] = field(default_factory=list)
+
+
+class _Moments(Sequence[datetime]):
+    """Moments `seconds` from `now`, each made when read: the budget's places are asked for by the thousand in a
+    backlog, and placing posts reads a few of them (bisect, and the places given)."""
+
+    def __init__(self, now: datetime, seconds: Sequence[float]) -> None:
+        self._now = now
+        self._seconds = seconds
+
+    def __len__(self) -> int:
+        return len(self._seconds)
+
+    @overload
+    def __getitem__(self, index: int) -> datetime: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[datetime]: ...
+    def __getitem__(self, index: int | slice) -> datetime | Sequence[datetime]:
+        if isinstance(index, slice):
+            return [self._now + timedelta(seconds=s) for s in self._seconds[index]]
+        return self._now + timedelta(seconds=self._seconds[index])
 
 
 def _settle_held(uow: UnitOfWork, rows: Sequence[Any], **outcome: Any) -> set[int]:
