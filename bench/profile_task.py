@@ -5,6 +5,7 @@ Run from the repository root (py-spy is not a dependency: `.venv/bin/pip install
     .venv/bin/python bench/profile_task.py                 # CPU samples, 20 s of load, 8 clients, Slack 30 ms late
     .venv/bin/python bench/profile_task.py --idle          # wall time: waits (locks, Slack, the write gate) too
     .venv/bin/python bench/profile_task.py --gil           # Python's CPU alone: the thread holding the GIL
+    .venv/bin/python bench/profile_task.py --open          # under an open loop of 100 a second (the p99 target)
     .venv/bin/python bench/profile_task.py --raw s.txt     # keep the stacks; --from-raw s.txt reports on them again
 
 Baton is started as bench/ack.py starts it (2 gthread workers of 4 threads, a migrated SQLite file, the fake
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ack import (  # noqa: E402
     CLOSED_CLIENTS,
     CREATED,
+    OPEN_RATE,
     PYTHON,
     ROOT,
     SLACK_DELAY_MS,
@@ -40,6 +42,7 @@ from ack import (  # noqa: E402
     add_assignees,
     closed_loop,
     free_port,
+    open_loop,
     slow_slack,
     started,
     warm_up,
@@ -170,7 +173,11 @@ def record(args: argparse.Namespace) -> tuple[list[tuple[str, int]], int, float]
                 ] + (["--idle"] if args.idle else []) + (["--gil"] if args.gil else [])  # fmt: skip
                 spies.append((subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), out))
             time.sleep(0.5)
-            load, secs = closed_loop(baton.port, requests, args.seconds, CREATED, clients=CLOSED_CLIENTS)
+            if args.open:
+                load, _ = open_loop(baton.port, requests, args.seconds, CREATED)
+                secs = args.seconds
+            else:
+                load, secs = closed_loop(baton.port, requests, args.seconds, CREATED, clients=CLOSED_CLIENTS)
             for process, _ in spies:
                 _, err = process.communicate(timeout=60)
                 if process.returncode:
@@ -184,6 +191,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="closed loop under the profiler (default 20)")
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second (default 250)")
     parser.add_argument("--slack-delay-ms", type=float, default=SLACK_DELAY_MS)
+    parser.add_argument("--open", action="store_true", help=f"an open loop of {OPEN_RATE} a second instead")
     parser.add_argument("--idle", action="store_true", help="wall time: also sample threads that wait (py-spy --idle)")
     parser.add_argument("--gil", action="store_true",
                         help="Python's CPU: only the thread holding the GIL (py-spy --gil); waits on sockets, locks "
@@ -228,10 +236,11 @@ def main() -> int:
                     f"{(r + b) / max(all_total, 1):.1%} of all",
                 )
             )
+    load = f"an open loop of {OPEN_RATE:.0f} a second" if args.open else f"closed loop ({CLOSED_CLIENTS} clients)"
     mode = "wall time (--idle)" if args.idle else "the GIL holder's CPU (--gil)" if args.gil else "CPU"
     print_table(
-        f"Where `/task` time goes ({mode}): py-spy at {args.rate}/s over {args.seconds:.0f} s of closed loop "
-        f"({CLOSED_CLIENTS} clients, Slack {args.slack_delay_ms:.0f} ms late); cumulative shares",
+        f"Where `/task` time goes ({mode}): py-spy at {args.rate}/s over {args.seconds:.0f} s of {load}, Slack "
+        f"{args.slack_delay_ms:.0f} ms late; cumulative shares",
         rows,
     )
     print("\nTop project functions by cumulative samples (request threads and Baton's other threads)\n")

@@ -24,6 +24,8 @@ class Pacer:
         self.gap_seconds = gap_seconds
         self._monotonic = monotonic
         self._last: OrderedDict[tuple[str, str], float] = OrderedDict()
+        # Messages put back to wait their conversation's turn: the last moment booked, and the newest row booked.
+        self._booked: OrderedDict[tuple[str, str], tuple[float, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def wait_seconds(self, workspace_id: str, conversation: str) -> float:
@@ -33,6 +35,24 @@ class Pacer:
         if last is None:
             return 0.0
         return max(0.0, last + self.gap_seconds - self._monotonic())
+
+    def book(self, workspace_id: str, conversation: str, *, row_id: int, earliest: float) -> float:
+        """Seconds from now a message put back to wait its conversation's turn is due: `earliest` at the soonest,
+        and, for a row queued after those booked before (a higher id), a gap after the last of them. So a message
+        queued behind a conversation's backlog is drawn once, at its turn, not by every claim until then (each put
+        it back to the first turn, where it met the backlog again); one booked before keeps its place."""
+        key = (workspace_id, conversation)
+        with self._lock:
+            now = self._monotonic()
+            at = now + earliest
+            last_at, last_id = self._booked.get(key, (at, row_id))
+            if row_id > last_id:
+                at = max(at, last_at + self.gap_seconds)
+            self._booked[key] = (max(at, last_at), max(row_id, last_id))
+            self._booked.move_to_end(key)
+            while len(self._booked) > REMEMBERED:
+                self._booked.popitem(last=False)
+        return at - now
 
     def posted(self, workspace_id: str, conversation: str) -> None:
         key = (workspace_id, conversation)

@@ -48,7 +48,7 @@ def test_three_tasks_at_once_for_one_person_reach_slack_a_second_apart(
         assert "Created T-" in h.command(f"<@{U_ALICE}> Task {n} by friday", user=U_MANAGER)
     assert len(h.slack.calls_to("chat.postMessage")) == 1
     waiting = sorted((r.not_before - clock.now()).total_seconds() for r in h.outbox() if r.state == "pending")
-    assert waiting == [1.0, 1.0]  # each new task's DM is paced behind the first
+    assert waiting == [1.0, 2.0]  # each new task's DM is booked a turn behind the one before it
     assert timers.started and min(s for s, _ in timers.started) == pytest.approx(1.0)
 
     for expected in (2, 3):
@@ -82,3 +82,29 @@ def test_a_429_holds_every_message_to_that_conversation_for_its_retry_after(
     assert len(h.slack.calls_to("chat.postMessage")) == 1  # only the 429'd attempt: the second waited
     waiting = sorted((r.not_before - clock.now()).total_seconds() for r in h.outbox() if r.state == "pending")
     assert len(waiting) == 2 and min(waiting) >= 27
+
+
+def test_tasks_queued_behind_a_persons_waiting_dms_are_booked_after_them_in_order(
+    paced: tuple[Harness, FakeTimers, Ticks], clock: FakeClock
+) -> None:
+    """Each DM waits for a turn of its own, in the order the tasks came: one queued half a second later is not put
+    back to the first turn, where it would meet those already waiting and be drawn and put back again."""
+    h, timers, ticks = paced
+    for n in range(3):
+        h.command(f"<@{U_ALICE}> Task {n} by friday", user=U_MANAGER)
+    ticks.now += 0.5
+    clock.advance(seconds=0.5)
+    for n in range(3, 5):
+        h.command(f"<@{U_ALICE}> Task {n} by friday", user=U_MANAGER)
+
+    waiting = sorted((r.id, (r.not_before - clock.now()).total_seconds()) for r in h.outbox() if r.state == "pending")
+    assert [seconds for _, seconds in waiting] == pytest.approx([0.5, 1.5, 2.5, 3.5])
+
+    for sent in range(2, 6):
+        step = 0.5 if sent == 2 else 1.0
+        clock.advance(seconds=step)
+        ticks.now += step
+        timers.fire_all()
+        assert len(h.slack.calls_to("chat.postMessage")) == sent
+    texts = [c.params["text"] for c in h.slack.calls_to("chat.postMessage")]
+    assert [next(n for n in range(5) if f"Task {n}" in text) for text in texts] == [0, 1, 2, 3, 4]

@@ -307,7 +307,10 @@ class Delivery:
             if wait <= 0 and queued == 0:
                 paced.keep.append(message)
                 continue
-            delay = wait + queued * gap if self._pacer is not None else max(queued, 1) * gap
+            if self._pacer is not None:
+                delay = self._pacer.book(*key, row_id=max(row.id for row in message), earliest=wait + queued * gap)
+            else:
+                delay = max(queued, 1) * gap
             paced.put_back.append((message, now + timedelta(seconds=delay)))
             summary.held_back(delay, [row.id for row in message])
         return paced
