@@ -40,7 +40,7 @@ from bot.services.teams import TeamService
 from bot.services.timeoff import TimeOffService
 from bot.slack.client import make_delivery_client, make_interactive_client
 from bot.slack.gateway import SlackGateway
-from bot.slack.limits import HistoryLimits, RateLimits
+from bot.slack.limits import HistoryLimits, RateLimits, SharedCalls
 from bot.slack.observer import ObservedWebClient
 from bot.slack.tokens import StaticToken
 from handlers import ids, register
@@ -165,6 +165,7 @@ def create_app(
     pacer: Pacer | None = None,
     home_refresh_seconds: float = 0.0,
     limits: RateLimits | None = None,
+    shared_limits: SharedCalls | None = None,
 ) -> Baton:
     """Build Baton from settings; tests pass their own engine, clock, client and executors.
 
@@ -201,7 +202,11 @@ def create_app(
         observer=metrics,
         # Budgets counted on Baton's clock, like everything else that waits (`baton tick --at` steps it).
         limits=limits
-        or RateLimits(history=HistoryLimits(settings.slack_history_limits), monotonic=lambda: clock.now().timestamp()),
+        or RateLimits(
+            history=HistoryLimits(settings.slack_history_limits),
+            monotonic=lambda: clock.now().timestamp(),
+            shared=shared_limits,  # the worker processes of one `baton serve` spend one budget
+        ),
     )
 
     executor = delivery_executor or ThreadPoolExecutor(

@@ -35,6 +35,7 @@ from bot.logs import request_scope
 from bot.metrics import Metrics, OutboxCollector, OutboxStats, request_kind, scrape_registry
 from bot.scheduler.pacing import Pacer
 from bot.scheduler.runner import stop_scheduler
+from bot.slack.limits import SharedCalls
 from storage.db import answering
 from storage.uow import UnitOfWorkFactory
 
@@ -235,6 +236,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
     from bot.app import create_app
 
     metrics_dir = _start_multiprocess_metrics()
+    # The workers spend one budget of Slack's rate limits per workspace between them, not one each.
+    limits_dir = tempfile.mkdtemp(prefix="baton-limits-")
     master_pid = os.getpid()
     worker = _Worker()
 
@@ -269,7 +272,12 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
             self.cfg.set("child_exit", on_child_exit)
 
         def load(self) -> WsgiApp:
-            baton = create_app(settings, pacer=Pacer(), home_refresh_seconds=HOME_REFRESH_SECONDS)
+            baton = create_app(
+                settings,
+                pacer=Pacer(),
+                home_refresh_seconds=HOME_REFRESH_SECONDS,
+                shared_limits=SharedCalls(limits_dir),
+            )
             worker.baton = baton
             baton.resume_installed_workspace()
             if scheduler:
@@ -286,6 +294,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
     finally:
         if os.getpid() == master_pid:  # a worker leaves through here too, after the fork
             shutil.rmtree(metrics_dir, ignore_errors=True)
+            shutil.rmtree(limits_dir, ignore_errors=True)
 
 
 def _start_multiprocess_metrics() -> str:

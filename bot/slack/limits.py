@@ -7,20 +7,27 @@ hundred a minute per workspace). Since 2025 `conversations.history` for apps dis
 Marketplace allows 1 call a minute and returns at most 15 messages (Slack's changelog, 2025-05-29: "Rate limit
 changes for non-Marketplace apps").
 
-Each budget is a sliding minute, as Slack counts. Budgets are kept per process; several replicas each keep
-their own, so together they may still meet a 429, and then each holds that method as Slack says. Background
+Each budget is a sliding minute, as Slack counts. The worker processes of one `baton serve` share their budgets
+through files in a folder of their own (`SharedCalls`); several replicas each keep their own, so together they
+may still meet a 429, and then each holds that method as Slack says. Background
 work (Home tab refreshes, redraws, looking for a lost message) may spend a budget only down to a reserve kept
 for what people are waiting for.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
+from array import array
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from urllib.parse import quote, unquote
 
 TIER_2, TIER_3, TIER_4 = 20.0, 50.0, 100.0
 POST_PER_WORKSPACE = 300.0  # chat.postMessage across a workspace, a minute ("several hundred")
@@ -72,8 +79,67 @@ class _Window:
             self.calls.popleft()
 
 
+class SharedCalls:
+    """The calls of every budget as all the processes using one folder make them: a file per (workspace, method)
+    holding when Slack's hold ends and the time of each call in the last minute (8-byte floats), read and written
+    under `flock`. The processes must count on one clock: the system's (every process of a host shares it)."""
+
+    SUFFIX = ".calls"
+
+    def __init__(self, folder: str | Path) -> None:
+        self._folder = Path(folder)
+        self._fds: dict[tuple[str, str], int] = {}
+        self._pid = os.getpid()
+
+    @contextmanager
+    def locked(self, workspace_id: str, method: str) -> Iterator[int]:
+        """The budget's file, locked against every other process until the block ends (the caller's thread lock
+        keeps this process's threads apart: `flock` does not)."""
+        fd = self._fd(workspace_id, method)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield fd
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    @staticmethod
+    def read(fd: int, window: _Window) -> None:
+        """The file's calls and hold into `window` (an empty file: none)."""
+        values = array("d")
+        values.frombytes(_read_whole(fd))
+        window.held_until = values[0] if values else 0.0
+        window.calls = deque(values[1:])
+
+    @staticmethod
+    def write(fd: int, window: _Window) -> None:
+        data = array("d", [window.held_until, *window.calls]).tobytes()
+        os.pwrite(fd, data, 0)
+        os.ftruncate(fd, len(data))
+
+    def workspaces(self, method: str) -> list[str]:
+        """The workspaces with a file for the method: those any process has called it in."""
+        tail = quote(f"|{method}", safe="") + self.SUFFIX
+        return [unquote(name[: -len(tail)]) for name in os.listdir(self._folder) if name.endswith(tail)]
+
+    def _fd(self, workspace_id: str, method: str) -> int:
+        if self._pid != os.getpid():  # after a fork: the parent's descriptors would share its locks
+            self._fds, self._pid = {}, os.getpid()
+        key = (workspace_id, method)
+        fd = self._fds.get(key)
+        if fd is None:
+            name = quote(workspace_id, safe="") + quote(f"|{method}", safe="") + self.SUFFIX
+            fd = self._fds[key] = os.open(self._folder / name, os.O_RDWR | os.O_CREAT, 0o600)
+        return fd
+
+
+def _read_whole(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    return os.pread(fd, size - size % 8, 0)
+
+
 class RateLimits:
-    """Budgets per (workspace, method), in real (monotonic) time, shared by every thread of the process."""
+    """Budgets per (workspace, method), in real (monotonic) time, shared by every thread of the process, and with
+    `shared`, by every process using its folder."""
 
     def __init__(
         self,
@@ -81,6 +147,7 @@ class RateLimits:
         history: HistoryLimits = HistoryLimits.STRICT,
         monotonic: Callable[[], float] = time.monotonic,
         per_minute: dict[str, float] | None = None,
+        shared: SharedCalls | None = None,
     ) -> None:
         self.history = history
         self._monotonic = monotonic
@@ -89,26 +156,39 @@ class RateLimits:
             self._per_minute["conversations.history"] = STRICT_HISTORY_PER_MINUTE
         self._windows: dict[tuple[str, str], _Window] = {}
         self._lock = threading.Lock()
+        self._shared = shared
 
     @property
     def history_page(self) -> int:
         """How many messages one `conversations.history` call may return."""
         return STRICT_HISTORY_PAGE if self.history is HistoryLimits.STRICT else HISTORY_PAGE
 
-    def _window(self, workspace_id: str, method: str, now: float) -> _Window:
+    @contextmanager
+    def _using(self, workspace_id: str, method: str, now: float, *, spending: bool = False) -> Iterator[_Window]:
+        """The budget's window as of `now` (this process's thread lock held by the caller). With `shared`, read from
+        its file under the file's lock for the whole block, and written back when `spending` or when calls left."""
         key = (workspace_id, method)
         window = self._windows.get(key)
         if window is None:
             window = _Window(allowed=max(1, int(self._per_minute.get(method, TIER_3))))
             self._windows[key] = window
-        window.forget_before(now)
-        return window
+        if self._shared is None:
+            window.forget_before(now)
+            yield window
+            return
+        with self._shared.locked(workspace_id, method) as fd:
+            SharedCalls.read(fd, window)
+            before = len(window.calls)
+            window.forget_before(now)
+            yield window
+            if spending or len(window.calls) != before:
+                SharedCalls.write(fd, window)
 
     def wait(self, workspace_id: str, method: str, *, background: bool = False) -> float:
         """Like `take`, without spending: 0 when a call may go now, else the seconds to wait."""
         now = self._monotonic()
-        with self._lock:
-            return self._wait(self._window(workspace_id, method, now), now, background=background)
+        with self._lock, self._using(workspace_id, method, now) as window:
+            return self._wait(window, now, background=background)
 
     def _wait(self, window: _Window, now: float, *, background: bool) -> float:
         if window.held_until > now:
@@ -130,8 +210,7 @@ class RateLimits:
         the call holding it leaves the minute, then a minute after each of those, and so on; none before a 429's
         Retry-After."""
         now = self._monotonic()
-        with self._lock:
-            window = self._window(workspace_id, method, now)
+        with self._lock, self._using(workspace_id, method, now) as window:
             room, calls = window.allowed, list(window.calls)
             held = max(0.0, window.held_until - now)
         holding = calls[max(0, len(calls) - room) :]  # the calls whose leaving frees a place, oldest first
@@ -144,43 +223,50 @@ class RateLimits:
         now = self._monotonic()
         found: dict[str, int] = {}
         with self._lock:
-            for workspace_id, window in self._windows_of(method, now):
-                if window.held_until > now:
-                    found[workspace_id] = 0
-                elif window.calls:
-                    found[workspace_id] = max(0, window.allowed - len(window.calls))
+            for workspace_id in self._workspaces_of(method):
+                with self._using(workspace_id, method, now) as window:
+                    if window.held_until > now:
+                        found[workspace_id] = 0
+                    elif window.calls:
+                        found[workspace_id] = max(0, window.allowed - len(window.calls))
         return found
 
-    def _windows_of(self, method: str, now: float) -> list[tuple[str, _Window]]:
-        """Each workspace's window for the method, its calls older than the minute forgotten (the lock held)."""
-        return [(ws, self._window(ws, method, now)) for ws, known in list(self._windows) if known == method]
+    def _workspaces_of(self, method: str) -> list[str]:
+        """The workspaces with a budget for the method (the lock held): this process's, and with `shared`, every
+        process's."""
+        mine = [workspace_id for workspace_id, known in list(self._windows) if known == method]
+        if self._shared is None:
+            return mine
+        return sorted({*mine, *self._shared.workspaces(method)})
 
     def held(self, method: str) -> set[str]:
         """The workspaces where Slack itself holds the method (a 429 whose Retry-After has not passed)."""
         now = self._monotonic()
+        found: set[str] = set()
         with self._lock:
-            return {
-                workspace_id
-                for (workspace_id, known), window in self._windows.items()
-                if known == method and window.held_until > now
-            }
+            for workspace_id in self._workspaces_of(method):
+                with self._using(workspace_id, method, now) as window:
+                    if window.held_until > now:
+                        found.add(workspace_id)
+        return found
 
     def waits(self, method: str, *, background: bool = False) -> dict[str, float]:
         """The workspaces where the method must wait now, and for how many seconds."""
         now = self._monotonic()
+        found: dict[str, float] = {}
         with self._lock:
-            found = {
-                workspace_id: self._wait(window, now, background=background)
-                for workspace_id, window in self._windows_of(method, now)
-            }
-        return {workspace_id: wait for workspace_id, wait in found.items() if wait > 0}
+            for workspace_id in self._workspaces_of(method):
+                with self._using(workspace_id, method, now) as window:
+                    wait = self._wait(window, now, background=background)
+                if wait > 0:
+                    found[workspace_id] = wait
+        return found
 
     def take(self, workspace_id: str, method: str, *, background: bool = False) -> float:
         """Spend one call of the method's budget: 0 when it may go now (and the call is counted), else the
         seconds to wait before asking again. Background work leaves a reserve for people waiting."""
         now = self._monotonic()
-        with self._lock:
-            window = self._window(workspace_id, method, now)
+        with self._lock, self._using(workspace_id, method, now, spending=True) as window:
             wait = self._wait(window, now, background=background)
             if wait == 0.0:
                 window.calls.append(now)
@@ -189,6 +275,5 @@ class RateLimits:
     def hold(self, workspace_id: str, method: str, seconds: float) -> None:
         """Slack answered 429 with Retry-After: nothing more of that method in that workspace until then."""
         now = self._monotonic()
-        with self._lock:
-            window = self._window(workspace_id, method, now)
+        with self._lock, self._using(workspace_id, method, now, spending=True) as window:
             window.held_until = max(window.held_until, now + seconds)

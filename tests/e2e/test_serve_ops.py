@@ -129,6 +129,24 @@ def test_metrics_add_up_commands_across_two_workers_with_acks_and_outbox_rows(tw
     assert len(list(two_workers.home.glob("baton-metrics-*/histogram_*.db"))) == 2
 
 
+def _posts_counted(home: Path) -> int:
+    """chat.postMessage calls in the workers' one budget for the workspace (after the hold: 8 bytes each)."""
+    files = list(home.glob(f"baton-limits-*/{TEAM_ID}%7Cchat.postMessage.calls"))
+    return sum(f.stat().st_size // 8 - 1 for f in files) if len(files) == 1 else -len(files)
+
+
+def test_the_two_workers_count_their_posts_in_one_budget(two_workers: Serve) -> None:
+    with ThreadPoolExecutor(max_workers=COMMANDS) as pool:  # at once, so both workers take some
+        answers = list(pool.map(lambda n: two_workers.post_task(f"<@{U_ALICE}> Budget task {n}"), range(COMMANDS)))
+    assert [a.status for a in answers] == [200] * COMMANDS
+
+    def counted_alike() -> int | None:
+        posted = len(two_workers.slack.calls_to("chat.postMessage"))
+        return posted if posted >= COMMANDS and _posts_counted(two_workers.home) == posted else None
+
+    wait_for("every worker's posts counted in one budget", counted_alike, seconds=10)
+
+
 def test_a_forged_request_counts_as_rejected_and_logs_carry_request_ids_but_no_token(two_workers: Serve) -> None:
     body = command_body("/task", f"<@{U_ALICE}> forged", user_id=U_MANAGER, response_url="https://x")
     forged = http(
@@ -162,6 +180,7 @@ def test_sigterm_finishes_the_message_being_sent_and_exits_0_within_10_seconds(t
             assert serve.post_task(f"<@{U_ALICE}> In flight at shutdown").status == 200
             gate.wait_held(1)  # the assignment DM is at Slack, its answer not back yet
             assert serve.metrics_dirs(), "serve keeps its metrics in a temporary directory"
+            assert list(tmp_path.glob("baton-limits-*")), "and its workers' rate limits in another"
 
             serve.process.send_signal(signal.SIGTERM)
             started = time.monotonic()
@@ -177,6 +196,7 @@ def test_sigterm_finishes_the_message_being_sent_and_exits_0_within_10_seconds(t
         log = serve.log()
         assert TRACEBACK not in log and "Exception during worker exit" not in log, log
         assert serve.metrics_dirs() == [], "the metrics directory is removed on exit"
+        assert list(tmp_path.glob("baton-limits-*")) == [], "so is the rate limits' one"
         with sqlite3.connect(tmp_path / "baton.db") as db:
             states = db.execute("SELECT state, channel_id FROM outbox").fetchall()
         assert states == [("sent", dm_channel_id(U_ALICE))]

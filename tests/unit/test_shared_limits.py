@@ -1,0 +1,81 @@
+"""The worker processes of one `baton serve` spend one budget per (workspace, method): what one process calls, the
+others count, through files in a folder they share (`SharedCalls`)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.slack.limits import RateLimits, SharedCalls
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _two(folder: Path, **kwargs: object) -> tuple[RateLimits, RateLimits, Ticks]:
+    ticks = Ticks()  # one clock, as the processes of a host share the system's
+    first = RateLimits(monotonic=ticks, shared=SharedCalls(folder), **kwargs)  # type: ignore[arg-type]
+    second = RateLimits(monotonic=ticks, shared=SharedCalls(folder), **kwargs)  # type: ignore[arg-type]
+    return first, second, ticks
+
+
+def test_calls_one_process_made_leave_the_others_only_the_rest_of_the_minute(tmp_path: Path) -> None:
+    first, second, ticks = _two(tmp_path)
+    for _ in range(200):
+        assert first.take("T1", "chat.postMessage") == 0.0
+    ticks.now += 10.0
+
+    assert second.room("chat.postMessage") == {"T1": 100}
+    assert second.moments("T1", "chat.postMessage", 101)[99:] == pytest.approx([0.0, 50.0])
+    for _ in range(100):
+        assert second.take("T1", "chat.postMessage") == 0.0
+    assert first.wait("T1", "chat.postMessage") == pytest.approx(50.0)  # its own first call leaves the minute then
+    assert first.waits("chat.postMessage") == {"T1": pytest.approx(50.0)}
+    assert second.take("T2", "chat.postMessage") == 0.0  # another workspace, a budget of its own
+
+    ticks.now += 50.0
+    assert first.room("chat.postMessage") == {"T1": 200, "T2": 299}
+
+
+def test_a_hold_after_a_429_in_one_process_holds_the_others(tmp_path: Path) -> None:
+    first, second, ticks = _two(tmp_path)
+    first.hold("T1", "views.publish", 30.0)
+
+    assert second.held("views.publish") == {"T1"}
+    assert second.take("T1", "views.publish") == pytest.approx(30.0)
+    ticks.now += 30.0
+    assert second.take("T1", "views.publish") == 0.0
+
+
+def _spend(folder: str, start: float, taken: multiprocessing.Queue[int]) -> None:  # type: ignore[type-arg]
+    budget = RateLimits(monotonic=time.time, per_minute={"chat.postMessage": 40}, shared=SharedCalls(folder))
+    while time.time() < start:  # the processes begin together
+        pass
+    count = 0
+    for _ in range(100):
+        if budget.take("T1", "chat.postMessage") == 0.0:
+            count += 1
+    taken.put(count)
+
+
+def test_processes_taking_calls_at_once_take_the_budget_once_between_them(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    taken: multiprocessing.Queue[int] = context.Queue()  # type: ignore[type-arg]
+    start = time.time() + 0.5
+    processes = [context.Process(target=_spend, args=(str(tmp_path), start, taken)) for _ in range(3)]
+    for process in processes:
+        process.start()
+    counts = [taken.get(timeout=30) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+
+    assert sum(counts) == 40, counts
+    assert all(process.exitcode == 0 for process in processes)
