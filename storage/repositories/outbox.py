@@ -92,6 +92,51 @@ def budget_places(
     return given
 
 
+def _in_queued_order(
+    owners: Sequence[str],
+    firsts: Sequence[int],
+    at: list[tuple[datetime, bool]],
+    waits: dict[str, list[tuple[int, datetime, bool]]],
+    *,
+    now: datetime,
+) -> dict[int, tuple[datetime, bool]]:
+    """A person's places go to their messages in the order their rows were queued. A due post that lost its place
+    (put back to wait its conversation's turn when the place came) and finds none free now is placed after every
+    place held, behind the places its person's later posts hold; each of those, falling due, would then wait behind
+    it (a person's messages keep their order) and its place go unused. So the person's places, those just given to
+    their due groups (`owners[n]`'s group, first queued as `firsts[n]`, given `at[n]`) and those their later posts
+    hold, are handed out again, the earliest to the first queued. `at` is updated in place; the later posts whose
+    moment changes are returned, with it."""
+    moved: dict[int, tuple[datetime, bool]] = {}
+    due_of: dict[str, list[int]] = {}
+    for n, person in enumerate(owners):
+        due_of.setdefault(person, []).append(n)
+    for person, indexes in due_of.items():
+        first = min(firsts[n] for n in indexes)
+        held: dict[datetime, list[int]] = {}  # the places their posts queued after their first due one hold
+        for row_id, moment, placed in waits.get(person, []):
+            if placed and row_id > first:
+                held.setdefault(moment, []).append(row_id)
+        if not held or not all(at[n][1] for n in indexes):
+            continue  # nothing queued after holds a place, or a due group waits past every place
+        items: list[tuple[int, int | None, list[int]]] = [(firsts[n], n, []) for n in indexes]
+        items += [(min(ids), None, ids) for ids in held.values()]  # (first queued, due group or None, rows held)
+        items.sort(key=lambda item: item[0])
+        slots = sorted([at[n][0] for n in indexes] + list(held))
+        if any(group is None and slot <= now for (_, group, _), slot in zip(items, slots, strict=True)):
+            continue  # a post queued later would take a place free now: leave them as they were
+        for (_, group, ids), slot in zip(items, slots, strict=True):
+            if group is not None:
+                at[group] = (slot, True)
+            else:
+                moved.update((row_id, (slot, True)) for row_id in ids)
+        for moment, ids in held.items():
+            for row_id in ids:
+                if moved[row_id][0] == moment:
+                    del moved[row_id]
+    return moved
+
+
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -430,6 +475,7 @@ class OutboxRepository:
         # wait their turn, or held for later) do not hold them back. Due rows between two waiting ones share a place.
         waits = self._waiting_before(connection, waiting, people)
         groups: list[tuple[list[int], datetime | None]] = []  # rows sharing a place, in the order they were queued
+        owner: dict[int, str] = {}  # whose each group is, by its first row
         for person, ids in people.items():
             earlier = sorted(waits.get(person, []))
             n, after = 0, None
@@ -440,15 +486,19 @@ class OutboxRepository:
                 if group is None:
                     group = ([], after)
                     groups.append(group)
+                    owner[row_id] = person
                 group[0].append(row_id)
         groups.sort(key=lambda group: group[0][0])
         at = self._places(groups, held=held, now=now, moments=moments)
+        firsts = [ids[0] for ids, _ in groups]
+        moved = _in_queued_order([owner[first] for first in firsts], firsts, at, waits, now=now)
         later = {
             row_id: (moment, is_place)
             for (ids, _), (moment, is_place) in zip(groups, at, strict=True)
             if moment > now
             for row_id in ids
         }
+        later.update(moved)
         if later:
             self._session.connection().execute(
                 SET_NOT_BEFORE, [{"row_id": i, "at": at, "placed": placed} for i, (at, placed) in later.items()]
@@ -458,24 +508,27 @@ class OutboxRepository:
     @staticmethod
     def _waiting_before(
         connection: Connection, waiting: tuple[Any, ...], people: dict[str, list[int]]
-    ) -> dict[str, list[tuple[int, datetime]]]:
-        """Each person's rows still waiting (id, moment), as far as their due rows (`people`) need them: one row per
-        person, their last id and latest moment, when every row of theirs waiting was queued before their due ones
-        (a backlog: the usual case); every row of theirs only for the others (due rows queued between waiting ones)."""
+    ) -> dict[str, list[tuple[int, datetime, bool]]]:
+        """Each person's rows still waiting (id, moment, whether it holds a place), as far as their due rows (`people`)
+        need them: one row per person, their last id and latest moment, when every row of theirs waiting was queued
+        before their due ones (a backlog: the usual case); every row of theirs only for the others (due rows queued
+        between waiting ones, or before them)."""
         person = OutboxMessage.recipient_id
         mine = (*waiting, person.in_(list(people)))
         last = select(person, func.max(OutboxMessage.id), func.max(OutboxMessage.not_before)).where(*mine)
-        waits: dict[str, list[tuple[int, datetime]]] = {}
+        waits: dict[str, list[tuple[int, datetime, bool]]] = {}
         between: list[str] = []
         for recipient_id, last_id, latest in connection.execute(last.group_by(person)).all():
             if int(last_id) < people[str(recipient_id)][0]:
-                waits[str(recipient_id)] = [(int(last_id), latest)]
+                waits[str(recipient_id)] = [(int(last_id), latest, False)]
             else:
                 between.append(str(recipient_id))
         if between:
-            rows = select(person, OutboxMessage.id, OutboxMessage.not_before).where(*waiting, person.in_(between))
-            for recipient_id, row_id, moment in connection.execute(rows).all():
-                waits.setdefault(str(recipient_id), []).append((int(row_id), moment))
+            rows = select(person, OutboxMessage.id, OutboxMessage.not_before, OutboxMessage.budget_place).where(
+                *waiting, person.in_(between)
+            )
+            for recipient_id, row_id, moment, placed in connection.execute(rows).all():
+                waits.setdefault(str(recipient_id), []).append((int(row_id), moment, bool(placed)))
         return waits
 
     @staticmethod

@@ -382,6 +382,28 @@ def test_due_posts_take_the_places_after_those_held_none_before_their_persons_ea
     assert [rows[f"waiting:{n}"].not_before for n in range(3)] == [now + timedelta(seconds=s) for s in (3.0, 3.6, 3.1)]
 
 
+def test_a_persons_places_go_to_their_posts_in_the_order_they_were_queued(uow_factory: UnitOfWorkFactory) -> None:
+    """C01's post queued later holds the first place (3.0); C01's earlier post, due now (it lost its place to its
+    conversation's turn, say), takes that place and the later one the place it would have had (3.4): the later one
+    does not go first, and falling due it does not find the earlier one ahead of it and leave its place unused."""
+    sender = OverBudget()
+    delivery = _delivery(uow_factory, sender, Pacer())  # C01, C02, C03's posts, due now, queued first
+    _deferred_before(uow_factory, [("C01", 3.0, True), ("C09", 3.2, True)])
+    now = FakeClock().now()
+
+    delivery.deliver()
+
+    rows = {r.dedupe_key: r for r in outbox_in(uow_factory)}
+    moments = {key: ((row.not_before - now).total_seconds(), row.budget_place) for key, row in rows.items()}
+    assert moments == {
+        "kudos:C01": (3.0, True),
+        "waiting:0": (3.4, True),
+        "waiting:1": (3.2, True),
+        "kudos:C02": (3.6, True),
+        "kudos:C03": (3.8, True),
+    }
+
+
 def test_a_post_whose_place_comes_goes_before_posts_queued_after_it(uow_factory: UnitOfWorkFactory) -> None:
     """A post deferred to a place that has come keeps it, though posts queued after it fell due earlier: the one
     free place is its, and the others take the next ones."""
