@@ -88,19 +88,19 @@ class SharedCalls:
 
     def __init__(self, folder: str | Path) -> None:
         self._folder = Path(folder)
-        self._fds: dict[tuple[str, str], int] = {}
-        self._pid = os.getpid()
 
     @contextmanager
     def locked(self, workspace_id: str, method: str) -> Iterator[int]:
-        """The budget's file, locked against every other process until the block ends (the caller's thread lock
-        keeps this process's threads apart: `flock` does not)."""
-        fd = self._fd(workspace_id, method)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        """The budget's file, opened and locked against every other process until the block ends, then closed (a
+        descriptor kept per budget would run out with many workspaces; the caller's thread lock keeps this process's
+        threads apart: `flock` does not)."""
+        name = quote(workspace_id, safe="") + quote(f"|{method}", safe="") + self.SUFFIX
+        fd = os.open(self._folder / name, os.O_RDWR | os.O_CREAT, 0o600)
         try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
             yield fd
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)  # and with it the lock
 
     @staticmethod
     def read(fd: int, window: _Window) -> None:
@@ -120,16 +120,6 @@ class SharedCalls:
         """The workspaces with a file for the method: those any process has called it in."""
         tail = quote(f"|{method}", safe="") + self.SUFFIX
         return [unquote(name[: -len(tail)]) for name in os.listdir(self._folder) if name.endswith(tail)]
-
-    def _fd(self, workspace_id: str, method: str) -> int:
-        if self._pid != os.getpid():  # after a fork: the parent's descriptors would share its locks
-            self._fds, self._pid = {}, os.getpid()
-        key = (workspace_id, method)
-        fd = self._fds.get(key)
-        if fd is None:
-            name = quote(workspace_id, safe="") + quote(f"|{method}", safe="") + self.SUFFIX
-            fd = self._fds[key] = os.open(self._folder / name, os.O_RDWR | os.O_CREAT, 0o600)
-        return fd
 
 
 def _read_whole(fd: int) -> bytes:
@@ -178,6 +168,8 @@ class RateLimits:
             return
         with self._shared.locked(workspace_id, method) as fd:
             SharedCalls.read(fd, window)
+            if window.calls and window.calls[-1] > now:  # the clock went back: no call counts as made later
+                window.calls = deque(min(call, now) for call in window.calls)
             before = len(window.calls)
             window.forget_before(now)
             yield window
@@ -265,8 +257,8 @@ class RateLimits:
     def take(self, workspace_id: str, method: str, *, background: bool = False) -> float:
         """Spend one call of the method's budget: 0 when it may go now (and the call is counted), else the
         seconds to wait before asking again. Background work leaves a reserve for people waiting."""
-        now = self._monotonic()
-        with self._lock, self._using(workspace_id, method, now, spending=True) as window:
+        with self._lock, self._using(workspace_id, method, self._monotonic(), spending=True) as window:
+            now = self._monotonic()  # read with the locks held: each process adds its calls in the order made
             wait = self._wait(window, now, background=background)
             if wait == 0.0:
                 window.calls.append(now)

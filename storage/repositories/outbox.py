@@ -123,8 +123,13 @@ def _in_queued_order(
         items += [(min(ids), None, ids) for ids in held.values()]  # (first queued, due group or None, rows held)
         items.sort(key=lambda item: item[0])
         slots = sorted([at[n][0] for n in indexes] + list(held))
-        if any(group is None and slot <= now for (_, group, _), slot in zip(items, slots, strict=True)):
-            continue  # a post queued later would take a place free now: leave them as they were
+        handed = {row_id for ids in held.values() for row_id in ids}
+        others = [(row_id, moment) for row_id, moment, _ in waits.get(person, []) if row_id not in handed]
+        if any(
+            (group is None and slot <= now) or any(row_id < first_queued and slot < m for row_id, m in others)
+            for (first_queued, group, _), slot in zip(items, slots, strict=True)
+        ):
+            continue  # a post would go before one of theirs queued earlier, or a later one take a place free now
         for (_, group, ids), slot in zip(items, slots, strict=True):
             if group is not None:
                 at[group] = (slot, True)

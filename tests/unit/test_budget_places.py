@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.repositories.outbox import budget_places
+from storage.repositories.outbox import _in_queued_order, budget_places
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -48,3 +48,25 @@ def test_budget_places_gives_each_post_the_first_place_neither_held_nor_taken_at
     assert budget_places(places, free_now=free_now, held=held, after=after) == _plainly(
         places, free_now=free_now, held=held, after=after
     )
+
+
+def _at(seconds: float) -> datetime:
+    return NOW + timedelta(seconds=seconds)
+
+
+def test_a_persons_places_go_to_their_posts_in_queued_order() -> None:
+    """Due groups 10 and 30; rows 20 and 40, queued after 10, hold places at +2 and +3: 10 takes +2, 20 +3, 30 +4
+    (its own) and 40 the place 10 had been given, +6."""
+    at = [(_at(6), True), (_at(4), True)]
+    moved = _in_queued_order(["P", "P"], [10, 30], at, {"P": [(20, _at(2), True), (40, _at(3), True)]}, now=NOW)
+    assert at == [(_at(2), True), (_at(4), True)]
+    assert moved == {20: (_at(3), True), 40: (_at(6), True)}
+
+
+def test_places_are_not_handed_out_again_when_a_post_would_go_before_one_of_its_persons_queued_earlier() -> None:
+    """Row 15, queued before group 30, waits its conversation's turn until +5 without a place: handing the places out
+    again would give group 30 +4, before it; they stay as they were."""
+    at = [(_at(4), True), (_at(6), True)]
+    waits = {"P": [(15, _at(5), False), (20, _at(2), True), (40, _at(3), True)]}
+    assert _in_queued_order(["P", "P"], [10, 30], at, waits, now=NOW) == {}
+    assert at == [(_at(4), True), (_at(6), True)]

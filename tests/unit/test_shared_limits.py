@@ -79,3 +79,21 @@ def test_processes_taking_calls_at_once_take_the_budget_once_between_them(tmp_pa
 
     assert sum(counts) == 40, counts
     assert all(process.exitcode == 0 for process in processes)
+
+
+def test_budgets_for_many_workspaces_keep_no_file_open(tmp_path: Path) -> None:
+    first, second, _ = _two(tmp_path)
+    before = len(list(Path("/proc/self/fd").iterdir()))
+    for n in range(300):
+        assert first.take(f"T{n:04d}", "chat.postMessage") == 0.0
+    assert len(second.room("chat.postMessage")) == 300
+
+    assert len(list(Path("/proc/self/fd").iterdir())) == before
+
+
+def test_calls_made_before_the_clock_went_back_count_as_made_now(tmp_path: Path) -> None:
+    first, second, ticks = _two(tmp_path, per_minute={"chat.update": 2})
+    assert [first.take("T1", "chat.update") for _ in range(2)] == [0.0, 0.0]
+    ticks.now -= 600.0  # the system clock stepped back ten minutes
+
+    assert second.wait("T1", "chat.update") == pytest.approx(60.0)  # not 660 s
