@@ -119,26 +119,23 @@ def _in_queued_order(
                 held.setdefault(moment, []).append(row_id)
         if not held or not all(at[n][1] for n in indexes):
             continue  # nothing queued after holds a place, or a due group waits past every place
-        items: list[tuple[int, int | None, list[int]]] = [(firsts[n], n, []) for n in indexes]
-        items += [(min(ids), None, ids) for ids in held.values()]  # (first queued, due group or None, rows held)
+        # (first queued, due group or None, rows held and the place they hold)
+        items: list[tuple[int, int | None, list[int], datetime | None]] = [(firsts[n], n, [], None) for n in indexes]
+        items += [(min(ids), None, ids, moment) for moment, ids in held.items()]
         items.sort(key=lambda item: item[0])
         slots = sorted([at[n][0] for n in indexes] + list(held))
         handed = {row_id for ids in held.values() for row_id in ids}
         others = [(row_id, moment) for row_id, moment, _ in waits.get(person, []) if row_id not in handed]
         if any(
             (group is None and slot <= now) or any(row_id < first_queued and slot < m for row_id, m in others)
-            for (first_queued, group, _), slot in zip(items, slots, strict=True)
+            for (first_queued, group, _, _), slot in zip(items, slots, strict=True)
         ):
             continue  # a post would go before one of theirs queued earlier, or a later one take a place free now
-        for (_, group, ids), slot in zip(items, slots, strict=True):
+        for (_, group, ids, holding), slot in zip(items, slots, strict=True):
             if group is not None:
                 at[group] = (slot, True)
-            else:
+            elif slot != holding:
                 moved.update((row_id, (slot, True)) for row_id in ids)
-        for moment, ids in held.items():
-            for row_id in ids:
-                if moved[row_id][0] == moment:
-                    del moved[row_id]
     return moved
 
 
@@ -505,7 +502,7 @@ class OutboxRepository:
         }
         later.update(moved)
         if later:
-            self._session.connection().execute(
+            connection.execute(
                 SET_NOT_BEFORE, [{"row_id": i, "at": at, "placed": placed} for i, (at, placed) in later.items()]
             )
         return {row_id: moment for row_id, (moment, _) in later.items()}

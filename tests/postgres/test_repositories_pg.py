@@ -208,13 +208,17 @@ def test_a_claimer_skips_rows_another_transaction_holds(pg_uow_factory: UnitOfWo
     assert {(r.state, r.attempts) for r in outbox_in(pg_uow_factory)} == {("sending", 0)}  # claimed, not yet tried
 
 
+def _one_due_row(uow_factory: UnitOfWorkFactory) -> None:
+    ensure_workspaces(uow_factory, WS)
+    with uow_factory() as uow:
+        uow.outbox.add(WS, dedupe_key="k", kind="kudos", recipient_id=CHANNEL, now=NOW, not_before=NOW)
+        uow.commit()
+
+
 def test_a_claim_commits_without_waiting_for_the_disk_and_only_the_claim(pg_uow_factory: UnitOfWorkFactory) -> None:
     """synchronous_commit is off inside a claim's transaction (the lease renewal before a send is the durable
     fence) and back on for whatever the connection does next."""
-    ensure_workspaces(pg_uow_factory, WS)
-    with pg_uow_factory() as uow:
-        uow.outbox.add(WS, dedupe_key="k", kind="kudos", recipient_id=CHANNEL, now=NOW, not_before=NOW)
-        uow.commit()
+    _one_due_row(pg_uow_factory)
     with pg_uow_factory() as uow:
         setting = text("SELECT current_setting('synchronous_commit'), pg_backend_pid()")
         before = uow.session.execute(setting).one()
@@ -238,10 +242,7 @@ def test_a_renewal_in_a_claims_transaction_makes_its_commit_wait_for_the_disk(
 ) -> None:
     """A claim that counts its first message's try in its own transaction commits durably: the try is the fence
     that keeps a message Slack may already hold from being posted again without a look after a crash."""
-    ensure_workspaces(pg_uow_factory, WS)
-    with pg_uow_factory() as uow:
-        uow.outbox.add(WS, dedupe_key="k", kind="kudos", recipient_id=CHANNEL, now=NOW, not_before=NOW)
-        uow.commit()
+    _one_due_row(pg_uow_factory)
     with pg_uow_factory() as uow:
         setting = text("SELECT current_setting('synchronous_commit')")
         claimed = uow.outbox.claim(now=NOW, limit=10, lease=LEASE)
