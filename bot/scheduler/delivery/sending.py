@@ -154,7 +154,7 @@ class Delivery:
 
     # claiming ------------------------------------------------------------------------------------
     def _claim(
-        self, *, ids: Sequence[int] | None, limit: int, summary: DeliverySummary, renew_first: bool = True
+        self, *, ids: Sequence[int] | None, limit: int, summary: DeliverySummary
     ) -> tuple[list[list[ClaimedRow]], list[ClaimedRow] | None]:
         """Claim, then split each conversation's rows into messages: everything bundled into one, the
         others one each, a refresh each. Posts beyond the first per conversation go back to wait their
@@ -193,7 +193,7 @@ class Delivery:
             )
             claimed = [[claimed_row(r, now=now) for r in message] for message in messages.keep]
             first = None
-            if renew_first and claimed and self._goes_at_once(claimed[0][0]):
+            if claimed and self._goes_at_once(claimed[0][0]):
                 first = self._renew_in(uow, claimed[0])
             uow.commit()
         return claimed, first
