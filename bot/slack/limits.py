@@ -27,7 +27,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote, unquote
+
+T = TypeVar("T")
 
 TIER_2, TIER_3, TIER_4 = 20.0, 50.0, 100.0
 POST_PER_WORKSPACE = 300.0  # chat.postMessage across a workspace, a minute ("several hundred")
@@ -94,8 +97,7 @@ class SharedCalls:
         """The budget's file, opened and locked against every other process until the block ends, then closed (a
         descriptor kept per budget would run out with many workspaces; the caller's thread lock keeps this process's
         threads apart: `flock` does not)."""
-        name = quote(workspace_id, safe="") + quote(f"|{method}", safe="") + self.SUFFIX
-        fd = os.open(self._folder / name, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self._folder / (quote(workspace_id, safe="") + self._tail(method)), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield fd
@@ -118,8 +120,13 @@ class SharedCalls:
 
     def workspaces(self, method: str) -> list[str]:
         """The workspaces with a file for the method: those any process has called it in."""
-        tail = quote(f"|{method}", safe="") + self.SUFFIX
+        tail = self._tail(method)
         return [unquote(name[: -len(tail)]) for name in os.listdir(self._folder) if name.endswith(tail)]
+
+    @classmethod
+    def _tail(cls, method: str) -> str:
+        """How the names of the method's files end: `<workspace><tail>`."""
+        return quote(f"|{method}", safe="") + cls.SUFFIX
 
 
 def _read_whole(fd: int) -> bytes:
@@ -212,46 +219,40 @@ class RateLimits:
     def room(self, method: str) -> dict[str, int]:
         """Calls of the method each workspace with calls in the last minute may still make now (0 while Slack
         holds it); a workspace not listed has its whole budget."""
-        now = self._monotonic()
-        found: dict[str, int] = {}
-        with self._lock:
-            for workspace_id in self._workspaces_of(method):
-                with self._using(workspace_id, method, now) as window:
-                    if window.held_until > now:
-                        found[workspace_id] = 0
-                    elif window.calls:
-                        found[workspace_id] = max(0, window.allowed - len(window.calls))
-        return found
 
-    def _workspaces_of(self, method: str) -> list[str]:
-        """The workspaces with a budget for the method (the lock held): this process's, and with `shared`, every
-        process's."""
-        mine = [workspace_id for workspace_id, known in list(self._windows) if known == method]
-        if self._shared is None:
-            return mine
-        return sorted({*mine, *self._shared.workspaces(method)})
+        def room(window: _Window, now: float) -> int | None:
+            if window.held_until > now:
+                return 0
+            return max(0, window.allowed - len(window.calls)) if window.calls else None
+
+        return self._each(method, room)
 
     def held(self, method: str) -> set[str]:
         """The workspaces where Slack itself holds the method (a 429 whose Retry-After has not passed)."""
-        now = self._monotonic()
-        found: set[str] = set()
-        with self._lock:
-            for workspace_id in self._workspaces_of(method):
-                with self._using(workspace_id, method, now) as window:
-                    if window.held_until > now:
-                        found.add(workspace_id)
-        return found
+        return set(self._each(method, lambda window, now: True if window.held_until > now else None))
 
     def waits(self, method: str, *, background: bool = False) -> dict[str, float]:
         """The workspaces where the method must wait now, and for how many seconds."""
+
+        def wait(window: _Window, now: float) -> float | None:
+            seconds = self._wait(window, now, background=background)
+            return seconds if seconds > 0 else None
+
+        return self._each(method, wait)
+
+    def _each(self, method: str, look: Callable[[_Window, float], T | None]) -> dict[str, T]:
+        """`look` at the method's window in each workspace with one (this process's, and with `shared`, every
+        process's) as of now: the answers that are not None."""
         now = self._monotonic()
-        found: dict[str, float] = {}
+        found: dict[str, T] = {}
         with self._lock:
-            for workspace_id in self._workspaces_of(method):
+            mine = [workspace_id for workspace_id, known in list(self._windows) if known == method]
+            theirs = self._shared.workspaces(method) if self._shared is not None else []
+            for workspace_id in sorted({*mine, *theirs}):
                 with self._using(workspace_id, method, now) as window:
-                    wait = self._wait(window, now, background=background)
-                if wait > 0:
-                    found[workspace_id] = wait
+                    answer = look(window, now)
+                if answer is not None:
+                    found[workspace_id] = answer
         return found
 
     def take(self, workspace_id: str, method: str, *, background: bool = False) -> float:
