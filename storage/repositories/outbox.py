@@ -289,21 +289,44 @@ class OutboxRepository:
         unsettled = self._still_planned_for([(ws, to) for ws, to, _ in candidates], now=now)
         # A person still being planned for only has what is not bundled to take now (an assignment DM).
         conversations = [(ws, to) for ws, to, other in candidates if other or (ws, to) not in unsettled]
-        postgres = self._postgres()
-        if postgres:
-            self._claim_commits_lazily()
-            keys = [f"{ws}/{to}" for ws, to in conversations]
-            # hashtextextended: a 64-bit key per conversation; xact locks end with the claim's transaction.
-            # unnest yields the keys in order and LIMIT stops the scan: locks are tried one at a time until
-            # `limit` conversations are ours, those held elsewhere skipped.
-            ours: set[str] = set()
-            if keys:
-                ours = {
-                    str(k) for (k,) in self._session.execute(_TRY_CONVERSATION_LOCKS, {"keys": keys, "limit": limit})
-                }
-            conversations = [(ws, to) for ws, to in conversations if f"{ws}/{to}" in ours]
-        else:
-            conversations = conversations[:limit]
+        if not self._postgres():
+            first = conversations[:limit]
+            return self._lease_conversations(first, unsettled, now=now, lease=lease, most=per_conversation)
+        self._claim_commits_lazily()
+        # hashtextextended: a 64-bit key per conversation; xact locks end with the claim's transaction. unnest yields
+        # the keys in order and LIMIT stops the scan: locks are tried one at a time until `limit` conversations are
+        # ours, those held elsewhere skipped. A conversation locked here may have been claimed by another claimer
+        # that committed after the candidates were read (its lock free again, its rows no longer due): it brings no
+        # rows, and the next candidates are locked in its stead, so a claim comes back short only when they ran out
+        # (a pass takes a short claim to mean nothing more is due now).
+        keys = {f"{ws}/{to}": (ws, to) for ws, to in conversations}
+        left = list(keys)
+        rows: list[Row[Any]] = []
+        taken: set[tuple[str, str]] = set()
+        while left and len(taken) < limit:
+            params = {"keys": left, "limit": limit - len(taken)}
+            ours = [str(k) for (k,) in self._session.execute(_TRY_CONVERSATION_LOCKS, params)]
+            if not ours:
+                break
+            got = self._lease_conversations(
+                [keys[k] for k in ours], unsettled, now=now, lease=lease, most=per_conversation
+            )
+            rows.extend(got)
+            taken.update((str(r.workspace_id), str(r.recipient_id)) for r in got)
+            left = left[left.index(ours[-1]) + 1 :]  # those skipped before the last locked are held elsewhere
+        rows.sort(key=lambda row: row.id)
+        return rows
+
+    def _lease_conversations(
+        self,
+        conversations: Sequence[tuple[str, str]],
+        unsettled: set[tuple[str, str]],
+        *,
+        now: datetime,
+        lease: timedelta,
+        most: int,
+    ) -> list[Row[Any]]:
+        """Lease the due rows of these conversations, up to `most` each, soonest first in each."""
         if not conversations:
             return []
         # A person still being planned for gets only what is not bundled (an assignment DM, a notice) now; the
@@ -323,10 +346,10 @@ class OutboxRepository:
             )
             .label("position")
         )
-        ranked = select(OutboxMessage.id, position).where(due, which).subquery()
-        ids = select(ranked.c.id).where(ranked.c.position <= per_conversation)
+        ranked = select(OutboxMessage.id, position).where(due_to_send(now), which).subquery()
+        ids = select(ranked.c.id).where(ranked.c.position <= most)
         rows = select(OutboxMessage.id).where(OutboxMessage.id.in_(ids))
-        if postgres:
+        if self._postgres():
             rows = rows.with_for_update(skip_locked=True)
         return self._lease(rows, now=now, lease=lease)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 
 from bot.app import Baton, create_app
 from bot.config import Settings
@@ -169,6 +169,26 @@ def _rows_planned_at(url: str, at: datetime) -> list[OutboxMessage]:
         engine.dispose()
 
 
+def _unsent_report(url: str, rows: Sequence[OutboxMessage], at: datetime) -> str:
+    """When rows were left unsent: each one's state, and the tasks that still counted their person as being planned
+    for (what a claim passes over), so a rare failure says where the rows stopped."""
+    unsent = [r for r in rows if r.state != "sent"]
+    if not unsent:
+        return ""
+    people = sorted({r.recipient_id for r in unsent})
+    engine = make_engine(url)
+    try:
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            due = select(Task.id, Task.assignee_id, Task.delegator_id, Task.next_check_at).where(
+                Task.next_check_at <= at, or_(Task.assignee_id.in_(people), Task.delegator_id.in_(people))
+            )
+            tasks = [tuple(t) for t in uow.session.execute(due)]
+    finally:
+        engine.dispose()
+    states = [(r.recipient_id, r.kind, r.state, r.attempts, r.not_before, r.lease_until) for r in unsent]
+    return f"; unsent rows {states}; tasks still due for them {tasks}"
+
+
 def _check_one_message_each(posts: Sequence[Post], rows: Sequence[OutboxMessage], *, what: str) -> None:
     """A pass's outcome: one message per person carrying every key of their rows, each key in one message only,
     every row sent once and pointing at its person's message."""
@@ -303,6 +323,7 @@ def test_three_apps_passing_at_once_send_each_person_one_message_every_day(
             what = f"{moment:%a %d %b}: passes (planned, sent, retried, failed, skipped, held, waiting) {lines}, " + (
                 f"posts by {dict(senders)}"
             )
+            what += _unsent_report(url, rows, moment)
             _check_one_message_each(posts, rows, what=what)
             # The race that splits a person's rows: more than one app planned a slice of the same moment.
             assert sum(1 for s in summaries if s.planned) > 1, f"one app planned everything, so nothing raced: {what}"
@@ -412,3 +433,33 @@ def test_claimers_racing_for_one_person_never_split_their_rows(pg_uow_factory: U
 
         assert sorted(got) == [[], mine], f"round {n}: {got}"  # and neither waited: no LockNotAvailable
     assert set(_states(pg_uow_factory).values()) == {("sending", 0)}  # claimed, not yet tried
+
+
+def test_a_conversation_taken_while_the_claim_looked_does_not_cut_the_claim_short(
+    pg_uow_factory: UnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim picks its candidates, and before it locks them another claimer commits its claim of the first one
+    (its lock is free again, its rows no longer due). Locking that one must not count toward the claim's limit: a
+    claim that comes back short tells the pass nothing more is due, and the people after it were left unsent."""
+    carol = "U0CAROL"
+    alices = _queue(pg_uow_factory, ALICE, ["checkin:1:2026-12-02"])
+    bobs = _queue(pg_uow_factory, BOB, ["checkin:2:2026-12-02"])
+    carols = _queue(pg_uow_factory, carol, ["checkin:3:2026-12-02"])
+
+    with pg_uow_factory() as first, pg_uow_factory() as second:
+        taken = sorted(
+            r.id for r in first.outbox.claim_conversations(now=NOW, limit=1, lease=LEASE, per_conversation=9)
+        )
+        looked = second.outbox._still_planned_for
+
+        def first_commits_meanwhile(people: Sequence[tuple[str, str]], *, now: datetime) -> set[tuple[str, str]]:
+            assert [to for _, to in people] == [ALICE, BOB, carol], "the candidates were read before the commit"
+            first.commit()
+            return looked(people, now=now)
+
+        monkeypatch.setattr(second.outbox, "_still_planned_for", first_commits_meanwhile)
+        rest = second.outbox.claim_conversations(now=NOW, limit=2, lease=LEASE, per_conversation=9)
+        second.commit()
+
+    assert taken == alices
+    assert sorted(r.id for r in rest) == sorted(bobs + carols), "Bob's and Carol's conversations: two, the limit"
