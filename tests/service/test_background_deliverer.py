@@ -6,7 +6,11 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from typing import Any
 
+import pytest
+
 from bot.scheduler.delivery.background import BackgroundDeliverer
+from bot.scheduler.delivery.sending import BATCH
+from bot.scheduler.delivery.summary import DeliverySummary
 from bot.services.ports import RetryLater
 
 
@@ -196,13 +200,17 @@ class RecordingDelivery:
 
     def deliver(
         self, *, ids: list[int] | None = None, limit: int = 100, posts: Mapping[int, str] | None = None
-    ) -> None:
+    ) -> DeliverySummary:
         assert ids is not None and limit == len(ids)
         self.claims.append(list(ids))
         self.posts.append(dict(posts or {}))
+        return DeliverySummary()
 
     def next_due_in(self) -> float | None:
         return None
+
+    def post_budget_wait(self) -> float:
+        return 0.0
 
 
 def _with_delivery(**kwargs: Any) -> tuple[BackgroundDeliverer, HeldExecutor, RecordingDelivery]:
@@ -314,3 +322,31 @@ def test_a_wake_up_chains_to_the_next_row_due_within_the_look_ahead_and_leaves_l
     timers.fire_all()
     executor.run_all()
     assert timers.started == [] and due_in == []
+
+
+@pytest.mark.parametrize(
+    ("claimed", "budget_wait", "woken_after"),
+    [
+        (0, 3.0, 3.0),  # posts due now, the post budget spent for 3 s: the next wake-up is when a place frees
+        (0, 0.0, None),  # nothing spent: rows another claimer holds are looked at again soon
+        (BATCH, 3.0, None),  # a full claim: more may be waiting behind it, whatever the budget
+    ],
+)
+def test_a_wake_up_that_left_rows_due_looks_again_when_they_can_go(
+    claimed: int, budget_wait: float, woken_after: float | None
+) -> None:
+    """A drain that leaves rows due it did not take: when its claim had room, those are posts waiting for a place in a
+    spent post budget (a stream of /task queues them due), and waking before a place frees claims nothing, again
+    and again; otherwise another claimer holds them, or a full claim left more behind: look again soon."""
+    from bot.scheduler.delivery.background import MIN_WAKE_SECONDS
+
+    delivery = RecordingDelivery()
+    deliverer, timers, ticks, executor = _on_timers(delivery)
+    delivery.deliver = lambda **_: DeliverySummary(conversations=claimed)  # type: ignore[method-assign]
+    delivery.next_due_in = lambda: -0.5  # type: ignore[method-assign]
+    delivery.post_budget_wait = lambda: budget_wait  # type: ignore[method-assign]
+    deliverer.wake_after(1.0)
+    ticks.now += 1.0
+    timers.fire_all()
+    executor.run_all()
+    assert [round(s, 6) for s, _ in timers.started] == [woken_after or MIN_WAKE_SECONDS]

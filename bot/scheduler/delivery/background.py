@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from time import monotonic
 from typing import Any, Protocol
 
-from bot.scheduler.delivery.sending import Delivery
+from bot.scheduler.delivery.sending import BATCH, Delivery
 from bot.services.home import HomePublisher
 from bot.services.ports import RetryLater
 
@@ -147,10 +147,16 @@ class BackgroundDeliverer:
 
     def _drain(self) -> None:
         try:
-            self.delivery.deliver()  # every due row; what is still paced asks for the next wake-up
+            done = self.delivery.deliver()  # every due row; what is still paced asks for the next wake-up
             # Rows held back elsewhere (a `baton tick`, another replica that stopped) fall due too:
             # wake for the next one if it is near, else the scheduler's next pass takes it.
             seconds = self.delivery.next_due_in()
+            if seconds is not None and seconds <= 0 and done.conversations < BATCH:
+                # Due, yet not taken by a claim that had room: posts waiting for a place in a spent post budget
+                # (commands queue them due), or rows another claimer holds. Waking before a place frees would
+                # claim nothing, again and again: a stream of /task past the budget kept each worker draining 25
+                # times a second, each drain placing the whole backlog anew.
+                seconds = self.delivery.post_budget_wait()
             if seconds is not None and seconds <= LOOK_AHEAD_SECONDS:
                 self.wake_after(max(seconds, MIN_WAKE_SECONDS))
         except Exception as error:

@@ -152,6 +152,11 @@ class Delivery:
             due = uow.outbox.next_due()
         return None if due is None else (due - self._clock.now()).total_seconds()
 
+    def post_budget_wait(self) -> float:
+        """Seconds until a post may go again where Slack's chat.postMessage budget is spent (the soonest of those
+        workspaces); 0 when none is."""
+        return min(self._sender.paused_posts().values(), default=0.0)
+
     # claiming ------------------------------------------------------------------------------------
     def _claim(
         self, *, ids: Sequence[int] | None, limit: int, summary: DeliverySummary
