@@ -33,7 +33,7 @@ from bot.config import Settings
 from bot.domain.model import OutboxState
 from bot.logs import request_scope
 from bot.metrics import Metrics, OutboxCollector, OutboxStats, request_kind, scrape_registry
-from bot.scheduler.pacing import Pacer
+from bot.scheduler.pacing import Pacer, SharedTurns
 from bot.scheduler.runner import stop_scheduler
 from bot.slack.limits import SharedCalls
 from storage.db import answering
@@ -274,7 +274,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, scheduler: 
         def load(self) -> WsgiApp:
             baton = create_app(
                 settings,
-                pacer=Pacer(),
+                pacer=Pacer(shared=SharedTurns(limits_dir)),  # and one turn per conversation
                 home_refresh_seconds=HOME_REFRESH_SECONDS,
                 shared_limits=SharedCalls(limits_dir),
             )

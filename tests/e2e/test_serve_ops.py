@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.test_serve import READY_SECONDS, HttpAnswer, baton_env, http, run_baton, wait_for
 from tests.fakes.requests import SIGNING_SECRET, command_body, signed_headers
-from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_MANAGER, FakeSlack, dm_channel_id
+from tests.fakes.slack_api import TEAM_ID, U_ALICE, U_BOB, U_MANAGER, FakeSlack, dm_channel_id
 from tests.helpers import free_port, wait_until_serving
 
 pytestmark = pytest.mark.e2e
@@ -144,7 +144,25 @@ def test_the_two_workers_count_their_posts_in_one_budget(two_workers: Serve) -> 
         posted = len(two_workers.slack.calls_to("chat.postMessage"))
         return posted if posted >= COMMANDS and _posts_counted(two_workers.home) == posted else None
 
-    wait_for("every worker's posts counted in one budget", counted_alike, seconds=10)
+    # Alice's DMs go a turn (1.05 s) apart, whichever worker sends them: this test's and the one's before.
+    wait_for("every worker's posts counted in one budget", counted_alike, seconds=30)
+
+
+def test_the_two_workers_give_a_person_one_turn_a_second_between_them(two_workers: Serve) -> None:
+    """Slack's one message a second per conversation, as the fake enforces it: tasks for Bob at once through both
+    workers reach him a turn apart, without a 429 (each worker's own pacer knew only its own posts)."""
+    two_workers.slack.enforce_tiers()
+    refused = two_workers.slack.ratelimited("chat.postMessage")
+    with ThreadPoolExecutor(max_workers=4) as pool:  # at once, so both workers take some
+        answers = list(pool.map(lambda n: two_workers.post_task(f"<@{U_BOB}> Turn task {n}"), range(4)))
+    assert [a.status for a in answers] == [200] * 4
+
+    def bobs_dms() -> int | None:
+        posted = len(two_workers.slack.messages(dm_channel_id(U_BOB)))  # stored: posts Slack took
+        return posted if posted >= 4 else None
+
+    wait_for("Bob's four DMs", bobs_dms, seconds=30)
+    assert two_workers.slack.ratelimited("chat.postMessage") == refused
 
 
 def test_a_forged_request_counts_as_rejected_and_logs_carry_request_ids_but_no_token(two_workers: Serve) -> None:

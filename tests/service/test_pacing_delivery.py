@@ -4,13 +4,14 @@ the rows behind wait in the outbox and a single wake-up delivers them when they 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bot.app import create_app
 from bot.domain.model import OutboxState
 from bot.executors import InlineExecutor
-from bot.scheduler.pacing import Pacer
+from bot.scheduler.pacing import Pacer, SharedTurns
 from storage.db import make_engine
 from storage.models import Base
 from tests.conftest import Harness, make_settings
@@ -108,3 +109,49 @@ def test_tasks_queued_behind_a_persons_waiting_dms_are_booked_after_them_in_orde
         assert len(h.slack.calls_to("chat.postMessage")) == sent
     texts = [c.params["text"] for c in h.slack.calls_to("chat.postMessage")]
     assert [next(n for n in range(5) if f"Task {n}" in text) for text in texts] == [0, 1, 2, 3, 4]
+
+
+def test_two_workers_sharing_turns_post_to_one_person_a_turn_apart(
+    slack: FakeSlack, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The workers of one `baton serve` each take requests: a task for Alice through one, then one through the other
+    in the same second. The second worker's DM waits its turn (each worker's own pacer knew only its own posts, and
+    Alice got two messages within the second: what Slack answers with 429)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'baton.db'}")
+    Base.metadata.create_all(engine)
+    ticks = Ticks()
+    turns = SharedTurns(tmp_path)
+    workers = [
+        create_app(
+            make_settings(slack),
+            engine=engine,
+            clock=clock,
+            listener_executor=InlineExecutor(),
+            delivery_executor=InlineExecutor(),
+            pacer=Pacer(1.0, monotonic=ticks, shared=turns),
+        )
+        for _ in range(2)
+    ]
+    timers = FakeTimers()
+    for worker in workers:
+        assert worker.deliverer is not None
+        worker.deliverer.start_timer = timers
+        worker.deliverer.monotonic = ticks
+    try:
+        first, second = (Harness(baton=worker, slack=slack, clock=clock) for worker in workers)
+        ticks.now += 100.0  # Alice has had no message for a while
+        assert "Created T-" in first.command(f"<@{U_ALICE}> First by friday", user=U_MANAGER)
+        ticks.now += 0.25
+        assert "Created T-" in second.command(f"<@{U_ALICE}> Second by friday", user=U_MANAGER)
+        assert len(slack.calls_to("chat.postMessage")) == 1
+        [waiting] = [r for r in second.outbox() if r.state == OutboxState.PENDING.value]
+        assert (waiting.not_before - clock.now()).total_seconds() == pytest.approx(0.75)
+
+        clock.advance(seconds=0.75)
+        ticks.now += 0.75
+        timers.fire_all()
+        assert len(slack.calls_to("chat.postMessage")) == 2
+        assert {r.state for r in second.outbox()} == {OutboxState.SENT.value}
+    finally:
+        for worker in workers:
+            worker.close()

@@ -113,8 +113,8 @@ class Delivery:
                         self._release([row for later in left for row in later])
                         break
                     # With a pacer the claim put busy conversations' messages back in turn already; this
-                    # catches a post made meanwhile by another thread.
-                    wait = self._wait_seconds(first)
+                    # catches a post made meanwhile by another thread or worker, and takes the turn.
+                    wait = self._take_turn(first)
                     if wait > 0:
                         self._put_back(rows, delay_seconds=wait)
                         summary.held_back(wait, [row.id for row in rows])
@@ -206,9 +206,11 @@ class Delivery:
     def _goes_at_once(self, first: ClaimedRow) -> bool:
         """Whether a message may go as soon as it is drawn: not stopping, its conversation's turn come, and for a
         post a place in its workspace's budget (a refresh is a chat.update)."""
-        if self._stopping or self._wait_seconds(first) > 0:
+        if self._stopping:
             return False
-        return first.kind is OutboxKind.REFRESH or self._sender.post_wait(first.workspace_id) <= 0
+        if first.kind is not OutboxKind.REFRESH and self._sender.post_wait(first.workspace_id) > 0:
+            return False
+        return self._take_turn(first) <= 0
 
     def _post_moments(self, workspace_id: str, now: datetime) -> Callable[[int], Sequence[datetime]]:
         def moments(count: int) -> Sequence[datetime]:
@@ -321,11 +323,12 @@ class Delivery:
         return paced
 
     # sending -------------------------------------------------------------------------------------
-    def _wait_seconds(self, first: ClaimedRow) -> float:
-        """How long a message must wait for its conversation's turn (refreshes are not posts: never)."""
+    def _take_turn(self, first: ClaimedRow) -> float:
+        """How long a message must wait for its conversation's turn (refreshes are not posts: never); when it need
+        not, the turn is taken, so no other thread or worker posts there before it goes."""
         if first.kind is OutboxKind.REFRESH or self._pacer is None:
             return 0.0
-        return self._pacer.wait_seconds(first.workspace_id, first.recipient_id)
+        return self._pacer.take(first.workspace_id, first.recipient_id)
 
     def _deliver_message(
         self,
