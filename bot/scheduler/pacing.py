@@ -24,12 +24,13 @@ _MOMENT = struct.Struct("d")
 
 class SharedTurns:
     """When each conversation last got a message, as every process using one folder sees it: a file per workspace
-    of `SLOTS` 8-byte floats, a conversation's moment in the slot its id hashes to (CRC-32), read and written under
-    `flock`. Two conversations sharing a slot pace each other (a message then waits up to a gap more than it must);
-    with 4,096 slots that is rare among the people one workspace messages within a second. The processes must count
-    on one clock: the system's monotonic one is the same for every process of a host."""
+    of `SLOTS` 8-byte floats (sparse: only the pages written take room), a conversation's moment in the slot its id
+    hashes to (CRC-32), read and written under `flock`. Two conversations sharing a slot pace each other, and share a
+    429's hold; with 65,536 slots that is rare among the people one workspace messages at once. The processes must
+    count on one clock, whose moments are above 0 (an empty slot reads 0): the system's monotonic one is the same
+    for every process of a host."""
 
-    SLOTS = 4096
+    SLOTS = 65_536
     SUFFIX = ".turns"
 
     def __init__(self, folder: str | Path) -> None:
@@ -103,7 +104,7 @@ class Pacer:
         and, for a row queued after those booked before (a higher id), a gap after the last of them. So a message
         queued behind a conversation's backlog is drawn once, at its turn, not by every claim until then (each put
         it back to the first turn, where it met the backlog again); one booked before keeps its place. Bookings
-        are this process's own: a claim takes a conversation whole, so one process books a backlog."""
+        are this process's own: another worker's post meanwhile only makes a booked message wait its turn again."""
         key = (workspace_id, conversation)
         with self._lock:
             now = self._monotonic()
@@ -135,7 +136,7 @@ class Pacer:
                 wait = self._wait(last, now)
                 moment = change(last, now) if wait <= 0 or always else None
                 if moment is not None:
-                    self._last[key] = max(last or moment, moment)
+                    self._last[key] = moment if last is None else max(last, moment)
                     self._last.move_to_end(key)
                     while len(self._last) > REMEMBERED:
                         self._last.popitem(last=False)
@@ -145,7 +146,7 @@ class Pacer:
                 wait = self._wait(last, now)
                 moment = change(last, now) if wait <= 0 or always else None
                 if moment is not None:
-                    self._shared.write(fd, offset, max(last or moment, moment))
+                    self._shared.write(fd, offset, moment if last is None else max(last, moment))
             return wait
 
     def _wait(self, last: float | None, now: float) -> float:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.scheduler.delivery.background import BackgroundDeliverer
+from bot.scheduler.delivery.background import LOOK_AHEAD_SECONDS, BackgroundDeliverer
 from bot.scheduler.delivery.sending import BATCH
 from bot.scheduler.delivery.summary import DeliverySummary
 from bot.services.ports import RetryLater
@@ -330,6 +330,7 @@ def test_a_wake_up_chains_to_the_next_row_due_within_the_look_ahead_and_leaves_l
         (0, 3.0, 3.0),  # posts due now, the post budget spent for 3 s: the next wake-up is when a place frees
         (0, 0.0, None),  # nothing spent: rows another claimer holds are looked at again soon
         (BATCH, 3.0, None),  # a full claim: more may be waiting behind it, whatever the budget
+        (0, 300.0, LOOK_AHEAD_SECONDS),  # a long 429: still a wake-up, at the look-ahead's end
     ],
 )
 def test_a_wake_up_that_left_rows_due_looks_again_when_they_can_go(

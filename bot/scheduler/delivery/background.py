@@ -156,7 +156,7 @@ class BackgroundDeliverer:
                 # (commands queue them due), or rows another claimer holds. Waking before a place frees would
                 # claim nothing, again and again: a stream of /task past the budget kept each worker draining 25
                 # times a second, each drain placing the whole backlog anew.
-                seconds = self.delivery.post_budget_wait()
+                seconds = min(self.delivery.post_budget_wait(), LOOK_AHEAD_SECONDS)  # a long 429: still a wake-up
             if seconds is not None and seconds <= LOOK_AHEAD_SECONDS:
                 self.wake_after(max(seconds, MIN_WAKE_SECONDS))
         except Exception as error:

@@ -60,8 +60,9 @@ class Delivery:
         pacer: Pacer | None = None,
     ) -> None:
         self._uow = uow
-        # With a pacer, conversations are paced across every delivery of this process (real time);
-        # without one, only within a batch. `on_paced(seconds)` asks for a delivery when they are due.
+        # With a pacer, conversations are paced across every delivery of this process, or of every worker of
+        # one `baton serve` with a shared one (real time); without one, only within a batch. `on_paced(seconds)`
+        # asks for a delivery when they are due.
         self._pacer = pacer
         self.on_paced: Callable[[float], None] | None = None
         self._clock = clock
@@ -89,7 +90,7 @@ class Delivery:
         known to be posts, with their workspace (what the commit that queued them said).
 
         Slack allows about one message a second per conversation, so a message for a conversation that
-        had one too recently (in this claim; with a pacer, anywhere in this process) goes back to wait
+        had one too recently (in this claim; with a pacer, anywhere in this process or its server) goes back to wait
         its turn, without counting an attempt, while the other conversations go on.
         """
         summary = DeliverySummary()
@@ -107,21 +108,22 @@ class Delivery:
                 if index in held:
                     continue
                 first = rows[0]
+                if renewed is None and self._stopping:
+                    left = [later for i, later in enumerate(messages) if i >= index and i not in held]
+                    self._release([row for later in left for row in later])
+                    break
+                if self._hold_for_budget(messages, index, held, renewed=renewed, summary=summary):
+                    renewed = None
+                    continue
                 if renewed is None:
-                    if self._stopping:
-                        left = [later for i, later in enumerate(messages) if i >= index and i not in held]
-                        self._release([row for later in left for row in later])
-                        break
                     # With a pacer the claim put busy conversations' messages back in turn already; this
                     # catches a post made meanwhile by another thread or worker, and takes the turn.
                     wait = self._take_turn(first)
                     if wait > 0:
+                        wait = self._book(first, [row.id for row in rows], wait)
                         self._put_back(rows, delay_seconds=wait)
                         summary.held_back(wait, [row.id for row in rows])
                         continue
-                if self._hold_for_budget(messages, index, held, renewed=renewed, summary=summary):
-                    renewed = None
-                    continue
                 following = next((i for i in range(index + 1, len(messages)) if i not in held), None)
                 next_up = _NextUp(messages[following]) if following is not None else None
                 if first.kind is OutboxKind.REFRESH:
@@ -323,6 +325,12 @@ class Delivery:
         return paced
 
     # sending -------------------------------------------------------------------------------------
+    def _book(self, first: ClaimedRow, ids: Sequence[int], wait: float) -> float:
+        """When a message put back for its conversation's turn is due: behind those booked before it (`Pacer.book`)."""
+        if self._pacer is None:
+            return wait
+        return self._pacer.book(first.workspace_id, first.recipient_id, row_id=max(ids), earliest=wait)
+
     def _take_turn(self, first: ClaimedRow) -> float:
         """How long a message must wait for its conversation's turn (refreshes are not posts: never); when it need
         not, the turn is taken, so no other thread or worker posts there before it goes."""
