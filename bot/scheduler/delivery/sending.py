@@ -206,8 +206,8 @@ class Delivery:
         return claimed, first
 
     def _goes_at_once(self, first: ClaimedRow) -> bool:
-        """Whether a message may go as soon as it is drawn: not stopping, its conversation's turn come, and for a
-        post a place in its workspace's budget (a refresh is a chat.update)."""
+        """Whether a message may go as soon as it is drawn: not stopping, for a post a place in its workspace's
+        budget (a refresh is a chat.update), and its conversation's turn come, which it then takes."""
         if self._stopping:
             return False
         if first.kind is not OutboxKind.REFRESH and self._sender.post_wait(first.workspace_id) > 0:
