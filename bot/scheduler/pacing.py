@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import struct
 import threading
@@ -12,7 +11,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+
+from bot.locked_files import locked_file
 
 # A little over Slack's one a second, so clock jitter between us and Slack never turns into a 429:
 # https://api.slack.com/apis/rate-limits#special
@@ -38,15 +38,10 @@ class SharedTurns:
 
     @contextmanager
     def slot(self, workspace_id: str, conversation: str) -> Iterator[tuple[int, int]]:
-        """The workspace's file, locked against every other process until the block ends (the caller's thread lock
-        keeps this process's threads apart: `flock` does not), and the conversation's offset in it."""
-        path = self._folder / (quote(workspace_id, safe="") + self.SUFFIX)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # opened per use: a descriptor per workspace would add up
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        """The workspace's file, locked against every other process until the block ends, and the conversation's
+        offset in it."""
+        with locked_file(self._folder, workspace_id, self.SUFFIX) as fd:
             yield fd, (zlib.crc32(conversation.encode()) % self.SLOTS) * _MOMENT.size
-        finally:
-            os.close(fd)  # and with it the lock
 
     @staticmethod
     def read(fd: int, offset: int) -> float | None:
@@ -128,26 +123,31 @@ class Pacer:
     ) -> float:
         """The seconds the conversation must still wait, read with the locks held; then its last moment becomes
         `change(last, now)` (None: unchanged), never earlier than it was, when the wait is 0 or `always`."""
-        key = (workspace_id, conversation)
-        with self._lock:
+        with self._lock, self._stored(workspace_id, conversation) as (last, keep):
             now = self._monotonic()
-            if self._shared is None:
-                last = self._last.get(key)
-                wait = self._wait(last, now)
-                moment = change(last, now) if wait <= 0 or always else None
-                if moment is not None:
-                    self._last[key] = moment if last is None else max(last, moment)
-                    self._last.move_to_end(key)
-                    while len(self._last) > REMEMBERED:
-                        self._last.popitem(last=False)
-                return wait
+            wait = self._wait(last, now)
+            moment = change(last, now) if wait <= 0 or always else None
+            if moment is not None:
+                keep(moment if last is None else max(last, moment))
+        return wait
+
+    @contextmanager
+    def _stored(self, workspace_id: str, conversation: str) -> Iterator[tuple[float | None, Callable[[float], None]]]:
+        """The conversation's last moment, and how to keep a new one: in this process's memory (the oldest forgotten
+        past `REMEMBERED`), or with `shared`, in its slot, the file locked for the whole block."""
+        if self._shared is not None:
             with self._shared.slot(workspace_id, conversation) as (fd, offset):
-                last = self._shared.read(fd, offset)
-                wait = self._wait(last, now)
-                moment = change(last, now) if wait <= 0 or always else None
-                if moment is not None:
-                    self._shared.write(fd, offset, moment if last is None else max(last, moment))
-            return wait
+                yield self._shared.read(fd, offset), lambda moment: SharedTurns.write(fd, offset, moment)
+            return
+        key = (workspace_id, conversation)
+
+        def keep(moment: float) -> None:
+            self._last[key] = moment
+            self._last.move_to_end(key)
+            while len(self._last) > REMEMBERED:
+                self._last.popitem(last=False)
+
+        yield self._last.get(key), keep
 
     def _wait(self, last: float | None, now: float) -> float:
         return 0.0 if last is None else max(0.0, last + self.gap_seconds - now)

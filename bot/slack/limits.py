@@ -16,19 +16,20 @@ for what people are waiting for.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import threading
 import time
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote, unquote
+
+from bot.locked_files import locked_file
 
 T = TypeVar("T")
 
@@ -92,17 +93,9 @@ class SharedCalls:
     def __init__(self, folder: str | Path) -> None:
         self._folder = Path(folder)
 
-    @contextmanager
-    def locked(self, workspace_id: str, method: str) -> Iterator[int]:
-        """The budget's file, opened and locked against every other process until the block ends, then closed (a
-        descriptor kept per budget would run out with many workspaces; the caller's thread lock keeps this process's
-        threads apart: `flock` does not)."""
-        fd = os.open(self._folder / (quote(workspace_id, safe="") + self._tail(method)), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield fd
-        finally:
-            os.close(fd)  # and with it the lock
+    def locked(self, workspace_id: str, method: str) -> AbstractContextManager[int]:
+        """The budget's file, locked against every other process until the block ends."""
+        return locked_file(self._folder, workspace_id, self._tail(method))
 
     @staticmethod
     def read(fd: int, window: _Window) -> None:
