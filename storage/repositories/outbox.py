@@ -585,9 +585,12 @@ class OutboxRepository:
         rows = self._session.connection().execute(WORKSPACES_AND_KINDS, {"ids": list(outbox_ids)}).all()
         return [(int(i), str(w), str(k)) for i, w, k in rows]
 
-    def next_due(self) -> datetime | None:
-        """When the next row still to send falls due (pending, or a lease that runs out): ix_outbox_due."""
+    def next_due(self, *, after: datetime | None = None) -> datetime | None:
+        """When the next row still to send falls due (pending, or a lease that runs out), or the next one that falls
+        due later than `after`: ix_outbox_due."""
         stmt = select(func.min(OutboxMessage.not_before)).where(still_to_send())
+        if after is not None:
+            stmt = stmt.where(OutboxMessage.not_before > after)
         return self._session.scalar(stmt)
 
     def renew_leases(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.scheduler.delivery.background import LOOK_AHEAD_SECONDS, BackgroundDeliverer
+from bot.scheduler.delivery.background import IDLE_WAKE_SECONDS, LOOK_AHEAD_SECONDS, BackgroundDeliverer
 from bot.scheduler.delivery.sending import BATCH
 from bot.scheduler.delivery.summary import DeliverySummary
 from bot.services.ports import RetryLater
@@ -206,11 +206,17 @@ class RecordingDelivery:
         self.posts.append(dict(posts or {}))
         return DeliverySummary()
 
-    def next_due_in(self) -> float | None:
+    def next_due_in(self, *, not_yet_due: bool = False) -> float | None:
         return None
 
     def post_budget_wait(self) -> float:
         return 0.0
+
+    budget_grid_seconds = 1.0
+    tight = False  # a post budget too tight for a claim
+
+    def budget_tight(self) -> bool:
+        return self.tight
 
 
 def _with_delivery(**kwargs: Any) -> tuple[BackgroundDeliverer, HeldExecutor, RecordingDelivery]:
@@ -324,27 +330,71 @@ def test_a_wake_up_chains_to_the_next_row_due_within_the_look_ahead_and_leaves_l
     assert timers.started == [] and due_in == []
 
 
+@pytest.mark.parametrize("tight", [False, True])
+def test_wake_ups_fall_on_the_budgets_grid_while_a_post_budget_is_too_tight_for_a_claim(tight: bool) -> None:
+    """Places in a tight budget free about every 0.2 s; a wake-up for each would place the posts committed since
+    behind the backlog five times a second. While it is tight, wake-ups in one second of the budget's grid share one
+    delivery; otherwise they keep the fine grid (a busy conversation's messages a second apart)."""
+    delivery = RecordingDelivery()
+    delivery.tight = tight
+    deliverer, timers, ticks, executor = _on_timers(delivery)
+    ticks.now = 100.0
+    for seconds in (0.2, 0.4, 0.6):
+        deliverer.wake_after(seconds)
+    started = [round(s, 6) for s, _ in timers.started]
+    assert started == ([1.0] if tight else [0.2])
+    ticks.now += started[0]
+    timers.fire_all()
+    assert len(executor.jobs) == 1
+    assert [round(s, 6) for s, _ in timers.started] == ([] if tight else [0.2])  # the next moment: none, or 0.4
+
+
+def test_wake_ups_that_come_while_a_delivery_waits_for_the_executor_are_served_by_it() -> None:
+    """The executor busy with a long claim: the wake-ups that fire meanwhile do not queue deliveries that would run
+    back to back, claiming nothing; the one waiting serves them, and a wake-up after it started submits another."""
+    delivery = RecordingDelivery()
+    deliverer, timers, ticks, executor = _on_timers(delivery)
+    drained: list[float] = []
+    delivery.deliver = lambda **_: drained.append(ticks.now) or DeliverySummary()  # type: ignore[method-assign,func-returns-value]
+    for seconds in (1.0, 2.0, 3.0):
+        deliverer.wake_after(seconds)
+    for _ in range(3):
+        ticks.now += 1.0
+        timers.fire_all()
+    assert len(executor.jobs) == 1, "one delivery waiting serves the three wake-ups"
+    executor.run_all()
+    assert drained == [ticks.now]
+    deliverer.wake_after(1.0)
+    ticks.now += 1.0
+    timers.fire_all()
+    executor.run_all()
+    assert len(drained) == 2, "a wake-up after the delivery started gets one of its own"
+
+
 @pytest.mark.parametrize(
-    ("claimed", "budget_wait", "woken_after"),
+    ("claimed", "budget_wait", "coming", "woken_after"),
     [
-        (0, 3.0, 3.0),  # posts due now, the post budget spent for 3 s: the next wake-up is when a place frees
-        (0, 0.0, None),  # nothing spent: rows another claimer holds are looked at again soon
-        (BATCH, 3.0, None),  # a full claim: more may be waiting behind it, whatever the budget
-        (0, 300.0, LOOK_AHEAD_SECONDS),  # a long 429: still a wake-up, at the look-ahead's end
+        (0, 3.0, None, 3.0),  # posts due now, the post budget spent for 3 s: the next wake-up is when a place frees
+        (0, 3.0, 1.5, 1.5),  # ... unless a row given a place (or put back for its turn) falls due before
+        (0, 0.0, 0.7, 0.7),  # places given to a backlog: its next post's place, not a look every 0.1 s
+        (0, 0.0, None, IDLE_WAKE_SECONDS),  # nothing says when: look again in a while
+        (BATCH, 3.0, None, None),  # a full claim: more may be waiting behind it, whatever the budget
+        (0, 300.0, None, LOOK_AHEAD_SECONDS),  # a long 429: still a wake-up, at the look-ahead's end
     ],
 )
 def test_a_wake_up_that_left_rows_due_looks_again_when_they_can_go(
-    claimed: int, budget_wait: float, woken_after: float | None
+    claimed: int, budget_wait: float, coming: float | None, woken_after: float | None
 ) -> None:
-    """A drain that leaves rows due it did not take: when its claim had room, those are posts waiting for a place in a
-    spent post budget (a stream of /task queues them due), and waking before a place frees claims nothing, again
-    and again; otherwise another claimer holds them, or a full claim left more behind: look again soon."""
+    """A drain that leaves rows due it did not take: when its claim had room, those are posts waiting for a place in
+    the post budget (a stream of /task queues them due), and waking before a place frees or a row given a place falls
+    due claims nothing, again and again, each drain placing the backlog anew; a full claim left more behind: look
+    again soon."""
     from bot.scheduler.delivery.background import MIN_WAKE_SECONDS
 
     delivery = RecordingDelivery()
     deliverer, timers, ticks, executor = _on_timers(delivery)
     delivery.deliver = lambda **_: DeliverySummary(conversations=claimed)  # type: ignore[method-assign]
-    delivery.next_due_in = lambda: -0.5  # type: ignore[method-assign]
+    delivery.next_due_in = lambda *, not_yet_due=False: coming if not_yet_due else -0.5  # type: ignore[method-assign]
     delivery.post_budget_wait = lambda: budget_wait  # type: ignore[method-assign]
     deliverer.wake_after(1.0)
     ticks.now += 1.0

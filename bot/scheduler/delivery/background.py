@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 # due at most a minute apart (places free as calls leave its sliding minute), so a backlog's wake-ups chain.
 LOOK_AHEAD_SECONDS = 90.0
 MIN_WAKE_SECONDS = 0.1  # never a busy loop when a due row is held by another deliverer
+IDLE_WAKE_SECONDS = 1.0  # due rows left by a claim with room, with nothing saying when they could go: look again
 HOME_RETRY_SECONDS = 5.0  # a Home tab refresh Slack could not take is tried again this much later at the least
 # Wake-ups for paced rows fall on this grid (seconds, rounded up): the rows of many conversations falling due
 # within one step are claimed and sent by one delivery, not one delivery (and claim) each.
@@ -64,6 +65,9 @@ class BackgroundDeliverer:
     _timers: set[Cancellable] = field(default_factory=set)
     _wakes: list[float] = field(default_factory=list)  # heap: when paced rows fall due (monotonic)
     _wake_timer_at: float | None = None  # when the one wake-up timer fires
+    # A wake-up's delivery submitted and not started yet: the wake-ups that come meanwhile (the executor busy with a
+    # long claim) are served by it, not queued behind it to run back to back and claim nothing.
+    _drain_waiting: bool = False
     # Outbox rows queued by commits and not yet claimed (each with its workspace when the commit said it is a post),
     # and the deliveries submitted to take them: commits made while a delivery waits for the executor join it, so a
     # burst claims its rows together.
@@ -114,9 +118,15 @@ class BackgroundDeliverer:
 
     def wake_after(self, seconds: float) -> None:
         """Deliver again once paced rows are due. The moments wait in a heap behind one timer, set for
-        the earliest; each wake-up runs one delivery and sets the timer for the next moment."""
+        the earliest; each wake-up runs one delivery and sets the timer for the next moment. While a post budget is
+        too tight for a claim, posts go as its places free (about one each 0.2 s), and the wake-ups fall on the
+        budget's grid (a second) instead: each claim then places the posts committed since behind the backlog,
+        which costs more than a post waiting for its place may lose to the wait."""
+        grid = WAKE_GRID_SECONDS
+        if self.delivery is not None and self.delivery.budget_grid_seconds > grid and self.delivery.budget_tight():
+            grid = self.delivery.budget_grid_seconds
         now = self.monotonic()
-        at = max(now, math.ceil((now + seconds) / WAKE_GRID_SECONDS - 1e-9) * WAKE_GRID_SECONDS)
+        at = max(now, math.ceil((now + seconds) / grid - 1e-9) * grid)
         seconds = at - now
         with self._lock:
             heapq.heappush(self._wakes, at)
@@ -141,26 +151,39 @@ class BackgroundDeliverer:
                 heapq.heappop(self._wakes)
             following = self._wakes[0] if self._wakes else None
             self._wake_timer_at = following
-        self.executor.submit(self._drain)
+            submit, self._drain_waiting = not self._drain_waiting, True
+        if submit:
+            self.executor.submit(self._drain)
         if following is not None:
             self._later(max(0.0, following - until), self._wake, following)
 
     def _drain(self) -> None:
+        with self._lock:
+            self._drain_waiting = False
         try:
             done = self.delivery.deliver()  # every due row; what is still paced asks for the next wake-up
             # Rows held back elsewhere (a `baton tick`, another replica that stopped) fall due too:
             # wake for the next one if it is near, else the scheduler's next pass takes it.
             seconds = self.delivery.next_due_in()
             if seconds is not None and seconds <= 0 and done.conversations < BATCH:
-                # Due, yet not taken by a claim that had room: posts waiting for a place in a spent post budget
-                # (commands queue them due), or rows another claimer holds. Waking before a place frees would
-                # claim nothing, again and again: a stream of /task past the budget kept each worker draining 25
-                # times a second, each drain placing the whole backlog anew.
-                seconds = min(self.delivery.post_budget_wait(), LOOK_AHEAD_SECONDS)  # a long 429: still a wake-up
+                # Due, yet not taken by a claim that had room: posts that must wait for a place in the post budget
+                # (commands queue them due; the next claim gives them places behind those already given), or rows
+                # committed since, which their commit delivers. Waking before a place frees or a row falls due
+                # would claim nothing, again and again: a stream of /task past the budget kept each worker draining
+                # 25 times a second, and with a backlog given places, ten times a second, each drain placing the
+                # whole backlog anew (30-80 ms of CPU each).
+                seconds = self._next_claim_in()
             if seconds is not None and seconds <= LOOK_AHEAD_SECONDS:
                 self.wake_after(max(seconds, MIN_WAKE_SECONDS))
         except Exception as error:
             self.on_error(error)
+
+    def _next_claim_in(self) -> float:
+        """When a claim could next take something, the due rows it left aside apart: the soonest of a spent post
+        budget freeing and a row not due yet falling due (at most the look-ahead: a long 429 still leaves a
+        wake-up); `IDLE_WAKE_SECONDS` when neither says."""
+        waits = (self.delivery.post_budget_wait(), self.delivery.next_due_in(not_yet_due=True))
+        return min(min((s for s in waits if s is not None and s > 0), default=IDLE_WAKE_SECONDS), LOOK_AHEAD_SECONDS)
 
     def _submit(self, workspace_id: str, touched: list[str]) -> None:
         self.executor.submit(self._publish, workspace_id, touched)
