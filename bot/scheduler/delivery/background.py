@@ -26,6 +26,7 @@ IDLE_WAKE_SECONDS = 1.0  # due rows left by a claim with room, with nothing sayi
 HOME_RETRY_SECONDS = 5.0  # a Home tab refresh Slack could not take is tried again this much later at the least
 # Wake-ups for paced rows fall on this grid (seconds, rounded up): the rows of many conversations falling due
 # within one step are claimed and sent by one delivery, not one delivery (and claim) each.
+TIGHT_LOOK_SECONDS = 0.1  # how long whether a post budget is tight is taken as known
 WAKE_GRID_SECONDS = 0.01  # small: a late wake-up delays every later message of a busy conversation by as much
 ROWS_PER_CLAIM = 200  # outbox rows queued by commits that one delivery claims together
 
@@ -68,6 +69,8 @@ class BackgroundDeliverer:
     # A wake-up's delivery submitted and not started yet: the wake-ups that come meanwhile (the executor busy with a
     # long claim) are served by it, not queued behind it to run back to back and claim nothing.
     _drain_waiting: bool = False
+    _tight: bool = False  # a post budget too tight for a claim, as last looked at …
+    _tight_looked_at: float = -math.inf  # … then (monotonic)
     # Outbox rows queued by commits and not yet claimed (each with its workspace when the commit said it is a post),
     # and the deliveries submitted to take them: commits made while a delivery waits for the executor join it, so a
     # burst claims its rows together.
@@ -122,10 +125,8 @@ class BackgroundDeliverer:
         too tight for a claim, posts go as its places free (about one each 0.2 s), and the wake-ups fall on the
         budget's grid (a second) instead: each claim then places the posts committed since behind the backlog,
         which costs more than a post waiting for its place may lose to the wait."""
-        grid = WAKE_GRID_SECONDS
-        if self.delivery is not None and self.delivery.budget_grid_seconds > grid and self.delivery.budget_tight():
-            grid = self.delivery.budget_grid_seconds
         now = self.monotonic()
+        grid = self.delivery.budget_grid_seconds if self._budget_tight(now) else WAKE_GRID_SECONDS
         at = max(now, math.ceil((now + seconds) / grid - 1e-9) * grid)
         seconds = at - now
         with self._lock:
@@ -134,6 +135,19 @@ class BackgroundDeliverer:
                 return
             self._wake_timer_at = at
         self._later(seconds, self._wake, at)
+
+    def _budget_tight(self, now: float) -> bool:
+        """`Delivery.budget_tight`, looked at most once in `TIGHT_LOOK_SECONDS` (every commit asks for a wake-up
+        while a budget is spent, and each look reads the budget's shared file)."""
+        if self.delivery is None or self.delivery.budget_grid_seconds <= WAKE_GRID_SECONDS:
+            return False
+        with self._lock:
+            if 0 <= now - self._tight_looked_at < TIGHT_LOOK_SECONDS:
+                return self._tight
+        tight = self.delivery.budget_tight()
+        with self._lock:
+            self._tight, self._tight_looked_at = tight, now
+        return tight
 
     def close(self) -> None:
         """Cancel the refreshes and wake-ups still waiting (shutdown); the outbox keeps their rows."""
