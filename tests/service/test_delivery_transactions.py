@@ -284,6 +284,18 @@ def test_posts_the_commit_named_are_left_due_past_the_budget_without_reading_the
     assert {(r.state, r.attempts, r.lease_until) for r in outbox_in(uow_factory)} == {(OutboxState.PENDING, 0, None)}
 
 
+def _exact_places(uow_factory: UnitOfWorkFactory, sender: Sender) -> Delivery:
+    """A delivery with a pacer whose places are the budget's own moments (no grid): placing is read exactly."""
+    return Delivery(
+        uow=uow_factory,
+        clock=FakeClock(),
+        sender=sender,  # type: ignore[arg-type]
+        render=_render,  # type: ignore[arg-type]
+        pacer=Pacer(),
+        budget_grid_seconds=0.0,
+    )
+
+
 def test_a_delivery_past_the_budget_gives_each_due_post_its_place_in_the_budget_once(
     uow_factory: UnitOfWorkFactory, begins: list[str]
 ) -> None:
@@ -436,14 +448,7 @@ def test_a_post_whose_place_comes_goes_before_posts_queued_after_it(uow_factory:
             not_before=FakeClock().now()))  # fmt: skip
         uow.commit()
     sender = one_free()
-    delivery = Delivery(
-        uow=uow_factory,
-        clock=FakeClock(),
-        sender=sender,
-        render=_render,
-        pacer=Pacer(),
-        budget_grid_seconds=0.0,  # type: ignore[arg-type]
-    )
+    delivery = _exact_places(uow_factory, sender)
     ensure_workspaces(uow_factory, WS, now=FakeClock().now())
     with uow_factory() as uow:
         for channel in CHANNELS:
@@ -664,14 +669,7 @@ def test_a_persons_due_post_goes_behind_their_earlier_waiting_one_and_the_one_be
         uow.session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == "b").values(budget_place=True))
         uow.commit()
     sender = one_free()
-    delivery = Delivery(
-        uow=uow_factory,
-        clock=FakeClock(),
-        sender=sender,
-        render=_render,
-        pacer=Pacer(),
-        budget_grid_seconds=0.0,  # type: ignore[arg-type]
-    )
+    delivery = _exact_places(uow_factory, sender)
 
     delivery.deliver()
 
