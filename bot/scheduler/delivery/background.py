@@ -26,8 +26,8 @@ IDLE_WAKE_SECONDS = 1.0  # due rows left by a claim with room, with nothing sayi
 HOME_RETRY_SECONDS = 5.0  # a Home tab refresh Slack could not take is tried again this much later at the least
 # Wake-ups for paced rows fall on this grid (seconds, rounded up): the rows of many conversations falling due
 # within one step are claimed and sent by one delivery, not one delivery (and claim) each.
-TIGHT_LOOK_SECONDS = 0.1  # how long whether a post budget is tight is taken as known
 WAKE_GRID_SECONDS = 0.01  # small: a late wake-up delays every later message of a busy conversation by as much
+TIGHT_LOOK_SECONDS = 0.1  # how long whether a post budget is tight is taken as known
 ROWS_PER_CLAIM = 200  # outbox rows queued by commits that one delivery claims together
 
 
