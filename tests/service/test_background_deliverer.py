@@ -214,6 +214,10 @@ class RecordingDelivery:
 
     budget_grid_seconds = 1.0
     tight = False  # a post budget too tight for a claim
+    paused: dict[str, float] = {}  # noqa: RUF012 - spent post budgets (a test sets its own)
+
+    def posts_paused(self) -> dict[str, float]:
+        return self.paused
 
     def budget_tight(self) -> bool:
         return self.tight
@@ -347,6 +351,31 @@ def test_wake_ups_fall_on_the_budgets_grid_while_a_post_budget_is_too_tight_for_
     timers.fire_all()
     assert len(executor.jobs) == 1
     assert [round(s, 6) for s, _ in timers.started] == ([] if tight else [0.2])  # the next moment: none, or 0.4
+
+
+def test_posts_committed_while_their_budget_is_spent_wait_for_it_without_a_delivery() -> None:
+    """Commands past the post budget: their posts cannot go before it frees, so no delivery is handed them (a thread
+    and two reads of the budget a command); the wake-up when it frees takes them. Rows not known to be posts, and
+    posts to another workspace, are delivered as ever; so are posts once the budget frees (looked at again a tenth
+    of a second on)."""
+    from bot.scheduler.delivery.background import TIGHT_LOOK_SECONDS
+
+    delivery = RecordingDelivery()
+    delivery.paused = {"T1": 3.0}
+    deliverer, timers, ticks, executor = _on_timers(delivery)
+    deliverer.deliver([1], workspace_id="T1", posts=True)
+    deliverer.deliver([2], workspace_id="T1", posts=True)
+    assert executor.jobs == [], "no delivery for posts that cannot go"
+    assert [round(s, 6) for s, _ in timers.started] == [3.0], "one wake-up, when the budget frees"
+    deliverer.deliver([3], workspace_id="T1")
+    deliverer.deliver([4], workspace_id="T2", posts=True)
+    executor.run_all()
+    assert delivery.claims == [[3, 4]]
+    delivery.paused = {}
+    ticks.now += 2 * TIGHT_LOOK_SECONDS
+    deliverer.deliver([5], workspace_id="T1", posts=True)
+    executor.run_all()
+    assert delivery.claims == [[3, 4], [5]]
 
 
 def test_wake_ups_that_come_while_a_delivery_waits_for_the_executor_are_served_by_it() -> None:

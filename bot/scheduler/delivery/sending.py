@@ -235,6 +235,11 @@ class Delivery:
         """The grid places in a spent post budget fall on (0: none)."""
         return self._budget_grid
 
+    def posts_paused(self) -> dict[str, float]:
+        """The workspaces whose chat.postMessage budget is spent by Baton's own count, with the seconds until it frees
+        (where Slack itself said to wait, a claim writes it down for every replica: not these)."""
+        return self._spent_budgets()[0]
+
     def budget_tight(self) -> bool:
         """Whether a workspace's chat.postMessage budget has fewer places free now than a claim could send."""
         return bool(self._tight_budgets(BATCH))
