@@ -10,13 +10,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from time import monotonic
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from bot.scheduler.delivery.sending import BATCH, Delivery
 from bot.services.home import HomePublisher
 from bot.services.ports import RetryLater
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # A wake-up delivers rows due this soon; later ones are the scheduler's. Posts waiting for Slack's post budget fall
 # due at most a minute apart (places free as calls leave its sliding minute), so a backlog's wake-ups chain.
@@ -33,6 +34,24 @@ ROWS_PER_CLAIM = 200  # outbox rows queued by commits that one delivery claims t
 
 class Cancellable(Protocol):
     def cancel(self) -> None: ...
+
+
+@dataclass
+class _Recent(Generic[T]):
+    """A value read again at most once in `TIGHT_LOOK_SECONDS` (monotonic), whichever thread asks."""
+
+    value: T
+    at: float = -math.inf
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, now: float, read: Callable[[], T]) -> T:
+        with self.lock:
+            if 0 <= now - self.at < TIGHT_LOOK_SECONDS:
+                return self.value
+        value = read()
+        with self.lock:
+            self.value, self.at = value, now
+        return value
 
 
 def _thread_timer(seconds: float, run: Callable[[], None]) -> threading.Timer:
@@ -69,10 +88,8 @@ class BackgroundDeliverer:
     # A wake-up's delivery submitted and not started yet: the wake-ups that come meanwhile (the executor busy with a
     # long claim) are served by it, not queued behind it to run back to back and claim nothing.
     _drain_waiting: bool = False
-    _tight: bool = False  # a post budget too tight for a claim, as last looked at …
-    _tight_looked_at: float = -math.inf  # … then (monotonic)
-    _paused_until: dict[str, float] = field(default_factory=dict)  # spent post budgets: when each frees (monotonic) …
-    _paused_looked_at: float = -math.inf  # … as last looked at then
+    _tight: _Recent[bool] = field(default_factory=lambda: _Recent(False))  # a post budget too tight for a claim
+    _paused: _Recent[dict[str, float]] = field(default_factory=lambda: _Recent({}))  # spent ones: when each frees
     # Outbox rows queued by commits and not yet claimed (each with its workspace when the commit said it is a post),
     # and the deliveries submitted to take them: commits made while a delivery waits for the executor join it, so a
     # burst claims its rows together.
@@ -150,27 +167,16 @@ class BackgroundDeliverer:
         while a budget is spent, and each look reads the budget's shared file)."""
         if self.delivery is None or self.delivery.budget_grid_seconds <= WAKE_GRID_SECONDS:
             return False
-        with self._lock:
-            if 0 <= now - self._tight_looked_at < TIGHT_LOOK_SECONDS:
-                return self._tight
-        tight = self.delivery.budget_tight()
-        with self._lock:
-            self._tight, self._tight_looked_at = tight, now
-        return tight
+        return self._tight.get(now, self.delivery.budget_tight)
 
     def _posts_paused(self, workspace_id: str, now: float) -> float:
         """Seconds until the workspace's post budget frees where Baton's own count says it is spent (0: it is not),
         the budgets looked at most once in `TIGHT_LOOK_SECONDS`."""
         if self.delivery is None:
             return 0.0
-        with self._lock:
-            if 0 <= now - self._paused_looked_at < TIGHT_LOOK_SECONDS:
-                return self._paused_until.get(workspace_id, now) - now
-        paused = self.delivery.posts_paused()
-        with self._lock:
-            self._paused_until = {ws: now + seconds for ws, seconds in paused.items()}
-            self._paused_looked_at = now
-        return paused.get(workspace_id, 0.0)
+        delivery = self.delivery
+        until = self._paused.get(now, lambda: {ws: now + s for ws, s in delivery.posts_paused().items()})
+        return until.get(workspace_id, now) - now
 
     def close(self) -> None:
         """Cancel the refreshes and wake-ups still waiting (shutdown); the outbox keeps their rows."""
