@@ -212,7 +212,6 @@ class RecordingDelivery:
     def post_budget_wait(self) -> float:
         return 0.0
 
-    budget_grid_seconds = 1.0
     tight = False  # a post budget too tight for a claim
     paused: dict[str, float] = {}  # noqa: RUF012 - spent post budgets (a test sets its own)
 

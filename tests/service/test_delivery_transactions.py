@@ -85,7 +85,7 @@ def _delivery(uow_factory: UnitOfWorkFactory, sender: Sender, pacer: Pacer | Non
         for channel in CHANNELS:
             uow.outbox.add(WS, dedupe_key=f"kudos:{channel}", kind="kudos", recipient_id=channel, now=clock.now())
         uow.commit()
-    return Delivery(uow=uow_factory, clock=clock, sender=sender, render=_render, pacer=pacer, budget_grid_seconds=0.0)  # type: ignore[arg-type]
+    return Delivery(uow=uow_factory, clock=clock, sender=sender, render=_render, pacer=pacer)  # type: ignore[arg-type]
 
 
 def test_a_batch_renews_each_next_message_with_the_last_ones_mark(
@@ -284,18 +284,6 @@ def test_posts_the_commit_named_are_left_due_past_the_budget_without_reading_the
     assert {(r.state, r.attempts, r.lease_until) for r in outbox_in(uow_factory)} == {(OutboxState.PENDING, 0, None)}
 
 
-def _exact_places(uow_factory: UnitOfWorkFactory, sender: Sender) -> Delivery:
-    """A delivery with a pacer whose places are the budget's own moments (no grid): placing is read exactly."""
-    return Delivery(
-        uow=uow_factory,
-        clock=FakeClock(),
-        sender=sender,  # type: ignore[arg-type]
-        render=_render,  # type: ignore[arg-type]
-        pacer=Pacer(),
-        budget_grid_seconds=0.0,
-    )
-
-
 def test_a_delivery_past_the_budget_gives_each_due_post_its_place_in_the_budget_once(
     uow_factory: UnitOfWorkFactory, begins: list[str]
 ) -> None:
@@ -324,28 +312,6 @@ def test_a_delivery_past_the_budget_gives_each_due_post_its_place_in_the_budget_
 
     assert [r.not_before for r in outbox_in(uow_factory) if r.workspace_id == WS] == [r.not_before for r in spread]
     assert sender.asked == [3], "nothing due: nothing deferred again"
-
-
-def test_places_in_a_spent_budget_fall_on_whole_seconds_so_one_wake_up_takes_the_posts_of_a_second_together(
-    uow_factory: UnitOfWorkFactory,
-) -> None:
-    """Slack frees a place about every 0.2 s; the posts given places from 3.0 s to 3.4 s go at 3 s and 4 s, never
-    earlier than their place, and the delivery wakes once for each whole second, not once per place."""
-    sender = OverBudget()
-    now = FakeClock().now() + timedelta(seconds=0.1)  # between two whole seconds
-    ensure_workspaces(uow_factory, WS, now=now)
-    with uow_factory() as uow:
-        for n in range(5):  # places at 3.0, 3.2, 3.4, 3.6, 3.8 s
-            uow.outbox.add(WS, dedupe_key=f"post:{n}", kind="kudos", recipient_id=f"C0{n}", now=now)
-        uow.commit()
-    delivery = Delivery(uow=uow_factory, clock=FakeClock(now), sender=sender, render=_render, pacer=Pacer())  # type: ignore[arg-type]
-
-    summary = delivery.deliver()
-
-    moments = [r.not_before - now for r in outbox_in(uow_factory)]
-    assert moments == [timedelta(seconds=s) for s in (3.9, 3.9, 3.9, 3.9, 3.9)], "3.1-3.9 s on: the next whole second"
-    assert summary.wake_in_seconds == 3.9
-    assert {r.budget_place for r in outbox_in(uow_factory)} == {True}
 
 
 class FreePlaces(Sender):
@@ -448,7 +414,7 @@ def test_a_post_whose_place_comes_goes_before_posts_queued_after_it(uow_factory:
             not_before=FakeClock().now()))  # fmt: skip
         uow.commit()
     sender = one_free()
-    delivery = _exact_places(uow_factory, sender)
+    delivery = Delivery(uow=uow_factory, clock=FakeClock(), sender=sender, render=_render, pacer=Pacer())  # type: ignore[arg-type]
     ensure_workspaces(uow_factory, WS, now=FakeClock().now())
     with uow_factory() as uow:
         for channel in CHANNELS:
@@ -669,7 +635,7 @@ def test_a_persons_due_post_goes_behind_their_earlier_waiting_one_and_the_one_be
         uow.session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == "b").values(budget_place=True))
         uow.commit()
     sender = one_free()
-    delivery = _exact_places(uow_factory, sender)
+    delivery = Delivery(uow=uow_factory, clock=FakeClock(), sender=sender, render=_render, pacer=Pacer())  # type: ignore[arg-type]
 
     delivery.deliver()
 

@@ -28,6 +28,10 @@ HOME_RETRY_SECONDS = 5.0  # a Home tab refresh Slack could not take is tried aga
 # Wake-ups for paced rows fall on this grid (seconds, rounded up): the rows of many conversations falling due
 # within one step are claimed and sent by one delivery, not one delivery (and claim) each.
 WAKE_GRID_SECONDS = 0.01  # small: a late wake-up delays every later message of a busy conversation by as much
+# While a post budget is too tight for a claim, wake-ups fall on this grid instead: its places free about every 0.2 s,
+# and a claim per place, each placing the posts committed since behind the backlog, cost more than the second a post
+# may wait on top of its place.
+TIGHT_WAKE_GRID_SECONDS = 1.0
 TIGHT_LOOK_SECONDS = 0.1  # how long whether a post budget is tight, or spent, is taken as known
 ROWS_PER_CLAIM = 200  # outbox rows queued by commits that one delivery claims together
 
@@ -148,11 +152,11 @@ class BackgroundDeliverer:
     def wake_after(self, seconds: float) -> None:
         """Deliver again once paced rows are due. The moments wait in a heap behind one timer, set for
         the earliest; each wake-up runs one delivery and sets the timer for the next moment. While a post budget is
-        too tight for a claim, posts go as its places free (about one each 0.2 s), and the wake-ups fall on the
-        budget's grid (a second) instead: each claim then places the posts committed since behind the backlog,
-        which costs more than a post waiting for its place may lose to the wait."""
+        too tight for a claim, posts go as its places free (about one each 0.2 s), and the wake-ups fall on a coarser
+        grid (`TIGHT_WAKE_GRID_SECONDS`): each claim places the posts committed since behind the backlog, which costs
+        more than a post waiting for its place may lose to the wait."""
         now = self.monotonic()
-        grid = self.delivery.budget_grid_seconds if self._budget_tight(now) else WAKE_GRID_SECONDS
+        grid = TIGHT_WAKE_GRID_SECONDS if self._budget_tight(now) else WAKE_GRID_SECONDS
         at = max(now, math.ceil((now + seconds) / grid - 1e-9) * grid)
         seconds = at - now
         with self._lock:
@@ -165,7 +169,7 @@ class BackgroundDeliverer:
     def _budget_tight(self, now: float) -> bool:
         """`Delivery.budget_tight`, looked at most once in `TIGHT_LOOK_SECONDS` (every commit asks for a wake-up
         while a budget is spent, and each look reads the budget's shared file)."""
-        if self.delivery is None or self.delivery.budget_grid_seconds <= WAKE_GRID_SECONDS:
+        if self.delivery is None:
             return False
         return self._tight.get(now, self.delivery.budget_tight)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,10 +33,6 @@ MAX_RETRY_AGE = timedelta(hours=24)
 LEASE = timedelta(minutes=2)
 PACE = timedelta(seconds=1)  # per conversation: https://api.slack.com/apis/rate-limits#special
 BATCH = 100  # conversations a claim takes
-# Places in a spent chat.postMessage budget fall on this grid (seconds, rounded up): Slack frees a place about every
-# 0.2 s under the usual budget, and a claim per place, each placing the posts committed since behind a backlog, cost
-# more than the second a post waiting for its place may wait on top.
-BUDGET_GRID_SECONDS = 1.0
 PER_CONVERSATION = 500  # rows of one conversation a claim takes; a bundle lists what fits, "and N more"
 
 
@@ -63,10 +58,8 @@ class Delivery:
         lease: timedelta = LEASE,
         max_retry_age: timedelta = MAX_RETRY_AGE,
         pacer: Pacer | None = None,
-        budget_grid_seconds: float = BUDGET_GRID_SECONDS,
     ) -> None:
         self._uow = uow
-        self._budget_grid = budget_grid_seconds
         # With a pacer, conversations are paced across every delivery of this process, or of every worker of
         # one `baton serve` with a shared one (real time); without one, only within a batch. `on_paced(seconds)`
         # asks for a delivery when they are due.
@@ -226,14 +219,9 @@ class Delivery:
 
     def _post_moments(self, workspace_id: str, now: datetime) -> Callable[[int], Sequence[datetime]]:
         def moments(count: int) -> Sequence[datetime]:
-            return _Moments(now, self._sender.post_moments(workspace_id, count), grid_seconds=self._budget_grid)
+            return _Moments(now, self._sender.post_moments(workspace_id, count))
 
         return moments
-
-    @property
-    def budget_grid_seconds(self) -> float:
-        """The grid places in a spent post budget fall on (0: none)."""
-        return self._budget_grid
 
     def posts_paused(self) -> dict[str, float]:
         """The workspaces whose chat.postMessage budget is spent by Baton's own count, with the seconds until it frees
@@ -654,14 +642,11 @@ class _Paced:
 
 class _Moments(Sequence[datetime]):
     """Moments `seconds` from `now`, each made when read: the budget's places are asked for by the thousand in a
-    backlog, and placing posts reads a few of them (bisect, and the places given). Those after `now` are put off to
-    the next whole multiple of `grid_seconds` (Unix time): later, so still within the budget, and the same for every
-    place that frees within one step, so one claim takes their posts together."""
+    backlog, and placing posts reads a few of them (bisect, and the places given)."""
 
-    def __init__(self, now: datetime, seconds: Sequence[float], *, grid_seconds: float = 0.0) -> None:
+    def __init__(self, now: datetime, seconds: Sequence[float]) -> None:
         self._now = now
         self._seconds = seconds
-        self._grid = grid_seconds
 
     def __len__(self) -> int:
         return len(self._seconds)
@@ -672,14 +657,8 @@ class _Moments(Sequence[datetime]):
     def __getitem__(self, index: slice) -> Sequence[datetime]: ...
     def __getitem__(self, index: int | slice) -> datetime | Sequence[datetime]:
         if isinstance(index, slice):
-            return [self._moment(s) for s in self._seconds[index]]
-        return self._moment(self._seconds[index])
-
-    def _moment(self, seconds: float) -> datetime:
-        if seconds <= 0 or self._grid <= 0:
-            return self._now + timedelta(seconds=seconds)
-        at = math.ceil((self._now.timestamp() + seconds) / self._grid - 1e-9) * self._grid
-        return datetime.fromtimestamp(at, tz=self._now.tzinfo)
+            return [self._now + timedelta(seconds=s) for s in self._seconds[index]]
+        return self._now + timedelta(seconds=self._seconds[index])
 
 
 def _settle_held(uow: UnitOfWork, rows: Sequence[Any], **outcome: Any) -> set[int]:
