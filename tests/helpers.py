@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -152,3 +154,29 @@ def wait_until_serving(
             return None
 
     wait_for(f"{what} to answer /healthz", ready, seconds=seconds)
+
+
+def _begin_at(start: float) -> None:
+    while time.time() < start:  # busy: none of the processes begins late
+        pass
+
+
+def _run_forked(work: Callable[[str, Callable[[], None]], Any], folder: str, start: float, results: Any) -> None:
+    results.put(work(folder, lambda: _begin_at(start)))
+
+
+def in_processes_at_once(
+    work: Callable[[str, Callable[[], None]], Any], folder: str, *, count: int = 3
+) -> tuple[list[Any], list[int | None]]:
+    """`work(folder, begin)` in `count` forked processes, each calling `begin()` to wait for the moment they all go
+    on together (half a second on): what each returned, and each process's exit code."""
+    context = multiprocessing.get_context("fork")
+    results: Any = context.Queue()
+    start = time.time() + 0.5
+    processes = [context.Process(target=_run_forked, args=(work, folder, start, results)) for _ in range(count)]
+    for process in processes:
+        process.start()
+    returned = [results.get(timeout=30) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+    return returned, [process.exitcode for process in processes]

@@ -3,13 +3,14 @@ others count, through files in a folder they share (`SharedCalls`)."""
 
 from __future__ import annotations
 
-import multiprocessing
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.slack.limits import RateLimits, SharedCalls
+from tests.helpers import in_processes_at_once
 
 
 class Ticks:
@@ -55,30 +56,17 @@ def test_a_hold_after_a_429_in_one_process_holds_the_others(tmp_path: Path) -> N
     assert second.take("T1", "views.publish") == 0.0
 
 
-def _spend(folder: str, start: float, taken: multiprocessing.Queue[int]) -> None:  # type: ignore[type-arg]
+def _spend(folder: str, begin: Callable[[], None]) -> int:
     budget = RateLimits(monotonic=time.time, per_minute={"chat.postMessage": 40}, shared=SharedCalls(folder))
-    while time.time() < start:  # the processes begin together
-        pass
-    count = 0
-    for _ in range(100):
-        if budget.take("T1", "chat.postMessage") == 0.0:
-            count += 1
-    taken.put(count)
+    begin()
+    return sum(1 for _ in range(100) if budget.take("T1", "chat.postMessage") == 0.0)
 
 
 def test_processes_taking_calls_at_once_take_the_budget_once_between_them(tmp_path: Path) -> None:
-    context = multiprocessing.get_context("fork")
-    taken: multiprocessing.Queue[int] = context.Queue()  # type: ignore[type-arg]
-    start = time.time() + 0.5
-    processes = [context.Process(target=_spend, args=(str(tmp_path), start, taken)) for _ in range(3)]
-    for process in processes:
-        process.start()
-    counts = [taken.get(timeout=30) for _ in processes]
-    for process in processes:
-        process.join(timeout=30)
+    counts, exit_codes = in_processes_at_once(_spend, str(tmp_path))
 
     assert sum(counts) == 40, counts
-    assert all(process.exitcode == 0 for process in processes)
+    assert all(code == 0 for code in exit_codes)
 
 
 def test_budgets_for_many_workspaces_keep_no_file_open(tmp_path: Path) -> None:

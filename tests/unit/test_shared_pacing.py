@@ -3,14 +3,14 @@ the others wait behind, through a file per workspace in a folder they share (`Sh
 
 from __future__ import annotations
 
-import multiprocessing
-import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.scheduler.pacing import Pacer, SharedTurns
+from tests.helpers import in_processes_at_once
 
 
 class Ticks:
@@ -73,29 +73,20 @@ def test_one_process_takes_a_turn_once_between_its_threads_too() -> None:
     assert pacer.take("T1", "U1") == pytest.approx(1.0)
 
 
-def _take_all(folder: str, start: float, won: multiprocessing.Queue[list[int]]) -> None:  # type: ignore[type-arg]
+def _take_all(folder: str, begin: Callable[[], None]) -> list[int]:
     pacer = Pacer(60.0, shared=SharedTurns(folder))  # the system's monotonic clock: one for every process
-    while time.time() < start:  # the processes begin together
-        pass
-    won.put([n for n in range(50) if pacer.take("T1", f"U{n:03d}") == 0.0])
+    begin()
+    return [n for n in range(50) if pacer.take("T1", f"U{n:03d}") == 0.0]
 
 
 def test_processes_taking_turns_at_once_give_each_conversation_to_one_of_them(tmp_path: Path) -> None:
-    context = multiprocessing.get_context("fork")
-    won: multiprocessing.Queue[list[int]] = context.Queue()  # type: ignore[type-arg]
-    start = time.time() + 0.5
-    processes = [context.Process(target=_take_all, args=(str(tmp_path), start, won)) for _ in range(3)]
-    for process in processes:
-        process.start()
-    results = [won.get(timeout=30) for _ in processes]
-    for process in processes:
-        process.join(timeout=30)
+    results, exit_codes = in_processes_at_once(_take_all, str(tmp_path))
 
     taken = sorted(n for got in results for n in got)
     assert len(set(taken)) == len(taken), "a conversation given to two processes"
     slots = {_slot(f"U{n:03d}") for n in range(50)}
     assert len(taken) == len(slots)  # every conversation once (two sharing a slot share one turn)
-    assert all(process.exitcode == 0 for process in processes)
+    assert all(code == 0 for code in exit_codes)
 
 
 def test_turns_for_many_workspaces_keep_no_file_open(tmp_path: Path) -> None:
