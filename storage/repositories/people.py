@@ -10,6 +10,7 @@ from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage import direct
 from storage.models import Person
 
 # The people columns users.info answers for; the rest (working hours, holiday calendar) are Baton's own.
@@ -93,7 +94,8 @@ class PersonRepository:
         """Someone's zone, hours, calendar and status as a row with a Person's attribute names (no ORM object), or
         None: for a unit of work that only reads, where nothing unflushed could differ from the database."""
         params = {"workspace_id": workspace_id, "user_id": user_id}
-        return self._session.connection().execute(_TIME_FIELDS, params).first()
+        rows = direct.run(self._session.connection(), _TIME_FIELDS, params)
+        return rows[0] if rows else None
 
     def times_of(self, workspace_id: str, user_ids: Sequence[str]) -> dict[str, Any]:
         """`time_fields` of several people of a workspace in one statement, by user id (people not stored are

@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.expression import FunctionElement
 
 from bot.domain.model import OutboxState, TaskStatus
+from storage import direct
 from storage.models import OutboxMessage
 
 ACTIVE = (TaskStatus.OPEN.value, TaskStatus.ACCEPTED.value)
@@ -31,7 +32,7 @@ def insert_ignoring_conflicts(session: Session, model: type[Any], values: dict[s
     if session.autoflush:
         session.flush()
     connection = session.connection()
-    return connection.execute(_insert_ignoring(connection.dialect.name, model.__table__), values).scalar_one_or_none()
+    return direct.scalar(direct.run(connection, _insert_ignoring(connection.dialect.name, model.__table__), values))
 
 
 def insert_many_ignoring_conflicts(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> list[Any]:

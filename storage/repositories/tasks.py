@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.model import TaskStatus
+from storage import direct
 from storage.models import OutboxMessage, Task, TaskEvent, TaskRow
 from storage.repositories.shared import ACTIVE, NOT_FINAL, insert_ignoring_conflicts
 from storage.repositories.workspaces import WorkspaceRepository, take_number_statement
@@ -140,7 +141,7 @@ class TaskRepository:
 
     def insert(self, values: dict[str, Any]) -> int:
         """Write a new task's row with one Core INSERT … RETURNING id (no ORM object, no flush)."""
-        return int(self._session.connection().execute(_INSERT_TASK, values).scalar_one())
+        return int(direct.run(self._session.connection(), _INSERT_TASK, values)[0][0])
 
     def insert_numbered(
         self,
@@ -159,7 +160,7 @@ class TaskRepository:
         connection = self._session.connection()
         event = {"at": at, "actor_id": actor_id, "action": action, "detail": ""}
         if connection.dialect.name == "postgresql":
-            task_id = int(connection.execute(_NEXT_TASK_ID).scalar_one())
+            task_id = int(direct.run(connection, _NEXT_TASK_ID, {})[0][0])
             rows = queued(task_id)
             if len(rows) > 1:
                 raise ValueError("one queued message per new task on PostgreSQL's single statement")
@@ -170,7 +171,7 @@ class TaskRepository:
             outbox_columns = tuple(rows[0]) if rows else None
             if rows:
                 params.update({f"outbox_{name}": value for name, value in rows[0].items()})
-            number, outbox_id = connection.execute(_insert_numbered(columns, outbox_columns), params).one()
+            (number, outbox_id), *_ = direct.run(connection, _insert_numbered(columns, outbox_columns), params)
             return task_id, int(number), [int(outbox_id)] if outbox_id is not None else []
         number = WorkspaceRepository(self._session).take_task_number(values["workspace_id"], now=at)
         task_id = self.insert({**values, "number": number})
@@ -181,7 +182,7 @@ class TaskRepository:
     def insert_event(self, task_id: int, *, at: datetime, actor_id: str, action: str, detail: str = "") -> None:
         """`record` as one Core INSERT, for a task written with `insert`."""
         values = {"task_id": task_id, "at": at, "actor_id": actor_id, "action": action, "detail": detail}
-        self._session.connection().execute(_INSERT_EVENT, values)
+        direct.run(self._session.connection(), _INSERT_EVENT, values)
 
     def many(self, workspace_id: str, task_ids: Sequence[int]) -> dict[int, Task]:
         """These tasks by id (those that no longer exist are missing)."""

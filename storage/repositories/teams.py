@@ -9,6 +9,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from bot.domain.model import TeamContact
+from storage import direct
 from storage.models import Task, Team, TeamManager
 from storage.repositories.shared import ACTIVE
 
@@ -52,7 +53,7 @@ class TeamRepository:
             stmt, params = _CONTACT_BY_ID, {"workspace_id": workspace_id, "team_id": team_id}
         else:
             stmt, params = _CONTACT_BY_CHANNEL, {"workspace_id": workspace_id, "channel_id": channel_id}
-        rows = self._session.connection().execute(stmt, params).all()
+        rows = direct.run(self._session.connection(), stmt, params)
         if not rows:
             return None
         managers = tuple(str(row.user_id) for row in rows if row.user_id is not None)

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Select, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from storage import direct
 from storage.models import TimeOff
 
 _TIME_OFF = cast(Table, TimeOff.__table__)
@@ -87,14 +88,13 @@ class TimeOffRepository:
         if connection.dialect.name == "postgresql":
             connection.execute(_HOLD_PERSON, {"key": f"time_off:{workspace_id}:{user_id}"})
 
-    def periods_of(
-        self, workspace_id: str, user_id: str, *, ending_after: datetime, limit: int = 20
-    ) -> Sequence[Row[Any, Any, Any]]:
-        """`of_user` for readers: (id, starts_at, ends_at) rows, soonest first, after the flush the ORM would make."""
+    def periods_of(self, workspace_id: str, user_id: str, *, ending_after: datetime, limit: int = 20) -> Sequence[Any]:
+        """`of_user` for readers: (id, starts_at, ends_at) rows (named tuples), soonest first, after the flush the ORM
+        would make."""
         if self._session.autoflush:
             self._session.flush()
         params = {"workspace_id": workspace_id, "user_id": user_id, "ending_after": ending_after, "limit": limit}
-        return self._session.connection().execute(_PERIODS_OF_USER, params).all()
+        return direct.run(self._session.connection(), _PERIODS_OF_USER, params)
 
     def periods_of_many(
         self, workspace_id: str, user_ids: Sequence[str], *, ending_after: datetime, limit: int = 20

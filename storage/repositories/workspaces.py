@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from storage import direct
 from storage.models import Workspace
 from storage.repositories.shared import insert_ignoring_conflicts, upsert_into
 
@@ -77,4 +78,4 @@ class WorkspaceRepository:
         installed again; concurrent creators never collide (the row is locked by the update)."""
         connection = self._session.connection()
         stmt = take_number_statement(connection.dialect.name)
-        return int(connection.execute(stmt, {"workspace_id": workspace_id, "now": now}).scalar_one())
+        return int(direct.run(connection, stmt, {"workspace_id": workspace_id, "now": now})[0][0])
