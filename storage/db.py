@@ -6,6 +6,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from bot.domain.errors import StorageUnavailable
+from storage import wal
+
+_gates: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
+
+
+def write_gate(engine: Engine) -> WriteGate | None:
+    """The write gate of an engine `make_engine` made on a SQLite file (None on PostgreSQL and in memory)."""
+    return _gates.get(engine)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -45,10 +54,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 # corrupted, and only a power loss can undo the last commits (https://sqlite.org/wal.html).
                 # PostgreSQL is the store for production data that must survive that.
                 cursor.execute("PRAGMA synchronous=NORMAL")
+                # Checkpoints are the write gate's checkpointer's, out of the writers' turns (storage/wal.py);
+                # SQLite's own, in a writer's commit, only past a WAL that thread could not keep short.
+                cursor.execute(f"PRAGMA wal_autocheckpoint={wal.BACKSTOP_PAGES}")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         gate = None if is_memory else WriteGate(f"{engine.url.database}.writer.lock")
+        if gate is not None:
+            gate.checkpointer = wal.Checkpointer(str(engine.url.database), gate)
+            _gates[engine] = gate
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
@@ -230,6 +245,7 @@ class WriteGate:
         self._fd: int | None = None
         self._pid = 0
         self._holder: int | None = None  # id() of the DBAPI connection in its write transaction
+        self.checkpointer: wal.Checkpointer | None = None  # told of each write transaction as it gives the turn back
 
     def acquire(self, dbapi_connection: Any) -> None:
         if self._holder == id(dbapi_connection):
@@ -252,6 +268,8 @@ class WriteGate:
             fcntl.flock(self._file(), fcntl.LOCK_UN)
         finally:
             self._lock.release()
+        if self.checkpointer is not None:
+            self.checkpointer.wrote()
 
     def _file(self) -> int:
         # Opened per process: after a fork (gunicorn workers) an inherited descriptor would share its lock.
