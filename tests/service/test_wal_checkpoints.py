@@ -1,5 +1,6 @@
 """SQLite's WAL checkpoints run in a thread of their own, not in a writer's commit: the WAL's pages reach the
-database file outside the writers' turns, and the WAL starts over once all of it is in (storage/wal.py)."""
+database file outside the writers' turns, and the WAL starts over once all of it is in (storage/wal.py). And the
+write turn itself ends with the transaction."""
 
 from __future__ import annotations
 
@@ -139,3 +140,18 @@ def test_an_idle_checkpointer_thread_ends_and_the_next_writes_start_another(
         ran_in[-1].join(10)
         assert not ran_in[-1].is_alive(), "nothing more to do: the thread ended"
     assert ran_in[0] is not ran_in[1], "the next writes started another"
+
+
+def test_the_write_turn_is_given_back_at_the_commit_not_when_the_connection_returns_to_the_pool(
+    file_engine: Engine,
+) -> None:
+    gate = write_gate(file_engine)
+    assert gate is not None
+    with file_engine.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO t (body) VALUES ('a')")
+        assert gate._holder is not None, "a write transaction holds the turn"
+        conn.commit()
+        assert gate._holder is None, "committed: the next writer may go while this connection is still out"
+        conn.exec_driver_sql("INSERT INTO t (body) VALUES ('b')")
+        conn.rollback()
+        assert gate._holder is None, "and at a rollback"
