@@ -77,7 +77,11 @@ class Checkpointer:
                 # Threads do not survive a fork (gunicorn's workers): each process starts its own.
                 self._pid = os.getpid()
                 self._thread = threading.Thread(target=self._run, name="baton-wal-checkpoint", daemon=True)
-                self._thread.start()
+                try:
+                    self._thread.start()
+                except RuntimeError:  # no thread to be had: the write that told us is done; SQLite's backstop remains
+                    self._thread = None
+                    log.warning("wal.checkpointer_not_started", exc_info=True)
 
     def checkpoint(self, connection: sqlite3.Connection) -> tuple[int, int, int]:
         """Both steps once, on `connection` (in autocommit): SQLite's (busy, WAL pages, pages checkpointed) of
