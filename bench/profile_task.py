@@ -6,6 +6,7 @@ Run from the repository root (py-spy is not a dependency: `.venv/bin/pip install
     .venv/bin/python bench/profile_task.py --idle          # wall time: waits (locks, Slack, the write gate) too
     .venv/bin/python bench/profile_task.py --gil           # Python's CPU alone: the thread holding the GIL
     .venv/bin/python bench/profile_task.py --open          # under an open loop of 100 a second (the p99 target)
+    .venv/bin/python bench/profile_task.py --postgres      # Baton on PostgreSQL (BATON_BENCH_POSTGRES_URL)
     .venv/bin/python bench/profile_task.py --raw s.txt     # keep the stacks; --from-raw s.txt reports on them again
 
 Which to read: on two cores shared by eight request threads, the delivery threads, the clients and the fake Slack,
@@ -143,7 +144,21 @@ def top_functions(stacks: list[tuple[str, int]], n: int) -> list[tuple[str, int]
 
 
 def record(args: argparse.Namespace) -> tuple[list[tuple[str, int]], int, float]:
-    """Runs Baton under the closed loop with py-spy on each worker: the stacks, answers and seconds."""
+    """Runs Baton under the closed loop with py-spy on each worker: the stacks, answers and seconds (on PostgreSQL
+    with --postgres: a schema of its own, dropped afterwards)."""
+    if not args.postgres:
+        return record_on(args, None)
+    from planner import pg_answers, pg_base_url, pg_database  # here only: it imports Baton's planner and models
+
+    base = pg_base_url()
+    problem = pg_answers(base)
+    if problem is not None:
+        raise SystemExit(f"PostgreSQL did not answer at {base}: {problem}")
+    with pg_database(base) as url:
+        return record_on(args, url)
+
+
+def record_on(args: argparse.Namespace, pg_url: str | None) -> tuple[list[tuple[str, int]], int, float]:
     secret = secrets.token_hex(16)
     with FakeSlack() as slack, tempfile.TemporaryDirectory(prefix="baton-profile-") as tmp:
         slow_slack(slack, args.slack_delay_ms / 1000)
@@ -151,7 +166,7 @@ def record(args: argparse.Namespace) -> tuple[list[tuple[str, int]], int, float]
         folder = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_", "DATABASE_URL"))}
         env |= {
-            "DATABASE_URL": f"sqlite:///{folder / 'b.db'}",
+            "DATABASE_URL": pg_url or f"sqlite:///{folder / 'b.db'}",
             "SLACK_BOT_TOKEN": "xoxb-bench",
             "SLACK_SIGNING_SECRET": secret,
             "SLACK_API_URL": slack.base_url,
@@ -202,6 +217,9 @@ def main() -> int:
     parser.add_argument("--gil", action="store_true",
                         help="Python's CPU: only the thread holding the GIL (py-spy --gil); waits on sockets, locks "
                              "and the GIL itself, which py-spy may count as running, are left out")  # fmt: skip
+    parser.add_argument(
+        "--postgres", action="store_true", help="Baton on PostgreSQL (BATON_BENCH_POSTGRES_URL) instead of SQLite"
+    )
     parser.add_argument("--raw", type=Path, help="also keep the merged raw stacks here")
     parser.add_argument("--from-raw", type=Path, help="only report on stacks kept earlier with --raw")
     args = parser.parse_args()
@@ -244,9 +262,10 @@ def main() -> int:
             )
     load = f"an open loop of {OPEN_RATE:.0f} a second" if args.open else f"closed loop ({CLOSED_CLIENTS} clients)"
     mode = "wall time (--idle)" if args.idle else "the GIL holder's CPU (--gil)" if args.gil else "CPU"
+    database = "PostgreSQL" if args.postgres else "SQLite"
     print_table(
-        f"Where `/task` time goes ({mode}): py-spy at {args.rate}/s over {args.seconds:.0f} s of {load}, Slack "
-        f"{args.slack_delay_ms:.0f} ms late; cumulative shares",
+        f"Where `/task` time goes ({mode}, {database}): py-spy at {args.rate}/s over {args.seconds:.0f} s of {load}, "
+        f"Slack {args.slack_delay_ms:.0f} ms late; cumulative shares",
         rows,
     )
     print("\nTop project functions by cumulative samples (request threads and Baton's other threads)\n")

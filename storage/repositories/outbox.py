@@ -20,6 +20,7 @@ from storage.repositories.outbox_statements import (
     REMEMBER_ASSIGNMENT_DM,
     RENEW,
     SET_NOT_BEFORE,
+    SET_NOT_BEFORE_MANY_PG,
     WORKSPACES_AND_KINDS,
     by_id,
     claim_statement,
@@ -524,7 +525,11 @@ class OutboxRepository:
             for row_id in ids
         }
         later.update(moved)
-        if later:
+        if later and connection.dialect.name == "postgresql":
+            ats = [at for at, _ in later.values()]
+            places = [placed for _, placed in later.values()]
+            connection.execute(SET_NOT_BEFORE_MANY_PG, {"row_ids": list(later), "ats": ats, "placed": places})
+        elif later:
             connection.execute(
                 SET_NOT_BEFORE, [{"row_id": i, "at": at, "placed": placed} for i, (at, placed) in later.items()]
             )
