@@ -86,7 +86,7 @@ class TimeOffRepository:
         the same moment would each miss the other); SQLite has one writer at a time already."""
         connection = self._session.connection()
         if connection.dialect.name == "postgresql":
-            connection.execute(_HOLD_PERSON, {"key": f"time_off:{workspace_id}:{user_id}"})
+            direct.run(connection, _HOLD_PERSON, {"key": f"time_off:{workspace_id}:{user_id}"})
 
     def periods_of(self, workspace_id: str, user_id: str, *, ending_after: datetime, limit: int = 20) -> Sequence[Any]:
         """`of_user` for readers: (id, starts_at, ends_at) rows (named tuples), soonest first, after the flush the ORM
