@@ -82,23 +82,33 @@ def run(connection: Connection, statement: ClauseElement, params: Mapping[str, A
     plan = _plans.get((id(statement), dialect.name, keys))
     if plan is None or plan.statement is not statement:
         plan = _plans[(id(statement), dialect.name, keys)] = _plan(statement, connection, keys)
-    arguments = plan.arguments(params)
+    fetched = _execute(connection, plan.sql, plan.arguments(params), rows=plan.row is not None)
+    return plan.rows(fetched) if plan.row is not None else []
+
+
+def run_sql(connection: Connection, sql: str) -> None:
+    """A statement of the driver's own SQL without parameters or rows (a `BEGIN IMMEDIATE`), as `run` runs one."""
+    _execute(connection, sql, (), rows=False)
+
+
+def _execute(connection: Connection, sql: str, arguments: Any, *, rows: bool) -> list[Any]:
     fairy = connection.connection
     cursor = fairy.cursor()
     dispatch = connection.dispatch
+    dialect = connection.dialect
     try:
         if dispatch.before_cursor_execute:
-            dispatch.before_cursor_execute(connection, cursor, plan.sql, arguments, None, False)
-        cursor.execute(plan.sql, arguments)
+            dispatch.before_cursor_execute(connection, cursor, sql, arguments, None, False)
+        cursor.execute(sql, arguments)
         if dispatch.after_cursor_execute:
-            dispatch.after_cursor_execute(connection, cursor, plan.sql, arguments, None, False)
-        return plan.rows(cursor.fetchall()) if plan.row is not None else []
+            dispatch.after_cursor_execute(connection, cursor, sql, arguments, None, False)
+        return list(cursor.fetchall()) if rows else []
     except dialect.loaded_dbapi.Error as error:
         invalidated = dialect.is_disconnect(error, fairy.dbapi_connection, cursor)
         if invalidated:
             connection.invalidate(error)
         raise DBAPIError.instance(
-            plan.sql,
+            sql,
             arguments,
             error,
             dialect.loaded_dbapi.Error,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, bindparam, event, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from storage import direct
 from storage.models import OutboxMessage, Task, TimeOff
@@ -165,3 +165,20 @@ def test_an_insert_is_compiled_for_the_columns_it_is_given(sqlite_engine: Engine
         full = direct.run(conn, _INSERT_TASK, _task(2, source_link="https://example.slack.com/archives/C1/p1"))[0].id
         links = dict(conn.execute(select(Task.id, Task.source_link)).all())
     assert links == {short: None, full: "https://example.slack.com/archives/C1/p1"}
+
+
+def test_the_drivers_own_sql_runs_with_listeners_told_and_errors_as_sqlalchemys(sqlite_engine: Engine) -> None:
+    """`run_sql`, which begins SQLite's transactions: seen by statement listeners (tests count BEGINs with them),
+    and a failure is SQLAlchemy's OperationalError, which Baton reads as an outage or a bug as it always did."""
+    seen: list[str] = []
+
+    @event.listens_for(sqlite_engine, "before_cursor_execute")
+    def _before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    with sqlite_engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")  # the engine's begin: BEGIN IMMEDIATE, by run_sql
+        assert seen[0] == "BEGIN IMMEDIATE"
+        with pytest.raises(OperationalError, match="within a transaction"):
+            direct.run_sql(conn, "BEGIN IMMEDIATE")
+        conn.rollback()
