@@ -50,8 +50,17 @@ def _connection() -> sqlite3.Connection:
         conn.execute("PRAGMA busy_timeout=30000")
         # Switched once for the file (the mode persists): asking to switch again on every new connection could meet
         # a writer mid-checkpoint and fail with "database is locked" (seen once, in a thread started under load).
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode=WAL")
+        # Two workers' first connections to a new file can both find it not in WAL yet; the one whose switch meets the
+        # other's gets "database is locked" at once (the busy timeout does not cover it): look again, a few times.
+        for attempt in range(50):
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.02)
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(SCHEMA)
         _local.conn = conn
