@@ -13,8 +13,8 @@ from bot.domain.model import CheckinSchedule, OutboxKind, TaskStatus, TaskView
 from bot.domain.upcoming import Coming, TaskTime, coming_up
 from bot.services.availability import TimeView, time_view
 from bot.services.ports import MessageSender, SendOutcome
-from bot.services.read_models import schedule_of, task_view
-from storage.models import Task, TaskRow, Team
+from bot.services.read_models import CheckinFields, schedule_of, task_view
+from storage.models import Task, TaskRow
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,8 @@ class HomeService:
     def snapshot(self, workspace_id: str, user_id: str) -> HomeData:
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
-            teams = uow.teams.managed_by(workspace_id, user_id)
-            everyone = {t.id: t for t in uow.teams.of_workspace(workspace_id)}
+            teams = uow.teams.rows_managed_by(workspace_id, user_id)
+            everyone = {t.id: t for t in uow.teams.rows_of_workspace(workspace_id)}
             channels = {t.id: t.channel_id for t in everyone.values()}
 
             def view(rows: Sequence[Any]) -> tuple[TaskView, ...]:
@@ -86,7 +86,7 @@ class HomeService:
             )
 
 
-def _task_time(task: Task | TaskRow, team: Team | None) -> TaskTime:
+def _task_time(task: Task | TaskRow, team: CheckinFields | None) -> TaskTime:
     return TaskTime(
         number=task.number,
         status=TaskStatus(task.status),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import time
-from typing import Any
+from typing import Any, Protocol
 
 from bot.domain.model import (
     CheckinSchedule,
@@ -69,7 +69,17 @@ def new_task_view(task_id: int, row: Mapping[str, Any], *, team_channel_id: str 
     )
 
 
-def schedule_of(team: Team) -> CheckinSchedule:
+class CheckinFields(Protocol):
+    """What a team's check-in schedule is read from: a Team, or a reader's row of it."""
+
+    @property
+    def checkin_days(self) -> str: ...
+
+    @property
+    def checkin_time(self) -> str: ...
+
+
+def schedule_of(team: CheckinFields) -> CheckinSchedule:
     days = frozenset(int(d) for d in team.checkin_days.split(",") if d != "")
     hour, minute = (int(p) for p in team.checkin_time.split(":"))
     return CheckinSchedule(days=days, at=time(hour, minute))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, lazyload
@@ -19,6 +20,8 @@ _CONTACT = (
     .where(Team.workspace_id == bindparam("workspace_id"))
     .order_by(TeamManager.user_id)
 )
+# What readers of a team need (a Home tab): no ORM object, no second statement for its managers.
+_READER_COLUMNS = (Team.id, Team.channel_id, Team.tz, Team.checkin_days, Team.checkin_time, Team.calendar)
 _CONTACT_BY_ID = _CONTACT.where(Team.id == bindparam("team_id"))
 _CONTACT_BY_CHANNEL = _CONTACT.where(Team.channel_id == bindparam("channel_id"))
 
@@ -127,3 +130,19 @@ class TeamRepository:
     def of_workspace(self, workspace_id: str, *, limit: int = 100) -> list[Team]:
         stmt = select(Team).where(Team.workspace_id == workspace_id).order_by(Team.id).limit(limit)
         return list(self._session.scalars(stmt))
+
+    def rows_of_workspace(self, workspace_id: str, *, limit: int = 100) -> Sequence[Any]:
+        """`of_workspace` for readers: rows of each team's id, channel, zone, check-in days and time and calendar,
+        without its managers (a Team loads them with a second statement)."""
+        stmt = select(*_READER_COLUMNS).where(Team.workspace_id == workspace_id).order_by(Team.id).limit(limit)
+        return self._session.execute(stmt).all()
+
+    def rows_managed_by(self, workspace_id: str, user_id: str) -> Sequence[Any]:
+        """`managed_by` for readers, as `rows_of_workspace`'s rows."""
+        stmt = (
+            select(*_READER_COLUMNS)
+            .join(TeamManager)
+            .where(Team.workspace_id == workspace_id, TeamManager.user_id == user_id)
+            .order_by(Team.id)
+        )
+        return self._session.execute(stmt).all()
