@@ -69,13 +69,25 @@ def _soonest_first(stmt: Select[Any], limit: int) -> Select[Any]:
     return stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.number).limit(limit)
 
 
+# What a reader's view of a task shows (`task_view`) and when its next messages go (a Home tab's "coming up"): a third
+# of the task's timestamps, each converted on the way out.
+_VIEW_COLUMNS = tuple(
+    _TASKS.c[name]
+    for name in (
+        "id", "workspace_id", "number", "title", "details", "assignee_id", "delegator_id", "priority", "status",
+        "created_at", "due_at", "done_at", "team_id", "source_link", "decline_reason", "checkin_after", "assigned_at",
+        "reminded_at",
+    )
+)  # fmt: skip
+
+
 def _views(who: Any) -> tuple[Select[Any], Select[Any]]:
     """A view's open tasks (`who`: whose), soonest deadline first, a page at a time, as ORM objects (for a change to
-    them) and as rows of the task's columns (for readers): built once, with the workspace, the person or teams and
-    the page as parameters."""
+    them) and as rows of the columns a view reads (for readers): built once, with the workspace, the person or teams
+    and the page as parameters."""
     where = (Task.workspace_id == bindparam("workspace_id"), who, Task.status.in_(NOT_FINAL))
     page = cast(int, bindparam("limit"))
-    return _soonest_first(select(Task).where(*where), page), _soonest_first(select(*_TASKS.c).where(*where), page)
+    return _soonest_first(select(Task).where(*where), page), _soonest_first(select(*_VIEW_COLUMNS).where(*where), page)
 
 
 _ASSIGNED, _ASSIGNED_ROWS = _views(Task.assignee_id == bindparam("user_id"))
@@ -247,7 +259,7 @@ class TaskRepository:
         return list(self._session.scalars(_OF_TEAMS, params))
 
     def assigned_to_rows(self, workspace_id: str, user_id: str, *, limit: int) -> list[TaskRow]:
-        """As `assigned_to`, as rows of the task's columns (no ORM objects: for views that only read)."""
+        """As `assigned_to`, as rows of the columns a view reads (no ORM objects: for views that only read)."""
         return self._read(_ASSIGNED_ROWS, {"workspace_id": workspace_id, "user_id": user_id, "limit": limit})
 
     def delegated_by_rows(self, workspace_id: str, user_id: str, *, limit: int) -> list[TaskRow]:
