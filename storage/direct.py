@@ -119,6 +119,13 @@ def _execute(connection: Connection, sql: str, arguments: Any, *, rows: bool) ->
         cursor.close()
 
 
+def one(rows: list[Any]) -> Any:
+    """The only row (`Result.one`): a statement that must give one row and gave none or several is a bug."""
+    if len(rows) != 1:
+        raise ValueError(f"exactly one row was expected, not {len(rows)}")
+    return rows[0]
+
+
 def scalar(rows: list[Any]) -> Any | None:
     """The first column of the only row, or None when there is none (`scalar_one_or_none`)."""
     if len(rows) > 1:

@@ -153,7 +153,7 @@ class TaskRepository:
 
     def insert(self, values: dict[str, Any]) -> int:
         """Write a new task's row with one Core INSERT … RETURNING id (no ORM object, no flush)."""
-        return int(direct.run(self._session.connection(), _INSERT_TASK, values)[0][0])
+        return int(direct.one(direct.run(self._session.connection(), _INSERT_TASK, values))[0])
 
     def insert_numbered(
         self,
@@ -172,7 +172,7 @@ class TaskRepository:
         connection = self._session.connection()
         event = {"at": at, "actor_id": actor_id, "action": action, "detail": ""}
         if connection.dialect.name == "postgresql":
-            task_id = int(direct.run(connection, _NEXT_TASK_ID, {})[0][0])
+            task_id = int(direct.one(direct.run(connection, _NEXT_TASK_ID, {}))[0])
             rows = queued(task_id)
             if len(rows) > 1:
                 raise ValueError("one queued message per new task on PostgreSQL's single statement")
@@ -183,7 +183,7 @@ class TaskRepository:
             outbox_columns = tuple(rows[0]) if rows else None
             if rows:
                 params.update({f"outbox_{name}": value for name, value in rows[0].items()})
-            (number, outbox_id), *_ = direct.run(connection, _insert_numbered(columns, outbox_columns), params)
+            number, outbox_id = direct.one(direct.run(connection, _insert_numbered(columns, outbox_columns), params))
             return task_id, int(number), [int(outbox_id)] if outbox_id is not None else []
         number = WorkspaceRepository(self._session).take_task_number(values["workspace_id"], now=at)
         task_id = self.insert({**values, "number": number})

@@ -78,4 +78,4 @@ class WorkspaceRepository:
         installed again; concurrent creators never collide (the row is locked by the update)."""
         connection = self._session.connection()
         stmt = take_number_statement(connection.dialect.name)
-        return int(direct.run(connection, stmt, {"workspace_id": workspace_id, "now": now})[0][0])
+        return int(direct.one(direct.run(connection, stmt, {"workspace_id": workspace_id, "now": now}))[0])

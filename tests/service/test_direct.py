@@ -182,3 +182,12 @@ def test_the_drivers_own_sql_runs_with_listeners_told_and_errors_as_sqlalchemys(
         with pytest.raises(OperationalError, match="within a transaction"):
             direct.run_sql(conn, "BEGIN IMMEDIATE")
         conn.rollback()
+
+
+def test_one_and_scalar_hold_a_statement_to_the_rows_it_must_give() -> None:
+    assert direct.one([(7,)]) == (7,) and direct.scalar([(7,)]) == 7 and direct.scalar([]) is None
+    for rows in ([], [(1,), (2,)]):
+        with pytest.raises(ValueError, match="exactly one row"):
+            direct.one(rows)
+    with pytest.raises(ValueError, match="one row at most"):
+        direct.scalar([(1,), (2,)])
